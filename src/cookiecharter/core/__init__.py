@@ -1,0 +1,13 @@
+"""The pure-Python core: charter model and loading, consent value, the allow/block decision.
+
+Nothing under ``cookiecharter.core`` imports Django (a test walks the imports to keep it so).
+"""
+
+from .charter import Charter, Controller, Cookie, CookieName, Exemption, MatchKind, Party, Purpose, Source
+from .consent import Consent, Method
+from .lifetime import Lifetime, LifetimeError
+
+__all__ = [
+    "Charter", "Consent", "Controller", "Cookie", "CookieName", "Exemption", "Lifetime",
+    "LifetimeError", "MatchKind", "Method", "Party", "Purpose", "Source",
+]  # fmt: skip
