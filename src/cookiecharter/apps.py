@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CookieCharterConfig(AppConfig):
+    name = "cookiecharter"
+    verbose_name = _("Cookie charter")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+        from . import conf
+
+        conf.connect_signals()

@@ -1,0 +1,1 @@
+"""System checks (ids ``cookiecharter.E0xx`` / ``W0xx``), registered from ``apps.ready``."""
