@@ -1,0 +1,12 @@
+"""URLs of the cookiecharter app. Include them under ``i18n_patterns`` (``/<lang>/cookies/``)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "cookiecharter"
+
+urlpatterns = [
+    path("", views.charter_page, name="charter"),
+    path("pdf/", views.charter_pdf, name="charter-pdf"),
+]
