@@ -1,0 +1,118 @@
+"""The proof ledger: every charter version ever shown, and one append-only record per decision.
+
+Tamper evidence without a global lock: each record carries an HMAC over its own fields
+(``record_hash``), so an edit shows; ``LedgerSeal`` rows, made in batches after the fact, each
+cover a run of record ids with their count and a hash over their hashes, chained to the previous
+seal, so a deletion or an insertion inside a sealed range shows too. Writers never wait on each
+other: a decision is one INSERT. The hashing itself lives in ``cookiecharter.core.ledger``; the
+database work (append, seal, verify, prune) in ``cookiecharter.ledger``.
+
+Like ``django.contrib.sessions``, the record is an abstract base plus a concrete model, so a site
+can keep its own table with extra indexes while reusing the fields and the hashing.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .core.consent import Method
+
+METHOD_CHOICES = [
+    (Method.ACCEPT_ALL.value, _("Accept all")),
+    (Method.REFUSE_ALL.value, _("Refuse all")),
+    (Method.CUSTOM.value, _("Custom choice")),
+    (Method.WITHDRAW.value, _("Withdrawal")),
+    (Method.BROWSER_SIGNAL.value, _("Browser signal (GPC)")),
+]
+
+
+class CharterVersion(models.Model):
+    """A charter exactly as it was shown, stored once (keyed by its full digest)."""
+
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    consent_version = models.CharField(_("consent version"), max_length=16, db_index=True)
+    edition = models.CharField(_("edition"), max_length=64, blank=True)
+    #: ``Charter.as_data()``: every purpose and cookie with its texts in every language.
+    data = models.JSONField(_("charter data"))
+    first_shown_at = models.DateTimeField(_("first shown at"))
+
+    class Meta:
+        verbose_name = _("charter version")
+        verbose_name_plural = _("charter versions")
+        ordering = ["-first_shown_at"]
+
+    def __str__(self) -> str:
+        return f"{self.edition or '-'} ({self.consent_version}, {self.digest[:12]})"
+
+
+class AbstractConsentRecord(models.Model):
+    """One decision. Never updated, never deleted except by the prune command, whole seals at a time.
+
+    No raw IP address and no user agent: the record proves what was shown and chosen, not who
+    the visitor is. ``user_id`` is a plain string (no foreign key) so deleting an account neither
+    cascades into the proof nor is blocked by it.
+    """
+
+    consent_id = models.CharField(_("consent id"), max_length=16, db_index=True)
+    created_at = models.DateTimeField(_("decided at (UTC)"), db_index=True)
+    charter_version = models.ForeignKey(
+        CharterVersion,
+        verbose_name=_("charter version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    #: SHA-256 of the texts shown in ``language`` (see ``core.ledger.texts_digest``).
+    texts_digest = models.CharField(_("texts digest"), max_length=64)
+    language = models.CharField(_("language"), max_length=16)
+    #: ``{purpose: true/false}`` for every purpose that needs consent (undecided ones left out).
+    choices = models.JSONField(_("choices"))
+    method = models.CharField(_("method"), max_length=16, choices=METHOD_CHOICES)
+    user_id = models.CharField(_("user id"), max_length=150, null=True, blank=True)
+    record_hash = models.CharField(_("record hash"), max_length=64)
+
+    class Meta:
+        abstract = True
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.consent_id} {self.method} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ConsentRecord(AbstractConsentRecord):
+    class Meta(AbstractConsentRecord.Meta):
+        pass
+
+
+class LedgerSeal(models.Model):
+    """A seal over a run of records, chained to the one before.
+
+    ``number`` and ``first_id`` are unique: two processes that try to seal the same batch at the
+    same time collide in the database and one of them simply gives up. That is the only
+    coordination between sealers, and writers of records never see it.
+    """
+
+    number = models.PositiveBigIntegerField(_("number"), unique=True)
+    first_id = models.BigIntegerField(_("first record id"), unique=True)
+    last_id = models.BigIntegerField(_("last record id"))
+    count = models.PositiveIntegerField(_("record count"))
+    #: The exact record ids covered, as ranges ("1-500,502-1000"), so verify can name a deleted one.
+    ids = models.TextField(_("record ids"))
+    records_digest = models.CharField(_("records digest"), max_length=64)
+    previous_hash = models.CharField(_("previous seal hash"), max_length=64, blank=True)
+    seal_hash = models.CharField(_("seal hash"), max_length=64)
+    created_at = models.DateTimeField(_("sealed at"))
+    #: Set by the prune command when this seal's records were deleted for retention.
+    pruned_at = models.DateTimeField(_("pruned at"), null=True, blank=True)
+    #: HMAC over (seal_hash, pruned_at): a pruning cannot be faked to hide a deletion.
+    pruned_hash = models.CharField(_("pruning hash"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger seal")
+        verbose_name_plural = _("ledger seals")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"#{self.number} ({self.first_id}-{self.last_id}, {self.count})"
