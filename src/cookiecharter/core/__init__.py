@@ -6,8 +6,10 @@ Nothing under ``cookiecharter.core`` imports Django (a test walks the imports to
 from .charter import Charter, Controller, Cookie, CookieName, Exemption, MatchKind, Party, Purpose, Source
 from .consent import Consent, Method
 from .lifetime import Lifetime, LifetimeError
+from .loading import CharterError, Problem, load_charter, loads_charter
 
 __all__ = [
-    "Charter", "Consent", "Controller", "Cookie", "CookieName", "Exemption", "Lifetime",
-    "LifetimeError", "MatchKind", "Method", "Party", "Purpose", "Source",
+    "Charter", "CharterError", "Consent", "Controller", "Cookie", "CookieName", "Exemption", "Lifetime",
+    "LifetimeError", "MatchKind", "Method", "Party", "Problem", "Purpose", "Source", "load_charter",
+    "loads_charter",
 ]  # fmt: skip
