@@ -5,9 +5,15 @@ The signed cookie that carries it (encode / decode) lives beside it in this modu
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 
 class Method(str, enum.Enum):
@@ -44,3 +50,136 @@ class Consent:
     def allows(self, purpose: str) -> bool:
         """True when the purpose is granted. Exempt purposes are the charter's business, not this."""
         return purpose in self.granted
+
+
+# -- the signed cookie ----------------------------------------------------------------------
+
+#: Random bytes in a consent id: 96 bits, 16 base64url characters.
+CONSENT_ID_BYTES = 12
+_ID_RE = re.compile(r"[A-Za-z0-9_-]{16}")
+_TIME_RE = re.compile(r"[0-9a-z]{1,10}")
+_VERSION_RE = re.compile(r"[0-9a-f]{10}")
+_PURPOSES_RE = re.compile(r"(?:[a-z][a-z0-9_-]{0,31}(?:\+[a-z][a-z0-9_-]{0,31})*)?")
+_SIG_RE = re.compile(r"[A-Za-z0-9_-]{22}")
+#: A value longer than this cannot be ours; it is dropped before any parsing.
+_MAX_VALUE_LENGTH = 512
+#: Bytes of HMAC-SHA256 kept in the cookie: 128 bits, plenty against forgery, and compact.
+_SIG_BYTES = 16
+#: Clocks of several servers disagree a little: a decision up to this far "in the future" is
+#: accepted; anything later is forged or garbled.
+CLOCK_SKEW_SECONDS = 60
+
+
+def new_consent_id() -> str:
+    """A fresh random consent id (16 cookie-safe characters) the visitor can cite."""
+    return _b64(secrets.token_bytes(CONSENT_ID_BYTES))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    if n == 0:
+        return "0"
+    out = []
+    while n:
+        n, r = divmod(n, 36)
+        out.append(digits[r])
+    return "".join(reversed(out))
+
+
+class ConsentCodec:
+    """Writes and reads the ``cookies_preferences`` value: ``ID.TIME.VERSION.PURPOSES.SIG``.
+
+    ``secret`` is the HMAC key (the Django layer derives it from ``SECRET_KEY`` with the salt
+    ``cookiecharter.consent``); ``fallbacks`` are older keys still accepted when reading, so a
+    key rotation does not reopen every visitor's banner. ``decode`` never raises: whatever is
+    wrong with a value, it reads as ``Consent.undecided()``.
+    """
+
+    def __init__(self, secret: bytes, fallbacks: Iterable[bytes] = ()) -> None:
+        if not secret:
+            raise ValueError("the consent cookie needs a non-empty signing key")
+        self._secret = secret
+        self._keys = (secret, *fallbacks)
+
+    def _sign(self, key: bytes, payload: str) -> str:
+        return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:_SIG_BYTES])
+
+    def encode(self, consent: Consent) -> str:
+        if not consent.decided or consent.decided_at is None or consent.consent_version is None:
+            raise ValueError("only a decision can be encoded, not Consent.undecided()")
+        when = consent.decided_at
+        if when.tzinfo is None:
+            raise ValueError("decided_at must be timezone-aware")
+        payload = ".".join(
+            (
+                consent.consent_id,  # type: ignore[arg-type]
+                _base36(int(when.timestamp())),
+                consent.consent_version,
+                "+".join(sorted(consent.granted)),
+            )
+        )
+        return f"{payload}.{self._sign(self._secret, payload)}"
+
+    def decode(
+        self,
+        value: str | None,
+        *,
+        charter_version: str,
+        max_age: int,
+        now: datetime,
+        purposes: Collection[str] | None = None,
+    ) -> Consent:
+        """The decision ``value`` carries, or ``Consent.undecided()`` when it carries none.
+
+        ``purposes``, when given, are the keys the current charter asks about; a value granting
+        any other key is rejected (it cannot come from this charter, whatever its signature).
+        """
+        try:
+            return self._decode(value, charter_version, max_age, now, purposes)
+        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no decision
+            return Consent.undecided()
+
+    def _decode(
+        self,
+        value: str | None,
+        charter_version: str,
+        max_age: int,
+        now: datetime,
+        purposes: Collection[str] | None,
+    ) -> Consent:
+        undecided = Consent.undecided()
+        if not isinstance(value, str) or not value or len(value) > _MAX_VALUE_LENGTH:
+            return undecided
+        parts = value.split(".")
+        if len(parts) != 5:
+            return undecided
+        cid, time36, version, granted, sig = parts
+        if not (
+            _ID_RE.fullmatch(cid)
+            and _TIME_RE.fullmatch(time36)
+            and _VERSION_RE.fullmatch(version)
+            and _PURPOSES_RE.fullmatch(granted)
+            and _SIG_RE.fullmatch(sig)
+        ):
+            return undecided
+        payload = value[: -len(sig) - 1]
+        if not any(hmac.compare_digest(self._sign(key, payload), sig) for key in self._keys):
+            return undecided
+        # Only now, with the signature good, do the contents count.
+        if version != charter_version:
+            return undecided
+        keys = frozenset(granted.split("+")) if granted else frozenset()
+        if granted and len(keys) != granted.count("+") + 1:
+            return undecided  # a key twice: not something encode() writes
+        if purposes is not None and not keys <= frozenset(purposes):
+            return undecided
+        seconds = int(time36, 36)
+        age = now.timestamp() - seconds
+        if age > max_age or age < -CLOCK_SKEW_SECONDS:
+            return undecided
+        decided_at = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return Consent(cid, decided_at, version, keys)

@@ -1,0 +1,405 @@
+"""Tamper evidence for the proof ledger: record hashes, seals and their verification.
+
+No database code here (that is ``cookiecharter.ledger``): plain values in, plain values out, so
+the rules can be tested exhaustively and reused outside Django.
+
+The design, and why:
+
+* **Per-record HMAC.** Each record stores ``HMAC-SHA256(key, canonical(fields))``. Whoever edits
+  a row in SQL without the key cannot recompute it: the edit shows. Writing a record needs no
+  other row, so concurrent writers never wait on each other (no hash chain through every record,
+  which would make each insert read the previous one under a lock).
+* **Seals.** Later, in batches, a seal covers a run of record ids: their exact ids, their count,
+  a digest of their hashes, and the previous seal's hash (a chain of seals, not of records). A
+  deleted record inside a sealed run, a record slipped into it, or a seal removed or rewritten
+  all show. Two sealers racing for the same run collide on a unique column and one gives up.
+* **Pruning** for retention deletes the records of whole seals and marks the seal with an HMAC of
+  the pruning time, so verify tells a pruning from a deletion.
+
+What it cannot prove: a record deleted before any seal covers it leaves only an id gap; the
+verifier reports gaps (and the id sequence's high-water mark) but cannot tell a deletion from an
+insert that was rolled back. Seal often (``LEDGER_SEAL_BATCH``) to keep that window short.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .charter import Charter
+
+# -- canonical forms --------------------------------------------------------------------------
+
+
+def canonical_time(when: datetime) -> str:
+    """UTC, microseconds, fixed width: the same instant always serialises the same way."""
+    if when.tzinfo is None:
+        raise ValueError("ledger times must be timezone-aware")
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _canonical_json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class RecordFields:
+    """Everything a consent record proves, as hashed. ``charter_digest`` stands for the charter
+    version row (the digest, not the row id, so re-linking a record to another version shows)."""
+
+    consent_id: str
+    created_at: datetime
+    charter_digest: str
+    texts_digest: str
+    language: str
+    choices: Mapping[str, bool]
+    method: str
+    user_id: str | None
+
+    def canonical(self) -> bytes:
+        return _canonical_json(
+            {
+                "v": 1,
+                "consent_id": self.consent_id,
+                "created_at": canonical_time(self.created_at),
+                "charter": self.charter_digest,
+                "texts": self.texts_digest,
+                "language": self.language,
+                "choices": {str(k): bool(v) for k, v in self.choices.items()},
+                "method": self.method,
+                "user_id": self.user_id,
+            }
+        )
+
+
+def record_hash(key: bytes, fields: RecordFields) -> str:
+    return hmac.new(key, fields.canonical(), hashlib.sha256).hexdigest()
+
+
+def texts_digest(charter: Charter, language: str) -> str:
+    """SHA-256 of the texts a visitor reading ``language`` was shown about every purpose and cookie.
+
+    The charter version row keeps the full texts in every language; this digest pins the ones
+    of this language, so a record proves which wording the visitor read.
+    """
+    data = {
+        "language": language,
+        "controller": [charter.controller.name, charter.controller.contact, charter.controller.url],
+        "purposes": [
+            {
+                "key": p.key,
+                "exemption": p.exemption.value if p.exemption else None,
+                "title": p.text("title", language),
+                "description": p.text("description", language),
+            }
+            for p in charter.purposes
+        ],
+        "cookies": [
+            {
+                "name": c.name.display,
+                "provider": c.provider,
+                "purpose": c.purpose,
+                "service": c.text("service", language),
+                "description": c.text("description", language),
+                "reason": c.text("reason", language) if c.reason else "",
+                "lifetime": str(c.lifetime),
+                "party": c.party.value,
+                "domain": c.domain,
+            }
+            for c in charter.cookies
+        ],
+    }
+    return hashlib.sha256(_canonical_json(data)).hexdigest()
+
+
+# -- id ranges --------------------------------------------------------------------------------
+
+
+def format_ids(ids: Iterable[int]) -> str:
+    """Sorted ids as ranges: [1, 2, 3, 5] -> "1-3,5"."""
+    out: list[str] = []
+    start = prev = None
+    for i in sorted(ids):
+        if start is None:
+            start = prev = i
+        elif i == prev + 1:  # type: ignore[operator]
+            prev = i
+        else:
+            out.append(f"{start}-{prev}" if start != prev else str(start))
+            start = prev = i
+    if start is not None:
+        out.append(f"{start}-{prev}" if start != prev else str(start))
+    return ",".join(out)
+
+
+def parse_ids(text: str) -> Iterator[int]:
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("-")
+        yield from range(int(first), int(last or first) + 1)
+
+
+# -- seals ------------------------------------------------------------------------------------
+
+
+def records_digest(hashes: Iterable[str]) -> str:
+    """SHA-256 over the record hashes in id order."""
+    h = hashlib.sha256()
+    for rh in hashes:
+        h.update(rh.encode("ascii"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class SealFields:
+    number: int
+    first_id: int
+    last_id: int
+    count: int
+    ids: str
+    records_digest: str
+    previous_hash: str
+    created_at: datetime
+
+    def canonical(self) -> bytes:
+        return _canonical_json(
+            {
+                "v": 1,
+                "number": self.number,
+                "first_id": self.first_id,
+                "last_id": self.last_id,
+                "count": self.count,
+                "ids": self.ids,
+                "records": self.records_digest,
+                "previous": self.previous_hash,
+                "created_at": canonical_time(self.created_at),
+            }
+        )
+
+
+def seal_hash(key: bytes, seal: SealFields) -> str:
+    return hmac.new(key, seal.canonical(), hashlib.sha256).hexdigest()
+
+
+def pruned_hash(key: bytes, seal_hash_value: str, pruned_at: datetime) -> str:
+    message = f"pruned:{seal_hash_value}:{canonical_time(pruned_at)}".encode("ascii")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def make_seal(
+    key: bytes,
+    *,
+    number: int,
+    records: Sequence[tuple[int, str]],
+    previous_hash: str,
+    created_at: datetime,
+) -> tuple[SealFields, str]:
+    """A seal over ``records`` (``(id, record_hash)`` in id order) and its hash."""
+    if not records:
+        raise ValueError("a seal covers at least one record")
+    ids = [i for i, _ in records]
+    fields = SealFields(
+        number=number,
+        first_id=ids[0],
+        last_id=ids[-1],
+        count=len(ids),
+        ids=format_ids(ids),
+        records_digest=records_digest(h for _, h in records),
+        previous_hash=previous_hash,
+        created_at=created_at,
+    )
+    return fields, seal_hash(key, fields)
+
+
+# -- verification -----------------------------------------------------------------------------
+
+
+class ProblemKind(str, enum.Enum):
+    ALTERED = "altered"
+    DELETED = "deleted"
+    INSERTED = "inserted"
+    SEAL = "seal"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: ProblemKind
+    message: str
+    record_id: int | None = None
+    seal_number: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}: {self.message}"
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    id: int
+    fields: RecordFields
+    record_hash: str
+
+
+@dataclass(frozen=True)
+class StoredSeal:
+    fields: SealFields
+    seal_hash: str
+    pruned_at: datetime | None = None
+    pruned_hash: str = ""
+
+
+@dataclass
+class Report:
+    records: int = 0
+    seals: int = 0
+    sealed_records: int = 0
+    pruned_seals: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(
+    keys: Sequence[bytes],
+    records: Iterable[StoredRecord],
+    seals: Iterable[StoredSeal],
+    *,
+    high_water_mark: int | None = None,
+) -> Report:
+    """Recompute every hash and seal; report what was altered, deleted or inserted.
+
+    ``keys`` are the current HMAC key then older ones (a rotated ``SECRET_KEY``). ``records`` in
+    any order; ``high_water_mark`` is the highest id the database ever handed out (from its
+    sequence), which reveals the deletion of the newest unsealed records.
+    """
+    report = Report()
+    by_id: dict[int, StoredRecord] = {}
+    seen_hashes: dict[str, int] = {}
+    for rec in records:
+        report.records += 1
+        by_id[rec.id] = rec
+        if not any(hmac.compare_digest(record_hash(k, rec.fields), rec.record_hash) for k in keys):
+            report.problems.append(
+                Problem(ProblemKind.ALTERED, f"record {rec.id} does not match its hash (edited or forged)", rec.id)
+            )
+        elif rec.record_hash in seen_hashes:
+            # A byte-for-byte copy of another record carries a valid hash: still an insertion.
+            report.problems.append(
+                Problem(
+                    ProblemKind.INSERTED,
+                    f"record {rec.id} is a copy of record {seen_hashes[rec.record_hash]}",
+                    rec.id,
+                )
+            )
+        else:
+            seen_hashes[rec.record_hash] = rec.id
+
+    sealed: set[int] = set()
+    previous = ""
+    expected_number = None
+    last_sealed_id = 0
+    for seal in sorted(seals, key=lambda s: s.fields.number):
+        report.seals += 1
+        f = seal.fields
+        if expected_number is not None and f.number != expected_number:
+            report.problems.append(
+                Problem(ProblemKind.SEAL, f"seals {expected_number}..{f.number - 1} are missing", seal_number=f.number)
+            )
+        expected_number = f.number + 1
+        if not any(hmac.compare_digest(seal_hash(k, f), seal.seal_hash) for k in keys):
+            report.problems.append(
+                Problem(ProblemKind.SEAL, f"seal {f.number} does not match its hash (edited)", seal_number=f.number)
+            )
+        if f.previous_hash != previous:
+            report.problems.append(
+                Problem(
+                    ProblemKind.SEAL,
+                    f"seal {f.number} does not follow the seal before it (a seal was removed or rewritten)",
+                    seal_number=f.number,
+                )
+            )
+        previous = seal.seal_hash
+        if f.first_id <= last_sealed_id:
+            report.problems.append(
+                Problem(ProblemKind.SEAL, f"seal {f.number} overlaps the seal before it", seal_number=f.number)
+            )
+        last_sealed_id = max(last_sealed_id, f.last_id)
+        ids = list(parse_ids(f.ids))
+        sealed.update(range(f.first_id, f.last_id + 1))
+        if seal.pruned_at is not None:
+            report.pruned_seals += 1
+            if not any(
+                hmac.compare_digest(pruned_hash(k, seal.seal_hash, seal.pruned_at), seal.pruned_hash) for k in keys
+            ):
+                report.problems.append(
+                    Problem(
+                        ProblemKind.SEAL,
+                        f"seal {f.number} is marked pruned but the pruning is not genuine",
+                        seal_number=f.number,
+                    )
+                )
+            for rid in range(f.first_id, f.last_id + 1):
+                if rid in by_id:
+                    report.problems.append(
+                        Problem(ProblemKind.INSERTED, f"record {rid} sits in pruned seal {f.number}", rid, f.number)
+                    )
+            continue
+        report.sealed_records += len(ids)
+        idset = set(ids)
+        for rid in ids:
+            if rid not in by_id:
+                report.problems.append(
+                    Problem(ProblemKind.DELETED, f"record {rid} (sealed by seal {f.number}) is missing", rid, f.number)
+                )
+        for rid in range(f.first_id, f.last_id + 1):
+            if rid in by_id and rid not in idset:
+                report.problems.append(
+                    Problem(
+                        ProblemKind.INSERTED, f"record {rid} was not there when seal {f.number} was made", rid, f.number
+                    )
+                )
+        present = [by_id[rid].record_hash for rid in ids if rid in by_id]
+        if len(present) == len(ids) and records_digest(present) != f.records_digest:
+            report.problems.append(
+                Problem(
+                    ProblemKind.SEAL,
+                    f"the records of seal {f.number} are not the ones it sealed (hashes replaced)",
+                    seal_number=f.number,
+                )
+            )
+
+    # Unsealed tail (and anything between seals): only id gaps can betray a deletion there.
+    unsealed = sorted(rid for rid in by_id if rid not in sealed)
+    # Ids start at 1 and are never reused (SQLite AUTOINCREMENT, PostgreSQL sequences).
+    expected = last_sealed_id + 1
+    top = max([*unsealed, high_water_mark or 0])
+    present_unsealed = set(unsealed)
+    gap_start = None
+    for rid in range(expected, top + 1):
+        if rid in sealed:
+            continue
+        if rid not in present_unsealed:
+            gap_start = rid if gap_start is None else gap_start
+            continue
+        if gap_start is not None:
+            report.problems.append(_gap(gap_start, rid - 1))
+            gap_start = None
+    if gap_start is not None:
+        report.problems.append(_gap(gap_start, top))
+    return report
+
+
+def _gap(first: int, last: int) -> Problem:
+    span = f"record {first}" if first == last else f"records {first}-{last}"
+    return Problem(
+        ProblemKind.DELETED,
+        f"{span} missing from the unsealed tail (deleted, or an insert that was rolled back)",
+        first,
+    )
