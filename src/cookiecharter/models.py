@@ -116,3 +116,40 @@ class LedgerSeal(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.number} ({self.first_id}-{self.last_id}, {self.count})"
+
+
+OBSERVED_REASON_CHOICES = [
+    ("undeclared", _("Undeclared")),
+    ("not-consented", _("Not consented")),
+    ("lifetime-capped", _("Lifetime capped")),
+]
+
+
+class ObservedCookie(models.Model):
+    """A cookie the enforcement middleware blocked, reported or capped, counted per name and reason.
+
+    Filled from production traffic so the charter can be completed (``cookiecharter_observed
+    --toml``). One row per (name, reason), bumped with an ``F()`` increment: a busy site does one
+    UPDATE per offending cookie name per request, and never reads the row back.
+    """
+
+    name = models.CharField(_("cookie name"), max_length=255)
+    reason = models.CharField(_("reason"), max_length=32, choices=OBSERVED_REASON_CHOICES)
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"))
+    count = models.PositiveBigIntegerField(_("count"), default=0)
+    #: One path where it was seen (the first), to find the code that sets it.
+    example_path = models.CharField(_("example path"), max_length=500, blank=True)
+    #: The lifetime the site asked for, in seconds (None: a session cookie), for the TOML stub.
+    lifetime = models.BigIntegerField(_("requested lifetime (seconds)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("observed cookie")
+        verbose_name_plural = _("observed cookies")
+        ordering = ["-last_seen"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "reason"], name="cookiecharter_observed_name_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.reason}, {self.count})"
