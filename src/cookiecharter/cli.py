@@ -27,7 +27,11 @@ def main() -> None:
 
 def _summary(path: str, charter: Charter) -> str:
     consent = [p.key for p in charter.consent_purposes]
-    needing = f"{len(consent)} need consent ({', '.join(consent)})" if consent else "none needs consent (no banner)"
+    needing = (
+        f"{len(consent)} need{'s' if len(consent) == 1 else ''} consent ({', '.join(consent)})"
+        if consent
+        else "none needs consent (no banner)"
+    )
     return (
         f"{path}: valid: {len(charter.purposes)} purpose{'s' if len(charter.purposes) != 1 else ''}, "
         f"{len(charter.cookies)} cookie{'s' if len(charter.cookies) != 1 else ''}, {needing}; "

@@ -133,7 +133,9 @@ def _syntax_problem(exc: Exception, text: str, filename: str) -> Problem:
     detail = f"TOML syntax error: {message}"
     if column:
         detail += f" (column {column})"
-    return Problem(filename, line, "", detail)
+    # The table (and key) the broken line belongs to, as far as a line scan can tell.
+    field = _field(_Locator(text).paths.get(line, ())) if line else ""
+    return Problem(filename, line, field, detail)
 
 
 # -- structure (pydantic) ----------------------------------------------------------------------
@@ -215,7 +217,7 @@ def _expected(error_type: str) -> str | None:
     return {
         "string_type": 'a string in quotes, such as "text"',
         "bool_type": "true or false",
-        "list_type": 'an array, such as ["fr", "en"]',
+        "list_type": 'an array in square brackets, such as ["a", "b"]',
         "dict_type": "a table (keys such as title.fr = ...)",
         "model_type": "a table",
     }.get(error_type)
@@ -261,6 +263,8 @@ class _Locator:
 
     def __init__(self, text: str) -> None:
         self.lines: dict[Loc, int] = {}
+        #: The reverse: what each line declares (its table, or table and key), for syntax errors.
+        self.paths: dict[int, Loc] = {}
         arrays: dict[tuple[str, ...], int] = {}
         table: Loc = ()
         in_string: str | None = None
@@ -275,19 +279,23 @@ class _Locator:
                 arrays[tuple(parts)] = arrays.get(tuple(parts), 0) + 1
                 table = self._resolve(parts, arrays)
                 self.lines.setdefault(table, number)
+                self.paths[number] = table
                 continue
             m = _TABLE_HEADER.match(line)
             if m:
                 table = self._resolve(_key_parts(m.group(1)), arrays)
                 self.lines.setdefault(table, number)
+                self.paths[number] = table
                 continue
             m = _KEY_LINE.match(line)
             if m:
                 parts = _key_parts(m.group(1))
                 for i in range(1, len(parts) + 1):
                     self.lines.setdefault(table + tuple(parts[:i]), number)
+                self.paths[number] = table + tuple(parts)
                 rest = line[m.end() :]
             else:
+                self.paths[number] = table
                 rest = line
             for quote in ('"""', "'''"):
                 if rest.count(quote) % 2 == 1:
@@ -469,6 +477,14 @@ def _overlap_witness(a: _Named, b: _Named) -> str | None:
         if b.name.value.startswith(a.name.value):
             return b.name.value
         return None
+    for prefixed, other in ((a, b), (b, a)):
+        # A prefix followed by the tail of one of the other's examples: "_pk_id." + "0" against
+        # "_pk_[a-z]+\\.[0-9]+" finds the overlap that neither's own examples show.
+        if prefixed.name.kind is MatchKind.PREFIX:
+            for example in other.examples:
+                for k in range(len(example) + 1):
+                    if other.matches(prefixed.name.value + example[k:]):
+                        return prefixed.name.value + example[k:]
     for candidate in a.examples:
         if b.matches(candidate):
             return candidate
@@ -483,6 +499,7 @@ _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _HOST_RE = re.compile(r"^\.?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _URL_RE = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$")
 _EXEMPTIONS = tuple(e.value for e in Exemption)
+_ADVERTISING_MODES = frozenset({"ad_storage", "ad_user_data", "ad_personalization"})
 _PARTIES = tuple(p.value for p in Party)
 
 
@@ -677,6 +694,19 @@ class _Loader:
                         f"expected one of: {', '.join(sorted(CONSENT_MODE_TYPES))}",
                         line_of=loc + ("consent_mode",),
                     )
+            advertising = sorted(set(section.consent_mode) & _ADVERTISING_MODES)
+            if advertising and section.exemption is not None:
+                self.problem(
+                    loc + ("consent_mode",),
+                    f"{', '.join(advertising)} are advertising: no exemption covers them, so this purpose "
+                    "must ask for consent (remove the exemption)",
+                )
+            elif advertising and not section.refused_by_gpc:
+                self.problem(
+                    loc + ("consent_mode",),
+                    f"a purpose granting {', '.join(advertising)} is advertising, which a Global Privacy "
+                    "Control signal refuses: add refused_by_gpc = true",
+                )
             self.check_texts(loc + ("title",), section.title, languages)
             self.check_texts(loc + ("description",), section.description, languages)
             purposes[key] = Purpose(
@@ -757,6 +787,13 @@ class _Loader:
                 self.problem(
                     loc + (key,), f'expected a host name such as "example.org" or ".example.org", got {host!r}'
                 )
+        if section.name is not None and section.name.startswith("__Host-") and (section.cookie_domain or section.path != "/"):
+            # Browsers refuse a __Host- cookie with a Domain or a Path other than "/", so a deletion
+            # header built from these attributes would never reach it.
+            self.problem(
+                loc + ("cookie_domain" if section.cookie_domain else "path",),
+                'a "__Host-" cookie is set with path "/" and no domain (browsers refuse it otherwise)',
+            )
         if not section.path.startswith("/"):
             self.problem(loc + ("path",), f"a cookie path starts with '/', got {section.path!r}")
         if section.policy_url and not _URL_RE.match(section.policy_url):
@@ -776,6 +813,12 @@ class _Loader:
                     loc + ("reason",),
                     f"a cookie of the exempt purpose {purpose.key!r} ({purpose.exemption.value}) needs "
                     f'`reason.{first} = "..."` saying why it does without consent (CNIL asks for one)',
+                )
+            if purpose.exemption is Exemption.AUDIENCE_MEASUREMENT and party is Party.THIRD:
+                self.problem(
+                    loc + ("party",),
+                    "an exempt audience-measurement cookie must be first-party: a third-party cookie can "
+                    "follow the visitor from site to site, which the CNIL exemption rules out",
                 )
             if (
                 purpose.exemption is Exemption.AUDIENCE_MEASUREMENT
@@ -862,10 +905,10 @@ class _Loader:
             self.problem(loc, "back-references are not supported: the patterns are combined into one matcher")
             return None
         if not _satisfiable(parsed):
-            self.problem(loc, f"{pattern!r} can never match a valid cookie name (RFC 6265: visible ASCII except separators)")
+            self.problem(loc, f"`{pattern}` can never match a valid cookie name (RFC 6265: visible ASCII except separators)")
             return None
         if all(compiled.fullmatch(name) for name in _UNRELATED_NAMES):
-            self.problem(loc, f"{pattern!r} matches any cookie name; declare names, or a narrower pattern")
+            self.problem(loc, f"`{pattern}` matches any cookie name; declare names, or a narrower pattern")
             return None
         return CookieName(MatchKind.REGEX, pattern)
 
@@ -876,14 +919,14 @@ class _Loader:
                 if later.name == earlier.name:
                     self.problem(
                         later.field,
-                        f"duplicate cookie {later.name.display!r}: already declared at {self.where(earlier.field)}",
+                        f"duplicate cookie `{later.name.display}`: already declared at {self.where(earlier.field)}",
                     )
                     break
                 witness = _overlap_witness(later, earlier)
                 if witness is not None:
                     self.problem(
                         later.field,
-                        f"{later.name.display!r} overlaps {earlier.name.display!r} declared at "
+                        f"`{later.name.display}` overlaps `{earlier.name.display}` declared at "
                         f"{self.where(earlier.field)}: a cookie named {witness!r} matches both; each cookie "
                         "must fall under exactly one declaration",
                     )
