@@ -114,3 +114,31 @@ def lifetime_from(max_age: int | None, expires: datetime | None, now: float) -> 
     if expires is not None:
         return int(expires.timestamp() - now)
     return None
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """A request's ``Cookie`` header as {name: value}, leniently (as Django's ``parse_cookie``).
+
+    ``SimpleCookie.load`` gives up on the whole header at the first odd character, which would
+    hide every other cookie from the filter; a browser sends whatever it stored, so read it all.
+    """
+    cookies: dict[str, str] = {}
+    for chunk in header.split(";"):
+        if "=" in chunk:
+            name, _, value = chunk.partition("=")
+        else:
+            name, value = "", chunk
+        name, value = name.strip(), value.strip()
+        if name or value:
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            cookies.setdefault(name, value)
+    return cookies
+
+
+def deletion_header(name: str, path: str = "/", domain: str = "") -> str:
+    """A ``Set-Cookie`` value that makes the browser drop ``name`` at that path and domain."""
+    parts = [f'{name}=""', f"expires={EPOCH_HTTP_DATE}", "Max-Age=0", f"Path={path or '/'}"]
+    if domain:
+        parts.append(f"Domain={domain}")
+    return "; ".join(parts)
