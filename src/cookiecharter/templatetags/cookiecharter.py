@@ -1,0 +1,354 @@
+"""The consent UI's template tags: ``{% load cookiecharter %}``.
+
+- ``{% cookiecharter_head %}`` in ``<head>``, before any tag: the stylesheet, the page script's
+  configuration (a JSON data block, which a Content-Security-Policy does not treat as script) and
+  the page script, loaded synchronously so that it queues the Google Consent Mode default before
+  anything else can run.
+- ``{% cookiecharter_banner %}`` right after ``<body>``: the first layer when a decision is due,
+  and the preferences dialog (second layer), closed unless the page was asked for with
+  ``?cookiecharter=preferences`` (how the preferences open without JavaScript).
+- ``{% cookiecharter_preferences_link %}`` in the footer of every page: reopens the preferences.
+- ``{% cookiecharter_preferences_button %}`` on the charter page: the same, as a button.
+
+Everything works without JavaScript: the decisions are plain form posts to the consent endpoint
+and "Customise" is a GET form that re-renders the page with the preferences open.
+
+The banner and the preferences are rendered once per (charter, language, URLs) and cached; what
+changes per request (CSRF token, ``next``, the checkboxes' state, whether the dialog is open) is
+put in afterwards by replacing markers, so a busy page pays a few string replacements, not a
+template render.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, QueryDict
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import escape, format_html, json_script
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
+
+from .. import conf
+from ..core.charter import Charter, Cookie, MatchKind, Party
+from ..core.consent import Consent
+from ..core.lifetime import Lifetime
+
+register = template.Library()
+
+#: The query parameter that opens the preferences without JavaScript (``?cookiecharter=preferences``).
+OPEN_PARAM = "cookiecharter"
+OPEN_VALUE = "preferences"
+
+# Markers for the per-request parts of cached markup: private-use code points, which neither the
+# charter's texts nor Django's escaping produce.
+_MARK_RE = re.compile("\ue000([^\ue001]*)\ue001")
+
+
+def _mark(name: str) -> SafeString:
+    return mark_safe(f"\ue000{name}\ue001")
+
+
+# (charter digest, language, consent URL, charter URL) -> (banner, preferences, config) markup.
+_rendered: dict[tuple[str, ...], tuple[str, str, str]] = {}
+_RENDERED_MAX = 64
+
+
+@conf.on_clear
+def _forget_rendered() -> None:
+    _rendered.clear()
+
+
+# -- the tags ------------------------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def cookiecharter_head(context: template.Context) -> str:
+    """Stylesheet, configuration and page script; nothing at all when no purpose needs consent."""
+    request = _request(context)
+    charter = _charter()
+    if not charter.needs_consent:
+        return ""
+    _, _, config = _markup(charter)
+    nonce = _nonce(context, request)
+    return format_html(
+        '<link rel="stylesheet" href="{}">\n{}\n<script src="{}"{}></script>',
+        static("cookiecharter/consent.css"),
+        mark_safe(config),
+        static("cookiecharter/consent.js"),
+        format_html(' nonce="{}"', nonce) if nonce else "",
+    )
+
+
+@register.simple_tag(takes_context=True)
+def cookiecharter_banner(context: template.Context) -> str:
+    """The banner when a decision is due, then the (closed) preferences dialog."""
+    request = _request(context)
+    charter = _charter()
+    if not charter.needs_consent:
+        return ""
+    consent = _consent(request)
+    banner, preferences, _ = _markup(charter)
+    open_preferences = request.GET.get(OPEN_PARAM) == OPEN_VALUE
+    html = (banner if decision_due(charter, consent) else "") + preferences
+    return mark_safe(_fill(html, request, consent, open_preferences))
+
+
+@register.simple_tag(takes_context=True)
+def cookiecharter_preferences_link(context: template.Context) -> str:
+    """The footer link that reopens the preferences (the charter page when nothing needs consent)."""
+    request = _request(context)
+    charter = _charter()
+    if not charter.needs_consent:
+        return format_html('<a href="{}">{}</a>', _charter_url(), gettext("Cookie charter"))
+    return format_html(
+        '<a href="{}" data-cookiecharter-open>{}</a>',
+        _preferences_href(request),
+        gettext("Cookie settings"),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def cookiecharter_preferences_button(context: template.Context) -> str:
+    """A button (for the charter page) that opens the preferences, with or without JavaScript."""
+    request = _request(context)
+    charter = _charter()
+    if not charter.needs_consent:
+        return ""
+    html = format_html(
+        '<form method="get" action="{}" class="cc-open" data-cookiecharter-open>{}'
+        '<input type="hidden" name="{}" value="{}">'
+        '<button type="submit" class="cc-btn">{}</button></form>',
+        request.path,
+        _query_inputs(_query_without_open(request)),
+        OPEN_PARAM,
+        OPEN_VALUE,
+        gettext("Change my cookie choices"),
+    )
+    return html
+
+
+# -- when the banner shows ------------------------------------------------------------------------
+
+
+def decision_due(charter: Charter, consent: Consent) -> bool:
+    """True when the visitor must be asked: no decision, or one that answers another charter.
+
+    The consent codec already reads an expired or outdated cookie as "undecided"; the version is
+    compared again here so that the banner never trusts a consent object made elsewhere.
+    """
+    if not charter.needs_consent:
+        return False
+    return not consent.decided or consent.consent_version != charter.consent_version
+
+
+# -- rendering and the cache -----------------------------------------------------------------------
+
+
+def _markup(charter: Charter) -> tuple[str, str, str]:
+    lang = _language(charter)
+    consent_url = reverse("cookiecharter:consent")
+    charter_url = _charter_url()
+    key = (charter.digest, lang, consent_url, charter_url)
+    found = _rendered.get(key)
+    if found is not None and not settings.DEBUG:
+        return found
+    context = _template_context(charter, lang, consent_url, charter_url)
+    banner = render_to_string("cookiecharter/banner.html", context)
+    preferences = render_to_string("cookiecharter/preferences.html", context)
+    config = json_script(_script_config(charter, lang), "cookiecharter-config")
+    if len(_rendered) >= _RENDERED_MAX:
+        _rendered.clear()
+    _rendered[key] = (banner, preferences, config)
+    return _rendered[key]
+
+
+def _template_context(charter: Charter, lang: str, consent_url: str, charter_url: str) -> dict[str, Any]:
+    fallback = charter.languages[0] if charter.languages else "en"
+    purposes = []
+    third_parties = []
+    for purpose in charter.consent_purposes:
+        cookies = [_cookie_context(c, lang, fallback) for c in charter.cookies_for(purpose.key)]
+        purposes.append(
+            {
+                "key": purpose.key,
+                "title": purpose.text("title", lang, fallback),
+                "description": purpose.text("description", lang, fallback),
+                "cookies": cookies,
+                "checked": _mark(f"on:{purpose.key}"),
+            }
+        )
+        third_parties.extend(c for c in cookies if c["third_party"])
+    age = conf.config()["CONSENT_COOKIE_AGE"]
+    return {
+        "controller": charter.controller,
+        "purposes": purposes,
+        "third_parties": third_parties,
+        "consent_url": consent_url,
+        "charter_url": charter_url,
+        "choice_lifetime": lifetime_text(Lifetime.of_seconds(int(age))),
+        "open_param": OPEN_PARAM,
+        "open_value": OPEN_VALUE,
+        # Filled in per request by _fill().
+        "csrf_input": _mark("csrf"),
+        "next": _mark("next"),
+        "here": _mark("here"),
+        "query_inputs": _mark("query"),
+        "open": _mark("open"),
+    }
+
+
+def _cookie_context(cookie: Cookie, lang: str, fallback: str) -> dict[str, Any]:
+    third = cookie.party is Party.THIRD
+    return {
+        "name": cookie.name.display,
+        "provider": cookie.provider,
+        "service": cookie.text("service", lang, fallback),
+        "description": cookie.text("description", lang, fallback),
+        "lifetime": lifetime_text(cookie.lifetime),
+        "third_party": third,
+        "domain": cookie.domain,
+        "policy_url": cookie.policy_url,
+    }
+
+
+def _script_config(charter: Charter, lang: str) -> dict[str, Any]:
+    """What the page script needs to know, in as few bytes as stay readable.
+
+    ``cookies`` lists only first-party declarations: those are the ones a script on the page can
+    see and delete. Each is ``[kind, value, path, domain]``, kind 0 exact, 1 prefix, 2 regex.
+    """
+    fallback = charter.languages[0] if charter.languages else "en"
+    kinds = {MatchKind.EXACT: 0, MatchKind.PREFIX: 1, MatchKind.REGEX: 2}
+    settings_ = conf.config()
+    return {
+        "cookie": settings_["CONSENT_COOKIE_NAME"],
+        "version": charter.consent_version,
+        "gpc": bool(settings_["HONOUR_GPC"]),
+        "purposes": {
+            p.key: {
+                "title": p.text("title", lang, fallback),
+                "modes": list(p.consent_mode),
+                "cookies": [
+                    [kinds[c.name.kind], c.name.value, c.path or "/", c.cookie_domain]
+                    for c in charter.cookies_for(p.key)
+                    if c.party is Party.FIRST
+                ],
+            }
+            for p in charter.consent_purposes
+        },
+        "text": {
+            # The placeholder of a frame blocked until its purpose is granted.
+            "blocked": gettext("This content is provided by a third party. It is shown only if you allow: %s."),
+            "allow": gettext("Allow “%s”"),
+        },
+    }
+
+
+def _fill(markup: str, request: HttpRequest, consent: Consent, open_preferences: bool) -> str:
+    query = _query_without_open(request)
+    qs = query.urlencode()
+    next_url = request.path + ("?" + qs if qs else "")
+    token: list[str] = []
+
+    def csrf_input() -> str:
+        if not token:  # one token for every form of the page
+            token.append(get_token(request))
+        return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token[0])
+
+    values: dict[str, Callable[[], str]] = {
+        "csrf": csrf_input,
+        "next": lambda: escape(next_url),
+        "here": lambda: escape(request.path),
+        "query": lambda: _query_inputs(query),
+        "open": lambda: " open" if open_preferences else "",
+    }
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.startswith("on:"):
+            return " checked" if consent.allows(name[3:]) and consent.decided else ""
+        return values[name]()
+
+    return _MARK_RE.sub(replace, markup)
+
+
+# -- small pieces ------------------------------------------------------------------------------------
+
+
+def lifetime_text(lifetime: Lifetime) -> str:
+    """A lifetime in the page's language ("13 mois"), worded as on the charter page."""
+    from django.utils import translation
+
+    from ..page import human_lifetime
+
+    return human_lifetime(lifetime, translation)
+
+
+def _request(context: template.Context) -> HttpRequest:
+    request = context.get("request")
+    if request is None:
+        raise ImproperlyConfigured(
+            "The cookiecharter tags need the request in the template context: add "
+            "'django.template.context_processors.request' to TEMPLATES' context_processors "
+            "and render with render(request, ...)."
+        )
+    return request
+
+
+def _charter() -> Charter:
+    from ..charter import get_charter  # the Django layer; imported late to keep tag loading cheap
+
+    return get_charter()
+
+
+def _consent(request: HttpRequest) -> Consent:
+    from ..consent import get_consent
+
+    return get_consent(request)
+
+
+def _language(charter: Charter) -> str:
+    lang = (get_language() or "").split("-")[0]
+    if lang in charter.languages or not charter.languages:
+        return lang or "en"
+    return charter.languages[0]
+
+
+def _charter_url() -> str:
+    return reverse(conf.config()["CHARTER_URL_NAME"])
+
+
+def _nonce(context: template.Context, request: HttpRequest) -> str:
+    """The CSP nonce of this response, from Django 6's ``csp`` context processor or django-csp."""
+    nonce = context.get("csp_nonce") or getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce else ""
+
+
+def _query_without_open(request: HttpRequest) -> QueryDict:
+    query = request.GET.copy()
+    query.pop(OPEN_PARAM, None)
+    return query
+
+
+def _query_inputs(query: QueryDict) -> str:
+    """Hidden inputs that keep the page's own query when a GET form opens the preferences."""
+    return "".join(
+        format_html('<input type="hidden" name="{}" value="{}">', name, value)
+        for name, values in query.lists()
+        for value in values
+    )
+
+
+def _preferences_href(request: HttpRequest) -> str:
+    query = _query_without_open(request)
+    query[OPEN_PARAM] = OPEN_VALUE
+    return f"{request.path}?{query.urlencode()}"
