@@ -1,0 +1,226 @@
+"""``CookieCharterMiddleware``: no cookie leaves the site unless the charter allows it.
+
+Put it **first** in ``MIDDLEWARE``: a response passes through middleware in reverse order, so the
+first one is the last to see it and sees every cookie set by the view and by every other
+middleware (session, CSRF, locale). On the way in it puts the visitor's consent on the request
+(``request.consent``); on the way out it hands the response's cookies to the pure filter
+(``cookiecharter.core.decision``) and applies the outcome: blocked cookies removed, over-long
+lifetimes capped, deletion headers added for cookies of purposes not (or no longer) granted.
+
+It costs almost nothing when there is nothing to do: a response that sets no cookie, from a
+browser that sends none of a purpose needing consent, is returned after two dict lookups,
+without reading the consent cookie.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from http.cookies import Morsel
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.utils.functional import SimpleLazyObject
+
+from . import conf, observed
+from .core.decision import CookieFilter, CookieToSet, Outcome, Policy, Reason, Undeclared, declaration_stub
+from .core.setcookie import SetCookieHeader, http_date, lifetime_from, parse_http_date
+
+logger = logging.getLogger("cookiecharter.enforcement")
+
+
+class UndeclaredCookieError(ImproperlyConfigured):
+    """A response set a cookie the charter does not declare (``UNDECLARED = "raise"``)."""
+
+
+@lru_cache(maxsize=None)
+def enforcement_policy() -> Policy:
+    """The core's policy from the settings (cached; cleared when settings change)."""
+    cfg = conf.config()
+    mode = cfg.get("UNDECLARED")
+    if mode is None:
+        mode = Undeclared.RAISE if settings.DEBUG else Undeclared.BLOCK
+    try:
+        undeclared = Undeclared(mode)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f'COOKIECHARTER["UNDECLARED"] must be "block", "report" or "raise", not {mode!r}'
+        ) from None
+    return Policy(consent_cookie_name=cfg["CONSENT_COOKIE_NAME"], undeclared=undeclared)
+
+
+conf.on_clear(enforcement_policy.cache_clear)
+
+
+def cookie_filter() -> CookieFilter:
+    """The compiled filter for the current charter (compiled once per charter object)."""
+    from .charter import get_charter
+
+    return CookieFilter.for_charter(get_charter(), enforcement_policy())
+
+
+def _lazy_consent(request: HttpRequest) -> Any:
+    from .consent import get_consent
+
+    # Lazy: most responses never need it, and reading it means checking an HMAC.
+    return SimpleLazyObject(lambda: get_consent(request))
+
+
+class CookieCharterMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
+        request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        sightings = enforce(request, response)
+        if sightings:
+            observed.record(sightings)
+            _raise_if_asked(sightings)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> Any:
+        request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
+        response = await self.get_response(request)
+        sightings = enforce(request, response)
+        if sightings:
+            await sync_to_async(observed.record, thread_sensitive=True)(sightings)
+            _raise_if_asked(sightings)
+        return response
+
+
+def _raise_if_asked(sightings: list[observed.Sighting]) -> None:
+    undeclared = [s for s in sightings if s.reason == Reason.UNDECLARED.value]
+    if not undeclared or enforcement_policy().undeclared is not Undeclared.RAISE:
+        return
+    stubs = "\n\n".join(declaration_stub(s.name, s.lifetime, s.path) for s in undeclared)
+    names = ", ".join(repr(s.name) for s in undeclared)
+    raise UndeclaredCookieError(
+        f"The response to {undeclared[0].path} sets {names}, which the cookie charter does not "
+        f"declare, so it was blocked. Declare it by adding to the charter file:\n\n{stubs}\n\n"
+        'or set COOKIECHARTER["UNDECLARED"] to "block" or "report".'
+    )
+
+
+def _view_name(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "-"
+    return match.view_name or match._func_path
+
+
+def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.Sighting]:
+    """Filter the response's cookies in place; return what to record (empty when all was fine)."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and getattr(match.func, "cookiecharter_exempt", False):
+        return []
+    cookies = response.cookies
+    raw = response.headers.get("Set-Cookie")
+    present = request.COOKIES
+    flt = cookie_filter()
+    if not cookies and raw is None and not (present and flt.needs_attention(present)):
+        return []
+
+    now = time.time()
+    morsels: list[Morsel] = list(cookies.values())
+    to_set = [CookieToSet(m.key, _morsel_lifetime(m, now)) for m in morsels]
+    header = SetCookieHeader.parse(raw) if raw is not None else None
+    if header is not None:
+        to_set.append(CookieToSet(header.name, header.lifetime(now)))
+    # A decision made in this very response (the consent endpoint) counts, not the old one.
+    consent = getattr(response, "cookiecharter_consent", None) or request.consent  # type: ignore[attr-defined]
+    outcome = flt.decide(to_set, present, consent)
+    if not outcome.changes_response and not outcome.reported:
+        return []
+    return _apply(request, response, outcome, morsels, header, now)
+
+
+def _apply(
+    request: HttpRequest,
+    response: HttpResponseBase,
+    outcome: Outcome,
+    morsels: list[Morsel],
+    header: SetCookieHeader | None,
+    now: float,
+) -> list[observed.Sighting]:
+    path = request.path
+    view = _view_name(request)
+    raw_index = len(morsels)  # the raw header, when there is one, comes after the morsels
+    sightings: list[observed.Sighting] = []
+
+    for capped in outcome.capped:
+        if capped.index == raw_index and header is not None:
+            response.headers["Set-Cookie"] = header.with_lifetime(capped.allowed, now)
+        else:
+            morsel = morsels[capped.index]
+            if capped.allowed is None:
+                morsel["max-age"] = ""
+                morsel["expires"] = ""
+            else:
+                morsel["max-age"] = capped.allowed
+                morsel["expires"] = http_date(now + capped.allowed)
+        logger.warning(
+            "cookie %r asked to live %s s, more than its declared %s: capped (path %s, view %s)",
+            capped.name, capped.requested, capped.declaration.lifetime, path, view,
+            extra={"cookie": capped.name, "reason": Reason.LIFETIME_CAPPED.value, "path": path, "view": view},
+        )
+        sightings.append(observed.Sighting(capped.name, Reason.LIFETIME_CAPPED.value, path, capped.requested))
+
+    for blocked in outcome.blocked:
+        if blocked.index == raw_index and header is not None:
+            del response.headers["Set-Cookie"]
+        else:
+            # SimpleCookie is keyed by name: the morsel at this index is the one under its key.
+            response.cookies.pop(morsels[blocked.index].key, None)
+        logger.warning(
+            "blocked cookie %r: %s%s (path %s, view %s)",
+            blocked.name,
+            blocked.reason.value,
+            f" (purpose {blocked.purpose!r})" if blocked.purpose else "",
+            path,
+            view,
+            extra={"cookie": blocked.name, "reason": blocked.reason.value, "path": path, "view": view},
+        )
+        sightings.append(observed.Sighting(blocked.name, blocked.reason.value, path, blocked.lifetime))
+
+    for reported in outcome.reported:
+        logger.warning(
+            "undeclared cookie %r let through (UNDECLARED is \"report\") (path %s, view %s)",
+            reported.name, path, view,
+            extra={"cookie": reported.name, "reason": reported.reason.value, "path": path, "view": view},
+        )
+        sightings.append(observed.Sighting(reported.name, reported.reason.value, path, reported.lifetime))
+
+    for deletion in outcome.deletions:
+        response.delete_cookie(deletion.name, path=deletion.path, domain=deletion.domain or None)
+        logger.info(
+            "deleting cookie %r of a purpose not granted (path %s, view %s)", deletion.name, path, view,
+            extra={"cookie": deletion.name, "reason": "deleted", "path": path, "view": view},
+        )
+    return sightings
+
+
+def _morsel_lifetime(morsel: Morsel, now: float) -> int | None:
+    raw_age = morsel["max-age"]
+    max_age: int | None = None
+    if raw_age != "":
+        try:
+            max_age = int(raw_age)
+        except (TypeError, ValueError):
+            max_age = None
+    expires = morsel["expires"]
+    return lifetime_from(max_age, parse_http_date(expires) if expires else None, now)

@@ -1,0 +1,93 @@
+"""Views that set cookies the way real sites do, for the enforcement middleware tests."""
+
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.http import HttpResponse
+from django.urls import include, path
+
+from cookiecharter.decorators import cookiecharter_exempt
+
+TWO_YEARS = 2 * 365 * 86_400
+
+
+def set_ga(request):
+    response = HttpResponse("ga")
+    response.set_cookie("_ga", "GA1.1.123.456", max_age=TWO_YEARS, path="/")
+    return response
+
+
+async def set_ga_async(request):
+    response = HttpResponse("ga async")
+    response.set_cookie("_ga", "GA1.1.123.456", max_age=3600, path="/")
+    return response
+
+
+def set_ga_raw(request):
+    # Code outside Django's cookie API (a library, a proxy shim) writing the header itself.
+    response = HttpResponse("raw")
+    response.headers["Set-Cookie"] = "_ga=GA1.raw; Path=/; Max-Age=600; SameSite=Lax"
+    return response
+
+
+def set_tracker(request):
+    response = HttpResponse("tracker")
+    response.set_cookie("tracker", "xyz", max_age=400 * 86_400)
+    response.set_cookie("cart", "3-items", max_age=3600)
+    return response
+
+
+@cookiecharter_exempt
+def exempt_tracker(request):
+    response = HttpResponse("exempt")
+    response.set_cookie("tracker", "xyz")
+    return response
+
+
+@cookiecharter_exempt
+async def exempt_tracker_async(request):
+    response = HttpResponse("exempt async")
+    response.set_cookie("tracker", "xyz")
+    return response
+
+
+def long_cart(request):
+    response = HttpResponse("cart")
+    response.set_cookie("cart", "1", max_age=30 * 86_400)
+    return response
+
+
+def refuse_all(request):
+    # What the consent endpoint does with a withdrawal: write the new decision on the response.
+    from datetime import datetime, timezone
+
+    from cookiecharter.consent import current_charter, set_consent_cookie
+    from cookiecharter.core.consent import Consent, new_consent_id
+
+    decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version, frozenset())
+    response = HttpResponse("refused")
+    set_consent_cookie(response, decision)
+    return response
+
+
+def plain(request):
+    return HttpResponse("plain")
+
+
+def consent_state(request):
+    return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
+
+
+urlpatterns = [
+    path("ga/", set_ga, name="set-ga"),
+    path("ga-async/", set_ga_async, name="set-ga-async"),
+    path("ga-raw/", set_ga_raw, name="set-ga-raw"),
+    path("tracker/", set_tracker, name="set-tracker"),
+    path("exempt/", exempt_tracker, name="exempt"),
+    path("exempt-async/", exempt_tracker_async, name="exempt-async"),
+    path("long-cart/", long_cart, name="long-cart"),
+    path("plain/", plain, name="plain"),
+    path("refuse/", refuse_all, name="refuse"),
+    path("consent-state/", consent_state, name="consent-state"),
+    *i18n_patterns(path("cookies/", include("cookiecharter.urls"))),
+]

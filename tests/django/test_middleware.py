@@ -1,0 +1,168 @@
+"""CookieCharterMiddleware against real Django responses: what the browser would receive."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient, Client
+
+from cookiecharter.consent import codec, current_charter
+from cookiecharter.core.consent import Consent, new_consent_id
+from cookiecharter.middleware import UndeclaredCookieError
+from cookiecharter.models import ObservedCookie
+
+CHARTER = Path(__file__).with_name("enforcement_charter.toml")
+MIDDLEWARE = "cookiecharter.middleware.CookieCharterMiddleware"
+THIRTEEN_MONTHS = 13 * 2_629_800
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def enforcement(settings):
+    settings.MIDDLEWARE = [MIDDLEWARE, *[m for m in settings.MIDDLEWARE if m != MIDDLEWARE]]
+    settings.ROOT_URLCONF = "tests.django.enforcement_urls"
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CHARTER": str(CHARTER), "UNDECLARED": "block"}
+    return settings
+
+
+def consent_cookie(*granted: str) -> str:
+    """A real signed consent value, as the consent endpoint writes it."""
+    decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version,
+                       frozenset(granted))
+    return codec().encode(decision)
+
+
+def client_with(*granted: str, **cookies: str) -> Client:
+    client = Client()
+    if granted or "refused" in cookies:
+        cookies.pop("refused", None)
+        client.cookies["cookies_preferences"] = consent_cookie(*granted)
+    for name, value in cookies.items():
+        client.cookies[name] = value
+    return client
+
+
+def test_ga_without_consent_is_not_sent_and_is_logged_and_recorded(caplog):
+    with caplog.at_level(logging.WARNING, logger="cookiecharter.enforcement"):
+        response = Client().get("/ga/")
+    assert response.status_code == 200
+    assert "_ga" not in response.cookies
+    assert "_ga" not in response.headers.get("Set-Cookie", "")
+    (record,) = [r for r in caplog.records if getattr(r, "cookie", None) == "_ga"]
+    assert (record.reason, record.path, record.view) == ("not-consented", "/ga/", "set-ga")
+    Client().get("/ga/")
+    row = ObservedCookie.objects.get(name="_ga")
+    assert (row.reason, row.count, row.example_path) == ("not-consented", 2, "/ga/")
+    assert row.last_seen >= row.first_seen
+
+
+def test_ga_with_consent_passes_capped_to_its_declared_lifetime():
+    response = client_with("statistics").get("/ga/")
+    morsel = response.cookies["_ga"]
+    assert morsel.value == "GA1.1.123.456"
+    # The view asked for two years; the charter declares 13 months.
+    assert int(morsel["max-age"]) == THIRTEEN_MONTHS
+    assert ObservedCookie.objects.get(name="_ga").reason == "lifetime-capped"
+
+
+def test_consent_for_another_purpose_does_not_let_ga_through():
+    response = client_with("embeds").get("/ga/")
+    assert "_ga" not in response.cookies
+
+
+def test_forged_consent_cookie_counts_as_no_decision():
+    client = Client()
+    value = consent_cookie("statistics")
+    client.cookies["cookies_preferences"] = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
+    response = client.get("/ga/")
+    assert response.status_code == 200 and "_ga" not in response.cookies
+
+
+def test_request_consent_allows():
+    assert Client().get("/consent-state/").content == b"statistics=False"
+    assert client_with("statistics").get("/consent-state/").content == b"statistics=True"
+
+
+def test_async_view_and_async_middleware_path():
+    blocked = async_to_sync(AsyncClient().get)("/ga-async/")
+    assert blocked.status_code == 200 and "_ga" not in blocked.cookies
+    client = AsyncClient()
+    client.cookies["cookies_preferences"] = consent_cookie("statistics")
+    passed = async_to_sync(client.get)("/ga-async/")
+    assert passed.cookies["_ga"].value == "GA1.1.123.456"
+    assert ObservedCookie.objects.get(name="_ga").count == 1
+
+
+def test_raw_set_cookie_header_is_filtered_too():
+    response = Client().get("/ga-raw/")
+    assert "Set-Cookie" not in response.headers
+    response = client_with("statistics").get("/ga-raw/")
+    assert response.headers["Set-Cookie"].startswith("_ga=GA1.raw;")
+
+
+def test_undeclared_blocked_by_default_exempt_cookie_passes():
+    response = Client().get("/tracker/")
+    assert "tracker" not in response.cookies
+    assert response.cookies["cart"].value == "3-items"
+    assert ObservedCookie.objects.get(name="tracker").reason == "undeclared"
+
+
+def test_undeclared_reported_lets_it_through_but_logs_and_records(settings, caplog):
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "UNDECLARED": "report"}
+    with caplog.at_level(logging.WARNING, logger="cookiecharter.enforcement"):
+        response = Client().get("/tracker/")
+    assert response.cookies["tracker"].value == "xyz"
+    assert any(getattr(r, "cookie", None) == "tracker" and r.reason == "undeclared" for r in caplog.records)
+    row = ObservedCookie.objects.get(name="tracker")
+    assert row.lifetime == 400 * 86_400
+
+
+@pytest.mark.parametrize("debug,mode", [(False, "raise"), (True, None)])
+def test_undeclared_raises_with_the_entry_to_add(settings, debug, mode):
+    settings.DEBUG = debug
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "UNDECLARED": mode}
+    with pytest.raises(UndeclaredCookieError) as caught:
+        Client().get("/tracker/")
+    message = str(caught.value)
+    assert "[[cookies]]" in message and 'name = "tracker"' in message
+    assert 'lifetime = "400 days"' in message and "/tracker/" in message
+
+
+def test_exempt_view_sets_what_it_likes():
+    assert Client().get("/exempt/").cookies["tracker"].value == "xyz"
+    assert async_to_sync(AsyncClient().get)("/exempt-async/").cookies["tracker"].value == "xyz"
+    assert not ObservedCookie.objects.exists()
+
+
+def test_withdrawal_deletes_with_declared_path_and_domain():
+    client = client_with("statistics", _ga="GA1.1.1.1", _ga_ABC="x", mapwidget_session="m")
+    response = client.get("/refuse/")
+    assert response.cookies["cookies_preferences"].value  # the new decision goes out
+    ga, ga_abc = response.cookies["_ga"], response.cookies["_ga_ABC"]
+    assert (ga.value, ga["max-age"], ga["path"], ga["domain"]) == ("", 0, "/", ".example.org")
+    assert (ga_abc["max-age"], ga_abc["path"], ga_abc["domain"]) == (0, "/stats", "")
+    # The third party's cookie is out of the site's reach: no pointless header for it.
+    assert "mapwidget_session" not in response.cookies
+
+
+def test_script_set_cookie_without_consent_is_deleted_on_next_response():
+    response = client_with(_ga="set-by-a-script").get("/plain/")
+    assert response.cookies["_ga"]["max-age"] == 0
+    response = client_with("statistics", _ga="fine").get("/plain/")
+    assert "_ga" not in response.cookies
+
+
+def test_nothing_to_do_changes_nothing():
+    response = client_with(cart="1", someone_elses="x").get("/plain/")
+    assert not response.cookies and "Set-Cookie" not in response.headers
+    assert not ObservedCookie.objects.exists()
+
+
+def test_over_long_exempt_cookie_is_capped():
+    response = Client().get("/long-cart/")
+    assert int(response.cookies["cart"]["max-age"]) == 86_400
