@@ -166,3 +166,30 @@ def test_nothing_to_do_changes_nothing():
 def test_over_long_exempt_cookie_is_capped():
     response = Client().get("/long-cart/")
     assert int(response.cookies["cart"]["max-age"]) == 86_400
+
+
+def test_template_filter_consent_allows():
+    from django.template import engines
+    from django.test import RequestFactory
+
+    from cookiecharter.middleware import CookieCharterMiddleware
+
+    template = engines["django"].from_string(
+        '{% load cookiecharter %}{% if request|consent_allows:"statistics" %}stats{% endif %}'
+        '|{% if request|consent_allows:"necessary" %}needed{% endif %}'
+        '|{% if request|consent_allows:"statistcs" %}typo{% endif %}'
+    )
+    seen = []
+
+    def view(request):
+        seen.append(template.render({"request": request}))
+        from django.http import HttpResponse
+
+        return HttpResponse()
+
+    middleware = CookieCharterMiddleware(view)
+    middleware(RequestFactory().get("/"))
+    request = RequestFactory().get("/")
+    request.COOKIES["cookies_preferences"] = consent_cookie("statistics")
+    middleware(request)
+    assert seen == ["|needed|", "stats|needed|"]

@@ -352,3 +352,19 @@ def _preferences_href(request: HttpRequest) -> str:
     query = _query_without_open(request)
     query[OPEN_PARAM] = OPEN_VALUE
     return f"{request.path}?{query.urlencode()}"
+
+
+# -- enforcement: the same question the middleware asks, for templates -----------------------
+@register.filter
+def consent_allows(request: HttpRequest, purpose: str) -> bool:
+    """``{% if request|consent_allows:"statistics" %}``: may this page use the purpose's cookies?
+
+    True for a purpose the visitor granted, and for an exempt purpose (which needs no consent);
+    False for anything else, an unknown purpose included, so a typo fails closed.
+    """
+    charter = _charter()
+    if not charter.has_purpose(purpose):
+        return False
+    if not charter.purpose(purpose).needs_consent:
+        return True
+    return _consent(request).allows(purpose)
