@@ -10,5 +10,6 @@ class CookieCharterConfig(AppConfig):
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
         from . import conf
+        from . import ledger  # noqa: F401  (SQLite WAL + busy timeout; sealing after responses)
 
         conf.connect_signals()

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import views
+from . import decisions, views
 
 app_name = "cookiecharter"
 
 urlpatterns = [
     path("", views.charter_page, name="charter"),
     path("pdf/", views.charter_pdf, name="charter-pdf"),
+    path("consent/", decisions.consent_view, name="consent"),
 ]

@@ -38,6 +38,10 @@ class Consent:
     decided_at: datetime | None
     consent_version: str | None
     granted: frozenset[str]
+    #: True when the only "decision" is the browser's Global Privacy Control signal: the purposes
+    #: the charter marks ``refused_by_gpc`` are refused, the others are still to be asked about,
+    #: so ``decided`` stays False (the banner shows) while the consent id is already known.
+    browser_signal: bool = False
 
     @classmethod
     def undecided(cls) -> Consent:
@@ -45,7 +49,7 @@ class Consent:
 
     @property
     def decided(self) -> bool:
-        return self.consent_id is not None
+        return self.consent_id is not None and not self.browser_signal
 
     def allows(self, purpose: str) -> bool:
         """True when the purpose is granted. Exempt purposes are the charter's business, not this."""
@@ -61,6 +65,10 @@ _TIME_RE = re.compile(r"[0-9a-z]{1,10}")
 _VERSION_RE = re.compile(r"[0-9a-f]{10}")
 _PURPOSES_RE = re.compile(r"(?:[a-z][a-z0-9_-]{0,31}(?:\+[a-z][a-z0-9_-]{0,31})*)?")
 _SIG_RE = re.compile(r"[A-Za-z0-9_-]{22}")
+#: The PURPOSES field of a cookie that only records a Global Privacy Control signal (nothing granted,
+#: the ``refused_by_gpc`` purposes refused, the rest undecided). "!" is cookie-safe and can never be a
+#: purpose key.
+BROWSER_SIGNAL_MARK = "!"
 #: A value longer than this cannot be ours; it is dropped before any parsing.
 _MAX_VALUE_LENGTH = 512
 #: Bytes of HMAC-SHA256 kept in the cookie: 128 bits, plenty against forgery, and compact.
@@ -109,17 +117,22 @@ class ConsentCodec:
         return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:_SIG_BYTES])
 
     def encode(self, consent: Consent) -> str:
-        if not consent.decided or consent.decided_at is None or consent.consent_version is None:
+        if consent.consent_id is None or consent.decided_at is None or consent.consent_version is None:
             raise ValueError("only a decision can be encoded, not Consent.undecided()")
         when = consent.decided_at
         if when.tzinfo is None:
             raise ValueError("decided_at must be timezone-aware")
+        if consent.browser_signal and consent.granted:
+            raise ValueError("a browser signal only refuses; it grants nothing")
+        if consent.consent_id is None or not _ID_RE.fullmatch(consent.consent_id):
+            raise ValueError("a consent id is 16 base64url characters")
+        purposes = BROWSER_SIGNAL_MARK if consent.browser_signal else "+".join(sorted(consent.granted))
         payload = ".".join(
             (
-                consent.consent_id,  # type: ignore[arg-type]
+                consent.consent_id,
                 _base36(int(when.timestamp())),
                 consent.consent_version,
-                "+".join(sorted(consent.granted)),
+                purposes,
             )
         )
         return f"{payload}.{self._sign(self._secret, payload)}"
@@ -158,11 +171,12 @@ class ConsentCodec:
         if len(parts) != 5:
             return undecided
         cid, time36, version, granted, sig = parts
+        signal_only = granted == BROWSER_SIGNAL_MARK
         if not (
             _ID_RE.fullmatch(cid)
             and _TIME_RE.fullmatch(time36)
             and _VERSION_RE.fullmatch(version)
-            and _PURPOSES_RE.fullmatch(granted)
+            and (signal_only or _PURPOSES_RE.fullmatch(granted))
             and _SIG_RE.fullmatch(sig)
         ):
             return undecided
@@ -172,6 +186,8 @@ class ConsentCodec:
         # Only now, with the signature good, do the contents count.
         if version != charter_version:
             return undecided
+        if signal_only:
+            granted = ""
         keys = frozenset(granted.split("+")) if granted else frozenset()
         if granted and len(keys) != granted.count("+") + 1:
             return undecided  # a key twice: not something encode() writes
@@ -182,4 +198,4 @@ class ConsentCodec:
         if age > max_age or age < -CLOCK_SKEW_SECONDS:
             return undecided
         decided_at = datetime.fromtimestamp(seconds, tz=timezone.utc)
-        return Consent(cid, decided_at, version, keys)
+        return Consent(cid, decided_at, version, keys, browser_signal=signal_only)

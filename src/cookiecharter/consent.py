@@ -1,0 +1,120 @@
+"""The request's consent, read from the signed ``cookies_preferences`` cookie (Django layer).
+
+``get_consent(request)`` is the one way to ask "what did this visitor decide?"; the middleware puts
+the same object on ``request.consent``. Keys are derived from ``SECRET_KEY`` here, in one place,
+and rotate with ``SECRET_KEY_FALLBACKS`` like Django's own signed cookies.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from . import conf
+from .core.consent import Consent, ConsentCodec
+
+if TYPE_CHECKING:
+    from .core.charter import Charter
+
+#: Salts keep the cookie key and the ledger key apart from each other and from Django's own uses.
+CONSENT_SALT = "cookiecharter.consent"
+LEDGER_SALT = "cookiecharter.ledger"
+
+_REQUEST_ATTR = "_cookiecharter_consent"
+
+
+def derive_key(salt: str, secret: str | bytes) -> bytes:
+    """A 32-byte key for ``salt`` from one Django secret (HMAC-SHA256, as ``salted_hmac`` does)."""
+    return salted_hmac(salt, "cookiecharter-key", secret=secret, algorithm="sha256").digest()
+
+
+def derived_keys(salt: str) -> list[bytes]:
+    """The current key first, then one per ``SECRET_KEY_FALLBACKS`` entry (read-only use)."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [derive_key(salt, s) for s in secrets]
+
+
+@lru_cache(maxsize=None)
+def codec() -> ConsentCodec:
+    current, *fallbacks = derived_keys(CONSENT_SALT)
+    return ConsentCodec(current, fallbacks)
+
+
+conf.on_clear(codec.cache_clear)
+
+
+def current_charter() -> Charter:
+    """The site's charter: ``cookiecharter.charter.get_charter()`` (the file plus Django's cookies)."""
+    try:
+        from .charter import get_charter
+    except ImportError:  # pragma: no cover - until the Django charter layer lands
+        return _file_charter()
+    return get_charter()
+
+
+@lru_cache(maxsize=None)
+def _file_charter() -> Charter:
+    from .core.loading import load_charter
+
+    return load_charter(conf.config()["CHARTER"])
+
+
+conf.on_clear(_file_charter.cache_clear)
+
+
+def get_consent(request: HttpRequest) -> Consent:
+    """The verified decision of the request's visitor (``Consent.undecided()`` when there is none).
+
+    Cached on the request; the consent endpoint and the browser-signal recorder replace the cache
+    with the decision they just made, so templates rendered later in the same request see it.
+    """
+    cached = getattr(request, _REQUEST_ATTR, None)
+    if cached is not None:
+        return cached
+    consent = read_consent_cookie(request)
+    setattr(request, _REQUEST_ATTR, consent)
+    return consent
+
+
+def read_consent_cookie(request: HttpRequest) -> Consent:
+    cfg = conf.config()
+    value = request.COOKIES.get(cfg["CONSENT_COOKIE_NAME"])
+    if not value:
+        return Consent.undecided()
+    charter = current_charter()
+    return codec().decode(
+        value,
+        charter_version=charter.consent_version,
+        max_age=int(cfg["CONSENT_COOKIE_AGE"]),
+        now=timezone.now(),
+        purposes=[p.key for p in charter.consent_purposes],
+    )
+
+
+def remember_consent(request: HttpRequest, consent: Consent) -> None:
+    """Make ``get_consent`` (and ``request.consent``) return a decision made during this request."""
+    setattr(request, _REQUEST_ATTR, consent)
+    if hasattr(request, "consent"):
+        request.consent = consent  # type: ignore[attr-defined]
+
+
+def set_consent_cookie(response: HttpResponse, consent: Consent) -> None:
+    """Write the signed cookie: same lifetime for a refusal as for a consent; readable by the page
+    script (not HttpOnly), which needs the granted purposes to activate scripts."""
+    cfg = conf.config()
+    response.set_cookie(
+        cfg["CONSENT_COOKIE_NAME"],
+        codec().encode(consent),
+        max_age=int(cfg["CONSENT_COOKIE_AGE"]),
+        domain=cfg["CONSENT_COOKIE_DOMAIN"],
+        path=cfg["CONSENT_COOKIE_PATH"],
+        secure=bool(cfg["CONSENT_COOKIE_SECURE"]),
+        httponly=False,
+        samesite=cfg["CONSENT_COOKIE_SAMESITE"],
+    )
+    response.cookiecharter_consent = consent  # type: ignore[attr-defined]

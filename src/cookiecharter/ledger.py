@@ -1,0 +1,390 @@
+"""The proof ledger in the database: append a record, seal batches, verify, prune.
+
+The hashing rules are ``cookiecharter.core.ledger``; this module only moves rows. A decision costs
+one INSERT (plus, once per charter version and process, a lookup of the version row), so writers
+never queue behind one another. Seals are made after the fact, in batches, by whichever process
+fills a batch (after its response is sent) or by ``manage.py cookiecharter_seal``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from typing import Any
+
+from django.core.signals import request_finished
+from django.db import IntegrityError, connections, transaction
+from django.db.backends.signals import connection_created
+from django.db.models import Max
+
+from . import conf
+from .consent import LEDGER_SALT, derived_keys
+from .core import ledger as core
+from .core.charter import Charter
+from .core.consent import Consent, Method
+from .models import CharterVersion, ConsentRecord, LedgerSeal
+
+log = logging.getLogger("cookiecharter.ledger")
+
+#: A record younger than this is not sealed yet: on PostgreSQL a lower id can commit after a
+#: higher one, and a seal must never skip a record that is still in flight.
+SEAL_GRACE_SECONDS = 5
+
+
+def ledger_alias() -> str:
+    return conf.config()["LEDGER_DATABASE"]
+
+
+def ledger_keys() -> list[bytes]:
+    return derived_keys(LEDGER_SALT)
+
+
+def _aware(when: datetime) -> datetime:
+    """Datetimes as hashed: aware. (With USE_TZ=False Django stores naive local times.)"""
+    if when.tzinfo is not None:
+        return when
+    from django.utils import timezone
+
+    return timezone.make_aware(when, timezone.get_default_timezone())
+
+
+# -- charter versions ---------------------------------------------------------------------------
+
+_versions: dict[tuple[str, str], tuple[int, str]] = {}
+_texts: dict[tuple[str, str], str] = {}
+
+
+@conf.on_clear
+def _forget_versions() -> None:
+    _versions.clear()
+    _texts.clear()
+
+
+def charter_version(charter: Charter, *, using: str | None = None) -> int:
+    """The id of the row that stores ``charter`` (created the first time it is shown)."""
+    alias = using or ledger_alias()
+    key = (alias, charter.digest)
+    cached = _versions.get(key)
+    if cached is not None:
+        return cached[0]
+    from django.utils import timezone
+
+    row, _ = CharterVersion.objects.using(alias).get_or_create(
+        digest=charter.digest,
+        defaults={
+            "consent_version": charter.consent_version,
+            "edition": charter.edition,
+            "data": charter.as_data(),
+            "first_shown_at": timezone.now(),
+        },
+    )
+    # Cached only once the row is committed: a rolled-back transaction (a test, ATOMIC_REQUESTS
+    # failing) must not leave a process pointing at a row that no longer exists. In autocommit
+    # this runs at once.
+    transaction.on_commit(lambda: _versions.__setitem__(key, (row.pk, charter.digest)), using=alias)
+    return row.pk
+
+
+def texts_digest(charter: Charter, language: str) -> str:
+    key = (charter.digest, language)
+    found = _texts.get(key)
+    if found is None:
+        found = _texts[key] = core.texts_digest(charter, language)
+    return found
+
+
+def record_charter_shown(charter: Charter) -> None:
+    """Store the charter version now (e.g. when the banner first shows it), not only at a decision."""
+    charter_version(charter)
+
+
+# -- appending ----------------------------------------------------------------------------------
+
+
+def choices_for(charter: Charter, granted: frozenset[str], *, only: list[str] | None = None) -> dict[str, bool]:
+    """``{purpose: granted?}`` for every purpose that needs consent (or only those in ``only``)."""
+    keys = [p.key for p in charter.consent_purposes]
+    if only is not None:
+        keys = [k for k in keys if k in only]
+    return {k: k in granted for k in keys}
+
+
+def append(
+    *,
+    charter: Charter,
+    consent: Consent,
+    method: Method,
+    language: str,
+    choices: Mapping[str, bool],
+    user_id: str | None = None,
+    created_at: datetime | None = None,
+    using: str | None = None,
+) -> ConsentRecord:
+    """Append the one record of a decision. One INSERT, in autocommit: no lock held across rows.
+
+    ``created_at`` defaults to the decision time; pass the unrounded clock (the cookie keeps whole
+    seconds) so two decisions of one visitor within a second still differ.
+    """
+    alias = using or ledger_alias()
+    version_id = charter_version(charter, using=alias)
+    assert consent.consent_id is not None and consent.decided_at is not None
+    created_at = created_at or consent.decided_at
+    fields = core.RecordFields(
+        consent_id=consent.consent_id,
+        created_at=_aware(created_at),
+        charter_digest=charter.digest,
+        texts_digest=texts_digest(charter, language),
+        language=language,
+        choices=dict(choices),
+        method=method.value,
+        user_id=user_id,
+    )
+    record = ConsentRecord.objects.using(alias).create(
+        consent_id=fields.consent_id,
+        created_at=created_at,
+        charter_version_id=version_id,
+        texts_digest=fields.texts_digest,
+        language=language,
+        choices=fields.choices,
+        method=fields.method,
+        user_id=user_id,
+        record_hash=core.record_hash(ledger_keys()[0], fields),
+    )
+    batch = int(conf.config()["LEDGER_SEAL_BATCH"] or 0)
+    if batch > 0 and record.pk % batch == 0:
+        # A batch has (probably) filled: seal once this response is out, not while the visitor waits.
+        _pending.alias = alias
+    return record
+
+
+# -- sealing ------------------------------------------------------------------------------------
+
+_pending = threading.local()
+
+
+def _seal_after_response(**kwargs: Any) -> None:
+    alias = getattr(_pending, "alias", None)
+    if alias is None:
+        return
+    _pending.alias = None
+    try:
+        seal_pending(using=alias)
+    except Exception:  # noqa: BLE001 - sealing later is fine; failing a finished request is not
+        log.exception("cookiecharter: automatic ledger sealing failed; run cookiecharter_seal")
+
+
+request_finished.connect(_seal_after_response, dispatch_uid="cookiecharter.ledger.seal")
+
+
+def seal_pending(
+    *,
+    using: str | None = None,
+    batch: int | None = None,
+    partial: bool = False,
+    grace_seconds: float = SEAL_GRACE_SECONDS,
+    now: datetime | None = None,
+) -> list[LedgerSeal]:
+    """Seal every full batch of unsealed records (and, with ``partial``, the rest too).
+
+    Safe to run from several processes at once: each seal's ``number`` and ``first_id`` are
+    unique, so of two sealers racing for the same batch one INSERT fails and that sealer stops.
+    """
+    from django.utils import timezone
+
+    alias = using or ledger_alias()
+    size = int(batch or conf.config()["LEDGER_SEAL_BATCH"] or 1000)
+    key = ledger_keys()[0]
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=grace_seconds)
+    made: list[LedgerSeal] = []
+    while True:
+        last = LedgerSeal.objects.using(alias).order_by("-number").first()
+        after = last.last_id if last else 0
+        rows = list(
+            ConsentRecord.objects.using(alias)
+            .filter(id__gt=after)
+            .order_by("id")
+            .values_list("id", "record_hash", "created_at")[:size]
+        )
+        eligible: list[tuple[int, str]] = []
+        for rid, rhash, created in rows:
+            if _aware(created) > cutoff:
+                break  # keep to a prefix: never seal past a record that might still be in flight
+            eligible.append((rid, rhash))
+        if not eligible or (len(eligible) < size and not partial):
+            return made
+        fields, seal_hash = core.make_seal(
+            key,
+            number=(last.number + 1) if last else 1,
+            records=eligible,
+            previous_hash=last.seal_hash if last else "",
+            created_at=now,
+        )
+        try:
+            with transaction.atomic(using=alias):
+                seal = LedgerSeal.objects.using(alias).create(
+                    number=fields.number,
+                    first_id=fields.first_id,
+                    last_id=fields.last_id,
+                    count=fields.count,
+                    ids=fields.ids,
+                    records_digest=fields.records_digest,
+                    previous_hash=fields.previous_hash,
+                    seal_hash=seal_hash,
+                    created_at=now,
+                )
+        except IntegrityError:
+            log.info("cookiecharter: seal %s made by another process meanwhile", fields.number)
+            return made
+        made.append(seal)
+
+
+# -- verifying ----------------------------------------------------------------------------------
+
+
+def _stored_records(alias: str) -> Iterator[core.StoredRecord]:
+    rows = (
+        ConsentRecord.objects.using(alias)
+        .order_by("id")
+        .values_list(
+            "id", "consent_id", "created_at", "charter_version__digest", "texts_digest",
+            "language", "choices", "method", "user_id", "record_hash",
+        )
+    )
+    for rid, cid, created, digest, texts, lang, choices, method, user_id, rhash in rows.iterator(chunk_size=2000):
+        yield core.StoredRecord(
+            rid,
+            core.RecordFields(
+                consent_id=cid,
+                created_at=_aware(created),
+                charter_digest=digest or "",
+                texts_digest=texts,
+                language=lang,
+                choices=choices if isinstance(choices, dict) else {},
+                method=method,
+                user_id=user_id,
+            ),
+            rhash,
+        )
+
+
+def _stored_seals(alias: str) -> list[core.StoredSeal]:
+    return [
+        core.StoredSeal(
+            core.SealFields(
+                number=s.number,
+                first_id=s.first_id,
+                last_id=s.last_id,
+                count=s.count,
+                ids=s.ids,
+                records_digest=s.records_digest,
+                previous_hash=s.previous_hash,
+                created_at=_aware(s.created_at),
+            ),
+            s.seal_hash,
+            _aware(s.pruned_at) if s.pruned_at else None,
+            s.pruned_hash,
+        )
+        for s in LedgerSeal.objects.using(alias).order_by("number")
+    ]
+
+
+def high_water_mark(alias: str) -> int | None:
+    """The highest record id the database ever handed out (its sequence), or None if unknown."""
+    connection = connections[alias]
+    table = ConsentRecord._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            return int(row[0]) if row else 0
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            (sequence,) = cursor.fetchone()
+            if not sequence:
+                return None
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608 - a name from the catalogue
+            last_value, is_called = cursor.fetchone()
+            return int(last_value) if is_called else 0
+    return None
+
+
+def verify(*, using: str | None = None) -> core.Report:
+    alias = using or ledger_alias()
+    # The sequence first: a record inserted while we read can then only look "extra", never missing.
+    hwm = high_water_mark(alias)
+    seals = _stored_seals(alias)
+    return core.verify(ledger_keys(), _stored_records(alias), seals, high_water_mark=hwm)
+
+
+# -- pruning ------------------------------------------------------------------------------------
+
+
+def prune(*, days: int, using: str | None = None, now: datetime | None = None) -> tuple[int, int]:
+    """Delete records older than ``days``, whole seals at a time; return (seals, records) pruned.
+
+    Old records not yet sealed are sealed first, so nothing is deleted without a seal that says
+    what was there; each pruned seal keeps its row, marked with an HMAC of the pruning time.
+    """
+    from django.utils import timezone
+
+    alias = using or ledger_alias()
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=days)
+    seal_pending(using=alias, partial=True, now=now)
+    key = ledger_keys()[0]
+    seals = records = 0
+    for seal in LedgerSeal.objects.using(alias).filter(pruned_at__isnull=True).order_by("number"):
+        newest = (
+            ConsentRecord.objects.using(alias)
+            .filter(id__gte=seal.first_id, id__lte=seal.last_id)
+            .aggregate(m=Max("created_at"))["m"]
+        )
+        if newest is not None and _aware(newest) >= cutoff:
+            break  # seals are in time order: the rest are younger still
+        with transaction.atomic(using=alias):
+            deleted, _ = (
+                ConsentRecord.objects.using(alias)
+                .filter(id__gte=seal.first_id, id__lte=seal.last_id)
+                .delete()
+            )
+            seal.pruned_at = now
+            seal.pruned_hash = core.pruned_hash(key, seal.seal_hash, _aware(now))
+            seal.save(using=alias, update_fields=["pruned_at", "pruned_hash"])
+        seals += 1
+        records += deleted
+    return seals, records
+
+
+# -- SQLite: concurrent writers -----------------------------------------------------------------
+
+
+def _tune_sqlite(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """WAL lets readers go on while one writer writes; a busy timeout makes a second writer wait
+    its turn instead of failing with "database is locked"."""
+    if connection.vendor != "sqlite":
+        return
+    options = connection.settings_dict.get("OPTIONS", {})
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except Exception:  # noqa: BLE001 - e.g. another connection switching it at this very moment
+            log.debug("cookiecharter: could not switch SQLite to WAL", exc_info=True)
+        if "timeout" not in options:
+            cursor.execute("PRAGMA busy_timeout = 30000")
+
+
+connection_created.connect(_tune_sqlite, dispatch_uid="cookiecharter.ledger.sqlite")
+
+
+def utc(when: datetime) -> datetime:
+    return _aware(when).astimezone(dt_timezone.utc)
+
+
+__all__ = [
+    "append", "charter_version", "choices_for", "high_water_mark", "ledger_keys", "prune",
+    "record_charter_shown", "seal_pending", "texts_digest", "utc", "verify",
+]

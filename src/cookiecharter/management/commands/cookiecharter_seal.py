@@ -1,0 +1,36 @@
+"""Seal the ledger's unsealed records now (normally done automatically, batch by batch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from ... import ledger
+
+
+class Command(BaseCommand):
+    help = "Seal unsealed consent records in batches of LEDGER_SEAL_BATCH, the last batch partial."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--database", default=None, help="Database alias (default: LEDGER_DATABASE).")
+        parser.add_argument("--batch", type=int, default=None, help="Records per seal (default: LEDGER_SEAL_BATCH).")
+        parser.add_argument(
+            "--full-batches-only", action="store_true", help="Leave a last, incomplete batch unsealed."
+        )
+        parser.add_argument(
+            "--grace",
+            type=float,
+            default=ledger.SEAL_GRACE_SECONDS,
+            help="Leave records younger than this many seconds (a write may still be in flight).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        seals = ledger.seal_pending(
+            using=options["database"],
+            batch=options["batch"],
+            partial=not options["full_batches_only"],
+            grace_seconds=options["grace"],
+        )
+        records = sum(s.count for s in seals)
+        self.stdout.write(self.style.SUCCESS(f"{len(seals)} seals made over {records} records"))
