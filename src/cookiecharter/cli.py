@@ -66,3 +66,42 @@ def validate(charters: tuple[str, ...]) -> None:
         click.echo(_summary(path, charter))
     if invalid:
         sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.argument("charter_file", metavar="CHARTER", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--lang", default=None, help="Page language (default: the charter's first language).")
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "pdf"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None, help="File to write (default: standard output).")
+@click.option("--django-cookies", is_flag=True, help="Also declare Django's own cookies with Django's default names and lifetimes.")
+@click.option("--stylesheet", default=None, metavar="URL", help="HTML only: link this stylesheet instead of embedding the CSS.")
+@click.option("--pdf-href", default=None, metavar="URL", help="HTML and Markdown: where the PDF version is, to link to it.")
+def render(charter_file: str, lang: str | None, fmt: str, output: str | None, django_cookies: bool, stylesheet: str | None, pdf_href: str | None) -> None:
+    """Write the charter page (HTML, Markdown or PDF) without a Django project.
+
+    Markdown and PDF do not import Django; HTML renders the Django app's own template in-process.
+    """
+    from cookiecharter import standalone  # rendering stays out of `validate`'s import path
+
+    try:
+        charter = standalone.prepare(load_charter(charter_file), django_cookies=django_cookies)
+    except OSError as exc:
+        click.echo(f"Error: cannot read {charter_file}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    except CharterError as exc:
+        click.echo(str(exc), err=True)
+        click.echo(f"{charter_file}: invalid: fix it first (cookiecharter validate {charter_file})", err=True)
+        sys.exit(EXIT_INVALID)
+    try:
+        body = standalone.render(charter, lang or charter.languages[0], fmt, stylesheet=stylesheet, pdf_href=pdf_href)  # type: ignore[arg-type]
+    except ImportError as exc:
+        extra = {"pdf": "pdf", "html": "django"}.get(fmt, "")
+        raise click.ClickException(f"--format {fmt} needs the {extra!r} extra: pip install 'cookiecharter[{extra}]' ({exc})") from exc
+    if output:
+        with open(output, "wb") as fh:
+            fh.write(body)
+        click.echo(f"wrote {output} ({len(body)} bytes, {fmt}, {lang or charter.languages[0]})", err=True)
+    elif fmt == "pdf" and sys.stdout.isatty():
+        raise click.UsageError("refusing to write a PDF to a terminal: use -o FILE or redirect")
+    else:
+        click.get_binary_stream("stdout").write(body)
