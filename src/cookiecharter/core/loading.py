@@ -110,6 +110,8 @@ def load_charter(path: str | os.PathLike[str]) -> Charter:
 
 def loads_charter(text: str, filename: str = "<string>") -> Charter:
     """Validate the TOML ``text`` and return its charter; ``filename`` is used in messages."""
+    if text.startswith("\ufeff"):  # a byte-order mark decoded as text: not worth an error
+        text = text[1:]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -1,0 +1,265 @@
+"""loads_charter on small texts: the checks not covered by the CLI fixtures, and the locator."""
+
+from __future__ import annotations
+
+import pytest
+
+from cookiecharter.core import CharterError, MatchKind, Problem, loads_charter
+
+HEAD = """\
+[charter]
+languages = ["en"]
+
+[controller]
+name = "Town"
+contact = "dpo@example.org"
+
+[purposes.necessary]
+exemption = "strictly-necessary"
+title.en = "Necessary"
+description.en = "Needed."
+
+[purposes.ads]
+title.en = "Ads"
+description.en = "Advertising."
+refused_by_gpc = true
+"""
+
+
+def cookie(name: str = 'name = "sid"', purpose: str = "necessary", extra: str = "") -> str:
+    reason = 'reason.en = "Needed."\n' if purpose == "necessary" else ""
+    return f"""
+[[cookies]]
+{name}
+provider = "Town"
+purpose = "{purpose}"
+service.en = "Site"
+description.en = "A cookie."
+lifetime = "1 day"
+{reason}{extra}"""
+
+
+def problems(text: str) -> list[Problem]:
+    with pytest.raises(CharterError) as caught:
+        loads_charter(text, "c.toml")
+    return caught.value.problems
+
+
+def only(text: str) -> Problem:
+    found = problems(text)
+    assert len(found) == 1, "\n".join(map(str, found))
+    return found[0]
+
+
+def test_minimal_charter_loads() -> None:
+    charter = loads_charter(HEAD + cookie() + cookie('name = "ad*"', "ads"), "c.toml")
+    assert [c.name.kind for c in charter.cookies] == [MatchKind.EXACT, MatchKind.PREFIX]
+    assert charter.cookies[0].source is not None and charter.cookies[0].source.line == 18
+    assert charter.purpose("ads").source is not None and charter.purpose("ads").source.line == 13
+
+
+def test_error_str_is_one_line_per_problem() -> None:
+    text = HEAD + cookie().replace('"1 day"', '"soon"') + cookie('name = "a b"')
+    error = pytest.raises(CharterError, loads_charter, text, "c.toml").value
+    assert isinstance(error, ValueError)
+    assert str(error).splitlines() == [str(p) for p in error.problems]
+    assert str(error).splitlines()[0].startswith("c.toml:24: cookies[0].lifetime: expected \"session\"")
+
+
+def test_problem_str_without_line_or_field() -> None:
+    assert str(Problem("f.toml", None, "", "gone")) == "f.toml: gone"
+    assert str(Problem("f.toml", 3, "charter", "bad")) == "f.toml:3: charter: bad"
+
+
+@pytest.mark.parametrize(
+    ("declaration", "field", "message"),
+    [
+        ('name = "*"', "cookies[0].name", 'a prefix needs at least one character before "*"'),
+        ('name = "a;b*"', "cookies[0].name", "no cookie name can start with it"),
+        ('name = "x"\nregex = "x+"', "cookies[0].regex", "give `name` or `regex`, not both"),
+        ('regex = ".*"', "cookies[0].regex", "matches any cookie name"),
+        ('regex = "\\\\S+"', "cookies[0].regex", "matches any cookie name"),
+        ('regex = "(?P<n>a)b"', "cookies[0].regex", "named groups (n) are not allowed"),
+        ('regex = "(a)\\\\1"', "cookies[0].regex", "back-references are not supported"),
+        ('regex = "a(?i)b"', "cookies[0].regex", "invalid regular expression"),
+        ('regex = "(?i)ab"', "cookies[0].regex", "use a scoped flag such as (?i:...)"),
+        ('regex = "a[ ,;]b"', "cookies[0].regex", "can never match a valid cookie name"),
+        ('regex = "(?:a b|c;d)"', "cookies[0].regex", "can never match a valid cookie name"),
+        ('regex = ""', "cookies[0].regex", "an empty regex"),
+    ],
+)
+def test_names_and_patterns(declaration: str, field: str, message: str) -> None:
+    problem = only(HEAD + cookie(declaration))
+    assert problem.field == field
+    # The [[cookies]] header when the problem is the pair, else the key's own line.
+    assert problem.line == (18 if field == "cookies[0]" else 20 if "\n" in declaration else 19)
+    assert message in problem.message
+
+
+def test_a_regex_may_use_a_class_and_optional_parts() -> None:
+    charter = loads_charter(HEAD + cookie('regex = "_ga(?:_[A-Z0-9]{4,12})?"', "ads"), "c.toml")
+    assert charter.declares("_ga") and charter.declares("_ga_ABCD12") and not charter.declares("_gab")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "witness"),
+    [
+        ('name = "_ga*"', 'name = "_ga_x*"', "_ga_x"),  # prefix covers prefix
+        ('name = "_ga_x*"', 'name = "_ga*"', "_ga_x"),  # the other way round
+        ('name = "_ga_1"', 'regex = "_ga_[0-9]"', "_ga_1"),  # regex covers exact
+        ('regex = "_ga_[0-9]+"', 'regex = "_ga_[0-9a-f]{2}"', "_ga_00"),  # regex vs regex
+        ('regex = "sess(?:ion)?"', 'name = "sess*"', "sess"),  # prefix covers a regex's examples
+        ('name = "abc*"', 'regex = "[a-c]+"', "abca"),  # regex covers the prefix itself
+    ],
+)
+def test_overlaps(first: str, second: str, witness: str) -> None:
+    problem = only(HEAD + cookie(first, "ads") + cookie(second, "ads"))
+    assert problem.field.startswith("cookies[1].")
+    assert f"a cookie named {witness!r} matches both" in problem.message
+
+
+def test_names_that_do_not_overlap() -> None:
+    text = (
+        HEAD + cookie('name = "_ga"', "ads") + cookie('name = "_ga_*"', "ads")
+        + cookie('regex = "_gid[0-9]"', "ads") + cookie('name = "_gi"', "ads") + cookie('name = "_gat*"', "ads")
+    )  # fmt: skip
+    assert len(loads_charter(text).cookies) == 5
+
+
+def test_same_regex_twice_is_a_duplicate() -> None:
+    problem = only(HEAD + cookie('regex = "a[0-9]"', "ads") + cookie('regex = "a[0-9]"', "ads"))
+    assert problem.message.startswith("duplicate cookie `a[0-9]`")
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ('party = "3rd"', "cookies[0].party", 'expected "first" or "third"'),
+        ('domain = "maps.example.net"', "cookies[0].domain", "set party = \"third\""),
+        ('party = "third"\ndomain = "not a host"', "cookies[0].domain", "expected a host name"),
+        ('cookie_domain = "exa mple.org"', "cookies[0].cookie_domain", "expected a host name"),
+        ('path = "admin"', "cookies[0].path", "a cookie path starts with '/'"),
+        ('policy_url = "example.org/privacy"', "cookies[0].policy_url", "expected an http(s) URL"),
+        ('reason.fr = "Pourquoi"', "cookies[0].reason.fr", "'fr' is not in [charter].languages (en)"),
+        ('service.en = ""', "", ""),  # TOML itself refuses a key defined twice
+    ],
+)
+def test_cookie_fields(extra: str, field: str, message: str) -> None:
+    found = problems(HEAD + cookie(extra=extra + "\n"))
+    if not field:
+        assert found[0].message.startswith("TOML syntax error")
+        return
+    assert [(p.field, message in p.message) for p in found] == [(field, True)], found
+
+
+def test_empty_text_is_refused() -> None:
+    problem = only(HEAD.replace('title.en = "Necessary"', 'title.en = "  "') + cookie())
+    assert (problem.line, problem.field, problem.message) == (10, "purposes.necessary.title.en", "must not be empty")
+
+
+def test_host_prefix_needs_root_path_and_no_domain() -> None:
+    problem = only(HEAD + cookie('name = "__Host-sid"', extra='path = "/app"\n'))
+    assert problem.field == "cookies[0].path" and "__Host-" in problem.message
+    loads_charter(HEAD + cookie('name = "__Host-sid"'))
+
+
+def test_advertising_consent_mode_rules() -> None:
+    exempt = HEAD.replace('exemption = "strictly-necessary"', 'exemption = "security"\nconsent_mode = ["ad_storage"]')
+    assert "no exemption covers them" in only(exempt + cookie()).message
+    no_gpc = HEAD.replace("refused_by_gpc = true", 'consent_mode = ["ad_storage", "ad_user_data"]')
+    problem = only(no_gpc + cookie())
+    assert problem.field == "purposes.ads.consent_mode" and "add refused_by_gpc = true" in problem.message
+
+
+def test_exempt_audience_measurement_must_be_first_party() -> None:
+    text = HEAD.replace('exemption = "strictly-necessary"', 'exemption = "audience-measurement"')
+    problem = only(text + cookie(extra='party = "third"\ndomain = "stats.example.net"\n'))
+    assert problem.field == "cookies[0].party" and "must be first-party" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("languages", "message"),
+    [('["en", "en"]', "'en' is listed twice"), ('["English"]', "is not a language code"), ('"en"', "expected an array")],
+)
+def test_languages(languages: str, message: str) -> None:
+    found = problems(HEAD.replace('languages = ["en"]', f"languages = {languages}") + cookie())
+    assert found[0].line == 2 and found[0].field.startswith("charter.languages")
+    assert message in found[0].message
+
+
+def test_missing_tables_and_unknown_top_level() -> None:
+    found = problems('[charter]\nlanguages = ["en"]\n\n[cookie]\nname = "x"\n')
+    assert [(p.line, p.field) for p in found] == [(None, "controller"), (None, "purposes"), (4, "cookie")]
+    assert 'did you mean "cookies"?' in found[2].message
+
+
+def test_empty_purposes_table() -> None:
+    text = HEAD[: HEAD.index("[purposes.necessary]")] + "[purposes]\n"
+    assert [(p.line, p.field, p.message) for p in problems(text)] == [
+        (8, "purposes", "declare at least one purpose, such as [purposes.necessary]")
+    ]
+
+
+def test_a_broken_purpose_does_not_make_its_cookies_unknown() -> None:
+    text = HEAD.replace('title.en = "Ads"', "title.en = 3") + cookie(purpose="ads")
+    assert [(p.line, p.field) for p in problems(text)] == [(14, "purposes.ads.title.en")]
+
+
+def test_wrong_type_and_unknown_key_in_the_same_table_are_both_reported() -> None:
+    text = HEAD.replace("refused_by_gpc = true", 'refused_by_gpc = "yes"\ncolour = "red"') + cookie()
+    found = problems(text)
+    assert [(p.line, p.field) for p in found] == [(16, "purposes.ads.refused_by_gpc"), (17, "purposes.ads.colour")]
+    assert found[0].message == "expected true or false, got a string"
+
+
+def test_locator_knows_sub_tables_inline_tables_and_quoted_keys() -> None:
+    text = HEAD + """
+[[cookies]]
+name = "sid"
+provider = "Town"
+purpose = "necessary"
+description = { en = "A cookie." }
+lifetime = "1 dya"
+reason.en = "Needed."
+[cookies.service]
+en = 4
+
+[[cookies]]
+"name" = "b c"
+provider = '''
+lifetime = "multi-line string, not a key"
+'''
+purpose = "necessary"
+service.en = "x"
+description.en = "y"
+lifetime = "1 yr"
+"""
+    found = problems(text)
+    assert [(p.line, p.field) for p in found] == [
+        (23, "cookies[0].lifetime"),
+        (26, "cookies[0].service.en"),
+        (28, "cookies[1].reason"),
+        (29, "cookies[1].name"),
+        (36, "cookies[1].lifetime"),
+    ]
+
+
+def test_syntax_errors_carry_their_line() -> None:
+    problem = only(HEAD + cookie() + "\n[[cookies]\n")
+    assert problem.line == 27 and problem.message.startswith("TOML syntax error")
+
+
+def test_byte_order_mark_is_accepted(tmp_path) -> None:
+    from cookiecharter.core import load_charter
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEAD + cookie()).encode())
+    assert load_charter(path).cookies[0].name.value == "sid"
+    assert loads_charter("\ufeff" + HEAD + cookie()).cookies[0].name.value == "sid"
+
+
+def test_unreadable_file_raises_oserror_not_charter_error(tmp_path) -> None:
+    from cookiecharter.core import load_charter
+
+    with pytest.raises(FileNotFoundError):
+        load_charter(tmp_path / "missing.toml")
