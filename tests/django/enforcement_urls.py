@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
@@ -79,6 +80,7 @@ def consent_state(request):
 
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("ga/", set_ga, name="set-ga"),
     path("ga-async/", set_ga_async, name="set-ga-async"),
     path("ga-raw/", set_ga_raw, name="set-ga-raw"),
