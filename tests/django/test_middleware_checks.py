@@ -1,0 +1,62 @@
+"""The enforcement's system checks: middleware missing or misplaced, unmatchable declarations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.core.checks import run_checks
+
+from cookiecharter.core.charter import CookieName
+from cookiecharter.enforcement_checks import MIDDLEWARE_PATH, unmatchable
+
+BASE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+
+
+def ids(settings) -> list[str]:
+    return [m.id for m in run_checks(tags=["cookiecharter"]) if m.id.startswith(("cookiecharter.E1", "cookiecharter.W1"))]
+
+
+def test_missing_middleware_warns_with_hint(settings):
+    settings.MIDDLEWARE = BASE
+    (message,) = [m for m in run_checks(tags=["cookiecharter"]) if m.id == "cookiecharter.W101"]
+    assert "first entry of MIDDLEWARE" in message.hint
+
+
+def test_middleware_not_first_warns(settings):
+    settings.MIDDLEWARE = [BASE[0], MIDDLEWARE_PATH, *BASE[1:]]
+    (message,) = [m for m in run_checks(tags=["cookiecharter"]) if m.id == "cookiecharter.W102"]
+    assert "SecurityMiddleware" in message.msg and "Put it first" in message.hint
+
+
+def test_middleware_first_is_quiet(settings):
+    settings.MIDDLEWARE = [MIDDLEWARE_PATH, *BASE]
+    assert ids(settings) == []
+
+
+def test_a_cookie_name_setting_no_browser_accepts_is_an_error(settings):
+    settings.MIDDLEWARE = [MIDDLEWARE_PATH, *BASE]
+    settings.SESSION_COOKIE_NAME = "my session"
+    messages = [m for m in run_checks(tags=["cookiecharter"]) if m.id == "cookiecharter.E101"]
+    assert len(messages) == 1 and "' '" in messages[0].msg
+
+
+def test_unmatchable_patterns_in_a_charter_built_in_code():
+    from cookiecharter.charter import get_charter
+
+    charter = get_charter()
+    first = charter.cookies[0]
+    broken = charter.with_cookies(
+        [
+            replace(first, name=CookieName.from_declaration(regex="a b+")),
+            replace(first, name=CookieName.from_declaration(regex="(?:)")),
+            replace(first, name=CookieName.from_declaration("x;y*")),
+            replace(first, name=CookieName.from_declaration(regex="[a-z]+_[0-9]{2}")),  # fine
+        ]
+    )
+    found = [(c.name.display, why) for c, why in unmatchable(broken)]
+    assert [name for name, _ in found] == ["a b+", "(?:)", "x;y*"]
+    assert unmatchable(charter) == []
