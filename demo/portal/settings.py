@@ -1,0 +1,115 @@
+"""Settings of the demo portal, an open-data platform modelled on the seed's.
+
+Environment variables (the browser tests use them to run several portals side by side):
+- ``COOKIECHARTER_CHARTER``: the charter file (default: ``demo/charter.toml``);
+- ``DEMO_DATABASE``: an SQLite file path (default ``demo/db.sqlite3``) or a ``postgres://`` URL;
+- ``DEMO_WIDGET_ORIGIN``: where the third-party map widget is served (default http://localhost:8001);
+- ``DEMO_DEBUG``: "1" for Django's debug mode (the default for ``make demo``), "0" otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.utils.translation import gettext_lazy as _
+
+PORTAL_DIR = Path(__file__).resolve().parent
+DEMO_DIR = PORTAL_DIR.parent
+DATA_DIR = DEMO_DIR / "data"
+
+# A demo: the key is public on purpose, and the portal only ever listens on the loopback address.
+SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-insecure-key-4f9c2b7e1d0a6385c2e7f1b9a4d8")
+DEBUG = os.environ.get("DEMO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "cookiecharter",
+    "portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context.portal",
+            ]
+        },
+    }
+]
+
+
+def _database(value: str) -> dict:
+    """One ``DATABASES`` entry from an SQLite path or a ``postgres://user:pass@host:port/name`` URL."""
+    if value.startswith(("postgres://", "postgresql://")):
+        url = urlsplit(value)
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(url.path.lstrip("/")) or "postgres",
+            "USER": unquote(url.username or ""),
+            "PASSWORD": unquote(url.password or ""),
+            "HOST": url.hostname or "",
+            "PORT": str(url.port or ""),
+        }
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": value}
+
+
+DATABASES = {"default": _database(os.environ.get("DEMO_DATABASE") or str(DEMO_DIR / "db.sqlite3"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# French first, as the seed's platform: "/" redirects to "/fr/".
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [PORTAL_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Paris"
+USE_TZ = True
+
+# Django's own cookies keep their default names and lifetimes: the charter declares exactly those
+# (sessionid 2 weeks, csrftoken 52 weeks, django_language for the browser session).
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DEMO_DIR / "static-collected"
+
+COOKIECHARTER = {
+    "CHARTER": os.environ.get("COOKIECHARTER_CHARTER") or str(DEMO_DIR / "charter.toml"),
+}
+
+# The third-party map widget: another origin (another host name), so the browser treats it as a
+# third party and its cookie as a third-party cookie.
+DEMO_WIDGET_ORIGIN = os.environ.get("DEMO_WIDGET_ORIGIN", "http://localhost:8001").rstrip("/")

@@ -1,0 +1,135 @@
+"""Front office of the demo portal: catalogue, dataset pages, the JSON API and the audience counter."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_POST
+
+from .models import DailyHit, Dataset, Favourite
+
+#: How many rows of a CSV file the dataset page shows.
+PREVIEW_ROWS = 8
+
+
+def _favourite_slugs(request: HttpRequest) -> set[str]:
+    if not request.user.is_authenticated:
+        return set()
+    return set(Favourite.objects.filter(user=request.user).values_list("dataset__slug", flat=True))
+
+
+# Every page carries the favourite button's script, which reads the CSRF token from the cookie;
+# ensure_csrf_cookie makes sure the cookie is there even on a page without a form.
+@ensure_csrf_cookie
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    datasets = list(Dataset.objects.all())
+    favourites = _favourite_slugs(request)
+    for dataset in datasets:
+        dataset.is_favourite = dataset.slug in favourites
+    return render(request, "portal/home.html", {"datasets": datasets})
+
+
+@ensure_csrf_cookie
+@require_GET
+def dataset(request: HttpRequest, slug: str) -> HttpResponse:
+    item = get_object_or_404(Dataset, slug=slug)
+    table = item.table
+    return render(
+        request,
+        "portal/dataset.html",
+        {
+            "dataset": item,
+            "header": table.header,
+            "preview": table.rows[:PREVIEW_ROWS],
+            "row_count": len(table.rows),
+            "is_favourite": item.slug in _favourite_slugs(request),
+        },
+    )
+
+
+@require_GET
+def download(request: HttpRequest, slug: str) -> FileResponse:
+    item = get_object_or_404(Dataset, slug=slug)
+    return FileResponse(
+        item.path.open("rb"), as_attachment=True, filename=f"{item.slug}.csv", content_type="text/csv; charset=utf-8"
+    )
+
+
+def _describe(request: HttpRequest, item: Dataset, favourites: set[str]) -> dict:
+    return {
+        "slug": item.slug,
+        "title": item.title,
+        "description": item.description,
+        "theme": item.theme,
+        "publisher": item.publisher,
+        "licence": item.licence,
+        "updated": item.updated.isoformat(),
+        "records": len(item.table.rows),
+        "url": request.build_absolute_uri(item.get_absolute_url()),
+        "download": request.build_absolute_uri(f"/datasets/{item.slug}.csv"),
+        "favourite": item.slug in favourites,
+    }
+
+
+@require_GET
+def api_datasets(request: HttpRequest) -> JsonResponse:
+    favourites = _favourite_slugs(request)
+    return JsonResponse({"datasets": [_describe(request, d, favourites) for d in Dataset.objects.all()]})
+
+
+# CSRF is enforced (Django's default for a POST view): the page's script sends the token from the
+# csrftoken cookie in X-CSRFToken, which is why the portal sets that cookie at all.
+@require_POST
+def api_favourite(request: HttpRequest, slug: str) -> JsonResponse:
+    """Toggle (or, with ``{"favourite": true|false}``, set) the signed-in user's favourite."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("Sign in to keep favourites.")}, status=401)
+    item = Dataset.objects.filter(slug=slug).first()
+    if item is None:
+        return JsonResponse({"error": _("No dataset with this name.")}, status=404)
+    wanted = None
+    if request.body:
+        try:
+            payload = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return JsonResponse({"error": _("The request body is not valid JSON.")}, status=400)
+        if not isinstance(payload, dict) or not isinstance(payload.get("favourite", None), (bool, type(None))):
+            return JsonResponse({"error": _('Expected {"favourite": true} or {"favourite": false}.')}, status=400)
+        wanted = payload.get("favourite")
+    existing = Favourite.objects.filter(user=request.user, dataset=item)
+    if wanted is None:
+        wanted = not existing.exists()
+    if wanted:
+        try:
+            with transaction.atomic():
+                Favourite.objects.get_or_create(user=request.user, dataset=item)
+        except IntegrityError:  # a double click raced us to it: it is a favourite either way
+            pass
+    else:
+        existing.delete()
+    return JsonResponse({"slug": item.slug, "favourite": wanted})
+
+
+@require_POST
+def stats_hit(request: HttpRequest) -> HttpResponse:
+    """Count one page view of a path for today. Only the path is received and kept."""
+    try:
+        path = json.loads(request.body).get("path")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return JsonResponse({"error": "expected a JSON body {\"path\": \"/...\"}"}, status=400)
+    if not isinstance(path, str) or not path.startswith("/") or len(path) > 200 or "?" in path:
+        return JsonResponse({"error": "path must be a site path starting with / (no query), 200 characters at most"}, status=400)
+    day = timezone.localdate()
+    with transaction.atomic():
+        counter, created = DailyHit.objects.get_or_create(day=day, path=path, defaults={"count": 1})
+        if not created:
+            DailyHit.objects.filter(pk=counter.pk).update(count=F("count") + 1)
+    return HttpResponse(status=204)

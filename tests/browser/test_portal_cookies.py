@@ -1,0 +1,117 @@
+"""On the seed's charter (no purpose needs consent), using the portal as a person does (signing in,
+switching language, marking a favourite through the page's own script) sets exactly the three
+cookies the seed's platform declares besides the consent cookie: sessionid, django_language and
+csrftoken. Checked in the browser's own cookie jar, and on the page, as a person sees it."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+SEED_CHARTER = Path(__file__).resolve().parents[2] / "demo" / "charter-seed.toml"
+
+
+@pytest.fixture
+def seed_portal(demo_server):
+    return demo_server(charter=SEED_CHARTER)
+
+
+def cookie_jar(context) -> dict[str, dict]:
+    return {cookie["name"]: cookie for cookie in context.cookies()}
+
+
+def test_signing_in_switching_language_and_favourite_set_exactly_the_seed_cookies(
+    seed_portal, context, screenshot
+):
+    page = context.new_page()
+
+    # A first visit lands on the French catalogue; the page already carries the CSRF cookie its
+    # script needs, and nothing else.
+    page.goto(seed_portal.url + "/")
+    expect(page).to_have_url(re.compile(r"/fr/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Les données publiques de la ville, libres de réutilisation")
+    assert set(cookie_jar(context)) == {"csrftoken"}
+
+    # Sign in with the demo account.
+    page.get_by_role("link", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    page.get_by_label("Identifiant").fill(seed_portal.username)
+    page.get_by_label("Mot de passe").fill(seed_portal.password)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_test_id("signed-in-as")).to_have_text(seed_portal.user_full_name)
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+    # Switch to English with the header's language switch (a plain form, no script needed).
+    page.get_by_role("button", name="English").click()
+    expect(page).to_have_url(re.compile(r"/en/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The city's public data, free to reuse")
+    expect(page.get_by_test_id("signed-in-as")).to_have_text(seed_portal.user_full_name)
+
+    # Open a dataset and mark it as a favourite: the page's script calls the write API with the
+    # CSRF token taken from the csrftoken cookie.
+    page.get_by_role("link", name="Public car parks").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Public car parks")
+    favourite = page.get_by_role("button", name="Favourite")
+    expect(favourite).to_have_attribute("aria-pressed", "false")
+    expect(favourite.locator(".favourite-star")).to_have_text("☆")
+    with page.expect_response(lambda r: "/favourite/" in r.url) as answer:
+        favourite.click()
+    assert answer.value.status == 200, answer.value.text()
+    expect(favourite).to_have_attribute("aria-pressed", "true")
+    expect(favourite.locator(".favourite-star")).to_have_text("★")
+    expect(page.get_by_role("status")).to_have_text("Added to your favourites.")
+    screenshot(page, "portal-cookies-favourite")
+
+    # Exactly the seed's three cookies, with the lifetimes and flags the charter declares.
+    jar = cookie_jar(context)
+    assert set(jar) == {"sessionid", "django_language", "csrftoken"}, jar
+    assert jar["django_language"]["value"] == "en"
+    assert jar["django_language"]["expires"] == -1  # a session cookie, as declared
+    assert jar["sessionid"]["httpOnly"] is True
+    assert all(cookie["domain"] == "127.0.0.1" for cookie in jar.values())
+
+    # The favourite was really stored, and the page shows it after a reload and on the catalogue.
+    page.reload()
+    expect(page.get_by_role("button", name="Favourite").locator(".favourite-star")).to_have_text("★")
+    page.get_by_role("link", name="Catalogue").first.click()
+    card = page.locator(".card", has=page.get_by_role("link", name="Public car parks"))
+    expect(card).to_contain_text("In your favourites")
+    with sqlite3.connect(seed_portal.db_path) as db:
+        rows = db.execute(
+            "SELECT u.username, d.slug FROM portal_favourite f JOIN auth_user u ON u.id = f.user_id "
+            "JOIN portal_dataset d ON d.id = f.dataset_id"
+        ).fetchall()
+    assert rows == [("demo", "parkings")]
+
+    # Signing out ends the session: the header offers to sign in again and sessionid is gone.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    assert set(cookie_jar(context)) == {"django_language", "csrftoken"}
+
+
+def test_the_write_api_refuses_a_post_without_the_csrf_token(seed_portal, context):
+    """The reason csrftoken exists: without the token the favourite endpoint answers 403."""
+    page = context.new_page()
+    page.goto(seed_portal.url + "/en/login/")
+    page.get_by_label("Username").fill(seed_portal.username)
+    page.get_by_label("Password").fill(seed_portal.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("signed-in-as")).to_be_visible()
+
+    refused = page.evaluate(
+        """async (url) => {
+            const r = await fetch(url, {method: "POST", credentials: "same-origin",
+                headers: {"Content-Type": "application/json"}, body: '{"favourite": true}'});
+            return r.status;
+        }""",
+        seed_portal.url + "/api/datasets/parkings/favourite/",
+    )
+    assert refused == 403
+    listing = page.request.get(seed_portal.url + "/api/datasets/").json()
+    assert [d["slug"] for d in listing["datasets"] if d["favourite"]] == []
