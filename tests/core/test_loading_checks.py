@@ -263,3 +263,8 @@ def test_unreadable_file_raises_oserror_not_charter_error(tmp_path) -> None:
 
     with pytest.raises(FileNotFoundError):
         load_charter(tmp_path / "missing.toml")
+
+
+def test_regex_python_warns_about_is_refused() -> None:
+    problem = only(HEAD + cookie('regex = "a[[b]"'))
+    assert problem.field == "cookies[0].regex" and "ambiguous regular expression: Possible nested set" in problem.message

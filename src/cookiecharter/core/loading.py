@@ -23,6 +23,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional, TypeVar, Union
@@ -346,8 +347,9 @@ _MAX_EXAMPLES = 12
 _MAX_REPEAT_EXAMPLE = 8
 
 
-def _is_token(name: str) -> bool:
-    return bool(name) and all(c in _TOKEN_CHARS for c in name)
+def _compile_declared(pattern: str) -> re.Pattern[str]:
+    """A declared regex as the charter's matcher embeds it: in a group, with DOTALL."""
+    return re.compile(f"(?:{pattern})", re.DOTALL)
 
 
 def _op_name(op: Any) -> str:
@@ -856,7 +858,7 @@ class _Loader:
         if name is None:
             return None
         field_loc = loc + ("regex" if name.kind is MatchKind.REGEX else "name",)
-        regex = re.compile(f"(?:{name.value})", re.DOTALL) if name.kind is MatchKind.REGEX else None
+        regex = _compile_declared(name.value) if name.kind is MatchKind.REGEX else None
         return _Named(name, field_loc, _examples_for(name, regex), regex)
 
     def cookie_name_declared(self, loc: Loc, section: _CookieSection) -> CookieName | None:
@@ -890,15 +892,21 @@ class _Loader:
             self.problem(loc, "an empty regex would match no cookie")
             return None
         try:
-            # Compiled as the charter's matcher will embed it: inside a group, with DOTALL.
-            compiled = re.compile(f"(?:{pattern})", re.DOTALL)
-            parsed = _sre_parse.parse(pattern)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                # Compiled as the charter's matcher will embed it: inside a group, with DOTALL.
+                compiled = _compile_declared(pattern)
+                parsed = _sre_parse.parse(pattern)
         except re.error as exc:
             hint = " (use a scoped flag such as (?i:...) instead)" if "global flags" in str(exc) else ""
             self.problem(loc, f"invalid regular expression: {exc}{hint}")
             return None
         except (RecursionError, OverflowError, ValueError) as exc:
             self.problem(loc, f"invalid regular expression: {exc}")
+            return None
+        if caught:
+            # Python's "possible nested set" and the like: the meaning may change in a later Python.
+            self.problem(loc, f"ambiguous regular expression: {caught[0].message} (escape the character, e.g. \\[)")
             return None
         if compiled.groupindex:
             self.problem(loc, f"named groups ({', '.join(compiled.groupindex)}) are not allowed; use (?:...)")
