@@ -268,3 +268,21 @@ def test_unreadable_file_raises_oserror_not_charter_error(tmp_path) -> None:
 def test_regex_python_warns_about_is_refused() -> None:
     problem = only(HEAD + cookie('regex = "a[[b]"'))
     assert problem.field == "cookies[0].regex" and "ambiguous regular expression: Possible nested set" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("(?:)", "only matches the empty name"),
+        ("a(?:b|(c)\\1)", "back-references are not supported"),
+        ("(a)?(?(1)b|c)", "back-references are not supported"),
+        ("[a-z]{2}", None),
+    ],
+)
+def test_cookie_name_problem_is_public_for_charters_built_in_code(pattern: str, message: str | None) -> None:
+    from cookiecharter.core import CookieName
+    from cookiecharter.core.loading import cookie_name_problem
+
+    problem = cookie_name_problem(CookieName.from_declaration(regex=pattern))
+    assert problem == message if message is None else message in (problem or "")
+    assert cookie_name_problem(CookieName.exact("")) == "a cookie name cannot be empty"

@@ -56,7 +56,7 @@ try:  # the regular-expression parser moved (and its old name warns) in Python 3
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-__all__ = ["CharterError", "Problem", "load_charter", "loads_charter"]
+__all__ = ["CharterError", "Problem", "cookie_name_problem", "load_charter", "loads_charter"]
 
 Loc = tuple[Union[str, int], ...]
 
@@ -442,6 +442,68 @@ def _pattern_examples(pattern: Any) -> list[str]:
             return []
         results = [r + o for r in results for o in options][:_MAX_EXAMPLES]
     return results
+
+
+def cookie_name_problem(name: CookieName) -> str | None:
+    """Why a declared name or pattern cannot work as a cookie declaration, or None when it can.
+
+    Public so that a charter built in code (``Charter.with_cookies``) can be held to the same
+    rules as one read from a file.
+    """
+    if name.kind is not MatchKind.REGEX:
+        if name.kind is MatchKind.PREFIX and not name.value:
+            return 'a prefix needs at least one character before "*": "*" alone would match every cookie'
+        bad = sorted({c for c in name.value if c not in _TOKEN_CHARS})
+        if not name.value:
+            return "a cookie name cannot be empty"
+        if bad:
+            what = "prefix" if name.kind is MatchKind.PREFIX else "cookie name"
+            consequence = "; no cookie name can start with it" if name.kind is MatchKind.PREFIX else ""
+            return (
+                f"{name.display!r} is not a valid {what}: a cookie name cannot contain "
+                f"{', '.join(repr(c) for c in bad)} (RFC 6265: visible ASCII except separators){consequence}"
+            )
+        return None
+    pattern = name.value
+    if not pattern:
+        return "an empty regex would match no cookie"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            compiled = _compile_declared(pattern)
+            parsed = _sre_parse.parse(pattern)
+    except re.error as exc:
+        hint = " (use a scoped flag such as (?i:...) instead)" if "global flags" in str(exc) else ""
+        return f"invalid regular expression: {exc}{hint}"
+    except (RecursionError, OverflowError, ValueError) as exc:
+        return f"invalid regular expression: {exc}"
+    if caught:
+        # Python's "possible nested set" and the like: the meaning may change in a later Python.
+        return f"ambiguous regular expression: {caught[0].message} (escape the character, e.g. \\[)"
+    if compiled.groupindex:
+        return f"named groups ({', '.join(compiled.groupindex)}) are not allowed; use (?:...)"
+    if {"GROUPREF", "GROUPREF_EXISTS"} & set(_op_names(parsed)):
+        # Group numbers shift when the patterns are combined into the charter's one matcher.
+        return "back-references are not supported: the patterns are combined into one matcher"
+    if parsed.getwidth()[1] == 0:
+        return f"`{pattern}` only matches the empty name, and a cookie name is never empty"
+    if not _satisfiable(parsed):
+        return f"`{pattern}` can never match a valid cookie name (RFC 6265: visible ASCII except separators)"
+    if all(compiled.fullmatch(candidate) for candidate in _UNRELATED_NAMES):
+        return f"`{pattern}` matches any cookie name; declare names, or a narrower pattern"
+    return None
+
+
+def _op_names(pattern: Any) -> Iterable[str]:
+    """Every operation in a parsed regex, nested ones included."""
+    for op, av in pattern:
+        yield _op_name(op)
+        for part in av if isinstance(av, (tuple, list)) else (av,):
+            if isinstance(part, _sre_parse.SubPattern):
+                yield from _op_names(part)
+            elif isinstance(part, list) and part and isinstance(part[0], _sre_parse.SubPattern):
+                for branch in part:  # BRANCH's alternatives
+                    yield from _op_names(branch)
 
 
 @dataclass(frozen=True)
@@ -868,59 +930,12 @@ class _Loader:
         if section.name is not None and section.regex is not None:
             self.problem(loc + ("regex",), "give `name` or `regex`, not both")
             return None
-        if section.name is not None:
-            name = CookieName.from_declaration(name=section.name)
-            if name.kind is MatchKind.PREFIX and not name.value:
-                self.problem(loc + ("name",), 'a prefix needs at least one character before "*": "*" alone would match every cookie')
-                return None
-            bad = sorted({c for c in name.value if c not in _TOKEN_CHARS})
-            if bad:
-                what = "prefix" if name.kind is MatchKind.PREFIX else "cookie name"
-                shown = ", ".join(repr(c) for c in bad)
-                consequence = "; no cookie name can start with it" if name.kind is MatchKind.PREFIX else ""
-                self.problem(
-                    loc + ("name",),
-                    f"{section.name!r} is not a valid {what}: a cookie name cannot contain {shown} "
-                    f"(RFC 6265: visible ASCII except separators){consequence}",
-                )
-                return None
-            return name
-        return self.cookie_regex(loc + ("regex",), section.regex or "")
-
-    def cookie_regex(self, loc: Loc, pattern: str) -> CookieName | None:
-        if not pattern:
-            self.problem(loc, "an empty regex would match no cookie")
+        name = CookieName.from_declaration(name=section.name, regex=section.regex)
+        problem = cookie_name_problem(name)
+        if problem is not None:
+            self.problem(loc + ("regex" if name.kind is MatchKind.REGEX else "name",), problem)
             return None
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                # Compiled as the charter's matcher will embed it: inside a group, with DOTALL.
-                compiled = _compile_declared(pattern)
-                parsed = _sre_parse.parse(pattern)
-        except re.error as exc:
-            hint = " (use a scoped flag such as (?i:...) instead)" if "global flags" in str(exc) else ""
-            self.problem(loc, f"invalid regular expression: {exc}{hint}")
-            return None
-        except (RecursionError, OverflowError, ValueError) as exc:
-            self.problem(loc, f"invalid regular expression: {exc}")
-            return None
-        if caught:
-            # Python's "possible nested set" and the like: the meaning may change in a later Python.
-            self.problem(loc, f"ambiguous regular expression: {caught[0].message} (escape the character, e.g. \\[)")
-            return None
-        if compiled.groupindex:
-            self.problem(loc, f"named groups ({', '.join(compiled.groupindex)}) are not allowed; use (?:...)")
-            return None
-        if re.search(r"\\[1-9]|\(\?P=|\(\?\(", pattern):
-            self.problem(loc, "back-references are not supported: the patterns are combined into one matcher")
-            return None
-        if not _satisfiable(parsed):
-            self.problem(loc, f"`{pattern}` can never match a valid cookie name (RFC 6265: visible ASCII except separators)")
-            return None
-        if all(compiled.fullmatch(name) for name in _UNRELATED_NAMES):
-            self.problem(loc, f"`{pattern}` matches any cookie name; declare names, or a narrower pattern")
-            return None
-        return CookieName(MatchKind.REGEX, pattern)
+        return name
 
     def check_overlaps(self, cookies: list[tuple[Cookie | None, _Named]]) -> None:
         named = [n for _, n in cookies]
