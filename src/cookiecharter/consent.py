@@ -50,21 +50,9 @@ conf.on_clear(codec.cache_clear)
 
 def current_charter() -> Charter:
     """The site's charter: ``cookiecharter.charter.get_charter()`` (the file plus Django's cookies)."""
-    try:
-        from .charter import get_charter
-    except ImportError:  # pragma: no cover - until the Django charter layer lands
-        return _file_charter()
+    from .charter import get_charter
+
     return get_charter()
-
-
-@lru_cache(maxsize=None)
-def _file_charter() -> Charter:
-    from .core.loading import load_charter
-
-    return load_charter(conf.config()["CHARTER"])
-
-
-conf.on_clear(_file_charter.cache_clear)
 
 
 def get_consent(request: HttpRequest) -> Consent:

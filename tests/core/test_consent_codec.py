@@ -140,3 +140,13 @@ def test_resigned_with_another_key_or_time_shifted_reads_undecided_or_within_rul
     genuine = codec.encode(decision(granted=granted))
     result = read(genuine, now=NOW + timedelta(seconds=shift))
     assert result.decided == (-60 <= shift <= AGE)
+
+
+def test_browser_signal_state_round_trips_and_is_not_a_decision():
+    signal = Consent(new_consent_id(), NOW, VERSION, frozenset(), browser_signal=True)
+    value = codec.encode(signal)
+    assert value.split(".")[3] == "!"
+    back = read(value)
+    assert back == signal and not back.decided and back.consent_id == signal.consent_id
+    with pytest.raises(ValueError):
+        codec.encode(Consent(new_consent_id(), NOW, VERSION, frozenset({"statistics"}), browser_signal=True))

@@ -1,0 +1,129 @@
+"""Hypothesis: whatever ``cookies_preferences`` holds, the charter page and the endpoint never answer
+5xx, and anything not genuinely signed and current reads as "no decision"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client, RequestFactory
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cookiecharter.consent import codec, current_charter, get_consent
+from cookiecharter.core.consent import Consent, ConsentCodec
+from cookiecharter.models import ConsentRecord
+
+pytestmark = pytest.mark.django_db
+
+AGE = 15_778_800
+
+
+def genuine(**changes) -> str:
+    charter = current_charter()
+    base = dict(consent_id="ABCDEFGHIJKLMNOP", decided_at=timezone.now().replace(microsecond=0),
+                consent_version=charter.consent_version, granted=frozenset({"statistics"}))
+    base.update(changes)
+    return codec().encode(Consent(**base))
+
+
+@st.composite
+def _one_char_changed(draw) -> str:
+    value = genuine()
+    pos = draw(st.integers(0, len(value) - 1))
+    ch = draw(st.characters(codec="ascii").filter(lambda c: c != value[pos]))
+    return value[:pos] + ch + value[pos + 1 :]
+
+
+@st.composite
+def _swap(draw) -> str:
+    cid, t, v, purposes, sig = genuine().split(".")
+    kind = draw(st.sampled_from(["purposes", "version", "time", "id"]))
+    if kind == "purposes":
+        purposes = draw(st.sampled_from(["statistics+embeds", "embeds", "", "advertising", "!"]))
+    elif kind == "version":
+        v = draw(st.text("0123456789abcdef", min_size=10, max_size=10).filter(lambda x: x != v))
+    elif kind == "time":
+        t = draw(st.sampled_from(["0", "zzzzzz", "1", t + "0"]))
+    else:
+        cid = "ZZZZZZZZZZZZZZZZ"
+    return ".".join((cid, t, v, purposes, sig))
+
+
+@st.composite
+def _badly_dated(draw) -> str:
+    """Genuinely signed (the site's own key) but expired, in the future, or for another version."""
+    kind = draw(st.sampled_from(["expired", "future", "version", "unknown-purpose"]))
+    now = timezone.now().replace(microsecond=0)
+    if kind == "expired":
+        return genuine(decided_at=now - timedelta(seconds=AGE + draw(st.integers(1, 10**8))))
+    if kind == "future":
+        return genuine(decided_at=now + timedelta(seconds=draw(st.integers(120, 10**8))))
+    if kind == "version":
+        return genuine(consent_version="0123456789")
+    return genuine(granted=frozenset({"advertising"}))
+
+
+@st.composite
+def _forged(draw) -> str:
+    key = draw(st.binary(min_size=1, max_size=64))
+    charter = current_charter()
+    consent = Consent("ABCDEFGHIJKLMNOP", timezone.now().replace(microsecond=0), charter.consent_version,
+                      frozenset({"statistics", "embeds"}))
+    return ConsentCodec(key).encode(consent)
+
+
+garbled = st.one_of(
+    st.text(max_size=200),
+    st.binary(max_size=120).map(lambda b: b.decode("latin-1")),
+    _one_char_changed(),
+    _swap(),
+    _badly_dated(),
+    _forged(),
+)
+
+
+def as_header(value: str) -> str:
+    # What a WSGI server hands Django: the raw header bytes decoded as latin-1.
+    return "cookies_preferences=" + value.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+CHECKS = dict(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                       HealthCheck.too_slow])
+
+
+@settings(**CHECKS)
+@given(value=garbled)
+def test_garbled_cookie_reads_as_undecided(value):
+    request = RequestFactory().get("/fr/cookies/", HTTP_COOKIE=as_header(value))
+    assert get_consent(request) == Consent.undecided()
+
+
+@settings(**CHECKS)
+@given(value=garbled)
+def test_charter_page_never_fails_on_a_garbled_cookie(value):
+    response = Client().get("/fr/cookies/", HTTP_COOKIE=as_header(value))
+    assert response.status_code < 500
+
+
+@settings(**CHECKS)
+@given(value=garbled, choice=st.sampled_from(["accept-all", "refuse-all", "custom"]))
+def test_endpoint_never_fails_and_treats_the_visitor_as_new(value, choice):
+    before = ConsentRecord.objects.count()
+    response = Client().post("/fr/cookies/consent/", {"choice": choice}, HTTP_COOKIE=as_header(value))
+    assert response.status_code == 303
+    assert ConsentRecord.objects.count() == before + 1
+    record = ConsentRecord.objects.order_by("-id").first()
+    assert record.consent_id != "ABCDEFGHIJKLMNOP"  # the id in the garbled cookie is not trusted
+    assert record.method == choice  # never "withdraw": there was no valid earlier decision
+
+
+def test_the_genuine_cookie_is_read_so_the_checks_above_can_fail():
+    value = genuine()
+    request = RequestFactory().get("/fr/cookies/", HTTP_COOKIE=as_header(value))
+    assert get_consent(request).consent_id == "ABCDEFGHIJKLMNOP"
+    response = Client().post("/fr/cookies/consent/", {"choice": "refuse-all"}, HTTP_COOKIE=as_header(value))
+    assert response.status_code == 303
+    record = ConsentRecord.objects.get()
+    assert (record.consent_id, record.method) == ("ABCDEFGHIJKLMNOP", "withdraw")
