@@ -9,6 +9,7 @@
   ``?cookiecharter=preferences`` (how the preferences open without JavaScript).
 - ``{% cookiecharter_preferences_link %}`` in the footer of every page: reopens the preferences.
 - ``{% cookiecharter_preferences_button %}`` on the charter page: the same, as a button.
+- ``{% cookiecharter_allow "PURPOSE" %}`` in the placeholder of a blocked frame: grants that purpose.
 
 Everything works without JavaScript: the decisions are plain form posts to the consent endpoint
 and "Customise" is a GET form that re-renders the page with the preferences open.
@@ -95,6 +96,7 @@ def cookiecharter_banner(context: template.Context) -> str:
     charter = _charter()
     if not charter.needs_consent:
         return ""
+    _record_browser_signal(request)
     consent = _consent(request)
     banner, preferences, _ = _markup(charter)
     open_preferences = request.GET.get(OPEN_PARAM) == OPEN_VALUE
@@ -104,11 +106,11 @@ def cookiecharter_banner(context: template.Context) -> str:
 
 @register.simple_tag(takes_context=True)
 def cookiecharter_preferences_link(context: template.Context) -> str:
-    """The footer link that reopens the preferences (the charter page when nothing needs consent)."""
+    """The footer link that reopens the preferences (nothing when no purpose needs consent)."""
     request = _request(context)
     charter = _charter()
     if not charter.needs_consent:
-        return format_html('<a href="{}">{}</a>', _charter_url(), gettext("Cookie charter"))
+        return ""  # nothing to choose: the site's link to the charter page says it all
     return format_html(
         '<a href="{}" data-cookiecharter-open>{}</a>',
         _preferences_href(request),
@@ -134,6 +136,35 @@ def cookiecharter_preferences_button(context: template.Context) -> str:
         gettext("Change my cookie choices"),
     )
     return html
+
+
+@register.simple_tag(takes_context=True)
+def cookiecharter_allow(context: template.Context, purpose: str) -> str:
+    """A button that grants one purpose on top of the current choice: for the placeholder of a
+    frame or widget blocked until that purpose is granted. A plain form, so it works without
+    JavaScript (the page script posts it with fetch and loads the frame without a reload)."""
+    request = _request(context)
+    charter = _charter()
+    if not charter.has_purpose(purpose) or not charter.purpose(purpose).needs_consent:
+        raise template.TemplateSyntaxError(
+            f"cookiecharter_allow: {purpose!r} is not a purpose of the charter that needs consent"
+        )
+    consent = _consent(request)
+    granted = sorted((consent.granted if consent.decided else frozenset()) | {purpose})
+    lang = _language(charter)
+    title = charter.purpose(purpose).text("title", lang, charter.languages[0] if charter.languages else "en")
+    query = _query_without_open(request).urlencode()
+    return format_html(
+        '<form method="post" action="{}" class="cc-allow" data-cookiecharter-form>'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input type="hidden" name="next" value="{}"><input type="hidden" name="choice" value="custom">{}'
+        '<button type="submit" class="cc-btn" data-cookiecharter-action="allow">{}</button></form>',
+        reverse("cookiecharter:consent"),
+        get_token(request),
+        request.path + ("?" + query if query else ""),
+        mark_safe("".join(format_html('<input type="hidden" name="purpose" value="{}">', k) for k in granted)),
+        gettext("Allow “%s”") % title,
+    )
 
 
 # -- when the banner shows ------------------------------------------------------------------------
@@ -314,6 +345,14 @@ def _consent(request: HttpRequest) -> Consent:
     from ..consent import get_consent
 
     return get_consent(request)
+
+
+def _record_browser_signal(request: HttpRequest) -> None:
+    """A first page view with ``Sec-GPC: 1`` records the refusal it implies before the banner asks
+    about the rest (the middleware sets the cookie on the way out); see ``decisions``."""
+    from ..decisions import record_browser_signal
+
+    record_browser_signal(request)
 
 
 def _language(charter: Charter) -> str:
