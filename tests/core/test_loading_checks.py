@@ -286,3 +286,11 @@ def test_cookie_name_problem_is_public_for_charters_built_in_code(pattern: str, 
     problem = cookie_name_problem(CookieName.from_declaration(regex=pattern))
     assert problem == message if message is None else message in (problem or "")
     assert cookie_name_problem(CookieName.exact("")) == "a cookie name cannot be empty"
+
+
+def test_charter_error_pickles_with_its_problems() -> None:
+    import pickle
+
+    error = pytest.raises(CharterError, loads_charter, HEAD + cookie('name = "a b"'), "c.toml").value
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.problems == error.problems and str(copy) == str(error)

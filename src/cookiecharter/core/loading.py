@@ -87,6 +87,10 @@ class CharterError(ValueError):
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # So it survives pickling (multiprocessing, test runners) with its problems intact.
+        return (type(self), (self.problems,))
+
 
 # -- public entry points -----------------------------------------------------------------------
 def load_charter(path: str | os.PathLike[str]) -> Charter:
