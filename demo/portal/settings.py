@@ -36,6 +36,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it is the last to see each response and so sees every cookie set on it.
+    "cookiecharter.middleware.CookieCharterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,3 +115,14 @@ COOKIECHARTER = {
 # The third-party map widget: another origin (another host name), so the browser treats it as a
 # third party and its cookie as a third-party cookie.
 DEMO_WIDGET_ORIGIN = os.environ.get("DEMO_WIDGET_ORIGIN", "http://localhost:8001").rstrip("/")
+
+# Server errors go to the console whatever DEBUG says, so the browser tests can show them.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "cookiecharter": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}

@@ -20,6 +20,9 @@ Fixtures (tests under tests/browser/ get them; every test here is marked ``brows
   widget on a free port of ``localhost`` (another site for the browser); waits until both answer;
   stops both after the test, failed or not.
 - ``demo``: one such portal for the whole session, on ``demo/charter.toml``.
+
+When a test fails, the logs of the servers it started are printed under the failure, and every
+page still open is saved as a screenshot in ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -290,8 +293,15 @@ def start_demo(charter: str | Path | None = None, extra_env: dict[str, str] | No
     return server
 
 
+def _print_log_if_failed(request: pytest.FixtureRequest, server: DemoServer) -> None:
+    # Printed in teardown, pytest shows it under the failure: the server's traceback, if any.
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        print(f"\n=== demo server {server.url} (charter {server.charter.name})\n{server.log()[-20_000:]}")
+
+
 @pytest.fixture
-def demo_server() -> Iterator[Callable[..., DemoServer]]:
+def demo_server(request: pytest.FixtureRequest) -> Iterator[Callable[..., DemoServer]]:
     """``demo_server(charter=None, extra_env=None)`` starts a private portal, stopped after the test."""
     started: list[DemoServer] = []
 
@@ -303,6 +313,7 @@ def demo_server() -> Iterator[Callable[..., DemoServer]]:
     yield start
     for server in started:
         server.stop()
+        _print_log_if_failed(request, server)
         shutil.rmtree(server.workdir, ignore_errors=True)
 
 
