@@ -104,4 +104,4 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
     elif fmt == "pdf" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal: use -o FILE or redirect")
     else:
-        click.get_binary_stream("stdout").write(body)
+        click.echo(body, nl=False)  # bytes go to the binary stream untouched

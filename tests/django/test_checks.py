@@ -1,0 +1,115 @@
+"""Each system check fires on a broken configuration and stays quiet on a good one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.checks import CheckMessage, run_checks
+from django.test import override_settings
+
+from cookiecharter.checks import check_charter
+from tests.charter_samples import DEMO, NECESSARY, STATISTICS, write_charter
+
+OURS = {f"cookiecharter.{k}{n:03d}" for k in "EW" for n in range(1, 10)}
+
+
+def _ids(messages: list[CheckMessage]) -> list[str]:
+    return [m.id for m in messages if m.id in OURS]
+
+
+def _one(messages: list[CheckMessage], check_id: str) -> CheckMessage:
+    found = [m for m in messages if m.id == check_id]
+    assert len(found) == 1, [str(m) for m in messages]
+    return found[0]
+
+
+def test_the_test_settings_and_demo_charter_pass_every_check() -> None:
+    assert _ids(run_checks(tags=["cookiecharter"])) == []
+
+
+def test_e001_charter_setting_missing() -> None:
+    with override_settings(COOKIECHARTER={}):
+        message = _one(check_charter(), "cookiecharter.E001")
+    assert 'COOKIECHARTER["CHARTER"]' in message.msg and "charter.toml" in message.hint
+
+
+def test_e002_charter_file_unreadable(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.toml"
+    with override_settings(COOKIECHARTER={"CHARTER": str(missing)}):
+        message = _one(check_charter(), "cookiecharter.E002")
+    assert str(missing) in message.msg and "No such file" in message.msg
+
+
+def test_e003_charter_invalid_lists_every_problem(tmp_path: Path) -> None:
+    broken = NECESSARY.replace('"1 day"', '"1 dya"') + STATISTICS.replace('purpose = "statistics"', 'purpose = "stats"')
+    path = write_charter(tmp_path, broken)
+    with override_settings(COOKIECHARTER={"CHARTER": str(path)}):
+        message = _one(check_charter(), "cookiecharter.E003")
+    assert "2 problems" in message.msg
+    assert f"{path}:" in message.msg and "cookies[0].lifetime" in message.msg and "cookies[1].purpose" in message.msg
+    assert "cookiecharter validate" in message.hint
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragments"),
+    [
+        ({"SESSION_COOKIE_AGE": 86_400}, ["'sessionid'", "2 weeks", "SESSION_COOKIE_AGE", "1 day"]),
+        ({"SESSION_EXPIRE_AT_BROWSER_CLOSE": True}, ["'sessionid'", "SESSION_EXPIRE_AT_BROWSER_CLOSE", "session"]),
+        ({"CSRF_COOKIE_AGE": 3_600}, ["'csrftoken'", "52 weeks", "CSRF_COOKIE_AGE", "1 hour"]),
+        ({"LANGUAGE_COOKIE_AGE": 31_557_600}, ["'django_language'", "session", "LANGUAGE_COOKIE_AGE", "1 year"]),
+    ],
+)
+def test_e004_declared_lifetime_contradicts_the_settings(overrides: dict, fragments: list[str]) -> None:
+    with override_settings(**overrides):
+        message = _one(check_charter(), "cookiecharter.E004")
+    for fragment in fragments:
+        assert fragment in message.msg
+    assert f"{DEMO}:" in message.msg  # where the entry is, with its line
+    assert "lifetime =" in message.hint
+
+
+def test_e004_consent_cookie_age() -> None:
+    with override_settings(COOKIECHARTER={"CHARTER": str(DEMO), "CONSENT_COOKIE_AGE": 13 * 2_629_800}):
+        message = _one(check_charter(), "cookiecharter.E004")
+    assert "'cookies_preferences'" in message.msg and "6 months" in message.msg and "13 months" in message.msg
+
+
+def test_w001_charter_keeps_a_default_name_the_settings_changed() -> None:
+    with override_settings(SESSION_COOKIE_NAME="portal_session"):
+        messages = check_charter()
+    message = _one(messages, "cookiecharter.W001")
+    assert "'sessionid'" in message.msg and "'portal_session'" in message.msg
+    assert "cookiecharter.E004" not in _ids(messages)  # portal_session is declared from the settings
+
+
+def test_w002_charter_language_missing_from_languages() -> None:
+    with override_settings(LANGUAGES=[("fr", "Français")]):
+        message = _one(check_charter(), "cookiecharter.W002")
+    assert "'en'" in message.msg
+
+
+def test_w003_site_language_missing_from_the_charter() -> None:
+    with override_settings(LANGUAGES=[("fr", "Français"), ("en", "English"), ("es", "Español")]):
+        message = _one(check_charter(), "cookiecharter.W003")
+    assert "'es'" in message.msg and "'fr'" in message.msg
+
+
+def test_w004_charter_declares_a_cookie_django_never_sets() -> None:
+    with override_settings(CSRF_USE_SESSIONS=True):
+        message = _one(check_charter(), "cookiecharter.W004")
+    assert "'csrftoken'" in message.msg and "CSRF_USE_SESSIONS" in message.msg
+
+
+def test_w005_charter_language_without_a_shipped_catalogue(tmp_path: Path) -> None:
+    german = NECESSARY.replace(".en =", ".de =")
+    path = write_charter(tmp_path, german, languages='["fr", "de"]')
+    with override_settings(COOKIECHARTER={"CHARTER": str(path)}, LANGUAGES=[("fr", "Français"), ("de", "Deutsch")]):
+        messages = check_charter()
+    assert _ids(messages) == ["cookiecharter.W005"]
+    assert "'de'" in messages[0].msg
+
+
+def test_checks_are_registered_under_the_cookiecharter_tag() -> None:
+    with override_settings(COOKIECHARTER={}):
+        assert "cookiecharter.E001" in _ids(run_checks(tags=["cookiecharter"]))
