@@ -1,0 +1,57 @@
+"""``{% load cookiecharter_ledger %}{% cookiecharter_visitor_consent %}``: the visitor's own consent id
+and the ledger record of their latest decision, on the charter page.
+
+The id comes from the verified signed cookie only, so a visitor sees their own record and nobody
+else's; they can cite the id in a request to the controller (access, withdrawal, complaint).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext
+
+from ..consent import current_charter, get_consent
+from ..models import ConsentRecord
+
+register = template.Library()
+
+
+def _method_label(method: str) -> str:
+    labels = {
+        "accept-all": gettext("you accepted everything"),
+        "refuse-all": gettext("you refused everything"),
+        "custom": gettext("you chose purpose by purpose"),
+        "withdraw": gettext("you withdrew a consent"),
+        "browser-signal": gettext("your browser's Global Privacy Control signal"),
+    }
+    return labels.get(method, method)
+
+
+@register.inclusion_tag("cookiecharter/visitor_consent.html", takes_context=True)
+def cookiecharter_visitor_consent(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    consent = get_consent(request) if request is not None else None
+    if consent is None or consent.consent_id is None:
+        return {"consent": None}
+    record = (
+        ConsentRecord.objects.filter(consent_id=consent.consent_id)
+        .select_related("charter_version")
+        .order_by("-id")
+        .first()
+    )
+    charter = current_charter()
+    lang = (getattr(request, "LANGUAGE_CODE", None) or "").split("-")[0]
+    choices = []
+    if record is not None and isinstance(record.choices, dict):
+        for key, granted in record.choices.items():
+            title = charter.purpose(key).text("title", lang) if charter.has_purpose(key) else key
+            choices.append({"key": key, "title": title, "granted": bool(granted)})
+    return {
+        "consent": consent,
+        "record": record,
+        "method": _method_label(record.method) if record else "",
+        "choices": choices,
+        "controller": charter.controller,
+    }
