@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cookiecharter.core import CharterError, MatchKind, Problem, loads_charter
+from cookiecharter.core import CharterError, CookieName, MatchKind, Problem, loads_charter
 
 HEAD = """\
 [charter]
@@ -294,3 +296,21 @@ def test_charter_error_pickles_with_its_problems() -> None:
     error = pytest.raises(CharterError, loads_charter, HEAD + cookie('name = "a b"'), "c.toml").value
     copy = pickle.loads(pickle.dumps(error))
     assert copy.problems == error.problems and str(copy) == str(error)
+
+
+# -- exact names and prefixes: the overlap check is exact, so "accepted" means "no name matches twice"
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="ab_", min_size=1, max_size=4), st.booleans()), min_size=1, max_size=6))
+def test_exact_and_prefix_overlaps_are_found_exactly(declared: list[tuple[str, bool]]) -> None:
+    names = [CookieName.from_declaration(name=value + ("*" if prefix else "")) for value, prefix in declared]
+    text = HEAD + "".join(cookie(f'name = "{n.display}"', "ads") for n in names)
+    candidates = {n.value for n in names} | {n.value + "x" for n in names}
+    ambiguous = any(sum(n.matches(c) for n in names) > 1 for c in candidates)
+    try:
+        charter = loads_charter(text)
+    except CharterError as exc:
+        assert ambiguous, str(exc)
+        assert all("overlaps" in p.message or "duplicate" in p.message for p in exc.problems)
+    else:
+        assert not ambiguous
+        assert [c.name for c in charter.cookies] == names

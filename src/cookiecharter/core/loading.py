@@ -518,11 +518,37 @@ class _Named:
     field: Loc
     examples: tuple[str, ...]
     regex: re.Pattern[str] | None
+    #: What every name it matches starts with: two declarations whose heads are not one a prefix
+    #: of the other cannot overlap, which spares most pairs the example search.
+    head: str
+
+    def could_overlap(self, other: _Named) -> bool:
+        return self.head.startswith(other.head) or other.head.startswith(self.head)
 
     def matches(self, candidate: str) -> bool:
         if self.regex is not None:
             return self.regex.fullmatch(candidate) is not None
         return self.name.matches(candidate)
+
+
+def _literal_head(name: CookieName) -> str:
+    """The literal text every name matched by ``name`` starts with ("" when there is none)."""
+    if name.kind is not MatchKind.REGEX:
+        return name.value
+    head = ""
+    try:
+        parsed = _sre_parse.parse(name.value)
+    except (re.error, RecursionError, OverflowError, ValueError):  # pragma: no cover - compiled already
+        return ""
+    for op, av in parsed:
+        op_name = _op_name(op)
+        if op_name == "LITERAL":
+            head += chr(av)
+        elif op_name == "AT" and _op_name(av) == "AT_BEGINNING" and not head:
+            continue
+        else:
+            break
+    return head
 
 
 def _examples_for(name: CookieName, regex: re.Pattern[str] | None) -> tuple[str, ...]:
@@ -566,7 +592,8 @@ def _overlap_witness(a: _Named, b: _Named) -> str | None:
 
 # -- the loader --------------------------------------------------------------------------------
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-_HOST_RE = re.compile(r"^\.?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_RE = re.compile(rf"^\.?(?:{_LABEL}\.)*{_LABEL}$")
 _URL_RE = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$")
 _EXEMPTIONS = tuple(e.value for e in Exemption)
 _ADVERTISING_MODES = frozenset({"ad_storage", "ad_user_data", "ad_personalization"})
@@ -857,7 +884,8 @@ class _Loader:
                 self.problem(
                     loc + (key,), f'expected a host name such as "example.org" or ".example.org", got {host!r}'
                 )
-        if section.name is not None and section.name.startswith("__Host-") and (section.cookie_domain or section.path != "/"):
+        host_prefixed = section.name is not None and section.name.startswith("__Host-")
+        if host_prefixed and (section.cookie_domain or section.path != "/"):
             # Browsers refuse a __Host- cookie with a Domain or a Path other than "/", so a deletion
             # header built from these attributes would never reach it.
             self.problem(
@@ -925,7 +953,7 @@ class _Loader:
             return None
         field_loc = loc + ("regex" if name.kind is MatchKind.REGEX else "name",)
         regex = _compile_declared(name.value) if name.kind is MatchKind.REGEX else None
-        return _Named(name, field_loc, _examples_for(name, regex), regex)
+        return _Named(name, field_loc, _examples_for(name, regex), regex, _literal_head(name))
 
     def cookie_name_declared(self, loc: Loc, section: _CookieSection) -> CookieName | None:
         if section.name is None and section.regex is None:
@@ -951,7 +979,7 @@ class _Loader:
                         f"duplicate cookie `{later.name.display}`: already declared at {self.where(earlier.field)}",
                     )
                     break
-                witness = _overlap_witness(later, earlier)
+                witness = _overlap_witness(later, earlier) if later.could_overlap(earlier) else None
                 if witness is not None:
                     self.problem(
                         later.field,
