@@ -26,7 +26,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.utils.functional import SimpleLazyObject
 
 from . import conf, observed
 from .core.decision import CookieFilter, CookieToSet, Outcome, Policy, Reason, Undeclared, declaration_stub
@@ -58,18 +57,78 @@ def enforcement_policy() -> Policy:
 conf.on_clear(enforcement_policy.cache_clear)
 
 
+#: (charter, its compiled filter): the filter is rebuilt only when get_charter() returns a new
+#: charter object (a settings change, or the file edited under DEBUG).
+_compiled: tuple[Any, CookieFilter] | None = None
+
+
 def cookie_filter() -> CookieFilter:
     """The compiled filter for the current charter (compiled once per charter object)."""
+    global _compiled
     from .charter import get_charter
 
-    return CookieFilter.for_charter(get_charter(), enforcement_policy())
+    compiled = _compiled
+    # Outside DEBUG the charter only changes with the settings, and a settings change clears
+    # _compiled: no need to ask get_charter() on every request.
+    if compiled is not None and not settings.DEBUG:
+        return compiled[1]
+    charter = get_charter()
+    if compiled is not None and compiled[0] is charter:
+        return compiled[1]
+    flt = CookieFilter.for_charter(charter, enforcement_policy())
+    _compiled = (charter, flt)
+    return flt
+
+
+@conf.on_clear
+def _forget_compiled() -> None:
+    global _compiled
+    _compiled = None
+
+
+def _get_consent(request: HttpRequest) -> Any:
+    from .consent import get_consent
+
+    return get_consent(request)
+
+
+class RequestConsent:
+    """``request.consent``: the request's ``Consent``, read from the cookie on first use.
+
+    Lazy because most responses never need it and reading it means checking an HMAC; a slotted
+    proxy rather than ``SimpleLazyObject`` because it is built on every request and this is
+    several times cheaper. Every attribute of ``Consent`` (``allows``, ``granted``, ``decided``...)
+    reads through.
+    """
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    @property
+    def consent(self) -> Any:
+        return _get_consent(self._request)
+
+    def allows(self, purpose: str) -> bool:
+        return _get_consent(self._request).allows(purpose)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_get_consent(self._request), name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RequestConsent):
+            other = other.consent
+        return self.consent == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<RequestConsent {self.consent!r}>"
 
 
 def _lazy_consent(request: HttpRequest) -> Any:
-    from .consent import get_consent
-
-    # Lazy: most responses never need it, and reading it means checking an HMAC.
-    return SimpleLazyObject(lambda: get_consent(request))
+    return RequestConsent(request)
 
 
 class CookieCharterMiddleware:
@@ -142,7 +201,8 @@ def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.S
     if header is not None:
         to_set.append(CookieToSet(header.name, header.lifetime(now)))
     # A decision made in this very response (the consent endpoint) counts, not the old one.
-    consent = getattr(response, "cookiecharter_consent", None) or request.consent  # type: ignore[attr-defined]
+    # get_consent, not the lazy request.consent: same object, without the proxy's toll.
+    consent = getattr(response, "cookiecharter_consent", None) or _get_consent(request)
     outcome = flt.decide(to_set, present, consent)
     if not outcome.changes_response and not outcome.reported:
         return []
@@ -216,6 +276,8 @@ def _apply(
 
 def _morsel_lifetime(morsel: Morsel, now: float) -> int | None:
     raw_age = morsel["max-age"]
+    if type(raw_age) is int:  # what Django's set_cookie writes: no need to read Expires
+        return raw_age
     max_age: int | None = None
     if raw_age != "":
         try:
@@ -223,4 +285,6 @@ def _morsel_lifetime(morsel: Morsel, now: float) -> int | None:
         except (TypeError, ValueError):
             max_age = None
     expires = morsel["expires"]
-    return lifetime_from(max_age, parse_http_date(expires) if expires else None, now)
+    if max_age is not None:
+        return max_age
+    return lifetime_from(None, parse_http_date(expires) if expires else None, now)

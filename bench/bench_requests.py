@@ -1,0 +1,366 @@
+"""What enforcement costs a typical page: bare Django, cookiecharter, django-cookie-consent, side by side.
+
+One command::
+
+    .venv/bin/python bench/bench_requests.py            # ~3 minutes on 2 cores
+    .venv/bin/python bench/bench_requests.py --quick    # a smoke run
+
+The page (bench/requests_site) is the same in every variant: a template with a loop, a CSRF
+form, translated strings, a session read; the variants add only what each package asks for:
+
+- ``bare``: Django alone;
+- ``cookiecharter-mw``: the bare page with ``CookieCharterMiddleware`` first (the enforcement alone);
+- ``cookiecharter``: the middleware plus the banner tags and a ``consent_allows`` filter;
+- ``cookie-consent``: django-cookie-consent 1.0.0 with its ``CleanCookiesMiddleware`` and the
+  template snippet its documentation gives (the bar's <template>, the cookie groups, the filter).
+
+Two visitors: a first visit (no cookie: the banner shows, CSRF sets its cookie) and a returning
+visitor (session, CSRF, a decision granting statistics, and the statistics cookie).
+
+Two measures, each interleaved across variants in rounds so that machine noise falls on all:
+
+1. in-process: the median of Django's handler ``get_response`` per request (µs), in one worker
+   process per variant (a Django process can hold only one settings module);
+2. on a real server: gunicorn (one sync worker) on 127.0.0.1, loaded for a fixed time by a
+   second process (``--load``, a few threads, one connection per request): requests/second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookie-consent")
+SCENARIOS = ("first", "returning")
+PATH = "/fr/"
+
+
+def _env(variant: str, db_dir: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        BENCH_VARIANT=variant,
+        BENCH_DB_DIR=db_dir,
+        DJANGO_SETTINGS_MODULE="requests_site.settings",
+        PYTHONPATH=os.pathsep.join([str(BENCH), str(ROOT / "src"), str(ROOT)]),
+    )
+    return env
+
+
+# -- the worker: one Django process per variant ------------------------------------------------
+def worker() -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.management import call_command
+    from django.test import RequestFactory
+
+    call_command("migrate", verbosity=0, interactive=False)
+    cookie = returning_cookie_header(settings.VARIANT)
+    handler = WSGIHandler()
+    factory = RequestFactory()
+    headers = {"first": {}, "returning": {"HTTP_COOKIE": cookie}}
+
+    def once(scenario: str) -> tuple[int, object]:
+        request = factory.get(PATH, **headers[scenario])
+        start = time.perf_counter_ns()
+        response = handler.get_response(request)
+        elapsed = time.perf_counter_ns() - start
+        return elapsed, response
+
+    micro = middleware_alone(factory, headers) if settings.VARIANT == "cookiecharter-mw" else None
+    checks = {s: describe(once(s)[1]) for s in SCENARIOS}
+    for _ in range(200):  # warm caches (templates, the charter, the banner markup, imports)
+        once("first"), once("returning")
+    print(json.dumps({"ready": True, "cookie": cookie, "checks": checks}), flush=True)
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command.get("quit"):
+            return
+        if command.get("micro"):
+            print(json.dumps({"micro": micro(command["n"]) if micro else None}), flush=True)
+            continue
+        samples = [once(command["scenario"])[0] for _ in range(command["n"])]
+        print(json.dumps({"ns": samples}), flush=True)
+
+
+def middleware_alone(factory, headers):
+    """The middleware's own cost: one call around a trivial inner handler, minus that handler.
+
+    The inner handler builds what a typical page's response carries when it reaches the
+    middleware (the CSRF cookie Django re-sets on every page with a form), so the filter runs.
+    """
+    from django.http import HttpResponse
+
+    from cookiecharter.middleware import CookieCharterMiddleware
+
+    def inner(request):
+        response = HttpResponse("page")
+        response.set_cookie("csrftoken", "x" * 32, max_age=31_449_600, samesite="Lax")
+        return response
+
+    wrapped = CookieCharterMiddleware(inner)
+
+    def measure(n: int) -> dict:
+        out = {}
+        for s in SCENARIOS:
+            for label, call in (("inner", inner), ("wrapped", wrapped)):
+                ns = []
+                for _ in range(n):
+                    request = factory.get(PATH, **headers[s])
+                    start = time.perf_counter_ns()
+                    call(request)
+                    ns.append(time.perf_counter_ns() - start)
+                out[f"{s}-{label}"] = statistics.median(ns) / 1000
+        return out
+
+    measure(500)  # warm up
+    return measure
+
+
+def describe(response) -> dict:
+    body = response.content.decode()
+    return {
+        "status": response.status_code,
+        "bytes": len(response.content),
+        "cookies_set": sorted(response.cookies.keys()),
+        "banner": "data-cookiecharter-banner" in body or "cookie-consent__cookie-bar" in body,
+        "statistics_script": "audience.js" in body,
+    }
+
+
+def returning_cookie_header(variant: str) -> str:
+    """Cookies of a visitor who came before: a session, CSRF, a decision granting statistics."""
+    from datetime import datetime, timezone
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.middleware.csrf import _get_new_csrf_string
+
+    session = SessionStore()
+    session["basket"] = ["dataset-12", "dataset-7"]
+    session.create()
+    session.save()
+    cookies = {"sessionid": session.session_key, "csrftoken": _get_new_csrf_string(), "portal_audience": "a1b2c3d4"}
+    if variant.startswith("cookiecharter"):
+        from cookiecharter.consent import codec, current_charter
+        from cookiecharter.core.consent import Consent, new_consent_id
+
+        decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version,
+                           frozenset({"statistics"}))
+        cookies["cookies_preferences"] = codec().encode(decision)
+    elif variant == "cookie-consent":
+        from cookie_consent.models import Cookie, CookieGroup
+
+        group, _ = CookieGroup.objects.get_or_create(
+            varname="statistics", defaults={"name": "Statistics", "is_deletable": True, "is_required": False}
+        )
+        Cookie.objects.get_or_create(cookiegroup=group, name="portal_audience", defaults={"domain": ""})
+        cookies["cookie_consent"] = f"statistics={group.get_version()}"
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+# -- the load generator: a second process hammering one server ---------------------------------
+def load(port: int, seconds: float, threads: int, cookie: str) -> None:
+    request = f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"
+    if cookie:
+        request += f"Cookie: {cookie}\r\n"
+    payload = (request + "\r\n").encode("latin-1")
+    deadline = time.monotonic() + seconds
+    counts = [0] * threads
+    errors = [0] * threads
+
+    def run(i: int) -> None:
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                    s.sendall(payload)
+                    head = s.recv(16)
+                    while s.recv(65536):
+                        pass
+                if head.startswith(b"HTTP/1.1 200") or head.startswith(b"HTTP/1.0 200"):
+                    counts[i] += 1
+                else:
+                    errors[i] += 1
+            except OSError:
+                errors[i] += 1
+
+    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    started = time.monotonic()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.monotonic() - started
+    print(json.dumps({"rps": sum(counts) / elapsed, "errors": sum(errors)}), flush=True)
+
+
+# -- the orchestra ------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"gunicorn did not listen on 127.0.0.1:{port} within {timeout}s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--load", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--cookie", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 8, quick 2)")
+    parser.add_argument("--samples", type=int, default=None, help="requests per round and cell (default 400)")
+    parser.add_argument("--seconds", type=float, default=None, help="load seconds per round and cell (default 4)")
+    parser.add_argument("--threads", type=int, default=4, help="load generator threads")
+    parser.add_argument("--no-server", action="store_true", help="skip the gunicorn measurement")
+    args = parser.parse_args()
+    if args.worker:
+        return worker()
+    if args.load:
+        return load(args.load, args.seconds or 4, args.threads, args.cookie)
+
+    rounds = args.rounds or (2 if args.quick else 8)
+    samples = args.samples or (100 if args.quick else 400)
+    seconds = args.seconds or (1.0 if args.quick else 4.0)
+    python = sys.executable
+    me = str(Path(__file__).resolve())
+
+    with tempfile.TemporaryDirectory(prefix="cookiecharter-bench-") as db_dir:
+        workers: dict[str, subprocess.Popen] = {}
+        ready: dict[str, dict] = {}
+        try:
+            for v in VARIANTS:
+                workers[v] = subprocess.Popen(
+                    [python, me, "--worker"], env=_env(v, db_dir), stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, text=True,
+                )
+                ready[v] = json.loads(workers[v].stdout.readline())  # type: ignore[union-attr]
+            print("Sanity (what each variant's page does):")
+            for v in VARIANTS:
+                for s in SCENARIOS:
+                    print(f"  {v:17} {s:9} {ready[v]['checks'][s]}")
+            timings: dict[tuple[str, str], list[int]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
+            for r in range(rounds):
+                order = VARIANTS if r % 2 == 0 else tuple(reversed(VARIANTS))
+                for v in order:
+                    for s in SCENARIOS:
+                        workers[v].stdin.write(json.dumps({"scenario": s, "n": samples}) + "\n")  # type: ignore[union-attr]
+                        workers[v].stdin.flush()  # type: ignore[union-attr]
+                        timings[(v, s)] += json.loads(workers[v].stdout.readline())["ns"]  # type: ignore[union-attr]
+            micro = []
+            for _ in range(rounds):
+                workers["cookiecharter-mw"].stdin.write(json.dumps({"micro": True, "n": samples * 5}) + "\n")  # type: ignore[union-attr]
+                workers["cookiecharter-mw"].stdin.flush()  # type: ignore[union-attr]
+                micro.append(json.loads(workers["cookiecharter-mw"].stdout.readline())["micro"])  # type: ignore[union-attr]
+        finally:
+            for w in workers.values():
+                try:
+                    w.stdin.write(json.dumps({"quit": True}) + "\n")  # type: ignore[union-attr]
+                    w.stdin.flush()  # type: ignore[union-attr]
+                except OSError:
+                    pass
+                w.wait(timeout=30)
+        medians = {k: statistics.median(v) / 1000 for k, v in timings.items()}
+
+        rps: dict[tuple[str, str], list[float]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
+        errors = 0
+        if not args.no_server:
+            servers: dict[str, tuple[subprocess.Popen, int]] = {}
+            try:
+                for v in VARIANTS:
+                    port = free_port()
+                    proc = subprocess.Popen(
+                        [python, "-m", "gunicorn", "requests_site.wsgi:application", "-b", f"127.0.0.1:{port}",
+                         "-w", "1", "--log-level", "warning"],
+                        env=_env(v, db_dir), cwd=str(BENCH),
+                    )
+                    servers[v] = (proc, port)
+                    wait_for(port)
+                for r in range(rounds if not args.quick else 1):
+                    order = VARIANTS if r % 2 == 0 else tuple(reversed(VARIANTS))
+                    for v in order:
+                        for s in SCENARIOS:
+                            cookie = ready[v]["cookie"] if s == "returning" else ""
+                            out = subprocess.run(
+                                [python, me, "--load", str(servers[v][1]), "--seconds", str(seconds),
+                                 "--threads", str(args.threads), "--cookie", cookie],
+                                capture_output=True, text=True, check=True, timeout=seconds + 60,
+                            )
+                            result = json.loads(out.stdout)
+                            rps[(v, s)].append(result["rps"])
+                            errors += result["errors"]
+            finally:
+                for proc, _ in servers.values():
+                    proc.terminate()
+                for proc, _ in servers.values():
+                    proc.wait(timeout=30)
+
+    report(medians, rps, errors, rounds, samples, seconds, args, micro)
+
+
+def report(medians, rps, errors, rounds, samples, seconds, args, micro) -> None:
+    print()
+    print(f"The middleware alone (median µs per call around a trivial view that sets the CSRF cookie; "
+          f"median over {rounds} rounds of {samples * 5} calls)")
+    print()
+    print("| visitor | view alone | view + CookieCharterMiddleware | added |")
+    print("|---|---:|---:|---:|")
+    for s in SCENARIOS:
+        inner = statistics.median(m[f"{s}-inner"] for m in micro)
+        wrapped = statistics.median(m[f"{s}-wrapped"] for m in micro)
+        print(f"| {s} visit | {inner:.1f} | {wrapped:.1f} | +{wrapped - inner:.1f} µs |")
+    print()
+    print(f"In-process: median µs per request (Django handler), {rounds} rounds × {samples} requests per cell")
+    print()
+    print("| visitor | bare Django | + cookiecharter middleware | + cookiecharter (middleware + banner) | + django-cookie-consent 1.0.0 |")
+    print("|---|---:|---:|---:|---:|")
+    for s in SCENARIOS:
+        base = medians[("bare", s)]
+        cells = [f"{base:.0f}"]
+        for v in VARIANTS[1:]:
+            m = medians[(v, s)]
+            cells.append(f"{m:.0f} (+{m - base:.0f} µs, ×{m / base:.3f})")
+        print(f"| {s} visit | " + " | ".join(cells) + " |")
+    if not args.no_server:
+        print()
+        print(f"Real server: gunicorn, 1 sync worker, 127.0.0.1; load from a second process "
+              f"({args.threads} threads, one connection per request), median of {len(next(iter(rps.values())))} "
+              f"runs of {seconds:g} s: requests/second (ratio to bare)")
+        print()
+        print("| visitor | bare Django | + cookiecharter middleware | + cookiecharter (middleware + banner) | + django-cookie-consent 1.0.0 |")
+        print("|---|---:|---:|---:|---:|")
+        for s in SCENARIOS:
+            base = statistics.median(rps[("bare", s)])
+            cells = [f"{base:.0f}"]
+            for v in VARIANTS[1:]:
+                m = statistics.median(rps[(v, s)])
+                cells.append(f"{m:.0f} (×{m / base:.3f})")
+            print(f"| {s} visit | " + " | ".join(cells) + " |")
+        print()
+        print(f"Load errors (non-200 or connection failures): {errors}")
+
+
+if __name__ == "__main__":
+    main()

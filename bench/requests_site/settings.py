@@ -1,0 +1,77 @@
+"""Settings of the benchmark site; the variant comes from the environment (see __init__)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VARIANT = os.environ.get("BENCH_VARIANT", "bare")
+VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookie-consent")
+if VARIANT not in VARIANTS:
+    raise SystemExit(f"BENCH_VARIANT must be one of {', '.join(VARIANTS)}, not {VARIANT!r}")
+#: The page template: "cookiecharter-mw" is the bare page with only the middleware added, to tell
+#: the enforcement's cost from the banner's.
+PAGE_TEMPLATE = "page/bare.html" if VARIANT in ("bare", "cookiecharter-mw") else f"page/{VARIANT}.html"
+
+SECRET_KEY = "bench-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+ROOT_URLCONF = "requests_site.urls"
+WSGI_APPLICATION = "requests_site.wsgi.application"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "requests_site",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+if VARIANT.startswith("cookiecharter"):
+    INSTALLED_APPS.append("cookiecharter")
+    # First, as its documentation asks, so it sees every cookie.
+    MIDDLEWARE.insert(0, "cookiecharter.middleware.CookieCharterMiddleware")
+elif VARIANT == "cookie-consent":
+    INSTALLED_APPS.append("cookie_consent")
+    # As its documentation shows: added to MIDDLEWARE (it deletes declined cookies on the way out).
+    MIDDLEWARE.append("cookie_consent.middleware.CleanCookiesMiddleware")
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    }
+]
+
+_db_dir = Path(os.environ.get("BENCH_DB_DIR", "/tmp"))
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(_db_dir / f"bench-{VARIANT}.sqlite3"),
+    }
+}
+# django-cookie-consent keeps its cookie groups in Django's cache: the default local-memory one.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+USE_I18N = True
+STATIC_URL = "/static/"
+
+COOKIECHARTER = {"CHARTER": str(ROOT / "demo" / "charter.toml"), "UNDECLARED": "block"}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}

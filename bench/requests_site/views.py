@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.shortcuts import render
+
+DATASETS = [
+    {"title": f"Jeu de données n° {i}", "records": i * 137, "theme": ("Transports", "Culture", "Environnement")[i % 3]}
+    for i in range(1, 21)
+]
+
+
+def page(request):
+    # A session read (a returning visitor's cart or login), as most pages do.
+    basket = request.session.get("basket", [])
+    return render(
+        request,
+        settings.PAGE_TEMPLATE,
+        {"datasets": DATASETS, "basket": basket},
+    )
