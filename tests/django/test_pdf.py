@@ -65,3 +65,19 @@ def test_pdf_and_html_show_the_same_rows() -> None:
         assert row.lifetime in text and f'data-label="Durée de conservation">{row.lifetime}</td>' in html
     for table in page.tables:
         assert table.title.replace("'", "&#x27;") in html and table.title in text
+
+
+def test_pdf_is_drawn_once_and_revalidates_with_its_etag(tmp_path) -> None:
+    from tests.charter_samples import NECESSARY, write_charter
+
+    client = Client()
+    first = client.get("/fr/cookies/pdf/")
+    again = client.get("/fr/cookies/pdf/")
+    assert first.content == again.content and first["ETag"] == again["ETag"]
+    assert client.get("/fr/cookies/pdf/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert client.get("/en/cookies/pdf/")["ETag"] != first["ETag"]
+    # Another charter (a settings change clears the cache): another document.
+    with override_settings(COOKIECHARTER={"CHARTER": str(write_charter(tmp_path, NECESSARY))}):
+        other = client.get("/fr/cookies/pdf/")
+        assert other["ETag"] != first["ETag"]
+        assert "Commune de Test" in _text(PdfReader(io.BytesIO(other.content)))
