@@ -1,0 +1,221 @@
+"""The consent paths on the demo portal, as a visitor takes them: refuse, accept, withdraw; with the
+page script and without JavaScript; with Global Privacy Control; and on the seed's charter, where
+nothing needs consent and no banner may appear.
+
+What counts is what the browser stores (its cookie jar, for the portal and for the widget's origin)
+and what it fetches (every request is watched for the widget server), never what the page claims.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import LAUNCH_ARGS
+
+SEED_CHARTER = Path(__file__).resolve().parents[2] / "demo" / "charter-seed.toml"
+
+BANNER = "[data-cookiecharter-banner]"
+DIALOG = "#cookiecharter-preferences"
+DATASET = "/fr/datasets/parkings/"
+
+
+def names(context, url: str | None = None) -> set[str]:
+    return {c["name"] for c in (context.cookies(url) if url else context.cookies())}
+
+
+def watch_widget(page, demo) -> list[str]:
+    """Every request the page makes to the widget server (another site: a third party)."""
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url) if request.url.startswith(demo.widget_url) else None)
+    return seen
+
+
+def wait_for_cookie(page, context, name: str, url: str | None = None, timeout_ms: int = 10_000) -> None:
+    for _ in range(timeout_ms // 100):
+        if name in names(context, url):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{name} never appeared; the jar holds {sorted(names(context))}")
+
+
+def ledger_rows(demo) -> list[tuple[str, dict]]:
+    with sqlite3.connect(demo.db_path) as db:
+        rows = db.execute("SELECT method, choices FROM cookiecharter_consentrecord ORDER BY id").fetchall()
+    return [(method, json.loads(choices)) for method, choices in rows]
+
+
+def open_profile(browser, chromium_path: str, tmp_path: Path, **options):
+    """A browser context on a fresh profile with Chromium's default cookie settings.
+
+    Playwright's ``browser.new_context()`` is an off-the-record profile, which blocks third-party
+    cookies outright: there the widget could never set ``mapwidget_session`` whatever the visitor
+    chose, and "refusing keeps it away" would prove nothing. A normal profile, as a visitor's
+    browser has, lets the third party set its cookie once (and only once) its frame is loaded.
+    """
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    (profile / "Default" / "Preferences").write_text(
+        json.dumps({"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}})
+    )
+    options.setdefault("locale", "fr-FR")
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.browser_type.launch_persistent_context(
+        str(profile), executable_path=chromium_path, headless=True, args=LAUNCH_ARGS, **options
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture(params=["script", "no-script"])
+def visitor(request, browser, chromium_path, tmp_path):
+    """A first-time visitor, with the page script running or with JavaScript disabled."""
+    scripted = request.param == "script"
+    context = open_profile(browser, chromium_path, tmp_path, java_script_enabled=scripted)
+    context.scripted = scripted
+    yield context
+    context.close()
+
+
+def test_first_visit_shows_the_banner_and_sets_no_optional_cookie(demo, visitor):
+    page = visitor.new_page()
+    widget = watch_widget(page, demo)
+    page.goto(demo.url + "/fr/")
+    banner = page.locator(BANNER)
+    expect(banner).to_be_visible()
+    expect(banner.get_by_role("heading", name="Les cookies sur ce site")).to_be_visible()
+    expect(banner).to_contain_text("Ville d'Aix-en-Provence")
+    expect(banner).to_contain_text("Mesure d'audience")
+    expect(banner).to_contain_text("Contenus intégrés (carte)")
+    expect(banner.get_by_role("link", name="Lire la charte cookies")).to_have_attribute("href", "/fr/cookies/")
+    buttons = [banner.get_by_role("button", name=n) for n in ("Tout accepter", "Tout refuser", "Personnaliser")]
+    boxes = [b.bounding_box() for b in buttons]
+    # Equal weight: same size and the same colours for the three choices.
+    assert len({(round(b["width"]), round(b["height"])) for b in boxes}) == 1, boxes
+    styles = {b.evaluate("e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color, getComputedStyle(e).fontSize]") .__str__() for b in buttons}
+    assert len(styles) == 1, styles
+    assert boxes[0]["height"] >= 44
+    page.goto(demo.url + DATASET)
+    assert names(visitor) <= {"csrftoken"}, names(visitor)
+    assert widget == []
+
+
+def test_refuse_all(demo, visitor):
+    page = visitor.new_page()
+    widget = watch_widget(page, demo)
+    page.goto(demo.url + "/fr/")
+    page.locator(BANNER).get_by_role("button", name="Tout refuser").click()
+    expect(page.locator(BANNER)).to_have_count(0)
+    if not visitor.scripted:
+        expect(page).to_have_url(demo.url + "/fr/")  # the 303 back to where the visitor was
+    assert "cookies_preferences" in names(visitor)
+    page.reload()
+    expect(page.locator(BANNER)).to_have_count(0)
+    page.goto(demo.url + DATASET)
+    expect(page.get_by_text("La carte est fournie par MapWidget")).to_be_visible()
+    page.wait_for_timeout(500)
+    assert "portal_audience" not in names(visitor)
+    assert names(visitor, demo.widget_url) == set()
+    assert widget == []
+    # The choice is kept, and shown as such when the preferences are reopened.
+    page.locator("footer").get_by_role("link", name="Gestion des cookies").click()
+    dialog = page.locator(DIALOG)
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("checkbox", name="Mesure d'audience")).not_to_be_checked()
+    expect(dialog.get_by_role("checkbox", name="Contenus intégrés (carte)")).not_to_be_checked()
+
+
+def test_accept_all_then_withdraw_statistics(demo, visitor):
+    page = visitor.new_page()
+    widget = watch_widget(page, demo)
+    page.goto(demo.url + "/fr/")
+    page.locator(BANNER).get_by_role("button", name="Tout accepter").click()
+    expect(page.locator(BANNER)).to_have_count(0)
+    if visitor.scripted:
+        # The audience script runs on this very page, without a reload.
+        wait_for_cookie(page, visitor, "portal_audience")
+    else:
+        page.reload()
+        assert "portal_audience" not in names(visitor)  # a page with no script never sets it
+    page.goto(demo.url + DATASET)
+    # The widget frame loads (with the script, or written with its src by the server without it).
+    frame = page.locator("iframe[data-cookiecharter=embeds]")
+    expect(frame).to_have_attribute("src", re.compile("^" + re.escape(demo.widget_url)))
+    wait_for_cookie(page, visitor, "mapwidget_session", demo.widget_url)
+    assert widget, "the widget frame was never requested"
+    expect(page.get_by_text("La carte est fournie par MapWidget")).not_to_be_visible()
+
+    # Reopen the preferences from the footer: the current choice is shown; withdraw statistics.
+    page.locator("footer").get_by_role("link", name="Gestion des cookies").click()
+    dialog = page.locator(DIALOG)
+    expect(dialog).to_be_visible()
+    stats = dialog.get_by_role("checkbox", name="Mesure d'audience")
+    expect(stats).to_be_checked()
+    expect(dialog.get_by_role("checkbox", name="Contenus intégrés (carte)")).to_be_checked()
+    stats.uncheck()
+    dialog.get_by_role("button", name="Enregistrer mes choix").click()
+    expect(dialog).not_to_be_visible()
+    page.wait_for_timeout(300)
+    assert "portal_audience" not in names(visitor)
+    page.reload()
+    page.wait_for_timeout(300)
+    assert "portal_audience" not in names(visitor)
+    methods = [m for m, _ in ledger_rows(demo)]
+    assert "withdraw" in methods
+
+
+def test_customise_without_script_opens_the_preferences_and_saves_a_custom_choice(demo, new_context):
+    context = new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(demo.url + "/fr/")
+    page.locator(BANNER).get_by_role("button", name="Personnaliser").click()
+    expect(page).to_have_url(re.compile(r"\?cookiecharter=preferences$"))
+    dialog = page.locator(DIALOG)
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("checkbox", name="Mesure d'audience")).not_to_be_checked()  # off by default
+    dialog.get_by_role("checkbox", name="Mesure d'audience").check()
+    dialog.get_by_role("button", name="Enregistrer mes choix").click()
+    expect(page).to_have_url(demo.url + "/fr/")
+    expect(page.locator(BANNER)).to_have_count(0)
+    value = {c["name"]: c["value"] for c in context.cookies()}["cookies_preferences"]
+    assert value.split(".")[3] == "statistics"
+
+
+def test_global_privacy_control_refuses_embeds_and_the_ledger_says_so(demo_server, browser, chromium_path, tmp_path):
+    demo = demo_server()
+    context = open_profile(browser, chromium_path, tmp_path, extra_http_headers={"Sec-GPC": "1"})
+    page = context.new_page()
+    widget = watch_widget(page, demo)
+    page.goto(demo.url + "/fr/")
+    # The banner still asks about what GPC does not cover (statistics).
+    expect(page.locator(BANNER)).to_be_visible()
+    rows = ledger_rows(demo)
+    assert rows == [("browser-signal", {"embeds": False})], rows
+    page.locator(BANNER).get_by_role("button", name="Tout accepter").click()
+    expect(page.locator(BANNER)).to_have_count(0)
+    wait_for_cookie(page, context, "portal_audience")
+    page.goto(demo.url + DATASET)
+    page.wait_for_timeout(500)
+    assert widget == [], "GPC refuses embeds even after 'accept all'"
+    assert page.evaluate("window.cookiecharter.consent().granted") == ["statistics"]
+    assert ledger_rows(demo)[-1] == ("accept-all", {"statistics": True, "embeds": False})
+    assert names(context, demo.widget_url) == set()
+    context.close()
+
+
+def test_seed_charter_shows_no_banner_at_all(demo_server, context):
+    demo = demo_server(charter=SEED_CHARTER)
+    page = context.new_page()
+    page.goto(demo.url + "/fr/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator(BANNER)).to_have_count(0)
+    expect(page.locator(DIALOG)).to_have_count(0)
+    assert page.locator("script[src*=consent]").count() == 0
+    assert page.locator("link[href*='consent.css']").count() == 0
+    page.goto(demo.url + "/fr/cookies/")
+    expect(page.locator(BANNER)).to_have_count(0)
