@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Any
@@ -38,8 +39,17 @@ def ledger_alias() -> str:
     return conf.config()["LEDGER_DATABASE"]
 
 
+@lru_cache(maxsize=None)
+def _keys() -> tuple[bytes, ...]:
+    return tuple(derived_keys(LEDGER_SALT))
+
+
+conf.on_clear(_keys.cache_clear)
+
+
 def ledger_keys() -> list[bytes]:
-    return derived_keys(LEDGER_SALT)
+    """The HMAC key records and seals are made with, then the keys of ``SECRET_KEY_FALLBACKS``."""
+    return list(_keys())
 
 
 def _aware(when: datetime) -> datetime:

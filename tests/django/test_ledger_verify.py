@@ -185,3 +185,20 @@ def test_prune_default_days_comes_from_settings(settings):
     call_command("cookiecharter_prune", stdout=out)
     assert "pruned 1 records older than 10 days" in out.getvalue()
     assert verify()[0]
+
+
+def test_rotated_secret_key_keeps_cookies_and_ledger_valid(client, settings, ledger_of_12):
+    response = client.post(URL, {"choice": "accept-all"})
+    value = response.cookies["cookies_preferences"].value
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-brand-new-secret-key-for-the-rotation-test-0123456789"
+    settings.SECRET_KEY_FALLBACKS = [old]
+    ok, out = verify()
+    assert ok, out  # records and seals made with the old key still verify
+    client.cookies["cookies_preferences"] = value
+    again = client.post(URL, {"choice": "refuse-all"})
+    assert ConsentRecord.objects.order_by("-id").first().method == "withdraw"  # the old cookie was read
+    settings.SECRET_KEY_FALLBACKS = []
+    ok, out = verify()
+    assert not ok and "altered" in out  # without the old key nothing old can be vouched for
+    assert again.status_code == 303
