@@ -69,6 +69,7 @@ def on_clear(func):
 _WATCHED = {
     "COOKIECHARTER",
     "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
     "DEBUG",
     "SESSION_COOKIE_NAME",
     "SESSION_COOKIE_AGE",
