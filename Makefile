@@ -37,8 +37,8 @@ test: $(VENV)/.installed-test browser-tools
 	echo "Chromium: $$chromium"; \
 	COOKIECHARTER_CHROMIUM="$$chromium" $(PY) -m pytest $(PYTEST_ARGS)
 
-# JavaScript tools the browser tests use (axe-core for the accessibility checks): the
-# `npm ci --prefix tests/browser` step goes in this recipe.
+# JavaScript tools the browser tests use (axe-core for the accessibility checks), from npm,
+# reinstalled when tests/browser/package-lock.json changes.
 browser-tools: tests/browser/node_modules/.package-lock.json
 
 tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
