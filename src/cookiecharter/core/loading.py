@@ -448,6 +448,12 @@ def _pattern_examples(pattern: Any) -> list[str]:
     return results
 
 
+_GLOBAL_FLAGS = (
+    "invalid regular expression: an inline flag such as (?i) applies to the whole charter's matcher; "
+    "scope it instead, as (?i:...)"
+)
+
+
 def cookie_name_problem(name: CookieName) -> str | None:
     """Why a declared name or pattern cannot work as a cookie declaration, or None when it can.
 
@@ -477,13 +483,17 @@ def cookie_name_problem(name: CookieName) -> str | None:
             compiled = _compile_declared(pattern)
             parsed = _sre_parse.parse(pattern)
     except re.error as exc:
-        hint = " (use a scoped flag such as (?i:...) instead)" if "global flags" in str(exc) else ""
-        return f"invalid regular expression: {exc}{hint}"
+        if "flags" in str(exc).lower():
+            return _GLOBAL_FLAGS
+        return f"invalid regular expression: {exc}"
     except (RecursionError, OverflowError, ValueError) as exc:
         return f"invalid regular expression: {exc}"
     if caught:
+        warned = str(caught[0].message)
+        if "flags" in warned.lower():  # Python 3.10 only warns where 3.11 refuses
+            return _GLOBAL_FLAGS
         # Python's "possible nested set" and the like: the meaning may change in a later Python.
-        return f"ambiguous regular expression: {caught[0].message} (escape the character, e.g. \\[)"
+        return f"ambiguous regular expression: {warned} (escape the character, e.g. \\[)"
     if compiled.groupindex:
         return f"named groups ({', '.join(compiled.groupindex)}) are not allowed; use (?:...)"
     if {"GROUPREF", "GROUPREF_EXISTS"} & set(_op_names(parsed)):
