@@ -314,3 +314,22 @@ def test_exact_and_prefix_overlaps_are_found_exactly(declared: list[tuple[str, b
     else:
         assert not ambiguous
         assert [c.name for c in charter.cookies] == names
+
+
+def test_a_text_given_as_a_plain_string_says_how_to_give_it_per_language() -> None:
+    problem = only(HEAD.replace('title.en = "Ads"', 'title = "Ads"') + cookie())
+    assert (problem.line, problem.field) == (14, "purposes.ads.title")
+    assert problem.message == 'expected a text per language, such as title.en = "...", got a string'
+
+
+@pytest.mark.parametrize(
+    ("replacement", "field", "message"),
+    [
+        ("[cookies]\nname = 1\n", "cookies", "expected an array of tables ([[cookies]]), got a table"),
+        ("[[purposes]]\nx = 1\n", "", "TOML syntax error"),  # [purposes.x] tables already exist
+        ("[purposes.extra]\nexemption = 3\n", "purposes.extra.exemption", "expected a string in quotes"),
+    ],
+)
+def test_common_table_mistakes(replacement: str, field: str, message: str) -> None:
+    found = problems(HEAD + replacement)
+    assert any(p.field.startswith(field) and message in p.message for p in found), found

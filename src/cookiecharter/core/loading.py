@@ -225,7 +225,6 @@ def _expected(error_type: str) -> str | None:
         "string_type": 'a string in quotes, such as "text"',
         "bool_type": "true or false",
         "list_type": 'an array in square brackets, such as ["a", "b"]',
-        "dict_type": "a table (keys such as title.fr = ...)",
         "model_type": "a table",
     }.get(error_type)
 
@@ -659,6 +658,12 @@ class _Loader:
             message = f"unknown key {key!r}{_did_you_mean(key, allowed)}"
             if allowed:
                 message += f"; expected one of: {', '.join(allowed)}"
+        elif kind == "dict_type":
+            # Only the per-language texts are dicts in the schema.
+            key = loc[-1]
+            message = (
+                f"expected a text per language, such as {key}.en = \"...\", got {_toml_type(error.get('input'))}"
+            )
         else:
             expected = _expected(kind)
             message = f"expected {expected}, got {_toml_type(error.get('input'))}" if expected else error["msg"]
