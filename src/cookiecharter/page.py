@@ -124,6 +124,11 @@ class Page:
     charter_lang: str
 
     @property
+    def charter_lang_attr(self) -> str:
+        """The charter texts' language when it differs from the page's (for a ``lang`` attribute), else ""."""
+        return self.charter_lang if self.charter_lang != self.lang else ""
+
+    @property
     def digest_short(self) -> str:
         return self.digest[:12]
 

@@ -21,7 +21,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .page import Page, Row
 from .page import Table as PurposeTable
@@ -141,8 +141,9 @@ def _table(purpose: PurposeTable, page: Page, styles: dict[str, ParagraphStyle],
         Paragraph(f"<b>{escape(purpose.status)}.</b> {escape(purpose.status_detail)}", status_style),
         Spacer(1, 4),
     ]
-    # Keep a purpose's heading with the start of its table; the table itself may split over pages.
-    return [KeepTogether(heading + [table]) if len(purpose.rows) <= 6 else KeepTogether(heading), *([] if len(purpose.rows) <= 6 else [table])]
+    # Start a purpose on a new page only when its heading and the first rows would not fit; past that
+    # the table splits between rows and repeats its header row, so no page is left half empty.
+    return [CondPageBreak(55 * mm), *heading, table]
 
 
 def _numbered_canvas(page: Page) -> type[Canvas]:
