@@ -675,7 +675,7 @@ class _Loader:
             if key not in _TOP_KEYS:
                 self.problem(
                     (key,),
-                    f"unknown table{_did_you_mean(key, _TOP_KEYS)}; a charter has [charter], [controller], "
+                    f"unknown top-level key{_did_you_mean(key, _TOP_KEYS)}; a charter has [charter], [controller], "
                     "[purposes.KEY] and [[cookies]]",
                 )
         for key in ("charter", "controller", "purposes"):
