@@ -136,3 +136,14 @@ def test_a_site_plugs_the_page_into_its_own_layout(client: Client, tmp_path: Pat
 def test_page_only_answers_safe_methods(client: Client) -> None:
     assert client.post("/fr/cookies/").status_code == 405
     assert client.head("/fr/cookies/").status_code == 200
+
+
+def test_charter_without_the_page_language_falls_back_and_says_so(client: Client, tmp_path: Path) -> None:
+    french_only = NECESSARY.replace("title.en", "#").replace("description.en", "#").replace("service.en", "#").replace("reason.en", "#")
+    path = write_charter(tmp_path, french_only, languages='["fr"]')
+    with override_settings(COOKIECHARTER={"CHARTER": str(path)}):
+        html = client.get("/en/cookies/").content.decode()
+    assert '<html lang="en">' in html and "What is a cookie?" in html
+    assert '<h3 id="cc-purpose-basics-title" lang="fr">Indispensables</h3>' in html
+    assert 'data-label="Service and location" lang="fr">Panier</td>' in html
+    assert 'data-label="Lifetime">1 day</td>' in html
