@@ -19,6 +19,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("datasets/<slug:slug>/", views.dataset, name="dataset"),
+    path("cookie-filter/", views.enforcement_demo, name="enforcement-demo"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cookies/", include("cookiecharter.urls")),

@@ -133,3 +133,44 @@ def stats_hit(request: HttpRequest) -> HttpResponse:
         if not created:
             DailyHit.objects.filter(pk=counter.pk).update(count=F("count") + 1)
     return HttpResponse(status=204)
+
+
+# -- the enforcement, shown: a view that tries to set the audience cookie from the server -------
+#: Values the server writes start with this, so the page can tell them from the audience script's.
+SERVER_AUDIENCE_PREFIX = "srv-"
+
+
+def enforcement_demo(request: HttpRequest) -> HttpResponse:
+    """GET: what the browser holds and what the filter would do. POST: try to set the cookie.
+
+    The POST answers with a redirect that sets ``portal_audience``; cookiecharter's middleware
+    removes that header unless the visitor consented to audience measurement, so the GET that
+    follows shows honestly whether the browser received it.
+    """
+    import secrets
+
+    from django.shortcuts import redirect
+
+    from cookiecharter.core.decision import CookieToSet
+    from cookiecharter.middleware import cookie_filter
+
+    name = "portal_audience"
+    if request.method == "POST":
+        response = redirect(f"{request.path}?tried=1")
+        response.status_code = 303  # see other: the browser follows with a GET
+        response.set_cookie(name, SERVER_AUDIENCE_PREFIX + secrets.token_hex(8), max_age=13 * 2_629_800, samesite="Lax")
+        return response
+    held = request.COOKIES.get(name)
+    verdict = cookie_filter().decide([CookieToSet(name, 13 * 2_629_800)], request.COOKIES, request.consent)
+    return render(
+        request,
+        "portal/enforcement.html",
+        {
+            "cookie_name": name,
+            "consented": request.consent.allows("statistics"),
+            "held": held,
+            "held_by_server": bool(held and held.startswith(SERVER_AUDIENCE_PREFIX)),
+            "blocked": bool(verdict.blocked),
+            "tried": request.GET.get("tried") == "1",
+        },
+    )
