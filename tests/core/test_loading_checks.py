@@ -333,3 +333,18 @@ def test_a_text_given_as_a_plain_string_says_how_to_give_it_per_language() -> No
 def test_common_table_mistakes(replacement: str, field: str, message: str) -> None:
     found = problems(HEAD + replacement)
     assert any(p.field.startswith(field) and message in p.message for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "hint"),
+    [
+        ('[charter]\nlanguages = ["fr"]\nlanguages = ["en"]\n', 3, "charter.languages", "this key is given twice"),
+        ("[charter]\n[controller]\n[charter]\n", 3, "charter", "this table is declared twice"),
+        ("[controller]\nname = Town\n", 2, "controller.name", "strings need quotes"),
+        ("[controller]\nfull name = 1\n", 2, "controller", "expected key = value"),
+    ],
+)
+def test_syntax_errors_say_what_they_usually_mean(text: str, line: int, field: str, hint: str) -> None:
+    problem = only(text)
+    assert (problem.line, problem.field) == (line, field)
+    assert problem.message.startswith("TOML syntax error: ") and hint in problem.message

@@ -28,7 +28,7 @@ def validate(*paths: str | Path) -> tuple[int, str]:
 
 # (fixture, line, field, what the message must say)
 CASES = [
-    ("syntax-error", 34, "cookies[0].lifetime", "TOML syntax error"),
+    ("syntax-error", 34, "cookies[0].lifetime", "TOML syntax error: Illegal character '\\n' (column 20); a string left open"),
     ("unknown-purpose", 41, "cookies[1].purpose", "unknown purpose 'statistic' (did you mean \"statistics\"?)"),
     ("duplicate-cookie", 39, "cookies[1].name", "duplicate cookie `sessionid`: already declared at cookies[0].name (line 27)"),
     ("overlap-prefix-exact", 39, "cookies[1].name", "`session*` overlaps `sessionid` declared at cookies[0].name (line 27)"),

@@ -126,6 +126,17 @@ def loads_charter(text: str, filename: str = "<string>") -> Charter:
     return _Loader(text, filename).load(data)
 
 
+#: tomllib's messages are exact but terse: what each usually means in a charter file.
+_SYNTAX_HINTS = (
+    ("Illegal character '\\n'", 'a string left open: close its quote on the same line, or use """ for several lines'),
+    ("Cannot overwrite a value", "this key is given twice"),
+    ("Cannot declare", "this table is declared twice"),
+    ("Invalid value", 'strings need quotes ("2 weeks"), booleans are true or false, arrays are closed with ]'),
+    ("Expected '=' after a key", 'expected key = value, with a bare key of letters, digits, "-" and "_"'),
+    ("Invalid statement", 'expected key = value or a [table] header; quote a key with other characters'),
+)
+
+
 def _syntax_problem(exc: Exception, text: str, filename: str) -> Problem:
     message = str(exc)
     line: int | None = getattr(exc, "lineno", None)  # Python 3.14+ and recent tomli
@@ -140,6 +151,10 @@ def _syntax_problem(exc: Exception, text: str, filename: str) -> Problem:
     detail = f"TOML syntax error: {message}"
     if column:
         detail += f" (column {column})"
+    for start, hint in _SYNTAX_HINTS:
+        if message.startswith(start):
+            detail += f"; {hint}"
+            break
     # The table (and key) the broken line belongs to, as far as a line scan can tell.
     field = _field(_Locator(text).paths.get(line, ())) if line else ""
     return Problem(filename, line, field, detail)
