@@ -105,3 +105,36 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
         raise click.UsageError("refusing to write a PDF to a terminal: use -o FILE or redirect")
     else:
         click.echo(body, nl=False)  # bytes go to the binary stream untouched
+
+
+@main.command()
+@click.argument("url")
+@click.option("--charter", "charter_file", type=click.Path(dir_okay=False), default=None, help="The charter to audit against (without it: classify by the knowledge base).")
+@click.option("--pages", type=click.IntRange(1, 500), default=5, show_default=True, help="Pages to audit: the start page, its links, then the sitemap's.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="cookiecharter-scan", show_default=True, help="Directory for the reports.")
+@click.option("--format", "formats", default="json,html", show_default=True, help="Reports to write, comma-separated: json, html, sarif.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True, help="Exit 1 when a finding is at least this severe (with --baseline: a new one).")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None, help="An earlier JSON report: show what is new, fixed, unchanged.")
+@click.option("--suggest", is_flag=True, help="Also write charter-suggestions.toml: draft entries for undeclared cookies.")
+@click.option("--browser", default=None, metavar="PATH", help="Chromium to drive (default: $COOKIECHARTER_CHROMIUM, then chromium on the PATH).")
+@click.option("--timeout", type=click.FloatRange(1, 600), default=20.0, show_default=True, help="Seconds allowed for one page to load.")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Pages open at once (over all phases).")
+@click.option("--settle", type=click.FloatRange(0, 60), default=1.0, show_default=True, help="Seconds to watch a page after it loads (timers, late scripts).")
+def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: str, fail_on: str, baseline: str | None, suggest: bool, browser: str | None, timeout: float, concurrency: int, settle: float) -> None:
+    """Audit URL in Chromium in four phases (arrival, refuse all, accept all, Global Privacy Control).
+
+    Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad options, unreadable charter or
+    baseline, no browser, or a site that cannot be loaded.
+    """
+    from cookiecharter.scan.command import ScanFailed, ScanRequest, execute, parse_formats  # Playwright stays out of `validate`
+
+    try:
+        wanted = parse_formats(formats)
+    except ScanFailed as exc:
+        raise click.BadParameter(str(exc), param_hint="--format") from None
+    request = ScanRequest(
+        url=url, charter=charter_file, pages=pages, out=out_dir, formats=wanted, fail_on=fail_on,
+        baseline=baseline, suggest=suggest, browser=browser, timeout=timeout, concurrency=concurrency, settle=settle,
+    )  # fmt: skip
+    status, _ = execute(request, out=click.get_text_stream("stdout"), err=click.get_text_stream("stderr"))
+    sys.exit(status)

@@ -1,0 +1,384 @@
+"""Judging what the browser saw against the charter (or, without one, the knowledge base).
+
+Each rule has a stable id (``CC001``...) used by SARIF and by ``--baseline``; a finding's
+fingerprint is its rule and subject (a cookie name, a host, a storage key), not the page, so the
+same problem seen on another page next time is "unchanged", not "new".
+
+A cookie the browser refused (a third-party cookie under Chromium's blocking, say) still counts
+as an attempt: a browser that accepts third-party cookies would keep it. Such findings are one
+severity lower than for a cookie really kept, and say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..core.charter import AUDIENCE_MAX_LIFETIME, Charter, Exemption
+from ..core.lifetime import Lifetime
+from .knowledge import EXEMPT_CATEGORIES, KnowledgeBase
+from .model import (
+    NO_CONSENT_PHASES,
+    PHASES,
+    SEVERITY_RANK,
+    CookieSeen,
+    Evidence,
+    Finding,
+    PhaseResult,
+    Severity,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    slug: str
+    title: str
+    help: str
+
+
+RULES: dict[str, Rule] = {
+    r.slug: r
+    for r in (
+        Rule("CC001", "undeclared-cookie", "Cookie not declared in the charter",
+             "Every cookie a site writes must be declared in its charter, so the charter page tells the truth "
+             "and the middleware lets it through."),
+        Rule("CC002", "cookie-before-consent", "Cookie needing consent written without consent",
+             "Nothing that needs consent may be written before consent, after a refusal, or under a Global "
+             "Privacy Control signal (CNIL deliberation 2020-091, art. 82 loi Informatique et libertés)."),
+        Rule("CC003", "lifetime-exceeded", "Cookie lives longer than declared",
+             "The charter tells visitors how long each cookie lasts; a longer-lived cookie makes it wrong."),
+        Rule("CC004", "audience-cookie-over-13-months", "Exempt audience-measurement cookie over 13 months",
+             "CNIL exempts audience measurement only when its cookies last at most 13 months."),
+        Rule("CC005", "third-party-before-consent", "Third-party host contacted before consent",
+             "A request to a third party before consent hands it the visitor's address and lets it read or "
+             "write its cookies."),
+        Rule("CC006", "declared-cookie-not-seen", "Declared cookie never seen",
+             "A declaration nothing matched during the scan: perhaps set only after sign-in, or obsolete."),
+        Rule("CC007", "storage-before-consent", "Browser storage written without consent",
+             "localStorage, sessionStorage and IndexedDB fall under the same consent rule as cookies."),
+        Rule("CC008", "cookie-refused-by-browser", "Cookie refused by the browser",
+             "The browser did not store a cookie the site tried to write; its reason is given."),
+        Rule("CC009", "page-failed", "Page could not be audited",
+             "The page failed to load within the timeout, so nothing on it was checked."),
+        Rule("CC010", "refuse-all-missing", "No 'refuse all' control",
+             "Every layer that offers 'accept all' must offer 'refuse all', with the same weight (CNIL, EDPB "
+             "cookie banner taskforce)."),
+        Rule("CC011", "banner-not-found", "No consent banner found",
+             "The charter has purposes that need consent, but no banner control was found, so the refuse and "
+             "accept phases could not record a decision."),
+        Rule("CC012", "unknown-cookie", "Cookie unknown to the knowledge base",
+             "Without a charter the scanner can only classify cookies its knowledge base knows."),
+        Rule("CC013", "banner-without-need", "Banner shown though nothing needs consent",
+             "A site that only sets exempt cookies should show no banner at all."),
+    )  # fmt: skip
+}
+RULES_BY_ID = {r.id: r for r in RULES.values()}
+
+
+def _human(seconds: int | None) -> str:
+    if seconds is None:
+        return "session"
+    if seconds >= 2 * 86_400:
+        return f"{round(seconds / 86_400)} days"
+    if seconds >= 7_200:
+        return f"{round(seconds / 3_600)} hours"
+    if seconds >= 120:
+        return f"{round(seconds / 60)} minutes"
+    return f"{seconds} seconds"
+
+
+def _exceeds(observed: int | None, declared: Lifetime) -> bool:
+    if observed is None:
+        return False
+    if declared.seconds is None:
+        # A session cookie declared, a persistent one written.
+        return observed > 0
+    # Script-computed Expires dates drift by a few seconds; allow a little.
+    return observed > declared.seconds + max(120, declared.seconds // 200)
+
+
+_PHASE_WORDS = {
+    "arrival": "on arrival, before any choice",
+    "refuse": "after 'refuse all'",
+    "accept": "after 'accept all'",
+    "gpc": "with Global Privacy Control on",
+}
+
+
+def _where(phase: str, cookie: CookieSeen) -> Evidence:
+    by = cookie.set_by
+    how = {"header": f"Set-Cookie header of {by.url}", "script": f"script {by.url}", "unknown": "an unobserved write"}[
+        by.kind
+    ]
+    detail = f"{_PHASE_WORDS.get(phase, phase)}; written by {how}"
+    if not cookie.kept:
+        detail += f"; refused by this browser ({', '.join(cookie.refused_reasons)})"
+    return Evidence(phase=phase, page=cookie.pages[0] if cookie.pages else None, set_by=by, detail=detail)  # type: ignore[arg-type]
+
+
+class _Findings:
+    def __init__(self) -> None:
+        self.items: dict[str, Finding] = {}
+
+    def add(self, slug: str, severity: Severity, subject: str, message: str, fix: str, evidence: Iterable[Evidence]) -> None:
+        rule = RULES[slug]
+        key = f"{rule.id}:{subject}"
+        found = self.items.get(key)
+        ev = list(evidence)
+        if found is None:
+            self.items[key] = Finding(
+                rule=rule.id, slug=slug, severity=severity, subject=subject, message=message, fix=fix,
+                evidence=ev, fingerprint=key,
+            )  # fmt: skip
+        else:
+            found.evidence.extend(e for e in ev if e not in found.evidence)
+            if SEVERITY_RANK[severity] > SEVERITY_RANK[found.severity]:
+                found.severity = severity
+                found.message = message
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self.items.values(), key=lambda f: (-SEVERITY_RANK[f.severity], f.rule, f.subject))
+
+
+def _lower(severity: Severity) -> Severity:
+    return {"error": "warning", "warning": "info", "info": "info"}[severity]  # type: ignore[return-value]
+
+
+def audit(phases: list[PhaseResult], charter: Charter | None, kb: KnowledgeBase) -> list[Finding]:
+    """Annotate every cookie seen (declaration, classification) and return the findings."""
+    out = _Findings()
+    for phase in phases:
+        for cookie in phase.cookies:
+            cookie.classification = kb.classify(cookie.name, cookie.domain)
+            if charter is not None:
+                declared = charter.match(cookie.name)
+                if declared is not None:
+                    cookie.declared_as = declared.name.display
+                    cookie.purpose = declared.purpose
+    if charter is not None:
+        _charter_rules(phases, charter, kb, out)
+    else:
+        _knowledge_rules(phases, kb, out)
+    _common_rules(phases, charter, kb, out)
+    return out.sorted()
+
+
+def _charter_rules(phases: list[PhaseResult], charter: Charter, kb: KnowledgeBase, out: _Findings) -> None:
+    for phase in phases:
+        for cookie in phase.cookies:
+            declared = charter.match(cookie.name)
+            if declared is None:
+                known = cookie.classification
+                hint = (
+                    f"The knowledge base knows it: {known.vendor}, usually {known.category}, "
+                    f"about {known.typical_lifetime}. "
+                    if known
+                    else ""
+                )
+                out.add(
+                    "undeclared-cookie",
+                    "error" if cookie.kept else "warning",
+                    cookie.name,
+                    f"Cookie `{cookie.name}` ({cookie.domain}, {cookie.party} party) is not declared in the charter.",
+                    hint + "Declare it under the right purpose (`--suggest` drafts the entry), or stop writing it.",
+                    [_where(phase.name, cookie)],
+                )
+                continue
+            purpose = charter.purpose(declared.purpose)
+            if purpose.needs_consent and phase.name in NO_CONSENT_PHASES:
+                gpc_note = (
+                    " Global Privacy Control refuses this purpose." if phase.name == "gpc" and purpose.refused_by_gpc else ""
+                )
+                severity: Severity = "error" if cookie.kept else "warning"
+                out.add(
+                    "cookie-before-consent",
+                    severity,
+                    cookie.name,
+                    f"Cookie `{cookie.name}` (purpose `{purpose.key}`, which needs consent) was written "
+                    f"{_PHASE_WORDS[phase.name]}.{gpc_note}",
+                    "Write it only once its purpose is granted: load the script or frame that sets it after consent "
+                    "(cookiecharter's page script activates them), and let the middleware filter it.",
+                    [_where(phase.name, cookie)],
+                )
+            if _exceeds(cookie.lifetime_seconds, declared.lifetime):
+                out.add(
+                    "lifetime-exceeded",
+                    "error",
+                    cookie.name,
+                    f"Cookie `{cookie.name}` lives {_human(cookie.lifetime_seconds)}; the charter declares "
+                    f"{declared.lifetime}.",
+                    "Shorten the cookie's Max-Age/Expires to the declared lifetime, or correct the charter "
+                    "(the middleware can cap lifetimes).",
+                    [_where(phase.name, cookie)],
+                )
+            if (
+                purpose.exemption is Exemption.AUDIENCE_MEASUREMENT
+                and cookie.lifetime_seconds is not None
+                and AUDIENCE_MAX_LIFETIME.seconds is not None
+                and cookie.lifetime_seconds > AUDIENCE_MAX_LIFETIME.seconds + 120
+            ):
+                out.add(
+                    "audience-cookie-over-13-months",
+                    "error",
+                    cookie.name,
+                    f"Cookie `{cookie.name}` is exempt as audience measurement but lives "
+                    f"{_human(cookie.lifetime_seconds)}, over CNIL's 13 months.",
+                    "Cap its lifetime at 13 months (and do not extend it on later visits), or ask for consent.",
+                    [_where(phase.name, cookie)],
+                )
+    # Declarations nothing matched.
+    seen_names = {c.name for p in phases for c in p.cookies}
+    for declared in charter.cookies:
+        if not any(declared.name.matches(n) for n in seen_names):
+            out.add(
+                "declared-cookie-not-seen",
+                "info",
+                declared.name.display,
+                f"Declared cookie `{declared.name.display}` (purpose `{declared.purpose}`) was not seen in any phase.",
+                "Nothing to do if it is set only after sign-in or on pages not audited; otherwise remove the "
+                "obsolete declaration.",
+                [],
+            )
+    # Storage written before consent.
+    for phase in phases:
+        if phase.name not in NO_CONSENT_PHASES:
+            continue
+        for item in phase.storage:
+            declared = charter.match(item.key)
+            if declared is not None and not charter.purpose(declared.purpose).needs_consent:
+                continue
+            severity = "error" if declared is not None else "warning"
+            what = f"declared under `{declared.purpose}`, which needs consent" if declared else "not declared"
+            out.add(
+                "storage-before-consent",
+                severity,
+                f"{item.kind}:{item.key}",
+                f"{item.kind} key `{item.key}` ({item.origin}, {what}) was written {_PHASE_WORDS[phase.name]}.",
+                "Write it only after consent, or declare it under an exempt purpose if it is strictly necessary.",
+                [Evidence(phase=phase.name, page=item.page, detail=f"origin {item.origin}")],
+            )
+
+
+def _knowledge_rules(phases: list[PhaseResult], kb: KnowledgeBase, out: _Findings) -> None:
+    for phase in phases:
+        for cookie in phase.cookies:
+            known = cookie.classification
+            if known is None:
+                out.add(
+                    "unknown-cookie",
+                    "info",
+                    cookie.name,
+                    f"Cookie `{cookie.name}` ({cookie.domain}) is not in the knowledge base: its purpose is unknown.",
+                    "Find out what writes it and declare it in a charter (`--suggest` drafts an entry to complete).",
+                    [_where(phase.name, cookie)],
+                )
+            elif known.category not in EXEMPT_CATEGORIES and phase.name in NO_CONSENT_PHASES:
+                out.add(
+                    "cookie-before-consent",
+                    "warning" if cookie.kept else "info",
+                    cookie.name,
+                    f"Cookie `{cookie.name}` ({known.vendor}, usually {known.category}) was written "
+                    f"{_PHASE_WORDS[phase.name]}. Classified by the knowledge base: check with --charter.",
+                    "Load what writes it only after consent.",
+                    [_where(phase.name, cookie)],
+                )
+        if phase.name in NO_CONSENT_PHASES:
+            for item in phase.storage:
+                out.add(
+                    "storage-before-consent",
+                    "info",
+                    f"{item.kind}:{item.key}",
+                    f"{item.kind} key `{item.key}` ({item.origin}) was written {_PHASE_WORDS[phase.name]}.",
+                    "If it is not strictly necessary, write it only after consent.",
+                    [Evidence(phase=phase.name, page=item.page, detail=f"origin {item.origin}")],
+                )
+
+
+def _common_rules(phases: list[PhaseResult], charter: Charter | None, kb: KnowledgeBase, out: _Findings) -> None:
+    by_name = {p.name: p for p in phases}
+    consent_third_party_domains = set()
+    if charter is not None:
+        for c in charter.cookies:
+            if c.domain and charter.purpose(c.purpose).needs_consent:
+                consent_third_party_domains.add(c.domain.lower().lstrip("."))
+    for phase in phases:
+        if phase.name in NO_CONSENT_PHASES:
+            for req in phase.third_party_requests:
+                hostname = req.host.split(":")[0]
+                known = kb.host(hostname)
+                tracker = known is not None and known.category in ("advertising", "statistics")
+                declared_consent = any(hostname == d or hostname.endswith("." + d) for d in consent_third_party_domains)
+                severity: Severity = "error" if tracker or declared_consent else "warning"
+                who = f" ({known.vendor}, {known.category})" if known else ""
+                out.add(
+                    "third-party-before-consent",
+                    severity,
+                    req.host,
+                    f"Third-party host `{req.host}`{who} was contacted {_PHASE_WORDS[phase.name]} "
+                    f"({req.count} request(s): {', '.join(req.resource_types)}).",
+                    "Load this content only after consent (a placeholder until then), or serve it from the site itself.",
+                    [Evidence(phase=phase.name, page=req.page, detail=f"first request: {req.first_url}")],
+                )
+        for cookie in phase.cookies:
+            if not cookie.kept:
+                out.add(
+                    "cookie-refused-by-browser",
+                    "info",
+                    cookie.name,
+                    f"The browser refused cookie `{cookie.name}` ({cookie.domain}): {', '.join(cookie.refused_reasons)}.",
+                    "Third-party cookies are blocked by more and more browsers; a cookie that a frame needs must be "
+                    "SameSite=None; Secure, or the frame should work without it.",
+                    [_where(phase.name, cookie)],
+                )
+        for visit in phase.pages:
+            if visit.error:
+                out.add(
+                    "page-failed",
+                    "warning",
+                    visit.url,
+                    f"{visit.url} could not be audited in the {phase.name} phase: {visit.error}.",
+                    "Check that the page loads; raise --timeout for slow pages.",
+                    [Evidence(phase=phase.name, page=visit.url, detail=visit.error)],
+                )
+    arrival, refuse, accept = by_name.get("arrival"), by_name.get("refuse"), by_name.get("accept")
+    offered = {b.action for p in phases for b in p.buttons if b.found}
+    banner_seen = bool(offered & {"accept-all", "refuse-all", "customise"})
+    needs_consent = charter.needs_consent if charter is not None else banner_seen
+    if needs_consent and not banner_seen:
+        out.add(
+            "banner-not-found",
+            "warning",
+            "banner",
+            "No consent banner control was found on the start page, so no decision could be recorded.",
+            "Show a banner with 'accept all' and 'refuse all' buttons (cookiecharter's banner carries "
+            "data-cookiecharter-action attributes the scanner finds).",
+            [Evidence(phase="arrival", page=arrival.pages[0].url if arrival and arrival.pages else None)],
+        )
+    elif banner_seen and "accept-all" in offered and refuse is not None:
+        first_layer = next((b for b in refuse.buttons if b.action == "refuse-all"), None)
+        if first_layer is None or not (first_layer.found and first_layer.clicked and refuse.buttons[0] is first_layer):
+            how = "was found only behind 'customise'" if refuse.decision_made else "was not found"
+            out.add(
+                "refuse-all-missing",
+                "warning",
+                "refuse-all",
+                f"The banner offers 'accept all' but 'refuse all' {how}.",
+                "Put a 'refuse all' button next to 'accept all', with the same size and weight.",
+                [Evidence(phase="refuse", page=refuse.pages[0].url if refuse.pages else None)],
+            )
+    if charter is not None and not charter.needs_consent and banner_seen:
+        out.add(
+            "banner-without-need",
+            "info",
+            "banner",
+            "A consent banner was found though every purpose of the charter is exempt from consent.",
+            "Remove the banner: it asks a question that has no effect.",
+            [Evidence(phase="arrival")],
+        )
+    del accept  # the accept phase feeds no rule of its own: it is the reference of what consent brings
+
+
+def ordered_phases(phases: list[PhaseResult]) -> list[PhaseResult]:
+    order = {name: i for i, name in enumerate(PHASES)}
+    return sorted(phases, key=lambda p: order[p.name])

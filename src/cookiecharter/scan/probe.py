@@ -1,0 +1,284 @@
+"""What one phase of a scan records while its pages load: cookie writes, requests, storage.
+
+Each phase has its own browser context (its own cookie jar) and one ``PhaseRecorder``. Cookie
+writes are caught where they happen, so the report can say who set each cookie:
+
+* response headers through the DevTools protocol: ``Network.responseReceivedExtraInfo`` carries
+  the raw ``Set-Cookie`` lines as the network stack saw them, and the cookies the browser refused
+  with its reasons (``blockedCookies``), which no page-level API exposes;
+* script writes through a getter/setter wrapped around ``document.cookie`` (and ``cookieStore``)
+  by an init script, which reports the raw string and the calling script's URL (from the stack)
+  to a Playwright binding.
+
+At the end the context's jar says what was really kept; a write that left nothing in the jar was
+refused (with the browser's reason when the protocol gave one).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..core.setcookie import SetCookieHeader
+from .crawl import cookie_is_first_party, same_site
+from .model import CookieSeen, PageVisit, RequestSeen, SetBy, StorageSeen
+
+#: The binding the init script reports cookie writes to.
+BINDING = "__cookiecharterCookieWrite"
+
+#: Wraps document.cookie and cookieStore.set so every write is reported with its caller's stack.
+#: The page sees the same behaviour: the original setter always runs, whatever the report does.
+COOKIE_HOOK_SCRIPT = (
+    """
+(() => {
+  const report = (raw) => {
+    try {
+      const send = window["%(binding)s"];
+      if (typeof send === "function") {
+        send({raw: String(raw), stack: String(new Error().stack || ""), href: String(location.href)});
+      }
+    } catch (e) { /* never break the page */ }
+  };
+  const desc = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
+  if (desc && desc.set && desc.configurable) {
+    Object.defineProperty(Document.prototype, "cookie", {
+      configurable: true,
+      enumerable: desc.enumerable,
+      get() { return desc.get.call(this); },
+      set(value) { report(value); return desc.set.call(this, value); },
+    });
+  }
+  if (window.CookieStore && CookieStore.prototype.set) {
+    const original = CookieStore.prototype.set;
+    CookieStore.prototype.set = function (a, b) {
+      const o = (typeof a === "object" && a) ? a : {name: a, value: b};
+      let raw = `${o.name}=${o.value}`;
+      if (o.expires) raw += `; expires=${new Date(o.expires).toUTCString()}`;
+      if (o.domain) raw += `; domain=${o.domain}`;
+      if (o.path) raw += `; path=${o.path}`;
+      report(raw);
+      return original.apply(this, arguments);
+    };
+  }
+})();
+"""
+    % {"binding": BINDING}
+)
+
+#: Global Privacy Control, the JavaScript half (the header half is ``Sec-GPC: 1`` on every request).
+GPC_SCRIPT = """
+Object.defineProperty(Navigator.prototype, "globalPrivacyControl", {get: () => true, configurable: true});
+"""
+
+#: Keys of localStorage, sessionStorage and IndexedDB databases, for one frame.
+STORAGE_SCRIPT = """
+async () => {
+  const out = {origin: location.origin, local: [], session: [], idb: []};
+  try { out.local = Object.keys(localStorage); } catch (e) {}
+  try { out.session = Object.keys(sessionStorage); } catch (e) {}
+  try { if (indexedDB.databases) out.idb = (await indexedDB.databases()).map(d => d.name); } catch (e) {}
+  return out;
+}
+"""
+
+_STACK_URL = re.compile(r"(https?://[^\s()]+?):\d+:\d+")
+
+
+def script_url_from_stack(stack: str, fallback: str) -> str:
+    """The first script URL in a JavaScript stack (the hook itself has none); inline scripts
+    report their document's URL."""
+    for line in stack.splitlines()[1:]:
+        m = _STACK_URL.search(line)
+        if m:
+            return m.group(1)
+    return fallback
+
+
+@dataclass
+class CookieWrite:
+    name: str
+    domain: str
+    lifetime: int | None
+    deletion: bool
+    set_by: SetBy
+    page: str
+    at: float
+    attributes: SetCookieHeader
+    blocked: list[str] = field(default_factory=list)
+
+
+def _write_domain(header: SetCookieHeader, url: str) -> str:
+    for key, value in reversed(header.attributes):
+        if key.lower() == "domain" and value:
+            return value.lstrip(".").lower()
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _domain_matches(write_domain: str, jar_domain: str) -> bool:
+    jar = jar_domain.lstrip(".").lower()
+    return write_domain == jar or jar.endswith("." + write_domain) or write_domain.endswith("." + jar)
+
+
+class PhaseRecorder:
+    """Everything one phase's context saw, page by page."""
+
+    def __init__(self, site_host: str, vendor_of_host: Any = None) -> None:
+        self.site_host = site_host
+        self.writes: list[CookieWrite] = []
+        self.requests: dict[str, RequestSeen] = {}
+        self.storage: dict[tuple[str, str, str], StorageSeen] = {}
+        self.visits: list[PageVisit] = []
+        self._vendor_of_host = vendor_of_host
+
+    # -- events ----------------------------------------------------------------------------
+    def on_request(self, url: str, resource_type: str, page_url: str) -> None:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https", "ws", "wss") or not host or same_site(host, self.site_host):
+            return
+        # Keyed by host and port: on one machine two test servers differ only by port.
+        key = parts.netloc.lower()
+        seen = self.requests.get(key)
+        if seen is None:
+            vendor = self._vendor_of_host(host) if self._vendor_of_host else None
+            self.requests[key] = RequestSeen(
+                host=key, first_url=url[:500], page=page_url, resource_types=[resource_type], vendor=vendor
+            )
+        else:
+            seen.count += 1
+            if resource_type not in seen.resource_types:
+                seen.resource_types.append(resource_type)
+
+    def on_header_cookies(
+        self, response_url: str, document_url: str | None, lines: list[str], blocked: list[dict[str, Any]], page_url: str
+    ) -> None:
+        now = time.time()
+        reasons: dict[str, list[str]] = {}
+        for item in blocked:
+            line = item.get("cookieLine", "")
+            reasons.setdefault(line, []).extend(item.get("blockedReasons", []))
+        for line in lines:
+            header = SetCookieHeader.parse(line)
+            if header is None:
+                continue
+            lifetime = header.lifetime(now)
+            self.writes.append(
+                CookieWrite(
+                    name=header.name,
+                    domain=_write_domain(header, response_url),
+                    lifetime=lifetime,
+                    deletion=lifetime is not None and lifetime <= 0,
+                    set_by=SetBy(kind="header", url=response_url[:500], frame_url=(document_url or "")[:500] or None),
+                    page=page_url,
+                    at=now,
+                    attributes=header,
+                    blocked=sorted(set(reasons.get(line, []))),
+                )
+            )
+
+    def on_script_cookie(self, raw: str, stack: str, href: str, page_url: str) -> None:
+        now = time.time()
+        header = SetCookieHeader.parse(raw)
+        if header is None:
+            return
+        lifetime = header.lifetime(now)
+        self.writes.append(
+            CookieWrite(
+                name=header.name,
+                domain=_write_domain(header, href),
+                lifetime=lifetime,
+                deletion=lifetime is not None and lifetime <= 0,
+                set_by=SetBy(kind="script", url=script_url_from_stack(stack, href)[:500], frame_url=href[:500]),
+                page=page_url,
+                at=now,
+                attributes=header,
+            )
+        )
+
+    def on_storage(self, frame_data: dict[str, Any], page_url: str) -> None:
+        origin = frame_data.get("origin") or ""
+        if not origin or origin == "null":
+            return
+        party = "first" if same_site(urlsplit(origin).hostname or "", self.site_host) else "third"
+        for kind, keys in (("localStorage", "local"), ("sessionStorage", "session"), ("indexedDB", "idb")):
+            for key in frame_data.get(keys) or []:
+                ident = (kind, origin, str(key))
+                if ident not in self.storage:
+                    self.storage[ident] = StorageSeen(
+                        kind=kind, origin=origin, key=str(key)[:200], page=page_url, party=party  # type: ignore[arg-type]
+                    )
+
+    # -- the end of the phase ----------------------------------------------------------------
+    def cookies(self, jar: list[dict[str, Any]], first_page: str) -> list[CookieSeen]:
+        """The jar joined with the writes: who set each kept cookie, and what was refused."""
+        now = time.time()
+        result: list[CookieSeen] = []
+        matched: set[int] = set()
+        for c in jar:
+            domain = c.get("domain", "").lstrip(".")
+            writes = [
+                (i, w)
+                for i, w in enumerate(self.writes)
+                if w.name == c["name"] and _domain_matches(w.domain, domain)
+            ]
+            matched.update(i for i, _ in writes)
+            live = [w for _, w in writes if not w.deletion]
+            last = live[-1] if live else None
+            expires = c.get("expires")
+            expires = None if expires is None or expires < 0 else float(expires)
+            if last is not None and last.lifetime is not None:
+                lifetime: int | None = last.lifetime
+            elif last is not None and last.lifetime is None:
+                lifetime = None
+            else:
+                lifetime = int(expires - now) if expires is not None else None
+            pages = list(dict.fromkeys(w.page for w in live)) or [first_page]
+            result.append(
+                CookieSeen(
+                    name=c["name"],
+                    domain=domain,
+                    path=c.get("path", "/"),
+                    kept=True,
+                    expires=expires,
+                    lifetime_seconds=lifetime,
+                    http_only=bool(c.get("httpOnly")),
+                    secure=bool(c.get("secure")),
+                    same_site=str(c.get("sameSite") or ""),
+                    party="first" if cookie_is_first_party(domain, self.site_host) else "third",
+                    set_by=last.set_by if last else SetBy(kind="unknown"),
+                    pages=pages,
+                )
+            )
+        # Writes that left nothing in the jar: refused, unless the last write was a deletion.
+        refused: dict[tuple[str, str], list[CookieWrite]] = {}
+        for i, w in enumerate(self.writes):
+            if i not in matched:
+                refused.setdefault((w.name, w.domain), []).append(w)
+        for (name, domain), writes in refused.items():
+            last = writes[-1]
+            if last.deletion:
+                continue
+            reasons = sorted({r for w in writes for r in w.blocked}) or [
+                "NotStored" if last.set_by.kind == "header" else "NotStoredFromScript"
+            ]
+            samesite = next((v for k, v in reversed(last.attributes.attributes) if k.lower() == "samesite"), "")
+            result.append(
+                CookieSeen(
+                    name=name,
+                    domain=domain,
+                    kept=False,
+                    refused_reasons=reasons,
+                    lifetime_seconds=last.lifetime,
+                    http_only=any(k.lower() == "httponly" for k, _ in last.attributes.attributes),
+                    secure=any(k.lower() == "secure" for k, _ in last.attributes.attributes),
+                    same_site=samesite,
+                    party="first" if cookie_is_first_party(domain, self.site_host) else "third",
+                    set_by=last.set_by,
+                    pages=list(dict.fromkeys(w.page for w in writes)),
+                )
+            )
+        result.sort(key=lambda c: (c.party, c.name, c.domain))
+        return result

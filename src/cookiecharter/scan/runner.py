@@ -1,0 +1,384 @@
+"""Driving Chromium through the four phases of an audit.
+
+Every phase gets a fresh browser context (its own jar and storage) over the same pages:
+
+* ``arrival``: a first visit, nothing clicked;
+* ``refuse``: the banner's "refuse all", then the pages again;
+* ``accept``: the banner's "accept all", then the pages again;
+* ``gpc``: a first visit with Global Privacy Control on (``Sec-GPC: 1`` and
+  ``navigator.globalPrivacyControl``), nothing clicked.
+
+The phases run side by side (their contexts share nothing), and within a phase the pages load in
+parallel; one semaphore bounds the pages open at once across all phases (``concurrency``). The
+arrival phase's start page supplies the crawl (its links, plus the sitemap fetched meanwhile);
+the other phases make their decision on the start page while that happens, then visit the list.
+
+Nothing is blocked or rewritten: the audit must see what a visitor's browser does. Nor is anything
+fetched that the pages do not ask for, except ``/sitemap.xml`` on the audited site itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from . import banners
+from .browser import LAUNCH_ARGS, find_chromium
+from .crawl import Link, choose_pages, normalise, parse_sitemap
+from .model import PHASES, ButtonSeen, PageVisit, PhaseResult
+from .probe import BINDING, COOKIE_HOOK_SCRIPT, GPC_SCRIPT, STORAGE_SCRIPT, PhaseRecorder
+
+LINKS_SCRIPT = """
+() => Array.from(document.querySelectorAll("a[href]")).map(a => ({
+  href: a.href, text: (a.innerText || a.getAttribute("aria-label") || "").trim().slice(0, 120),
+  download: a.hasAttribute("download"),
+}))
+"""
+
+
+@dataclass
+class ScanOptions:
+    url: str
+    pages: int = 5
+    browser: str | None = None
+    timeout_s: float = 20.0
+    concurrency: int = 4
+    #: How long a page is watched after its load event (cookies set by timers, late scripts).
+    settle_s: float = 1.0
+    #: How long to wait for a banner's control to appear before deciding there is none.
+    banner_wait_s: float = 3.0
+    screenshots: bool = True
+
+
+#: progress(event, phase, detail): "pages" (detail = count), "page" (detail = url), "phase".
+Progress = Callable[[str, str, Any], None]
+
+
+@dataclass
+class RawScan:
+    """What the browser saw, before any judgement."""
+
+    url: str
+    browser: str
+    pages: list[str]
+    phases: list[PhaseResult]
+    duration_ms: int = 0
+    recorders: dict[str, PhaseRecorder] = field(default_factory=dict)
+
+
+class SiteUnreachable(RuntimeError):
+    """The start page could not be loaded at all."""
+
+
+async def scan(options: ScanOptions, progress: Progress | None = None, vendor_of_host: Any = None) -> RawScan:
+    executable = find_chromium(options.browser)
+    started = time.perf_counter()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=executable, args=list(LAUNCH_ARGS), headless=True)
+        try:
+            run = _Run(pw, browser, options, progress or (lambda *a: None), vendor_of_host)
+            phases = await run.all_phases()
+        finally:
+            await browser.close()
+    raw = RawScan(
+        url=normalise(options.url),
+        browser=f"Chromium {browser.version} ({executable})",
+        pages=run.pages or [normalise(options.url)],
+        phases=phases,
+        duration_ms=int((time.perf_counter() - started) * 1000),
+        recorders=run.recorders,
+    )
+    arrival = next(p for p in phases if p.name == "arrival")
+    if arrival.pages and arrival.pages[0].error and all(v.error for p in phases for v in p.pages[:1]):
+        raise SiteUnreachable(f"{options.url} could not be loaded: {arrival.pages[0].error}")
+    return raw
+
+
+class _Run:
+    def __init__(self, pw: Any, browser: Browser, options: ScanOptions, progress: Progress, vendor_of_host: Any):
+        self.pw = pw
+        self.browser = browser
+        self.options = options
+        self.progress = progress
+        self.start_url = normalise(options.url)
+        self.site_host = (urlsplit(self.start_url).hostname or "").lower()
+        self.slots = asyncio.Semaphore(max(1, options.concurrency))
+        self.pages: list[str] = []
+        self.pages_ready = asyncio.Event()
+        self.recorders: dict[str, PhaseRecorder] = {}
+        self.vendor_of_host = vendor_of_host
+        # Headless Chromium says "HeadlessChrome" in its user agent and some consent managers
+        # hide their banner from it; audit what a visitor gets.
+        major = browser.version.split(".")[0]
+        self.user_agent = (
+            f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
+        )
+
+    async def all_phases(self) -> list[PhaseResult]:
+        sitemap = asyncio.create_task(self._sitemap())
+        tasks = [asyncio.create_task(self._phase(name, sitemap)) for name in PHASES]
+        try:
+            return list(await asyncio.gather(*tasks))
+        finally:
+            if not sitemap.done():
+                sitemap.cancel()
+
+    # -- crawl -----------------------------------------------------------------------------
+    async def _sitemap(self) -> list[str]:
+        """Page URLs of the site's sitemap.xml (one level of sitemap index), fetched outside
+        every phase's context so its cookies, if any, pollute no jar."""
+        request = await self.pw.request.new_context(user_agent=self.user_agent, ignore_https_errors=True)
+        try:
+            found: list[str] = []
+            queue = [urljoin(self.start_url, "/sitemap.xml")]
+            for depth in range(2):
+                nested_all: list[str] = []
+                for url in queue[:5]:
+                    try:
+                        resp = await request.get(url, timeout=min(self.options.timeout_s, 10) * 1000, max_redirects=3)
+                    except PlaywrightError:
+                        continue
+                    if resp.status != 200:
+                        continue
+                    pages, nested = parse_sitemap(await resp.text(), url)
+                    found.extend(pages)
+                    nested_all.extend(nested)
+                if not nested_all or len(found) >= self.options.pages * 4:
+                    break
+                queue = nested_all
+            return found
+        except Exception:  # noqa: BLE001 - no sitemap is not an error
+            return []
+        finally:
+            await request.dispose()
+
+    def _publish_pages(self, links: list[Link], sitemap_urls: list[str]) -> None:
+        self.pages = choose_pages(self.start_url, links, sitemap_urls, max(1, self.options.pages))
+        self.progress("pages", "", len(self.pages))
+        self.pages_ready.set()
+
+    # -- one phase ---------------------------------------------------------------------------
+    async def _phase(self, name: str, sitemap: asyncio.Task[list[str]]) -> PhaseResult:
+        started = time.perf_counter()
+        result = PhaseResult(name=name)  # type: ignore[arg-type]
+        recorder = PhaseRecorder(self.site_host, self.vendor_of_host)
+        self.recorders[name] = recorder
+        context: BrowserContext | None = None
+        try:
+            context = await self._context(name, recorder)
+            if name in ("refuse", "accept"):
+                result.consent_given = "refuse-all" if name == "refuse" else "accept-all"
+            await self._guarded(self._start_page(context, name, recorder, result, sitemap), recorder, self.start_url)
+            if name == "arrival" and not self.pages_ready.is_set():
+                # The start page failed: still audit what the sitemap lists.
+                self._publish_pages([], await _quiet(sitemap))
+            await self.pages_ready.wait()
+            rest = [u for u in self.pages if u != self.start_url]
+            await asyncio.gather(
+                *(self._guarded(self._other_page(context, name, url, recorder), recorder, url) for url in rest)
+            )
+            jar = await context.cookies()
+            result.cookies = recorder.cookies(jar, self.start_url)
+        except Exception as exc:  # noqa: BLE001 - a broken phase is reported, the others go on
+            result.error = f"{type(exc).__name__}: {exc}"
+            if not self.pages_ready.is_set():
+                self._publish_pages([], [])
+        finally:
+            if context is not None:
+                try:
+                    await context.close()
+                except PlaywrightError:
+                    pass
+        order = {u: i for i, u in enumerate(self.pages)}
+        result.pages = sorted(recorder.visits, key=lambda v: order.get(v.url, len(order)))
+        result.storage = sorted(recorder.storage.values(), key=lambda s: (s.kind, s.origin, s.key))
+        result.third_party_requests = sorted(recorder.requests.values(), key=lambda r: r.host)
+        result.duration_ms = int((time.perf_counter() - started) * 1000)
+        self.progress("phase", name, None)
+        return result
+
+    async def _context(self, name: str, recorder: PhaseRecorder) -> BrowserContext:
+        headers = {"Sec-GPC": "1"} if name == "gpc" else None
+        context = await self.browser.new_context(
+            user_agent=self.user_agent,
+            extra_http_headers=headers,
+            viewport={"width": 1280, "height": 800},
+            ignore_https_errors=True,
+        )
+
+        def on_write(source: dict[str, Any], payload: dict[str, Any]) -> None:
+            page = source.get("page")
+            page_url = getattr(page, "_cookiecharter_url", None) or payload.get("href", "")
+            recorder.on_script_cookie(payload.get("raw", ""), payload.get("stack", ""), payload.get("href", ""), page_url)
+
+        await context.expose_binding(BINDING, on_write)
+        await context.add_init_script(COOKIE_HOOK_SCRIPT)
+        if name == "gpc":
+            await context.add_init_script(GPC_SCRIPT)
+        return context
+
+    async def _open(self, context: BrowserContext, url: str, recorder: PhaseRecorder) -> Page:
+        page = await context.new_page()
+        page._cookiecharter_url = url  # type: ignore[attr-defined]
+        page.on("request", lambda r: recorder.on_request(r.url, r.resource_type, url))
+        cdp = await context.new_cdp_session(page)
+        request_urls: dict[str, tuple[str, str | None]] = {}
+
+        def will_send(event: dict[str, Any]) -> None:
+            request_urls[event["requestId"]] = (event["request"]["url"], event.get("documentURL"))
+
+        def extra_info(event: dict[str, Any]) -> None:
+            headers = event.get("headers") or {}
+            lines = [
+                line
+                for key, value in headers.items()
+                if key.lower() == "set-cookie"
+                for line in str(value).split("\n")
+                if line.strip()
+            ]
+            blocked = event.get("blockedCookies") or []
+            if lines or blocked:
+                response_url, document_url = request_urls.get(event.get("requestId", ""), ("", None))
+                recorder.on_header_cookies(response_url or url, document_url, lines, blocked, url)
+
+        cdp.on("Network.requestWillBeSent", will_send)
+        cdp.on("Network.responseReceivedExtraInfo", extra_info)
+        await cdp.send("Network.enable")
+        return page
+
+    async def _guarded(self, visit: Any, recorder: PhaseRecorder, url: str) -> None:
+        """One page's visit under the page budget; a failure is recorded, never raised."""
+        budget = self.options.timeout_s * 2 + self.options.settle_s * 2 + self.options.banner_wait_s + 10
+        try:
+            await asyncio.wait_for(visit, budget)
+        except Exception as exc:  # noqa: BLE001
+            existing = next((v for v in recorder.visits if v.url == url), None)
+            message = "timed out" if isinstance(exc, asyncio.TimeoutError) else f"{type(exc).__name__}: {exc}"
+            message = message.splitlines()[0][:300]
+            if existing is None:
+                recorder.visits.append(PageVisit(url=url, error=message))
+            elif existing.error is None:
+                existing.error = message
+
+    async def _load(self, page: Page, url: str, visit: PageVisit) -> None:
+        response = await page.goto(url, wait_until="load", timeout=self.options.timeout_s * 1000)
+        visit.status = response.status if response is not None else None
+
+    async def _settle(self, page: Page) -> None:
+        await page.wait_for_timeout(self.options.settle_s * 1000)
+
+    async def _collect_storage(self, page: Page, recorder: PhaseRecorder, url: str) -> None:
+        for frame in list(page.frames):
+            try:
+                data = await frame.evaluate(STORAGE_SCRIPT)
+            except PlaywrightError:
+                continue
+            if isinstance(data, dict):
+                recorder.on_storage(data, url)
+
+    async def _screenshot(self, page: Page) -> str | None:
+        if not self.options.screenshots:
+            return None
+        try:
+            shot = await page.screenshot(type="jpeg", quality=55, timeout=5000)
+        except PlaywrightError:
+            return None
+        return "data:image/jpeg;base64," + base64.b64encode(shot).decode("ascii")
+
+    async def _start_page(
+        self, context: BrowserContext, name: str, recorder: PhaseRecorder, result: PhaseResult, sitemap: Any
+    ) -> None:
+        url = self.start_url
+        async with self.slots:
+            visit = PageVisit(url=url)
+            recorder.visits.append(visit)
+            t0 = time.perf_counter()
+            page = await self._open(context, url, recorder)
+            try:
+                await self._load(page, url, visit)
+                if name in ("arrival", "gpc"):
+                    await self._settle(page)
+                    result.buttons = await banners.survey(page)
+                    result.screenshot = await self._screenshot(page)
+                    if name == "arrival":
+                        raw_links = await page.evaluate(LINKS_SCRIPT)
+                        links = [Link(str(x["href"]), str(x.get("text", "")), bool(x.get("download"))) for x in raw_links]
+                        self._publish_pages(links, await _quiet(sitemap))
+                else:
+                    action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
+                    result.buttons, result.decision_made, result.screenshot = await self._decide(page, action)
+                    await page.wait_for_load_state("load", timeout=self.options.timeout_s * 1000)
+                    await self._settle(page)
+                    # The start page again, as the next page view after the decision.
+                    await self._load(page, url, visit)
+                    await self._settle(page)
+                await self._collect_storage(page, recorder, url)
+            finally:
+                visit.duration_ms = int((time.perf_counter() - t0) * 1000)
+                await _close(page)
+        self.progress("page", name, url)
+
+    async def _decide(self, page: Page, action: banners.Action) -> tuple[list[ButtonSeen], bool, str | None]:
+        """Click ``action``'s control; when the first layer has none, try "customise" and then
+        the action (or "save", every switch left off, for a refusal) in the second layer."""
+        steps: list[ButtonSeen] = []
+        found = await banners.find_control(page, action, wait_s=self.options.banner_wait_s)
+        shot = await self._screenshot(page)
+        if found is not None:
+            await found.locator.click(timeout=5000)
+            found.seen.clicked = True
+            return [found.seen], True, shot
+        steps.append(ButtonSeen(action=action, found=False))
+        customise = await banners.find_control(page, "customise")
+        if customise is None:
+            steps.append(ButtonSeen(action="customise", found=False))
+            return steps, False, shot
+        await customise.locator.click(timeout=5000)
+        customise.seen.clicked = True
+        steps.append(customise.seen)
+        second = await banners.find_control(page, action, wait_s=1.5)
+        if second is None and action == "refuse-all":
+            second = await banners.find_control(page, "save", wait_s=0.5)
+        if second is None:
+            return steps, False, shot
+        await second.locator.click(timeout=5000)
+        second.seen.clicked = True
+        steps.append(second.seen)
+        return steps, True, shot
+
+    async def _other_page(self, context: BrowserContext, name: str, url: str, recorder: PhaseRecorder) -> None:
+        async with self.slots:
+            visit = PageVisit(url=url)
+            recorder.visits.append(visit)
+            t0 = time.perf_counter()
+            page = await self._open(context, url, recorder)
+            try:
+                await self._load(page, url, visit)
+                await self._settle(page)
+                await self._collect_storage(page, recorder, url)
+            finally:
+                visit.duration_ms = int((time.perf_counter() - t0) * 1000)
+                await _close(page)
+        self.progress("page", name, url)
+
+
+async def _close(page: Page) -> None:
+    try:
+        await page.close()
+    except PlaywrightError:
+        pass
+
+
+async def _quiet(task: Any) -> list[str]:
+    try:
+        return list(await task)
+    except Exception:  # noqa: BLE001
+        return []

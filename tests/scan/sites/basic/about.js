@@ -1,0 +1,1 @@
+document.cookie = "about_cookie=1; path=/";

@@ -1,0 +1,1 @@
+if (navigator.globalPrivacyControl === true) document.cookie = "gpc_js=1; path=/";
