@@ -219,3 +219,36 @@ def test_seed_charter_shows_no_banner_at_all(demo_server, context):
     assert page.locator("link[href*='consent.css']").count() == 0
     page.goto(demo.url + "/fr/cookies/")
     expect(page.locator(BANNER)).to_have_count(0)
+
+
+def test_consent_mode_event_and_script_api(demo, context):
+    page = context.new_page()
+    page.goto(demo.url + "/fr/")
+    layer = "() => window.dataLayer.map(a => Array.from(a))"
+    # The default, all denied, is queued first of all (before any tag could read it).
+    first = page.evaluate(layer)[0]
+    assert first[:2] == ["consent", "default"]
+    assert first[2].pop("wait_for_update") == 500
+    assert set(first[2].values()) == {"denied"} and "ad_user_data" in first[2] and "analytics_storage" in first[2]
+    assert page.evaluate("window.cookiecharter.consent()") == {"decided": False, "granted": [], "gpc": False}
+    page.evaluate(
+        "window.seen = []; window.cookiecharter.on(d => seen.push(d));"
+        "document.addEventListener('cookiecharter:consent', e => seen.push(e.detail.granted.join(',')))"
+    )
+    page.locator(BANNER).get_by_role("button", name="Tout accepter").click()
+    expect(page.locator(BANNER)).to_have_count(0)
+    page.wait_for_function("window.seen.length == 2")
+    assert page.evaluate("window.seen") == [{"granted": ["embeds", "statistics"]}, "embeds,statistics"]
+    update = page.evaluate(layer)[-1]
+    assert update[:2] == ["consent", "update"]
+    granted = {k for k, v in update[2].items() if v == "granted"}
+    assert granted == {"analytics_storage", "functionality_storage", "personalization_storage"}
+    assert update[2]["ad_storage"] == "denied"
+    # On the next page, the update follows the default at once, from the cookie.
+    page.reload()
+    entries = page.evaluate(layer)
+    assert [e[1] for e in entries[:2]] == ["default", "update"]
+    assert entries[1][2] == update[2]
+    # The script API opens the preferences with the choice shown.
+    page.evaluate("window.cookiecharter.open()")
+    expect(page.locator(DIALOG).get_by_role("checkbox", name="Contenus intégrés (carte)")).to_be_checked()
