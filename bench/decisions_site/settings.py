@@ -12,6 +12,7 @@ SECRET_KEY = "bench-only-not-secret-3f9a1c7e5b2d4068"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_I18N = True
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
