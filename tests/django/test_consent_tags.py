@@ -1,0 +1,142 @@
+"""The consent UI's template tags, rendered by Django for real requests: when the banner shows, what
+the forms post, what is cached per (charter, language) and what is filled in per request."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from django.template import Context, Template, TemplateSyntaxError
+from django.test import RequestFactory
+from django.utils import translation
+
+from cookiecharter.consent import codec, current_charter
+from cookiecharter.core.consent import Consent, new_consent_id
+from cookiecharter.templatetags import cookiecharter as tags
+
+SEED = Path(__file__).resolve().parents[2] / "demo" / "charter-seed.toml"
+PAGE = Template(
+    "{% load cookiecharter %}<head>{% cookiecharter_head %}</head>{% cookiecharter_banner %}"
+    "<footer>{% cookiecharter_preferences_link %}</footer>"
+)
+
+
+def render(path: str = "/fr/", lang: str = "fr", template: Template = PAGE, **cookies: str) -> str:
+    request = RequestFactory().get(path)
+    request.COOKIES.update(cookies)
+    with translation.override(lang):
+        return template.render(Context({"request": request}))
+
+
+def decided(*granted: str, version: str | None = None) -> str:
+    consent = Consent(new_consent_id(), datetime.now(timezone.utc), version or current_charter().consent_version,
+                      frozenset(granted))
+    return codec().encode(consent)
+
+
+def test_undecided_visitor_gets_the_banner_with_three_posting_choices():
+    html = render("/fr/datasets/parkings/?page=2")
+    assert "data-cookiecharter-banner" in html
+    actions = re.findall(r'data-cookiecharter-action="([a-z-]+)"', html.split("<dialog")[0])
+    assert actions == ["accept-all", "refuse-all", "customise"]
+    banner = html.split("<dialog")[0]
+    assert re.search(r'<form method="post" action="/fr/cookies/consent/"', banner)
+    assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', banner)
+    assert 'name="next" value="/fr/datasets/parkings/?page=2"' in banner
+    # "Personnaliser" without JavaScript: a GET of the same page, its own query kept.
+    assert '<form method="get" action="/fr/datasets/parkings/"' in banner
+    assert '<input type="hidden" name="page" value="2">' in banner
+    for label in ("Tout accepter", "Tout refuser", "Personnaliser", "Ville d&#x27;Aix-en-Provence", "6 mois"):
+        assert label in banner
+    # The dialog is in the page, closed, every switch off.
+    assert re.search(r'<dialog id="cookiecharter-preferences" class="cc-dialog" aria-labelledby="cc-prefs-title">', html)
+    assert " checked" not in html
+    # One CSRF token for every form of the page.
+    assert len(set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))) == 1
+
+
+def test_a_decision_hides_the_banner_and_the_dialog_shows_it():
+    html = render(cookies_preferences=decided("statistics"))
+    assert "data-cookiecharter-banner" not in html
+    assert re.search(r'value="statistics"[^>]*data-cookiecharter-purpose="statistics" checked>', html)
+    assert re.search(r'data-cookiecharter-purpose="embeds">', html)
+
+
+def test_a_decision_on_another_charter_version_or_a_forged_cookie_brings_the_banner_back():
+    assert "data-cookiecharter-banner" in render(cookies_preferences=decided("statistics", version="0123456789"))
+    assert "data-cookiecharter-banner" in render(cookies_preferences=decided("statistics")[:-3] + "AAA")
+    assert tags.decision_due(current_charter(), Consent.undecided())
+
+
+def test_the_query_parameter_opens_the_preferences_and_next_leaves_it_out():
+    html = render("/fr/?cookiecharter=preferences&x=1")
+    assert re.search(r'aria-labelledby="cc-prefs-title" open>', html)
+    assert 'name="next" value="/fr/?x=1"' in html
+    assert 'href="/fr/?x=1&amp;cookiecharter=preferences" data-cookiecharter-open>Gestion des cookies</a>' in html
+
+
+def test_per_request_values_are_escaped():
+    html = render('/fr/?q="><script>alert(1)</script>')
+    assert "<script>alert" not in html
+    assert 'name="next" value="/fr/?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in html
+    assert '<input type="hidden" name="q" value="    assert 'value="/fr/?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in html or "&quot;&gt;&lt;script" in htmlquot;    assert 'value="/fr/?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in html or "&quot;&gt;&lt;script" in htmlgt;    assert 'value="/fr/?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in html or "&quot;&gt;&lt;script" in htmllt;script    assert 'value="/fr/?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in html or "&quot;&gt;&lt;script" in htmlgt;alert(1)    assert 'value="/fr/?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in html or "&quot;&gt;&lt;script" in htmllt;/script    assert 'value="/fr/?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in html or "&quot;&gt;&lt;script" in htmlgt;">' in html
+
+
+def test_markup_is_rendered_once_per_charter_and_language():
+    tags._rendered.clear()
+    first = render("/fr/a/")
+    render("/fr/b/")
+    assert len(tags._rendered) == 1
+    render("/en/a/", lang="en")
+    assert len(tags._rendered) == 2
+    (fr_key,) = [k for k in tags._rendered if k[1] == "fr"]
+    assert fr_key[0] == current_charter().digest
+    # Cached, yet each page gets its own next.
+    assert 'name="next" value="/fr/a/"' in first and 'name="next" value="/fr/b/"' in render("/fr/b/")
+
+
+def test_english_page_speaks_english_and_charter_texts_follow():
+    html = render("/en/", lang="en")
+    for label in ("Accept all", "Refuse all", "Customise", "Save my choices", "Audience measurement", "Cookie settings"):
+        assert label in html
+    assert "Tout accepter" not in html and "Mesure d&#x27;audience" not in html
+
+
+def test_head_carries_style_config_and_script_without_inline_code():
+    html = render()
+    head = html.split("</head>")[0]
+    assert '<link rel="stylesheet" href="/static/cookiecharter/consent.css">' in head
+    assert '<script src="/static/cookiecharter/consent.js"></script>' in head
+    config = json.loads(re.search(r'<script id="cookiecharter-config" type="application/json">(.*?)</script>', head).group(1))
+    assert config["version"] == current_charter().consent_version
+    assert config["purposes"]["statistics"]["modes"] == ["analytics_storage"]
+    # Only first-party cookies: those are the ones a page script can see and delete.
+    assert config["purposes"]["statistics"]["cookies"] == [[0, "portal_audience", "/", ""]]
+    assert config["purposes"]["embeds"]["cookies"] == []
+    assert "necessary" not in config["purposes"]
+
+
+def test_a_csp_nonce_reaches_the_script_tag():
+    request = RequestFactory().get("/fr/")
+    request.csp_nonce = "n0nce"
+    html = Template("{% load cookiecharter %}{% cookiecharter_head %}").render(Context({"request": request}))
+    assert '<script src="/static/cookiecharter/consent.js" nonce="n0nce"></script>' in html
+
+
+def test_allow_button_grants_one_purpose_on_top_of_the_current_choice():
+    allow = Template('{% load cookiecharter %}{% cookiecharter_allow "embeds" %}')
+    html = render("/fr/datasets/parkings/", template=allow, cookies_preferences=decided("statistics"))
+    assert re.findall(r'name="purpose" value="([a-z]+)"', html) == ["embeds", "statistics"]
+    assert '<input type="hidden" name="choice" value="custom">' in html
+    assert "Autoriser « Contenus intégrés (carte) »" in html
+    with pytest.raises(TemplateSyntaxError):
+        render(template=Template('{% load cookiecharter %}{% cookiecharter_allow "necessary" %}'))
+
+
+def test_seed_charter_renders_no_consent_ui_at_all(settings):
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CHARTER": str(SEED)}
+    html = render()
+    assert html == "<head></head><footer></footer>"
