@@ -50,3 +50,16 @@ def test_demo_charter_adds_a_consent_purpose_and_a_third_party() -> None:
 def test_loading_is_deterministic(path: Path) -> None:
     assert load_charter(path) == load_charter(path)
     assert load_charter(path).digest == load_charter(path).digest
+
+
+def test_the_loaded_charter_is_immutable_all_the_way_down() -> None:
+    import dataclasses
+
+    charter = load_charter(DEMO)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        charter.cookies[0].provider = "someone else"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        charter.cookies[0].description["fr"] = "autre"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        charter.purposes[0].title["en"] = "other"  # type: ignore[index]
+    assert isinstance(charter.cookies, tuple) and isinstance(charter.purposes, tuple)

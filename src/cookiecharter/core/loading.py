@@ -26,6 +26,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar, Optional, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -242,6 +243,11 @@ def _expected(error_type: str) -> str | None:
         "list_type": 'an array in square brackets, such as ["a", "b"]',
         "model_type": "a table",
     }.get(error_type)
+
+
+def _texts(texts: Mapping[str, str] | None) -> Mapping[str, str]:
+    """Per-language texts as a read-only mapping: the charter is immutable all the way down."""
+    return MappingProxyType(dict(texts or {}))
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -838,8 +844,8 @@ class _Loader:
             self.check_texts(loc + ("description",), section.description, languages)
             purposes[key] = Purpose(
                 key=key,
-                title=dict(section.title or {}),
-                description=dict(section.description or {}),
+                title=_texts(section.title or {}),
+                description=_texts(section.description or {}),
                 exemption=exemption,
                 refused_by_gpc=section.refused_by_gpc,
                 consent_mode=tuple(dict.fromkeys(section.consent_mode)),
@@ -965,12 +971,12 @@ class _Loader:
             name=CookieName.from_declaration(name=section.name, regex=section.regex),
             provider=section.provider or "",
             purpose=purpose.key,
-            service=dict(section.service or {}),
-            description=dict(section.description or {}),
+            service=_texts(section.service or {}),
+            description=_texts(section.description or {}),
             lifetime=lifetime,
             party=party,
             domain=section.domain,
-            reason=dict(section.reason),
+            reason=_texts(section.reason),
             path=section.path,
             cookie_domain=section.cookie_domain,
             policy_url=section.policy_url,
