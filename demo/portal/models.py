@@ -22,13 +22,19 @@ class Table:
     rows: list[list[str]]
 
 
+class Theme(models.TextChoices):
+    ENVIRONMENT = "environment", _("Environment")
+    MOBILITY = "mobility", _("Mobility")
+    HERITAGE = "heritage", _("Heritage")
+
+
 class Dataset(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     title_fr = models.CharField(_("title (French)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
     description_fr = models.TextField(_("description (French)"))
     description_en = models.TextField(_("description (English)"))
-    theme = models.CharField(_("theme"), max_length=100)
+    theme = models.CharField(_("theme"), max_length=20, choices=Theme.choices)
     publisher = models.CharField(_("publisher"), max_length=200)
     licence = models.CharField(_("licence"), max_length=100, default="Licence Ouverte 2.0")
     csv_file = models.CharField(

@@ -34,7 +34,11 @@ def home(request: HttpRequest) -> HttpResponse:
     favourites = _favourite_slugs(request)
     for dataset in datasets:
         dataset.is_favourite = dataset.slug in favourites
-    return render(request, "portal/home.html", {"datasets": datasets})
+    figures = {
+        "records": sum(len(d.table.rows) for d in datasets),
+        "themes": len({d.theme for d in datasets}),
+    }
+    return render(request, "portal/home.html", {"datasets": datasets, "figures": figures})
 
 
 @ensure_csrf_cookie
@@ -69,6 +73,7 @@ def _describe(request: HttpRequest, item: Dataset, favourites: set[str]) -> dict
         "title": item.title,
         "description": item.description,
         "theme": item.theme,
+        "theme_label": item.get_theme_display(),
         "publisher": item.publisher,
         "licence": item.licence,
         "updated": item.updated.isoformat(),

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('title_en', models.CharField(max_length=200, verbose_name='title (English)')),
                 ('description_fr', models.TextField(verbose_name='description (French)')),
                 ('description_en', models.TextField(verbose_name='description (English)')),
-                ('theme', models.CharField(max_length=100, verbose_name='theme')),
+                ('theme', models.CharField(choices=[('environment', 'Environment'), ('mobility', 'Mobility'), ('heritage', 'Heritage')], max_length=20, verbose_name='theme')),
                 ('publisher', models.CharField(max_length=200, verbose_name='publisher')),
                 ('licence', models.CharField(default='Licence Ouverte 2.0', max_length=100, verbose_name='licence')),
                 ('csv_file', models.CharField(help_text="File name in the demo's data folder.", max_length=200, verbose_name='CSV file')),

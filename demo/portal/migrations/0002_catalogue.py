@@ -17,7 +17,7 @@ CATALOGUE = [
             "The remarkable trees of the city's parks, squares and avenues: species, height, trunk "
             "girth one metre above the ground, estimated planting year and position."
         ),
-        "theme": "Environnement",
+        "theme": "environment",
         "publisher": "Direction des espaces verts",
         "csv_file": "arbres-remarquables.csv",
         "updated": datetime.date(2026, 10, 14),
@@ -34,7 +34,7 @@ CATALOGUE = [
             "Public charging stations: power, number of charging points, plug type, access conditions "
             "and position."
         ),
-        "theme": "Mobilité",
+        "theme": "mobility",
         "publisher": "Direction de la mobilité",
         "csv_file": "bornes-recharge.csv",
         "updated": datetime.date(2026, 11, 3),
@@ -51,7 +51,7 @@ CATALOGUE = [
             "Multi-storey car parks and park-and-ride sites: capacity, spaces reserved for people with "
             "reduced mobility, bicycle parking, hourly rate and opening hours."
         ),
-        "theme": "Mobilité",
+        "theme": "mobility",
         "publisher": "Direction de la mobilité",
         "csv_file": "parkings.csv",
         "updated": datetime.date(2026, 9, 22),
@@ -68,7 +68,7 @@ CATALOGUE = [
             "Public fountains, from the oldest to the newest: district, period of construction, "
             "whether the water is drinkable, and position."
         ),
-        "theme": "Patrimoine",
+        "theme": "heritage",
         "publisher": "Direction du patrimoine",
         "csv_file": "fontaines.csv",
         "updated": datetime.date(2026, 8, 30),
