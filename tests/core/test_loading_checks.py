@@ -348,3 +348,24 @@ def test_syntax_errors_say_what_they_usually_mean(text: str, line: int, field: s
     problem = only(text)
     assert (problem.line, problem.field) == (line, field)
     assert problem.message.startswith("TOML syntax error: ") and hint in problem.message
+
+
+@pytest.mark.parametrize(
+    ("contact", "message"),
+    [
+        ("dpo@example", "expected an e-mail address"),
+        ("dpo @example.org", "expected an e-mail address"),
+        ("https://", "expected an http(s) URL"),
+        ("", "must not be empty"),
+        ("mailto:dpo@example.org", None),
+        ("https://example.org/contact", None),
+        ("Mairie, 1 place de l'Hôtel de Ville, 13100 Aix-en-Provence", None),
+    ],
+)
+def test_controller_contact(contact: str, message: str | None) -> None:
+    text = HEAD.replace('contact = "dpo@example.org"', f'contact = "{contact}"') + cookie()
+    if message is None:
+        assert loads_charter(text).controller.contact == contact
+    else:
+        problem = only(text)
+        assert (problem.line, problem.field) == (6, "controller.contact") and message in problem.message

@@ -624,6 +624,7 @@ def _overlap_witness(a: _Named, b: _Named) -> str | None:
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST_RE = re.compile(rf"^\.?(?:{_LABEL}\.)*{_LABEL}$")
+_EMAIL_RE = re.compile(r"^(?:mailto:)?[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _URL_RE = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$")
 _EXEMPTIONS = tuple(e.value for e in Exemption)
 _ADVERTISING_MODES = frozenset({"ad_storage", "ad_user_data", "ad_personalization"})
@@ -760,6 +761,13 @@ class _Loader:
             value = getattr(controller, key)
             if value is not None and not value.strip():
                 self.problem(("controller", key), "must not be empty: the charter page shows it")
+        contact = (controller.contact or "").strip()
+        if contact.startswith(("http://", "https://")):
+            if not _URL_RE.match(contact):
+                self.problem(("controller", "contact"), f"expected an http(s) URL, got {contact!r}")
+        elif "@" in contact and "\n" not in contact and not _EMAIL_RE.match(contact):
+            # One line with an "@" is meant as an address; a postal address spans lines.
+            self.problem(("controller", "contact"), f"expected an e-mail address such as dpo@example.org, got {contact!r}")
         if controller.url and not _URL_RE.match(controller.url):
             self.problem(("controller", "url"), f"expected an http(s) URL, got {controller.url!r}")
 
