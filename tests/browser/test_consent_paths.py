@@ -252,3 +252,35 @@ def test_consent_mode_event_and_script_api(demo, context):
     # The script API opens the preferences with the choice shown.
     page.evaluate("window.cookiecharter.open()")
     expect(page.locator(DIALOG).get_by_role("checkbox", name="Contenus intégrés (carte)")).to_be_checked()
+
+
+def test_blocked_scripts_run_in_document_order_once_granted(demo, context):
+    page = context.new_page()
+    page.goto(demo.url + "/fr/")
+    # Three more blocked scripts, as a site would write them: inline, external, inline; plus one
+    # for a purpose the visitor will not grant.
+    page.evaluate(
+        """() => {
+            window.ran = [];
+            const add = (purpose, text, src) => {
+                const s = document.createElement('script');
+                s.type = 'text/plain';
+                s.dataset.cookiecharter = purpose;
+                if (src) s.setAttribute('src', src); else s.text = text;
+                document.body.append(s);
+            };
+            add('statistics', "ran.push('first')");
+            add('statistics', null, 'data:text/javascript,' + encodeURIComponent("ran.push('second')"));
+            add('embeds', "ran.push('embeds')");
+            add('statistics', "ran.push('third')");
+        }"""
+    )
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.ran") == []  # nothing runs before a decision
+    page.locator(BANNER).get_by_role("button", name="Personnaliser").click()
+    page.locator(DIALOG).get_by_role("checkbox", name="Mesure d'audience").check()
+    page.locator(DIALOG).get_by_role("button", name="Enregistrer mes choix").click()
+    page.wait_for_function("window.ran.length >= 3")
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.ran") == ["first", "second", "third"]
+    wait_for_cookie(page, context, "portal_audience")
