@@ -39,7 +39,7 @@ def consent_cookie(context) -> str | None:
 def test_keyboard_only_through_banner_and_preferences(demo, context):
     page = context.new_page()
     page.goto(demo.url + "/fr/")
-    # The banner comes first in the tab order, right after the page starts.
+    # The banner comes first in the tab order, right after the skip link.
     tab_to(page, "Tout accepter", limit=3)
     page.keyboard.press("Tab")
     assert focused(page) == "Tout refuser"
@@ -105,6 +105,7 @@ def test_axe_finds_no_violation_on_banner_preferences_and_charter_page(demo, new
     page = context.new_page()
     page.goto(demo.url + "/fr/")
     assert run_axe(page, BANNER) == []
+    assert run_axe(page) == []  # and the page around it (the banner comes after the skip link)
     page.locator(BANNER).get_by_role("button", name="Personnaliser").click()
     expect(page.locator(DIALOG)).to_be_visible()
     for summary in page.locator(f"{DIALOG} summary").all():
