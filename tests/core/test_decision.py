@@ -289,3 +289,46 @@ def test_never_lets_through_undeclared_or_unconsented_and_never_blocks_exempt(
         assert d.name not in kept
     for c in out.capped:
         assert c.allowed is None or c.requested > c.allowed
+
+
+# -- the raw-header path the ASGI/WSGI adapters take, fuzzed ----------------------------------
+
+header_names = st.one_of(st.sampled_from(["_ga", "_ga_X1", "sessionid", "lang", "tracker", "cookies_preferences", ""]),
+                         st.text(string.printable, max_size=10))
+attributes = st.lists(
+    st.sampled_from(["Path=/", "Max-Age=0", "Max-Age=-5", "Max-Age=99999999", "Max-Age=x", "HttpOnly", "Secure",
+                     "Expires=Thu, 01 Jan 1970 00:00:00 GMT", "Expires=Fri, 01 Jan 2100 00:00:00 GMT",
+                     "Expires=garbage", "Domain=example.org", "SameSite=Lax"]),
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cookies=st.lists(st.tuples(header_names, st.text(string.ascii_letters + '" ,=', max_size=6), attributes), max_size=6),
+    granted=st.frozensets(st.sampled_from(["statistics", "embeds"])),
+    present=st.lists(st.sampled_from(["_ga", "_ga_Q", "sessionid", "tracker"]), max_size=4),
+)
+def test_raw_headers_never_carry_an_unconsented_or_undeclared_cookie(cookies, granted, present):
+    from cookiecharter.core.consent import ConsentCodec
+    from cookiecharter.core.enforcement import HeaderEnforcer
+
+    enforcer = HeaderEnforcer(CHARTER, ConsentCodec(b"k" * 32), Policy())
+    headers = [f"{name}={value}" + "".join(f"; {a}" for a in attrs) for name, value, attrs in cookies]
+    out = enforcer.apply(headers, dict.fromkeys(present, "1"), granting(*granted), "/p")
+    if out is None:
+        out = headers
+    now = time.time()
+    for header in out:
+        parsed = SetCookieHeader.parse(header)
+        lifetime = parsed.lifetime(now)
+        if lifetime is not None and lifetime <= 0:
+            continue  # a deletion: always allowed
+        if parsed.name == "cookies_preferences":
+            continue
+        declaration = CHARTER.match(parsed.name)
+        assert declaration is not None, f"undeclared cookie went out: {header!r}"
+        p = CHARTER.purpose(declaration.purpose)
+        assert not p.needs_consent or p.key in granted, f"unconsented cookie went out: {header!r}"
+        if declaration.lifetime.seconds is not None and lifetime is not None:
+            assert lifetime <= declaration.lifetime.seconds + 5, f"over-long lifetime went out: {header!r}"
