@@ -369,3 +369,8 @@ def test_controller_contact(contact: str, message: str | None) -> None:
     else:
         problem = only(text)
         assert (problem.line, problem.field) == (6, "controller.contact") and message in problem.message
+
+
+def test_without_a_purposes_table_cookies_are_not_each_reported_as_unknown() -> None:
+    text = HEAD[: HEAD.index("[purposes.necessary]")] + cookie() + cookie('name = "b"')
+    assert [(p.line, p.field) for p in problems(text)] == [(None, "purposes")]

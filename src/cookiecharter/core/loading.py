@@ -636,7 +636,9 @@ class _Loader:
         self.filename = filename
         self.locator = _Locator(text)
         self.problems: list[Problem] = []
-        self.purpose_keys: list[str] = []
+        #: The purpose keys declared, valid or not; None when there is no readable [purposes]
+        #: table (then cookies' purposes are not checked: that one problem is reported once).
+        self.purpose_keys: list[str] | None = None
 
     # reporting
     def problem(self, loc: Loc, message: str, *, line_of: Loc | None = None) -> None:
@@ -888,8 +890,8 @@ class _Loader:
         if section.purpose is not None:
             purpose = purposes.get(section.purpose)
             # A purpose that is declared but broken has its own problem; do not repeat it here.
-            if purpose is None and section.purpose not in self.purpose_keys:
-                declared = self.purpose_keys
+            declared = self.purpose_keys
+            if purpose is None and declared is not None and section.purpose not in declared:
                 self.problem(
                     loc + ("purpose",),
                     f"unknown purpose {section.purpose!r}{_did_you_mean(section.purpose, declared)}; "
