@@ -3,7 +3,7 @@
 
 One command::
 
-    .venv/bin/python bench/bench_decisions.py            # SQLite and PostgreSQL, ~2 minutes
+    .venv/bin/python bench/bench_decisions.py            # SQLite and PostgreSQL, ~5 minutes
     .venv/bin/python bench/bench_decisions.py --quick    # a smoke run
 
 For each database (an SQLite file in WAL mode; PostgreSQL at 127.0.0.1:5432 when it answers, in a
@@ -19,8 +19,12 @@ checked form POST:
   the signed cookie, and the automatic sealing every ``LEDGER_SEAL_BATCH`` records.
 
 Rounds alternate the order of the two views so the machine's noise falls on both; the table shows
-the median of the rounds and the ratio consent / bare. Afterwards the run checks that the ledger holds
-exactly one record per consent request and that ``cookiecharter_verify`` passes.
+the median of the rounds and the ratio consent / bare. Before the server runs, the same two requests
+go through Django's handler in one process (``get_response``, no server, no client, rounds
+alternating request by request): the median time per request there is the least noisy figure
+on a busy machine.
+Afterwards the run checks that the ledger holds exactly one record per consent request and that
+``cookiecharter_verify`` passes.
 """
 
 from __future__ import annotations
@@ -95,6 +99,42 @@ def load(port: int, view: str, requests: int, threads: int) -> dict:
     return {"elapsed": elapsed, "statuses": statuses}
 
 
+# -- in process: Django's handler alone, no server, no client ----------------------------------
+
+
+def in_process(rounds: int, requests: int) -> dict:
+    """Median time of ``get_response`` per request for each view, rounds interleaved (runs inside
+    a process whose settings are decisions_site's)."""
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    handler = WSGIHandler()
+    factory = RequestFactory(SERVER_NAME="127.0.0.1")
+
+    def request(view: str, i: int):
+        body = f"choice={CHOICES[i % 3]}&purpose=statistics&csrfmiddlewaretoken={CSRF}"
+        return factory.post(PATHS[view], body, content_type="application/x-www-form-urlencoded",
+                            HTTP_ACCEPT="application/json", HTTP_COOKIE=f"csrftoken={CSRF}")
+
+    for view in PATHS:
+        for i in range(20):
+            assert handler.get_response(request(view, i)).status_code == 200
+    times: dict[str, list[float]] = {view: [] for view in PATHS}
+    # Request by request, the two views alternate (order flipped each round): a burst of load
+    # from elsewhere on the machine then falls on both alike.
+    for r in range(rounds):
+        for i in range(requests):
+            for view in (PATHS if (r + i) % 2 == 0 else reversed(list(PATHS))):
+                req = request(view, i)
+                start = time.perf_counter()
+                handler.get_response(req)
+                times[view].append(time.perf_counter() - start)
+    return {view: statistics.median(t) * 1e6 for view, t in times.items()}
+
+
 # -- orchestration ----------------------------------------------------------------------------
 
 
@@ -163,11 +203,21 @@ def postgres_database(create: bool, name: str) -> str | None:
     return None
 
 
-def bench_backend(label: str, db: str, args: argparse.Namespace) -> dict[str, list[float]]:
+def bench_backend(label: str, db: str, args: argparse.Namespace) -> dict:
     env = site_env(db)
     migrated = manage(env, "migrate", "--run-syncdb", "-v", "0")
     if migrated.returncode:
         raise SystemExit(migrated.stderr)
+    measured = subprocess.run(
+        [sys.executable, __file__, "--in-process", str(args.rounds), str(args.requests // 3)],
+        env=env, cwd=BENCH, capture_output=True, text=True, timeout=900,
+    )
+    if measured.returncode:
+        raise SystemExit(measured.stderr)
+    medians = json.loads(measured.stdout.strip().splitlines()[-1])
+    consent_requests = 20 + args.rounds * (args.requests // 3)
+    print(f"  {label:<10} in process: bare {medians['bare']:.0f} µs, consent {medians['consent']:.0f} µs "
+          "(median per request)", flush=True)
     port = free_port()
     server = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "decisions_site.wsgi:application", "--workers", str(args.workers),
@@ -175,7 +225,6 @@ def bench_backend(label: str, db: str, args: argparse.Namespace) -> dict[str, li
         env=env, cwd=BENCH, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     rates: dict[str, list[float]] = {"bare": [], "consent": []}
-    consent_requests = 0
     try:
         wait_ready(port, server)
         for view in PATHS:  # warm-up: imports, charter loading, connections, charter version row
@@ -208,15 +257,16 @@ def bench_backend(label: str, db: str, args: argparse.Namespace) -> dict[str, li
           f"{sealed.stdout.strip()}; {verified.stdout.strip() or verified.stderr.strip()}")
     if records != consent_requests or verified.returncode:
         raise SystemExit(f"{label}: ledger check failed")
-    return rates
+    return {"rates": rates, "medians": medians}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--load", nargs=4, metavar=("PORT", "VIEW", "N", "THREADS"), help=argparse.SUPPRESS)
+    parser.add_argument("--in-process", nargs=2, metavar=("ROUNDS", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="a smoke run (few requests, 2 rounds)")
-    parser.add_argument("--requests", type=int, default=1500, help="requests per view per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=300, help="requests per view per round")
+    parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=150)
     parser.add_argument("--threads", type=int, default=8, help="client threads (one connection per request)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
@@ -226,13 +276,16 @@ def main() -> None:
         port, view, n, threads = args.load
         print(json.dumps(load(int(port), view, int(n), int(threads))))
         return
+    if args.in_process:
+        print(json.dumps(in_process(int(args.in_process[0]), int(args.in_process[1]))))
+        return
     if args.quick:
-        args.requests, args.rounds, args.warmup = 300, 2, 50
+        args.requests, args.rounds, args.warmup = 150, 2, 30
 
     print(f"gunicorn {args.workers} sync workers on 127.0.0.1, load from a second process with "
           f"{args.threads} threads, {args.requests} requests per view per round, {args.rounds} rounds; "
           f"{os.cpu_count()} cores")
-    results: dict[str, dict[str, list[float]]] = {}
+    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="cookiecharter-bench-") as tmp:
         results["SQLite"] = bench_backend("SQLite", str(Path(tmp) / "bench.sqlite3"), args)
     if not args.no_postgres:
@@ -247,12 +300,15 @@ def main() -> None:
                 postgres_database(False, name)
 
     print()
-    print("| Database | bare insert view (req/s) | consent endpoint (decisions/s) | ratio consent / bare |")
-    print("| --- | ---: | ---: | ---: |")
-    for label, rates in results.items():
+    print("| Database | bare insert view (req/s) | consent endpoint (decisions/s) | ratio consent / bare "
+          "| in process: bare / consent (µs per request) | ratio (bare time / consent time) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, result in results.items():
+        rates, medians = result["rates"], result["medians"]
         bare = statistics.median(rates["bare"])
         consent = statistics.median(rates["consent"])
-        print(f"| {label} | {bare:.0f} | {consent:.0f} | {consent / bare:.2f} |")
+        print(f"| {label} | {bare:.0f} | {consent:.0f} | {consent / bare:.2f} "
+              f"| {medians['bare']:.0f} / {medians['consent']:.0f} | {medians['bare'] / medians['consent']:.2f} |")
 
 
 if __name__ == "__main__":

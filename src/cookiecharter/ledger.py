@@ -106,11 +106,6 @@ def texts_digest(charter: Charter, language: str) -> str:
     return found
 
 
-def record_charter_shown(charter: Charter) -> None:
-    """Store the charter version now (e.g. when the banner first shows it), not only at a decision."""
-    charter_version(charter)
-
-
 # -- appending ----------------------------------------------------------------------------------
 
 
@@ -396,5 +391,5 @@ def utc(when: datetime) -> datetime:
 
 __all__ = [
     "append", "charter_version", "choices_for", "high_water_mark", "ledger_keys", "prune",
-    "record_charter_shown", "seal_pending", "texts_digest", "utc", "verify",
+    "seal_pending", "texts_digest", "utc", "verify",
 ]
