@@ -6,7 +6,10 @@ Django; a subcommand that needs more (rendering, scanning) imports it inside its
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import asdict
+from typing import Any
 
 import click
 
@@ -44,12 +47,17 @@ def _summary(path: str, charter: Charter) -> str:
     "charters", nargs=-1, required=True, metavar="CHARTER...",
     type=click.Path(exists=True, dir_okay=False, readable=True),
 )  # fmt: skip
-def validate(charters: tuple[str, ...]) -> None:
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="json: one object per file with its problems or its summary, for editors and CI.",
+)  # fmt: skip
+def validate(charters: tuple[str, ...], fmt: str) -> None:
     """Check charter files; list every problem as FILE:LINE: FIELD: MESSAGE.
 
     Exit status 0 when every file is valid, 1 when any has problems, 2 when one cannot be read.
     """
     invalid = 0
+    report: list[dict[str, Any]] = []
     for path in charters:
         try:
             charter = load_charter(path)
@@ -59,11 +67,23 @@ def validate(charters: tuple[str, ...]) -> None:
         except CharterError as exc:
             invalid += 1
             count = len(exc.problems)
-            # On stdout, like a linter's findings: they are the answer, meant for grep and editors.
-            click.echo(str(exc))
-            click.echo(f"{path}: invalid: {count} problem{'s' if count != 1 else ''}")
+            report.append({"file": path, "valid": False, "problems": [asdict(p) for p in exc.problems]})
+            if fmt == "text":
+                # On stdout, like a linter's findings: they are the answer, meant for grep and editors.
+                click.echo(str(exc))
+                click.echo(f"{path}: invalid: {count} problem{'s' if count != 1 else ''}")
             continue
-        click.echo(_summary(path, charter))
+        report.append(
+            {
+                "file": path, "valid": True, "problems": [], "purposes": [p.key for p in charter.purposes],
+                "consent_purposes": [p.key for p in charter.consent_purposes], "cookies": len(charter.cookies),
+                "digest": charter.digest, "consent_version": charter.consent_version,
+            }
+        )  # fmt: skip
+        if fmt == "text":
+            click.echo(_summary(path, charter))
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     if invalid:
         sys.exit(EXIT_INVALID)
 
