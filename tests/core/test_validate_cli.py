@@ -136,3 +136,27 @@ def test_not_utf8_is_reported_with_its_line(tmp_path: Path) -> None:
     code, output = validate(path)
     assert code == 1
     assert f"{path}:14: the file is not UTF-8 text" in output
+
+
+def test_json_format_for_editors_and_ci() -> None:
+    import json
+
+    result = CliRunner().invoke(
+        main, ["validate", "--format", "json", str(DEMO / "charter-seed.toml"), str(BROKEN / "bad-lifetime.toml")]
+    )
+    assert result.exit_code == 1
+    seed, broken = json.loads(result.stdout)
+    assert seed["valid"] and seed["problems"] == [] and seed["cookies"] == 4 and seed["consent_purposes"] == []
+    assert len(seed["digest"]) == 64 and len(seed["consent_version"]) == 10
+    assert broken == {
+        "file": str(BROKEN / "bad-lifetime.toml"),
+        "valid": False,
+        "problems": [
+            {
+                "file": str(BROKEN / "bad-lifetime.toml"),
+                "line": 34,
+                "field": "cookies[0].lifetime",
+                "message": "unknown unit 'weks' in '2 weks'; use one of: second, minute, hour, day, week, month, year",
+            }
+        ],
+    }
