@@ -287,3 +287,20 @@ def test_blocked_scripts_run_in_document_order_once_granted(demo, context):
     page.wait_for_timeout(200)
     assert page.evaluate("window.ran") == ["first", "second", "third"]
     wait_for_cookie(page, context, "portal_audience")
+
+
+def test_the_placeholder_button_allows_the_map_alone(demo, visitor):
+    page = visitor.new_page()
+    widget = watch_widget(page, demo)
+    page.goto(demo.url + DATASET)
+    page.locator(BANNER).get_by_role("button", name="Tout refuser").click()
+    expect(page.locator(BANNER)).to_have_count(0)
+    assert widget == []
+    page.get_by_role("button", name="Autoriser « Contenus intégrés (carte) »").click()
+    frame = page.locator("iframe[data-cookiecharter=embeds]")
+    expect(frame).to_have_attribute("src", re.compile("^" + re.escape(demo.widget_url)))
+    wait_for_cookie(page, visitor, "mapwidget_session", demo.widget_url)
+    expect(page.get_by_text("La carte est fournie par MapWidget")).not_to_be_visible()
+    value = {c["name"]: c["value"] for c in visitor.cookies(demo.url)}["cookies_preferences"]
+    assert value.split(".")[3] == "embeds"  # statistics stays refused
+    assert "portal_audience" not in names(visitor)
