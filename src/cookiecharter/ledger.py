@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.core.signals import request_finished
@@ -385,11 +384,7 @@ def _tune_sqlite(sender: Any, connection: Any, **kwargs: Any) -> None:
 connection_created.connect(_tune_sqlite, dispatch_uid="cookiecharter.ledger.sqlite")
 
 
-def utc(when: datetime) -> datetime:
-    return _aware(when).astimezone(dt_timezone.utc)
-
-
 __all__ = [
     "append", "charter_version", "choices_for", "high_water_mark", "ledger_keys", "prune",
-    "seal_pending", "texts_digest", "utc", "verify",
+    "seal_pending", "texts_digest", "verify",
 ]
