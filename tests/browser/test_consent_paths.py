@@ -181,6 +181,13 @@ def test_customise_without_script_opens_the_preferences_and_saves_a_custom_choic
     dialog = page.locator(DIALOG)
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("checkbox", name="Mesure d'audience")).not_to_be_checked()  # off by default
+    # Closing decides nothing (a <form method=dialog>: the browser closes it, no script needed).
+    dialog.get_by_role("button", name="Fermer sans enregistrer").click()
+    expect(dialog).not_to_be_visible()
+    expect(page.locator(BANNER)).to_be_visible()
+    assert "cookies_preferences" not in names(context)
+    page.locator(BANNER).get_by_role("button", name="Personnaliser").click()
+    expect(dialog).to_be_visible()
     dialog.get_by_role("checkbox", name="Mesure d'audience").check()
     dialog.get_by_role("button", name="Enregistrer mes choix").click()
     expect(page).to_have_url(demo.url + "/fr/")
