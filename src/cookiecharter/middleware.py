@@ -146,6 +146,8 @@ class CookieCharterMiddleware:
             return self.__acall__(request)
         request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
         response = self.get_response(request)
+        if request.META.get("HTTP_SEC_GPC") == "1":
+            _record_browser_signal(request, response)
         sightings = enforce(request, response)
         if sightings:
             observed.record(sightings)
@@ -155,11 +157,21 @@ class CookieCharterMiddleware:
     async def __acall__(self, request: HttpRequest) -> Any:
         request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
         response = await self.get_response(request)
+        if request.META.get("HTTP_SEC_GPC") == "1":
+            await sync_to_async(_record_browser_signal, thread_sensitive=True)(request, response)
         sightings = enforce(request, response)
         if sightings:
             await sync_to_async(observed.record, thread_sensitive=True)(sightings)
             _raise_if_asked(sightings)
         return response
+
+
+def _record_browser_signal(request: HttpRequest, response: HttpResponseBase) -> None:
+    """A page view with ``Sec-GPC: 1`` and no decision yet: record the refusal the signal implies
+    and set the cookie that remembers it, before the cookies are filtered (see ``decisions``)."""
+    from .decisions import record_browser_signal
+
+    record_browser_signal(request, response)  # type: ignore[arg-type]
 
 
 def _raise_if_asked(sightings: list[observed.Sighting]) -> None:

@@ -131,3 +131,22 @@ def test_seed_charter_without_consent_purposes_records_nothing(settings):
     request = RequestFactory().get("/fr/", HTTP_SEC_GPC="1")
     assert record_browser_signal(request, page(request)) is None
     assert not ConsentRecord.objects.exists()
+
+
+def test_through_the_middleware_the_first_page_view_records_once_and_sets_the_cookie(client, settings):
+    settings.MIDDLEWARE = ["cookiecharter.middleware.CookieCharterMiddleware", *settings.MIDDLEWARE]
+    first = client.get("/fr/cookies/", HTTP_SEC_GPC="1")
+    assert first.status_code == 200
+    assert first.cookies["cookies_preferences"].value.split(".")[3] == BROWSER_SIGNAL_MARK
+    assert methods_and_choices() == [("browser-signal", {"embeds": False})]
+    # The visitor's id is already shown on the charter page, as for any decision.
+    signal = ConsentRecord.objects.get()
+    assert signal.consent_id in first.content.decode()
+    for _ in range(3):  # the cookie is sent back: nothing more is recorded
+        again = client.get("/fr/cookies/", HTTP_SEC_GPC="1")
+        assert again.status_code == 200 and "cookies_preferences" not in again.cookies
+    assert ConsentRecord.objects.count() == 1
+    # Without the signal nothing is recorded at all.
+    client.cookies.clear()
+    client.get("/fr/cookies/")
+    assert ConsentRecord.objects.count() == 1
