@@ -100,16 +100,26 @@ def test_garbled_cookie_reads_as_undecided(value):
     assert get_consent(request) == Consent.undecided()
 
 
+@pytest.fixture
+def with_middleware(settings):
+    # The full stack: the middleware reads the consent too (to filter cookies already present).
+    settings.MIDDLEWARE = ["cookiecharter.middleware.CookieCharterMiddleware", *settings.MIDDLEWARE]
+
+
 @settings(**CHECKS)
 @given(value=garbled)
-def test_charter_page_never_fails_on_a_garbled_cookie(value):
-    response = Client().get("/fr/cookies/", HTTP_COOKIE=as_header(value))
+def test_charter_page_never_fails_on_a_garbled_cookie(with_middleware, value):
+    response = Client().get("/fr/cookies/", HTTP_COOKIE=as_header(value) + "; portal_audience=x")
     assert response.status_code < 500
+    html = response.content.decode()
+    assert "ABCDEFGHIJKLMNOP" not in html  # the id inside a garbled cookie is never shown as the visitor's
+    # The statistics cookie a garbled "consent" claims is not allowed: the middleware deletes it.
+    assert response.cookies["portal_audience"]["max-age"] == 0
 
 
 @settings(**CHECKS)
 @given(value=garbled, choice=st.sampled_from(["accept-all", "refuse-all", "custom"]))
-def test_endpoint_never_fails_and_treats_the_visitor_as_new(value, choice):
+def test_endpoint_never_fails_and_treats_the_visitor_as_new(with_middleware, value, choice):
     before = ConsentRecord.objects.count()
     response = Client().post("/fr/cookies/consent/", {"choice": choice}, HTTP_COOKIE=as_header(value))
     assert response.status_code == 303
@@ -127,3 +137,9 @@ def test_the_genuine_cookie_is_read_so_the_checks_above_can_fail():
     assert response.status_code == 303
     record = ConsentRecord.objects.get()
     assert (record.consent_id, record.method) == ("ABCDEFGHIJKLMNOP", "withdraw")
+
+
+def test_the_genuine_cookie_keeps_its_statistics_cookie(with_middleware):
+    response = Client().get("/fr/cookies/", HTTP_COOKIE=as_header(genuine()) + "; portal_audience=x")
+    assert response.status_code == 200
+    assert "portal_audience" not in response.cookies
