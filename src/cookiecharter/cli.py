@@ -156,5 +156,5 @@ def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: 
         url=url, charter=charter_file, pages=pages, out=out_dir, formats=wanted, fail_on=fail_on,
         baseline=baseline, suggest=suggest, browser=browser, timeout=timeout, concurrency=concurrency, settle=settle,
     )  # fmt: skip
-    status, _ = execute(request, out=click.get_text_stream("stdout"), err=click.get_text_stream("stderr"))
+    status, _ = execute(request)  # rich writes to sys.stdout / sys.stderr as they are at print time
     sys.exit(status)

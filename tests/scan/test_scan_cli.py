@@ -1,0 +1,180 @@
+"""``cookiecharter scan`` through click's CliRunner: exit codes, formats, baseline, suggestions."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cookiecharter.cli import main
+from cookiecharter.core.loading import load_charter, loads_charter
+from cookiecharter.scan.findings import RULES_BY_ID, audit
+from cookiecharter.scan.knowledge import default_knowledge_base
+from cookiecharter.scan.model import Report
+
+SITES = Path(__file__).parent / "sites"
+BASIC_CHARTER = SITES / "basic" / "charter.toml"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["scan", *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.mark.browser
+def test_formats_fail_on_and_exit_codes(site_server, chromium, tmp_path) -> None:
+    site = site_server("basic")
+    out = tmp_path / "out"
+    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--out", str(out), "--format", "json,html,sarif")
+    assert code == 1, output  # errors found, --fail-on error by default
+    assert "7 error(s), 6 warning(s), 4 note(s)" in output  # --pages 1: about_cookie never seen
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.sarif"]
+    report = Report.model_validate_json((out / "report.json").read_text())
+    assert report.knowledge_base_version == default_knowledge_base().version
+    assert report.schema_version.startswith("1.")
+    sarif = json.loads((out / "report.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    assert len(run["results"]) == len(report.findings)
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    for result in run["results"]:
+        assert rule_ids[result["ruleIndex"]] == result["ruleId"] and result["ruleId"] in RULES_BY_ID
+        assert result["level"] in ("error", "warning", "note")
+    # A finding about a declared cookie points at its line in the charter.
+    [tracker] = [r for r in run["results"] if r["ruleId"] == "CC002" and r["properties"]["subject"] == "tracker_id"]
+    location = tracker["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == str(BASIC_CHARTER)[1:] or location[
+        "physicalLocation"
+    ]["artifactLocation"]["uri"].endswith("tests/scan/sites/basic/charter.toml")
+    line = location["physicalLocation"]["region"]["startLine"]
+    declared = load_charter(BASIC_CHARTER).match("tracker_id")
+    assert declared is not None and declared.source is not None and line == declared.source.line
+    assert "tracker_id" in "".join(BASIC_CHARTER.read_text().splitlines()[line - 1 : line + 1])
+    assert location["logicalLocations"][0]["name"] == site.url
+    html = (out / "report.html").read_text()
+    assert "tracker_id" in html and "CC002" in html
+
+    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--out", str(out), "--fail-on", "never", "--format", "json")
+    assert code == 0, output
+
+
+@pytest.mark.browser
+def test_baseline_shows_new_fixed_unchanged_and_only_new_findings_fail(site_server, chromium, tmp_path) -> None:
+    site = site_server("basic")
+    first = tmp_path / "first"
+    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--out", str(first), "--format", "json")
+    assert code == 1, output
+    # The charter fixed for _ga (declared now), and one old declaration removed (a new finding).
+    fixed = tmp_path / "charter.toml"
+    text = BASIC_CHARTER.read_text().replace('name = "srv_session"', 'name = "srv_session_renamed"')
+    fixed.write_text(
+        text
+        + '\n[[cookies]]\nname = "_ga"\nprovider = "Google"\npurpose = "statistics"\nservice.en = "GA"\n'
+        'description.en = "Analytics."\nlifetime = "2 years"\n'
+    )
+    load_charter(fixed)
+    second = tmp_path / "second"
+    code, output = invoke(
+        site.url, "--charter", str(fixed), "--pages", "1", "--out", str(second), "--format", "json",
+        "--baseline", str(first / "report.json"),
+    )  # fmt: skip
+    report = Report.model_validate_json((second / "report.json").read_text())
+    assert report.baseline is not None
+    assert report.baseline.fixed == ["CC001:_ga"]
+    # _ga is declared but needs consent now; srv_session is undeclared; the renamed one never seen.
+    assert set(report.baseline.new) == {"CC002:_ga", "CC001:srv_session", "CC006:srv_session_renamed"}
+    assert "CC002:tracker_id" in report.baseline.unchanged
+    assert "1 fixed" in output and "new" in output
+    assert code == 1  # new errors
+    # Against itself: nothing new, so nothing fails even though errors remain.
+    code, output = invoke(
+        site.url, "--charter", str(fixed), "--pages", "1", "--out", str(tmp_path / "third"), "--format", "json",
+        "--baseline", str(second / "report.json"),
+    )  # fmt: skip
+    assert code == 0, output
+    assert "0 new, 0 fixed" in output
+
+
+@pytest.mark.browser
+def test_suggest_drafts_entries_that_make_the_charter_complete(site_server, chromium, tmp_path) -> None:
+    site = site_server("basic")
+    out = tmp_path / "out"
+    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--out", str(out), "--format", "json", "--suggest")
+    assert code == 1, output
+    drafted = (out / "charter-suggestions.toml").read_text()
+    assert 'name = "_ga"' in drafted and 'provider = "Google Analytics"' in drafted
+    assert 'name = "late_cookie"' in drafted and "# TODO" in drafted
+    assert 'party = "third"' in drafted and 'domain = "localhost"' in drafted  # frame_js
+    merged = loads_charter(BASIC_CHARTER.read_text() + "\n" + drafted, "merged.toml")
+    report = Report.model_validate_json((out / "report.json").read_text())
+    # The same observations judged against the completed charter: nothing undeclared any more.
+    again = audit(report.phases, merged, default_knowledge_base())
+    assert not [f for f in again if f.rule == "CC001"]
+
+
+def test_no_browser_is_a_clear_usage_error(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("COOKIECHARTER_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing on it
+    code, output = invoke("http://127.0.0.1:9/", "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert "No Chromium found" in output and "apt-get install chromium" in output
+    code, output = invoke("http://127.0.0.1:9/", "--out", str(tmp_path / "out"), "--browser", str(tmp_path / "nope"))
+    assert code == 2 and "--browser names" in output
+
+
+def test_bad_options_charter_and_baseline_exit_2(tmp_path) -> None:
+    code, output = invoke("http://127.0.0.1:9/", "--format", "json,pdf")
+    assert code == 2 and "pdf" in output
+    code, output = invoke("ftp://example.invalid/")
+    assert code == 2 and "not an http(s) URL" in output
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[charter]\nlanguages = 'fr'\n")
+    code, output = invoke("http://127.0.0.1:9/", "--charter", str(broken))
+    assert code == 2 and "charter is invalid" in output
+    code, output = invoke("http://127.0.0.1:9/", "--charter", str(tmp_path / "missing.toml"))
+    assert code == 2 and "cannot read the charter" in output
+    not_a_report = tmp_path / "x.json"
+    not_a_report.write_text('{"hello": 1}')
+    code, output = invoke("http://127.0.0.1:9/", "--baseline", str(not_a_report))
+    assert code == 2 and "not a cookiecharter scan report" in output
+
+
+@pytest.mark.browser
+def test_unreachable_site_exits_2(chromium, tmp_path) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, output = invoke(f"http://127.0.0.1:{port}/", "--out", str(tmp_path), "--pages", "1", "--timeout", "5")
+    assert code == 2 and "could not be loaded" in output
+
+
+@pytest.mark.browser
+def test_scanning_imports_no_django_and_validate_no_playwright(site_server, chromium, tmp_path) -> None:
+    site = site_server("ours")
+    program = f"""
+import sys
+from cookiecharter.cli import main
+try:
+    main(["validate", {str(SITES / 'ours' / 'charter.toml')!r}], standalone_mode=False)
+except SystemExit:
+    pass
+assert "playwright" not in sys.modules, "validate imported Playwright"
+try:
+    main(["scan", {site.url!r}, "--pages", "1", "--out", {str(tmp_path)!r}, "--format", "json"], standalone_mode=False)
+except SystemExit as exit:
+    assert exit.code == 0, exit.code
+assert "playwright" in sys.modules
+print(sorted(m for m in sys.modules if m == "django" or m.startswith("django.")))
+"""
+    env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "report.json").exists()
