@@ -15,7 +15,7 @@ from django.core.checks import CheckMessage, Error, Warning, register
 
 from .conf import config
 from .core.catalogue import available_languages
-from .core.charter import Charter
+from .core.charter import Charter, MatchKind
 from .core.framework_cookies import DEFAULT_NAMES, KINDS
 from .core.lifetime import Lifetime
 from .core.loading import CharterError, load_charter
@@ -118,7 +118,7 @@ def _check_framework_cookies(charter: Charter) -> list[CheckMessage]:
                 )
             default = DEFAULT_NAMES[kind]
             stale = charter.match(default) if name != default else None
-            if stale is not None and stale.name.value == default:
+            if stale is not None and stale.name.kind is MatchKind.EXACT and stale.name.value == default:
                 found.append(
                     Warning(
                         f"The charter declares {default!r}, Django's default {label} cookie name, but "
@@ -134,7 +134,7 @@ def _check_framework_cookies(charter: Charter) -> list[CheckMessage]:
             default = DEFAULT_NAMES[kind]
             name = getattr(settings, _NAME_SETTING[kind], default) if kind != "consent" else default
             declared = charter.match(name)
-            if declared is not None and declared.name.value == name:
+            if declared is not None and declared.name.kind is MatchKind.EXACT and declared.name.value == name:
                 reason = {
                     "session": "no SessionMiddleware is in MIDDLEWARE",
                     "csrf": "CSRF_USE_SESSIONS is True or CsrfViewMiddleware is not in MIDDLEWARE",
