@@ -33,7 +33,7 @@ from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape, format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
@@ -159,7 +159,7 @@ def cookiecharter_allow(context: template.Context, purpose: str) -> str:
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
         '<input type="hidden" name="next" value="{}"><input type="hidden" name="choice" value="custom">{}'
         '<button type="submit" class="cc-btn" data-cookiecharter-action="allow">{}</button></form>',
-        reverse("cookiecharter:consent"),
+        _urls()[0],
         get_token(request),
         request.path + ("?" + query if query else ""),
         mark_safe("".join(format_html('<input type="hidden" name="purpose" value="{}">', k) for k in granted)),
@@ -186,8 +186,7 @@ def decision_due(charter: Charter, consent: Consent) -> bool:
 
 def _markup(charter: Charter) -> tuple[str, str, str]:
     lang = _language(charter)
-    consent_url = reverse("cookiecharter:consent")
-    charter_url = _charter_url()
+    consent_url, charter_url = _urls()
     key = (charter.digest, lang, consent_url, charter_url)
     found = _rendered.get(key)
     if found is not None and not settings.DEBUG:
@@ -363,7 +362,28 @@ def _language(charter: Charter) -> str:
 
 
 def _charter_url() -> str:
-    return reverse(conf.config()["CHARTER_URL_NAME"])
+    return _urls()[1]
+
+
+# (urlconf, script prefix, language) -> (consent URL, charter URL): reverse() is a good part of
+# the cost of a page otherwise, and these only change with those three.
+_reversed: dict[tuple[Any, str, str | None], tuple[str, str]] = {}
+
+
+@conf.on_clear
+def _forget_urls() -> None:
+    _reversed.clear()
+
+
+def _urls() -> tuple[str, str]:
+    key = (get_urlconf(), get_script_prefix(), get_language())
+    found = _reversed.get(key)
+    if found is None:
+        found = (reverse("cookiecharter:consent"), reverse(conf.config()["CHARTER_URL_NAME"]))
+        if len(_reversed) >= _RENDERED_MAX:
+            _reversed.clear()
+        _reversed[key] = found
+    return found
 
 
 def _nonce(context: template.Context, request: HttpRequest) -> str:
