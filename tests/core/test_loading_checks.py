@@ -374,3 +374,10 @@ def test_controller_contact(contact: str, message: str | None) -> None:
 def test_without_a_purposes_table_cookies_are_not_each_reported_as_unknown() -> None:
     text = HEAD[: HEAD.index("[purposes.necessary]")] + cookie() + cookie('name = "b"')
     assert [(p.line, p.field) for p in problems(text)] == [(None, "purposes")]
+
+
+def test_lines_count_newlines_only_and_windows_line_ends_work() -> None:
+    # A U+2028 inside a string is one line for TOML; a CRLF file has the same line numbers.
+    text = HEAD.replace('"Advertising."', '"Advertising\u2028and more."') + cookie().replace('"1 day"', '"1 dya"')
+    assert [(p.line, p.field) for p in problems(text)] == [(24, "cookies[0].lifetime")]
+    assert [(p.line, p.field) for p in problems(text.replace("\n", "\r\n"))] == [(24, "cookies[0].lifetime")]

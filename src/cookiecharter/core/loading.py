@@ -295,7 +295,9 @@ class _Locator:
         arrays: dict[tuple[str, ...], int] = {}
         table: Loc = ()
         in_string: str | None = None
-        for number, line in enumerate(text.splitlines(), start=1):
+        # split("\n"), not splitlines(): TOML counts only newlines, while splitlines() would also
+        # break on a U+2028 inside a string and shift every line after it.
+        for number, line in enumerate(text.split("\n"), start=1):
             if in_string is not None:
                 if line.count(in_string) % 2 == 1:
                     in_string = None
