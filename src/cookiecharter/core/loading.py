@@ -217,6 +217,18 @@ class _CookieSection(_Section):
 
 
 _TOP_KEYS = ("charter", "controller", "purposes", "cookies")
+#: What a missing required key should hold, said in the message.
+_REQUIRED_HINTS = {
+    "languages": 'languages = ["fr", "en"] (the first is the default)',
+    "name": 'name = "..." (who sets the cookies and answers for them)',
+    "contact": 'contact = "dpo@example.org" (an e-mail address, a URL or a postal address)',
+    "title": 'a title per language, such as title.en = "..."',
+    "description": 'a description per language, such as description.en = "..."',
+    "provider": 'provider = "..." (who sets this cookie)',
+    "purpose": 'purpose = "KEY", the key of one of the [purposes.KEY] tables',
+    "service": 'the service and location per language, such as service.en = "Sign-in (every page)"',
+    "lifetime": 'lifetime = "session", or a duration such as "2 weeks" or "13 months"',
+}
 _SectionT = TypeVar("_SectionT", bound=_Section)
 
 _TOML_TYPES: dict[type, str] = {
@@ -672,7 +684,7 @@ class _Loader:
             dropped = set()
         for key in model.required:
             if getattr(section, key) is None and key not in dropped:
-                self.problem(prefix + (key,), "required, but missing")
+                self.problem(prefix + (key,), f"required, but missing: {_REQUIRED_HINTS.get(key, key)}")
         return section
 
     def structure_error(self, prefix: Loc, error: Any, model: type[_Section]) -> None:
