@@ -95,7 +95,9 @@ def _column_widths(purpose: PurposeTable, width: float) -> list[float]:
             body = _longest_word([r.name for r in purpose.rows], "Courier", 8.2)
         else:
             body = _longest_word([r.cell(column.key) for r in purpose.rows], "Helvetica", 8.2)
-        floors.append(max(head, body) + padding)
+        # Capped, so one very long regular expression cannot push the table off the page (the
+        # paragraph then splits that word, as reportlab does with splitLongWords).
+        floors.append(min(max(head, body) + padding, width * 0.35))
     weights = [_WIDTHS[c.key] for c in purpose.columns]
     widths = [width * w / sum(weights) for w in weights]
     # Raise the columns below their floor, taking the difference from the others by weight.
