@@ -162,3 +162,17 @@ def test_screenshots_of_banner_and_preferences(demo, new_context, device, viewpo
     box = dialog.bounding_box()
     assert box["width"] <= viewport["width"] and box["height"] <= viewport["height"]
     expect(dialog.get_by_role("button", name="Enregistrer mes choix")).to_be_in_viewport()
+
+
+def test_a_link_to_the_open_preferences_gives_a_modal_dialog_with_the_script(demo, context):
+    page = context.new_page()
+    page.goto(demo.url + "/fr/?cookiecharter=preferences")
+    dialog = page.locator(DIALOG)
+    expect(dialog).to_be_visible()
+    assert dialog.evaluate("d => d.matches(':modal')")
+    assert page.evaluate("document.activeElement.id") == "cc-prefs-title"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#cookiecharter-preferences') !== null")
+    page.keyboard.press("Escape")
+    expect(dialog).not_to_be_visible()
+    expect(page.locator(BANNER)).to_be_visible()

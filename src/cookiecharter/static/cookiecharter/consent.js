@@ -128,7 +128,7 @@
     if (!g) return;
     opener = from || d.activeElement;
     sync(g);
-    if (g.open) g.close();
+    g.removeAttribute("open");  // opened by the server: reopen it modal (close() would fire "close")
     g.showModal();
   }
 
@@ -155,7 +155,7 @@
     if (g) {
       // Escape and "Close without saving" decide nothing; focus returns to what opened the dialog.
       g.addEventListener("close", () => { if (opener && opener.isConnected) opener.focus(); opener = null; });
-      if (g.open) open();  // opened by the server (?cookiecharter=preferences): make it modal
+      if (g.open) open();  // ?cookiecharter=preferences
     }
     scripts();
     frames();
