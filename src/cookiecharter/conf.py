@@ -80,6 +80,9 @@ _WATCHED = {
     "LANGUAGE_COOKIE_NAME",
     "LANGUAGE_COOKIE_AGE",
     "LANGUAGES",
+    # Which of Django's cookies the site sets at all (cookiecharter.charter.framework_cookies).
+    "MIDDLEWARE",
+    "USE_I18N",
 }
 
 

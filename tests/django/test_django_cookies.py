@@ -54,6 +54,7 @@ def test_settings_changes_clear_the_cache(tmp_path: Path) -> None:
             assert charter.match("portal_session").lifetime.is_session
             assert not charter.declares("sessionid") and not charter.declares("csrftoken")
             assert charter.match("django_language").lifetime == Lifetime.parse("30 days")
+        assert get_charter().declares("sessionid")  # cached again under the outer settings
         with override_settings(USE_I18N=False, MIDDLEWARE=[]):
             # No session or CSRF middleware, no i18n: only the consent cookie is the framework's.
             assert _names(get_charter()) == ["stats_id", "choix"]
