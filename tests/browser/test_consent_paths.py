@@ -311,3 +311,37 @@ def test_the_placeholder_button_allows_the_map_alone(demo, visitor):
     value = {c["name"]: c["value"] for c in visitor.cookies(demo.url)}["cookies_preferences"]
     assert value.split(".")[3] == "embeds"  # statistics stays refused
     assert "portal_audience" not in names(visitor)
+
+
+def test_a_bare_blocked_frame_gets_a_same_size_placeholder_that_allows_it(demo, context):
+    """A page that writes only <iframe data-cookiecharter data-src> (no placeholder of its own)."""
+    context.add_init_script(
+        """document.addEventListener('DOMContentLoaded', () => {
+            const f = document.createElement('iframe');
+            f.dataset.cookiecharter = 'embeds';
+            f.dataset.src = '%s/privacy';
+            f.title = 'MapWidget';
+            f.width = 400; f.height = 200;
+            document.querySelector('main').prepend(f);
+        });""" % demo.widget_url
+    )
+    page = context.new_page()
+    widget = watch_widget(page, demo)
+    page.goto(demo.url + "/fr/")
+    placeholder = page.locator(".cc-ph")
+    expect(placeholder).to_be_visible()
+    expect(placeholder).to_contain_text("Contenus intégrés (carte)")
+    box = placeholder.bounding_box()
+    assert (round(box["width"]), round(box["height"])) == (400, 200)  # nothing moves when it loads
+    page.wait_for_timeout(300)
+    assert widget == []
+    placeholder.get_by_role("button", name="Autoriser « Contenus intégrés (carte) »").click()
+    expect(placeholder).to_have_count(0)
+    frame = page.locator("main iframe[data-cookiecharter=embeds]").first
+    expect(frame).to_have_attribute("src", demo.widget_url + "/privacy")
+    expect(frame).to_be_visible()
+    page.wait_for_timeout(300)
+    assert widget
+    assert page.evaluate("window.cookiecharter.consent().granted") == ["embeds"]
+    # The banner is gone too: allowing a frame is a decision (custom: embeds only).
+    expect(page.locator(BANNER)).to_have_count(0)
