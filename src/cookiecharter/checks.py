@@ -38,6 +38,17 @@ _NAME_SETTING = {
 _KIND_LABEL = {"session": "session", "csrf": "CSRF", "language": "language", "consent": "consent"}
 
 
+#: How far a declared lifetime may be from the settings' and still count as the same: calendar
+#: units do not divide evenly ("1 year" is 365.25 days, LANGUAGE_COOKIE_AGE is often 365 days).
+LIFETIME_TOLERANCE = 0.02
+
+
+def _same_lifetime(declared: Lifetime, actual: Lifetime) -> bool:
+    if declared.seconds is None or actual.seconds is None:
+        return declared.seconds == actual.seconds
+    return abs(declared.seconds - actual.seconds) <= LIFETIME_TOLERANCE * max(declared.seconds, actual.seconds)
+
+
 def _lifetime_text(lifetime: Lifetime) -> str:
     return "session (until the browser closes)" if lifetime.is_session else str(lifetime)
 
@@ -96,7 +107,7 @@ def _check_framework_cookies(charter: Charter) -> list[CheckMessage]:
         if kind in expected:
             name, lifetime = expected[kind]
             declared = charter.match(name)
-            if declared is not None and declared.lifetime != lifetime and declared.lifetime.seconds != lifetime.seconds:
+            if declared is not None and not _same_lifetime(declared.lifetime, lifetime):
                 setting = _AGE_SETTING[kind]
                 if kind == "session" and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE:
                     setting = "SESSION_EXPIRE_AT_BROWSER_CLOSE"

@@ -113,3 +113,24 @@ def test_w005_charter_language_without_a_shipped_catalogue(tmp_path: Path) -> No
 def test_checks_are_registered_under_the_cookiecharter_tag() -> None:
     with override_settings(COOKIECHARTER={}):
         assert "cookiecharter.E001" in _ids(run_checks(tags=["cookiecharter"]))
+
+
+def test_e004_allows_calendar_rounding_but_not_a_real_difference(tmp_path: Path) -> None:
+    one_year = NECESSARY + """
+[[cookies]]
+name = "django_language"
+provider = "Commune de Test"
+purpose = "basics"
+service.fr = "Langue"
+service.en = "Language"
+description.fr = "La langue."
+description.en = "The language."
+lifetime = "1 year"
+reason.fr = "Choix du visiteur."
+reason.en = "The visitor's choice."
+"""
+    path = write_charter(tmp_path, one_year)
+    with override_settings(COOKIECHARTER={"CHARTER": str(path)}, LANGUAGE_COOKIE_AGE=365 * 86_400):
+        assert _ids(check_charter()) == []  # "1 year" is 365.25 days: the same, said in calendar units
+    with override_settings(COOKIECHARTER={"CHARTER": str(path)}, LANGUAGE_COOKIE_AGE=300 * 86_400):
+        assert "300 days" in _one(check_charter(), "cookiecharter.E004").msg
