@@ -118,10 +118,16 @@ def skip_reason(link: Link, start_url: str) -> str | None:
     return None
 
 
-def choose_pages(start_url: str, links: Iterable[Link], sitemap_urls: Iterable[str], limit: int) -> list[str]:
-    """The start page, then its links in page order, then the sitemap's, up to ``limit`` pages."""
+def choose_pages(
+    start_url: str, links: Iterable[Link], sitemap_urls: Iterable[str], limit: int, landed_on: str | None = None
+) -> list[str]:
+    """The start page, then its links in page order, then the sitemap's, up to ``limit`` pages.
+
+    ``landed_on`` is where the start page redirected to (``/`` to ``/fr/``): the same page, not
+    another one to audit.
+    """
     chosen = [normalise(start_url)]
-    seen = set(chosen)
+    seen = set(chosen) | ({normalise(landed_on)} if landed_on else set())
     candidates = list(links) + [Link(u) for u in sitemap_urls]
     for link in candidates:
         if len(chosen) >= limit:

@@ -6,6 +6,7 @@ nor Jinja. Every value from the audited site is escaped; screenshots are our own
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from .model import CookieSeen, Finding, PhaseResult, Report
@@ -40,6 +41,11 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def _text(value: str) -> str:
+    """Escaped prose, with the `backticked` names of findings shown as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(value))
+
+
 def _finding(f: Finding, new: set[str] | None) -> str:
     tag = " <span class='new'>NEW</span>" if new is not None and f.fingerprint in new else ""
     evidence = "".join(
@@ -49,7 +55,7 @@ def _finding(f: Finding, new: set[str] | None) -> str:
     more = f"<li>… and {len(f.evidence) - 8} more</li>" if len(f.evidence) > 8 else ""
     return (
         f"<div class='finding {f.severity}'><span class='sev {f.severity}'>{f.severity}</span> "
-        f"<code>{_e(f.rule)}</code> {_e(f.slug)}{tag}<p>{_e(f.message)}</p><p class='fix'>Fix: {_e(f.fix)}</p>"
+        f"<code>{_e(f.rule)}</code> {_e(f.slug)}{tag}<p>{_text(f.message)}</p><p class='fix'>Fix: {_text(f.fix)}</p>"
         f"{'<ul>' + evidence + more + '</ul>' if evidence else ''}</div>"
     )
 

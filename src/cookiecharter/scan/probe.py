@@ -226,12 +226,14 @@ class PhaseRecorder:
             ]
             matched.update(i for i, _ in writes)
             live = [w for _, w in writes if not w.deletion]
-            last = live[-1] if live else None
+            # The first write says who introduced the cookie; the longest one what it asks for.
+            first = live[0] if live else None
             expires = c.get("expires")
             expires = None if expires is None or expires < 0 else float(expires)
-            if last is not None and last.lifetime is not None:
-                lifetime: int | None = last.lifetime
-            elif last is not None and last.lifetime is None:
+            asked = [w.lifetime for w in live if w.lifetime is not None]
+            if asked:
+                lifetime: int | None = max(asked)
+            elif live:
                 lifetime = None
             else:
                 lifetime = int(expires - now) if expires is not None else None
@@ -248,7 +250,7 @@ class PhaseRecorder:
                     secure=bool(c.get("secure")),
                     same_site=str(c.get("sameSite") or ""),
                     party="first" if cookie_is_first_party(domain, self.site_host) else "third",
-                    set_by=last.set_by if last else SetBy(kind="unknown"),
+                    set_by=first.set_by if first else SetBy(kind="unknown"),
                     pages=pages,
                 )
             )

@@ -160,8 +160,8 @@ class _Run:
         finally:
             await request.dispose()
 
-    def _publish_pages(self, links: list[Link], sitemap_urls: list[str]) -> None:
-        self.pages = choose_pages(self.start_url, links, sitemap_urls, max(1, self.options.pages))
+    def _publish_pages(self, links: list[Link], sitemap_urls: list[str], landed_on: str | None = None) -> None:
+        self.pages = choose_pages(self.start_url, links, sitemap_urls, max(1, self.options.pages), landed_on)
         self.progress("pages", "", len(self.pages))
         self.pages_ready.set()
 
@@ -311,7 +311,7 @@ class _Run:
                     if name == "arrival":
                         raw_links = await page.evaluate(LINKS_SCRIPT)
                         links = [Link(str(x["href"]), str(x.get("text", "")), bool(x.get("download"))) for x in raw_links]
-                        self._publish_pages(links, await _quiet(sitemap))
+                        self._publish_pages(links, await _quiet(sitemap), landed_on=page.url)
                 else:
                     action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
                     result.buttons, result.decision_made, result.screenshot = await self._decide(page, action)
