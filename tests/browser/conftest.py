@@ -5,15 +5,18 @@ Fixtures (tests under tests/browser/ get them; every test here is marked ``brows
 - ``chromium_path``: the Chromium to drive, found as ``scripts/ensure_chromium.py`` finds it
   (``$COOKIECHARTER_CHROMIUM``, then ``chromium`` on the PATH, then Playwright's own download).
   Skips with the reason when there is none; under ``CI=true`` that is a failure instead.
-- ``browser``: a headless Chromium. Module-scoped, not session-scoped, on purpose: Playwright's
-  sync API leaves an asyncio loop marked as running in the main thread while it lives, and Django
-  then refuses every in-process ORM call (SynchronousOnlyOperation) in the tests that follow. So
-  the browser is closed at the end of each browser test module, and browser tests look at the
-  demo's database with ``sqlite3`` (``demo.db_path``) or through its pages, not through the ORM.
+- ``playwright`` / ``browser``: the Playwright runtime and a headless Chromium. Module-scoped,
+  not session-scoped, on purpose: Playwright's sync API leaves an asyncio loop marked as running
+  in the main thread while it lives, and Django then refuses every in-process ORM call
+  (SynchronousOnlyOperation) in the tests that follow. So the browser is closed at the end of
+  each browser test module, and browser tests look at the demo's database with ``sqlite3``
+  (``demo.db_path``) or through its pages, not through the ORM.
 - ``context`` / ``page``: a fresh browser context (empty cookie jar, locale fr-FR, 1280x900) per
-  test, closed after; on a
-  failure a screenshot of each open page is saved under ``test-artifacts/``.
+  test, closed after; on a failure a screenshot of each open page is saved under
+  ``test-artifacts/``.
 - ``new_context(**options)``: more contexts in one test (a phone viewport, dark mode, a locale...).
+- ``new_regular_context(**options)``: a context on a regular profile that accepts third-party
+  cookies, as a visitor's Chrome does (Playwright's contexts are incognito-like and block them).
 - ``screenshot(page, name)``: save a PNG under ``test-artifacts/`` and return its path.
 - ``demo_server(charter=None, extra_env=None)``: a factory starting a private demo portal (its own
   temporary SQLite file, migrated, with the demo user) on a free port of 127.0.0.1 and the map
@@ -28,6 +31,7 @@ page still open is saved as a screenshot in ``test-artifacts/``.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import socket
@@ -108,17 +112,23 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path: str):
+def playwright():
+    """The Playwright runtime shared by ``browser`` and ``new_regular_context`` (one per module)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # the test extra installs it; say so rather than error obscurely
         pytest.fail(f"Playwright is not installed ({exc}); run `make test` or pip install -e '.[test]'")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with sync_playwright() as runtime:
+        yield runtime
+
+
+@pytest.fixture(scope="module")
+def browser(playwright, chromium_path: str):
+    launched = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=LAUNCH_ARGS)
+    try:
+        yield launched
+    finally:
+        launched.close()
 
 
 def _save(page, name: str) -> Path:
@@ -160,6 +170,50 @@ def new_context(browser, request: pytest.FixtureRequest) -> Iterator[Callable[..
                 except Exception:  # noqa: BLE001 - a screenshot must not hide the real failure
                     pass
         ctx.close()
+
+
+#: What a regular desktop Chrome profile allows by default: third-party cookies. Playwright's
+#: ``browser.new_context()`` is an incognito-like context, and Chromium blocks third-party cookies
+#: there ("UserPreferences" in DevTools' blocked reasons), so a third-party embed's cookie would
+#: never show up, consent or not.
+REGULAR_PROFILE_PREFERENCES = {"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}
+
+
+@pytest.fixture
+def new_regular_context(
+    playwright, chromium_path: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., object]]:
+    """Make browser contexts on a regular (persistent, temporary) profile that accepts third-party
+    cookies, as most visitors' browsers do: for tests about embeds and their cookies. Each is a
+    browser process of its own, so use it only where third-party cookies matter."""
+    made: list[tuple[object, Path]] = []
+
+    def make(**options):
+        profile = Path(tempfile.mkdtemp(prefix="cookiecharter-profile-"))
+        (profile / "Default").mkdir()
+        (profile / "Default" / "Preferences").write_text(json.dumps(REGULAR_PROFILE_PREFERENCES))
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        options.setdefault("locale", "fr-FR")
+        ctx = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=chromium_path, headless=True, args=LAUNCH_ARGS, **options
+        )
+        ctx.set_default_timeout(15_000)
+        made.append((ctx, profile))
+        return ctx
+
+    try:
+        yield make
+    finally:
+        failed = getattr(request.node, "report_call", None)
+        for number, (ctx, profile) in enumerate(made):
+            if failed is not None and failed.failed:
+                for index, open_page in enumerate(ctx.pages):
+                    try:
+                        _save(open_page, f"FAILED-{request.node.name}-regular{number}-{index}")
+                    except Exception:  # noqa: BLE001
+                        pass
+            ctx.close()
+            shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture

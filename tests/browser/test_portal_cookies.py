@@ -115,3 +115,29 @@ def test_the_write_api_refuses_a_post_without_the_csrf_token(seed_portal, contex
     assert refused == 403
     listing = page.request.get(seed_portal.url + "/api/datasets/").json()
     assert [d["slug"] for d in listing["datasets"] if d["favourite"]] == []
+
+
+def test_the_map_widget_is_a_third_party_that_sets_its_cookie_only_after_consent(demo_server, new_regular_context):
+    """On demo/charter.toml, in a browser that accepts third-party cookies (a regular profile): the
+    dataset page's map is inert, and the widget never contacted, until the visitor accepts; then
+    the frame draws the dataset's points and the widget's own cookie lands under its host name."""
+    portal = demo_server()
+    context = new_regular_context()
+    widget_requests: list[str] = []
+    context.on("request", lambda r: widget_requests.append(r.url) if r.url.startswith(portal.widget_url) else None)
+    page = context.new_page()
+
+    page.goto(portal.url + "/fr/datasets/fontaines/")
+    expect(page.get_by_text("La carte est fournie par MapWidget, un service tiers.")).to_be_visible()
+    expect(page.locator(".map-slot iframe")).not_to_have_attribute("src", re.compile("."))
+    assert widget_requests == []
+    assert "mapwidget_session" not in cookie_jar(context)
+
+    page.get_by_role("button", name="Tout accepter").click()
+    frame = page.frame_locator(".map-slot iframe")
+    expect(frame.locator("circle.point")).to_have_count(11)  # the fountains CSV has 11 rows
+    expect(page.get_by_text("La carte est fournie par MapWidget, un service tiers.")).to_be_hidden()
+    assert any("/map?dataset=fontaines" in url for url in widget_requests)
+    widget_cookie = cookie_jar(context)["mapwidget_session"]
+    assert widget_cookie["domain"] == "localhost"
+    assert widget_cookie["sameSite"] == "None" and widget_cookie["secure"] is True
