@@ -190,3 +190,17 @@ def test_render_html_configures_django_itself_in_a_fresh_process() -> None:
     assert '<a href="cookie-charter-en.pdf" type="application/pdf">Download this charter as a PDF</a>' in out.stdout
     assert "Skip to the content" in out.stdout
     assert "Authentication (front and back office)" in out.stdout
+
+
+def test_markup_in_charter_texts_is_shown_as_text_everywhere(tmp_path: Path) -> None:
+    from cookiecharter.pdf import render_pdf
+
+    tricky = 'Panier <b>gras</b> & \\"guillemets\\" | barre'  # TOML-escaped quotes
+    charter = load_charter(write_charter(tmp_path, NECESSARY.replace("Garder le panier.", tricky)))
+    page = build_page(charter, "fr")
+    text = _flat(PdfReader(io.BytesIO(render_pdf(page))).pages[-1].extract_text())
+    assert 'Panier <b>gras</b> & "guillemets" | barre' in text
+    md = to_markdown(page)
+    assert 'Panier <b>gras</b> & "guillemets" \\| barre' in md
+    out = CliRunner().invoke(main, ["render", str(tmp_path / "charter.toml"), "--format", "html"])
+    assert "Panier &lt;b&gt;gras&lt;/b&gt; &amp; &quot;guillemets&quot; | barre" in out.stdout
