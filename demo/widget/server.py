@@ -48,7 +48,7 @@ svg { flex: 1; width: 100%; min-height: 0; display: block; }
 .grid { stroke: var(--grid); stroke-width: 1; }
 .point { fill: var(--dot); stroke: var(--halo); stroke-width: 2; }
 .point:hover { r: 9; }
-.label { fill: var(--muted); font-size: 11px; }
+.label { fill: var(--ink); font-size: 11px; paint-order: stroke; stroke: var(--land); stroke-width: 3px; }
 main.text { padding: 1.5rem; max-width: 40rem; }
 """
 
@@ -73,8 +73,12 @@ def _dataset_points(slug: str) -> tuple[str, list[tuple[str, float, float]]] | N
 
 
 def _svg(points: list[tuple[str, float, float]], width: int = 800, height: int = 500) -> str:
-    """The points on an equirectangular projection fitted to their bounds, with a faint grid."""
-    margin = 40
+    """The points on an equirectangular projection fitted to their bounds, with a faint grid.
+
+    The background and grid reach far past the view box, so a frame of another shape than
+    800x500 shows no bare bands. Labels are placed greedily (right, left, above, below of their
+    point) and left out where they would overlap another: the point keeps its tooltip."""
+    margin = 60
     lats = [p[1] for p in points] or [0.0]
     lons = [p[2] for p in points] or [0.0]
     span_lat = max(max(lats) - min(lats), 1e-3)
@@ -82,27 +86,57 @@ def _svg(points: list[tuple[str, float, float]], width: int = 800, height: int =
     scale = min((width - 2 * margin) / span_lon, (height - 2 * margin) / span_lat)
     off_x = (width - span_lon * scale) / 2
     off_y = (height - span_lat * scale) / 2
+    reach = 4 * max(width, height)
+    step = 100
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         'preserveAspectRatio="xMidYMid meet" role="img" aria-label="Carte des points">',
-        f'<rect class="land" x="0" y="0" width="{width}" height="{height}"/>',
+        f'<rect class="land" x="{-reach}" y="{-reach}" width="{width + 2 * reach}" height="{height + 2 * reach}"/>',
     ]
-    for i in range(1, 8):
-        x = i * width / 8
-        parts.append(f'<line class="grid" x1="{x:.0f}" y1="0" x2="{x:.0f}" y2="{height}"/>')
-    for i in range(1, 5):
-        y = i * height / 5
-        parts.append(f'<line class="grid" x1="0" y1="{y:.0f}" x2="{width}" y2="{y:.0f}"/>')
-    for name, lat, lon in points:
-        x = off_x + (lon - min(lons)) * scale
-        y = height - (off_y + (lat - min(lats)) * scale)
+    for x in range(-reach, width + reach + 1, step):
+        parts.append(f'<line class="grid" x1="{x}" y1="{-reach}" x2="{x}" y2="{height + reach}"/>')
+    for y in range(-reach, height + reach + 1, step):
+        parts.append(f'<line class="grid" x1="{-reach}" y1="{y}" x2="{width + reach}" y2="{y}"/>')
+
+    placed: list[tuple[float, float, float, float]] = []
+    dots = []
+    labels = []
+    projected = [
+        (name, off_x + (lon - min(lons)) * scale, height - (off_y + (lat - min(lats)) * scale))
+        for name, lat, lon in points
+    ]
+    # Every dot is an obstacle for every label.
+    obstacles = [(x - 8, y - 8, x + 8, y + 8) for _, x, y in projected]
+    for name, x, y in projected:
         label = html.escape(name)
-        parts.append(
-            f'<g><circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="7"><title>{label}</title></circle>'
-            f'<text class="label" x="{x + 10:.1f}" y="{y + 4:.1f}">{label}</text></g>'
-        )
+        dots.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="7"><title>{label}</title></circle>')
+        text_w, text_h = 6.2 * len(name), 12.0
+        candidates = [
+            ("start", x + 11, y + 4, (x + 10, y - 8, x + 12 + text_w, y + 6)),
+            ("end", x - 11, y + 4, (x - 12 - text_w, y - 8, x - 10, y + 6)),
+            ("middle", x, y - 12, (x - text_w / 2, y - 12 - text_h, x + text_w / 2, y - 10)),
+            ("middle", x, y + 22, (x - text_w / 2, y + 10, x + text_w / 2, y + 12 + text_h)),
+        ]
+        for anchor, tx, ty, box in candidates:
+            inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+            own = (x - 8, y - 8, x + 8, y + 8)
+            clear = all(not _overlap(box, other) for other in placed) and all(
+                not _overlap(box, dot) for dot in obstacles if dot != own
+            )
+            if inside and clear:
+                placed.append(box)
+                labels.append(
+                    f'<text class="label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}">{label}</text>'
+                )
+                break
+    parts.extend(labels)
+    parts.extend(dots)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _page(title: str, body: str) -> bytes:
