@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cookiecharter.core import Exemption, Lifetime, MatchKind, Party, loads_charter
+from cookiecharter.core import CharterError, Exemption, Lifetime, MatchKind, Party, loads_charter
 
 LANGUAGES = ["fr", "en", "de", "pt-BR"]
 PURPOSE_KEYS = ["necessary", "statistics", "ads", "embeds", "prefs"]
@@ -118,3 +118,20 @@ def test_valid_charters_load_back_to_what_was_written(data: dict[str, Any]) -> N
             cookie.name.kind, declared.replace("\\.[0-9]+", ".12")
         )
         assert charter.match(example) is cookie
+
+
+@settings(max_examples=100, deadline=None)
+@given(charters(), st.data())
+def test_a_broken_value_is_located_on_its_own_line(data: dict[str, Any], draw: st.DataObject) -> None:
+    if not data["cookies"]:
+        return
+    i = draw.draw(st.integers(0, len(data["cookies"]) - 1))
+    data["cookies"][i]["lifetime"] = "forever"
+    text = write(data)
+    line = text.split("\n").index('lifetime = "forever"') + 1
+    try:
+        loads_charter(text, "generated.toml")
+    except CharterError as exc:
+        assert [(p.line, p.field) for p in exc.problems] == [(line, f"cookies[{i}].lifetime")]
+    else:
+        raise AssertionError("a lifetime of 'forever' was accepted")
