@@ -107,6 +107,7 @@ def middleware_alone(factory, headers):
     from cookiecharter.middleware import CookieCharterMiddleware
 
     def inner(request):
+        request.COOKIES  # noqa: B018 - parsed by the session and CSRF middleware on any real page
         response = HttpResponse("page")
         response.set_cookie("csrftoken", "x" * 32, max_age=31_449_600, samesite="Lax")
         return response
@@ -145,12 +146,11 @@ def returning_cookie_header(variant: str) -> str:
     """Cookies of a visitor who came before: a session, CSRF, a decision granting statistics."""
     from datetime import datetime, timezone
 
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
     from django.middleware.csrf import _get_new_csrf_string
 
     session = SessionStore()
     session["basket"] = ["dataset-12", "dataset-7"]
-    session.create()
     session.save()
     cookies = {"sessionid": session.session_key, "csrftoken": _get_new_csrf_string(), "portal_audience": "a1b2c3d4"}
     if variant.startswith("cookiecharter"):
@@ -247,6 +247,7 @@ def main() -> None:
     python = sys.executable
     me = str(Path(__file__).resolve())
 
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="cookiecharter-bench-") as db_dir:
         workers: dict[str, subprocess.Popen] = {}
         ready: dict[str, dict] = {}
@@ -318,6 +319,10 @@ def main() -> None:
                     proc.wait(timeout=30)
 
     report(medians, rps, errors, rounds, samples, seconds, args, micro)
+    load_after = os.getloadavg()
+    print()
+    print(f"Machine: {os.cpu_count()} cores; load average (1 min) {load_before[0]:.1f} at the start, "
+          f"{load_after[0]:.1f} at the end.")
 
 
 def report(medians, rps, errors, rounds, samples, seconds, args, micro) -> None:

@@ -65,6 +65,9 @@ DATABASES = {
         "NAME": str(_db_dir / f"bench-{VARIANT}.sqlite3"),
     }
 }
+# The session lives in a signed cookie: a returning visitor's session is read on every request
+# without a database round trip, whose disk-bound jitter would drown the differences measured here.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 # django-cookie-consent keeps its cookie groups in Django's cache: the default local-memory one.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -77,6 +77,7 @@ def cookie_filter() -> CookieFilter:
         return compiled[1]
     flt = CookieFilter.for_charter(charter, enforcement_policy())
     _compiled = (charter, flt)
+    _verified.clear()  # a new charter may have a new consent version
     return flt
 
 
@@ -86,10 +87,50 @@ def _forget_compiled() -> None:
     _compiled = None
 
 
-def _get_consent(request: HttpRequest) -> Any:
-    from .consent import get_consent
+# -- consent values already verified --------------------------------------------------------
+# A returning visitor sends the same signed consent value on every request until they decide
+# again; checking its HMAC each time is most of what enforcement costs such a request. So a value
+# get_consent() verified is remembered (bounded, per process) with the moment it expires, and
+# later requests carrying it start with their consent already known. Only a value that is exactly
+# the encoding of the consent it maps to is remembered, and the memory is dropped whenever the
+# charter or the settings (SECRET_KEY included) change.
+_VERIFIED_LIMIT = 4096
+_verified: dict[str, tuple[Any, float]] = {}
 
-    return get_consent(request)
+
+@conf.on_clear
+def _forget_verified() -> None:
+    _verified.clear()
+
+
+def _prime_consent(request: HttpRequest) -> bool:
+    """Put a remembered consent on the request; True when there was one."""
+    if not _verified:
+        return False
+    value = request.COOKIES.get(enforcement_policy().consent_cookie_name)
+    if not value:
+        return False
+    hit = _verified.get(value)
+    if hit is None or hit[1] <= time.time():
+        return False
+    from .consent import remember_consent
+
+    remember_consent(request, hit[0])
+    request.consent = hit[0]  # type: ignore[attr-defined]
+    return True
+
+
+def _get_consent(request: HttpRequest) -> Any:
+    from .consent import codec, get_consent
+
+    consent = get_consent(request)
+    if consent.decided and len(_verified) < _VERIFIED_LIMIT:
+        value = request.COOKIES.get(enforcement_policy().consent_cookie_name)
+        # Not a decision made during this request (the consent endpoint's): only the cookie's own.
+        if value and value not in _verified and codec().encode(consent) == value:
+            expires = consent.decided_at.timestamp() + int(conf.config()["CONSENT_COOKIE_AGE"])
+            _verified[value] = (consent, expires)
+    return consent
 
 
 class RequestConsent:
@@ -144,7 +185,7 @@ class CookieCharterMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
+        _start(request)
         response = self.get_response(request)
         if request.META.get("HTTP_SEC_GPC") == "1":
             _record_browser_signal(request, response)
@@ -155,7 +196,7 @@ class CookieCharterMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
+        _start(request)
         response = await self.get_response(request)
         if request.META.get("HTTP_SEC_GPC") == "1":
             await sync_to_async(_record_browser_signal, thread_sensitive=True)(request, response)
@@ -172,6 +213,12 @@ def _record_browser_signal(request: HttpRequest, response: HttpResponseBase) -> 
     from .decisions import record_browser_signal
 
     record_browser_signal(request, response)  # type: ignore[arg-type]
+
+
+def _start(request: HttpRequest) -> None:
+    cookie_filter()  # under DEBUG, notices an edited charter before any consent is trusted
+    if not _prime_consent(request):
+        request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
 
 
 def _raise_if_asked(sightings: list[observed.Sighting]) -> None:

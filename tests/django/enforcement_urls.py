@@ -71,6 +71,18 @@ def refuse_all(request):
     return response
 
 
+def refuse_in_request(request):
+    # As the consent endpoint does: the new decision becomes the request's consent at once.
+    from datetime import datetime, timezone
+
+    from cookiecharter.consent import current_charter, remember_consent
+    from cookiecharter.core.consent import Consent, new_consent_id
+
+    decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version, frozenset())
+    remember_consent(request, decision)
+    return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
+
+
 def plain(request):
     return HttpResponse("plain")
 
@@ -90,6 +102,7 @@ urlpatterns = [
     path("long-cart/", long_cart, name="long-cart"),
     path("plain/", plain, name="plain"),
     path("refuse/", refuse_all, name="refuse"),
+    path("refuse-in-request/", refuse_in_request, name="refuse-in-request"),
     path("consent-state/", consent_state, name="consent-state"),
     *i18n_patterns(path("cookies/", include("cookiecharter.urls"))),
 ]

@@ -193,3 +193,44 @@ def test_template_filter_consent_allows():
     request.COOKIES["cookies_preferences"] = consent_cookie("statistics")
     middleware(request)
     assert seen == ["|needed|", "stats|needed|"]
+
+
+# -- consent values remembered between requests --------------------------------------------------
+
+def test_a_remembered_consent_value_still_means_what_it_says():
+    client = client_with("statistics")
+    for _ in range(3):  # the first request verifies the value, the next ones reuse it
+        assert client.get("/consent-state/").content == b"statistics=True"
+        assert client.get("/ga/").cookies["_ga"].value == "GA1.1.123.456"
+
+
+def test_a_decision_made_during_a_request_is_not_remembered_for_the_old_value():
+    client = client_with("statistics")
+    assert client.get("/refuse-in-request/").content == b"statistics=False"
+    # The browser still sends the old value (the view wrote no cookie): it still grants statistics.
+    assert client.get("/consent-state/").content == b"statistics=True"
+
+
+def test_a_new_charter_forgets_remembered_values(settings, tmp_path):
+    client = client_with("statistics")
+    assert client.get("/consent-state/").content == b"statistics=True"
+    changed = tmp_path / "charter.toml"
+    changed.write_text(CHARTER.read_text().replace('lifetime = "13 months"\npath = "/"', 'lifetime = "6 months"\npath = "/"'))
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CHARTER": str(changed)}
+    # What consent is about changed (a lifetime of a statistics cookie): the old answer no longer counts.
+    assert client.get("/consent-state/").content == b"statistics=False"
+
+
+def test_a_remembered_value_expires_with_the_consent(settings):
+    import time
+
+    from datetime import timedelta
+
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CONSENT_COOKIE_AGE": 100}
+    decided = datetime.now(timezone.utc) - timedelta(seconds=98)
+    value = codec().encode(Consent(new_consent_id(), decided, current_charter().consent_version, frozenset({"statistics"})))
+    client = Client()
+    client.cookies["cookies_preferences"] = value
+    assert client.get("/consent-state/").content == b"statistics=True"
+    time.sleep(3)
+    assert client.get("/consent-state/").content == b"statistics=False"
