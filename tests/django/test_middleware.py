@@ -234,3 +234,15 @@ def test_a_remembered_value_expires_with_the_consent(settings):
     assert client.get("/consent-state/").content == b"statistics=True"
     time.sleep(3)
     assert client.get("/consent-state/").content == b"statistics=False"
+
+
+def test_the_real_consent_endpoint_withdrawal_deletes_and_acceptance_lets_through():
+    client = client_with("statistics", _ga="GA1.1.1.1")
+    response = client.post("/fr/cookies/consent/", {"choice": "refuse-all", "next": "/plain/"})
+    assert response.status_code == 303
+    ga = response.cookies["_ga"]
+    assert (ga["max-age"], ga["path"], ga["domain"]) == (0, "/", ".example.org")
+    # Accepting: the decision in this very response counts, so a cookie set on it goes out.
+    response = Client().post("/fr/cookies/consent/", {"choice": "accept-all", "next": "/plain/"})
+    assert response.status_code == 303 and response.cookies["cookies_preferences"].value
+    assert "_ga" not in response.cookies  # nothing deleted: the browser held none
