@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import DailyHit, Dataset, Favourite
+
+admin.site.site_header = _("Open data · back office")
+admin.site.site_title = _("Open data back office")
+admin.site.index_title = _("Back office")
 
 
 @admin.register(Dataset)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,38 @@ def test_the_map_widget_is_a_third_party_that_sets_its_cookie_only_after_consent
     widget_cookie = cookie_jar(context)["mapwidget_session"]
     assert widget_cookie["domain"] == "localhost"
     assert widget_cookie["sameSite"] == "None" and widget_cookie["secure"] is True
+
+
+def test_the_audience_script_counts_pages_only_after_consent_and_keeps_only_day_path_count(demo_server, context):
+    """The portal's own audience script (purpose "statistics") stays inert until consent; then it
+    sets portal_audience for 13 months and each page view adds one to a per-day, per-path counter
+    that holds nothing else (no IP address, no user agent, no visitor id)."""
+    portal = demo_server()
+    page = context.new_page()
+    page.goto(portal.url + "/fr/")
+    page.goto(portal.url + "/fr/datasets/parkings/")
+
+    def counters() -> list[tuple[str, int]]:
+        with sqlite3.connect(portal.db_path) as db:
+            return db.execute("SELECT path, count FROM portal_dailyhit ORDER BY path").fetchall()
+
+    assert counters() == []
+    assert "portal_audience" not in cookie_jar(context)
+
+    with page.expect_response(lambda r: r.url.endswith("/stats/hit")) as hit:
+        page.get_by_role("button", name="Tout accepter").click()
+    assert hit.value.status == 204
+    with page.expect_response(lambda r: r.url.endswith("/stats/hit")):
+        page.goto(portal.url + "/fr/")
+    with page.expect_response(lambda r: r.url.endswith("/stats/hit")):
+        page.goto(portal.url + "/fr/datasets/parkings/")
+
+    assert counters() == [("/fr/", 1), ("/fr/datasets/parkings/", 2)]
+    with sqlite3.connect(portal.db_path) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(portal_dailyhit)")]
+    assert columns == ["id", "day", "path", "count"]
+
+    audience = cookie_jar(context)["portal_audience"]
+    lifetime = audience["expires"] - time.time()
+    assert 13 * 2_629_800 - 120 < lifetime <= 13 * 2_629_800  # 13 months, as the charter declares
+    assert audience["sameSite"] == "Lax"
