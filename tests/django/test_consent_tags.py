@@ -131,7 +131,7 @@ def test_allow_button_grants_one_purpose_on_top_of_the_current_choice():
     html = render("/fr/datasets/parkings/", template=allow, cookies_preferences=decided("statistics"))
     assert re.findall(r'name="purpose" value="([a-z]+)"', html) == ["embeds", "statistics"]
     assert '<input type="hidden" name="choice" value="custom">' in html
-    assert "Autoriser « Contenus intégrés (carte) »" in html
+    assert "Autoriser «\u00a0Contenus intégrés (carte)\u00a0»" in html
     with pytest.raises(TemplateSyntaxError):
         render(template=Template('{% load cookiecharter %}{% cookiecharter_allow "necessary" %}'))
 
