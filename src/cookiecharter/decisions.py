@@ -24,7 +24,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -38,7 +37,7 @@ CHOICES = (Method.ACCEPT_ALL.value, Method.REFUSE_ALL.value, Method.CUSTOM.value
 
 def gpc_signal(request: HttpRequest) -> bool:
     """True when the request carries Global Privacy Control and the site honours it."""
-    return bool(conf.config()["HONOUR_GPC"]) and request.headers.get("Sec-GPC") == "1"
+    return request.META.get("HTTP_SEC_GPC") == "1" and bool(conf.config()["HONOUR_GPC"])
 
 
 def charter_language(charter: Charter) -> str:
@@ -57,7 +56,8 @@ def _user_id(request: HttpRequest) -> str | None:
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
+    # META, not request.headers: that builds a dict of every header on first use.
+    return "application/json" in request.META.get("HTTP_ACCEPT", "")
 
 
 def _bad_request(request: HttpRequest, reason: str) -> HttpResponse:
@@ -75,7 +75,10 @@ def _next_url(request: HttpRequest) -> str:
     return "/"
 
 
-@never_cache
+#: What ``never_cache`` writes, as one constant: a decision's answer must never be stored by a cache.
+_NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
 @require_POST
 @csrf_protect
 def consent_view(request: HttpRequest) -> HttpResponse:
@@ -144,6 +147,7 @@ def consent_view(request: HttpRequest) -> HttpResponse:
         )
     else:
         response = HttpResponseRedirect(_next_url(request), status=303)
+    response["Cache-Control"] = _NO_STORE
     set_consent_cookie(response, consent)
     return response
 
