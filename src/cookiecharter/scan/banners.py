@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from .model import ButtonSeen
 
 if TYPE_CHECKING:  # Playwright is imported only where a browser is actually driven.
-    from playwright.async_api import Frame, Locator, Page
+    from playwright.async_api import Locator, Page
 
 Action = Literal["accept-all", "refuse-all", "customise", "save"]
 ACTIONS: tuple[Action, ...] = ("accept-all", "refuse-all", "customise", "save")
@@ -202,90 +202,112 @@ def label_pattern(action: str) -> re.Pattern[str]:
 _PATTERNS = {a: label_pattern(a) for a in ACTIONS}
 
 
+#: Marks the control found, so Playwright can click it (its CSS engine pierces shadow roots too).
+TARGET_ATTRIBUTE = "data-cookiecharter-scan-target"
+
+#: One pass over a frame, in the page: every element (open shadow roots included), visible ones
+#: only, tried against our attributes, the managers' selectors, then the labels. One round trip
+#: per frame instead of dozens of locator queries: the search runs while the banner is polled.
+_FIND_SCRIPT = """
+(spec) => {
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return false;
+    const s = getComputedStyle(el);
+    return s.visibility !== "hidden" && s.display !== "none" && Number(s.opacity) > 0.01;
+  };
+  const all = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      all.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  for (const el of all) if (spec.actions.includes(el.getAttribute(spec.target))) el.removeAttribute(spec.target);
+  const matches = (el, sel) => { try { return el.matches(sel); } catch (e) { return false; } };
+  const label = (el) => (el.innerText || el.value || el.getAttribute("aria-label") || "").replace(/\\s+/g, " ").trim();
+  const clickable = "button, [role=button], a, input[type=button], input[type=submit]";
+  const out = {};
+  for (const action of spec.actions) {
+    let hit = null;
+    const ours = `[data-cookiecharter-action='${action}']`;
+    for (const el of all) if (matches(el, ours) && visible(el)) { hit = {el, strategy: "cookiecharter", selector: ours}; break; }
+    if (!hit) {
+      outer: for (const [manager, selectors] of spec.managers[action] || []) {
+        for (const sel of selectors) for (const el of all) {
+          if (matches(el, sel) && visible(el)) { hit = {el, strategy: "manager", manager, selector: sel}; break outer; }
+        }
+      }
+    }
+    if (!hit) {
+      const rx = new RegExp(spec.labels[action], "i");
+      for (const el of all) if (matches(el, clickable) && rx.test(label(el)) && visible(el)) { hit = {el, strategy: "text"}; break; }
+    }
+    if (hit) {
+      hit.el.setAttribute(spec.target, action);
+      out[action] = {strategy: hit.strategy, manager: hit.manager || null, selector: hit.selector || null,
+                     text: label(hit.el).slice(0, 80), inShadow: hit.el.getRootNode() instanceof ShadowRoot};
+    }
+  }
+  return out;
+}
+"""
+
+
+def _spec(actions: tuple[str, ...]) -> dict[str, object]:
+    return {
+        "actions": list(actions),
+        "managers": {a: [[m.name, list(m.selectors.get(a, ()))] for m in MANAGERS if m.selectors.get(a)] for a in actions},
+        "labels": {a: _PATTERNS[a].pattern for a in actions},
+        "target": TARGET_ATTRIBUTE,
+    }
+
+
 @dataclass
 class Found:
     seen: ButtonSeen
     locator: Locator
 
 
-async def _first_visible(locator: Locator) -> Locator | None:
-    try:
-        count = await locator.count()
-    except Exception:  # noqa: BLE001 - a frame detached mid-search is simply not there
-        return None
-    for i in range(min(count, 8)):
-        candidate = locator.nth(i)
+async def _search(page: Page, actions: tuple[str, ...]) -> dict[str, Found]:
+    """The controls for ``actions`` found now, frame by frame, top frame first."""
+    found: dict[str, Found] = {}
+    spec = _spec(actions)
+    for frame in list(page.frames):
+        wanted = tuple(a for a in actions if a not in found)
+        if not wanted:
+            break
         try:
-            if await candidate.is_visible():
-                return candidate
-        except Exception:  # noqa: BLE001
+            result = await frame.evaluate(_FIND_SCRIPT, {**spec, "actions": list(wanted)})
+        except Exception:  # noqa: BLE001 - a frame detached or navigating mid-search is not there
             continue
-    return None
-
-
-async def _describe(found: Locator) -> tuple[str, bool]:
-    try:
-        return await found.evaluate(
-            "e => [((e.innerText || e.value || e.getAttribute('aria-label') || '').trim()).slice(0, 80),"
-            " e.getRootNode() instanceof ShadowRoot]"
-        )
-    except Exception:  # noqa: BLE001
-        return "", False
-
-
-async def _search_frame(frame: Frame, action: Action) -> tuple[str, str | None, str | None, Locator] | None:
-    """(strategy, manager, selector, locator) of the control for ``action`` in one frame."""
-    ours = f"[data-cookiecharter-action='{action}']"
-    hit = await _first_visible(frame.locator(ours))
-    if hit is not None:
-        return "cookiecharter", None, ours, hit
-    combined = ", ".join(s for m in MANAGERS for s in m.selectors.get(action, ()))
-    if combined and await _first_visible(frame.locator(combined)) is not None:
-        # Which manager: only now, once, selector by selector.
-        for manager in MANAGERS:
-            for selector in manager.selectors.get(action, ()):
-                hit = await _first_visible(frame.locator(selector))
-                if hit is not None:
-                    return "manager", manager.name, selector, hit
-    pattern = _PATTERNS[action]
-    by_text = frame.get_by_role("button", name=pattern).or_(frame.get_by_role("link", name=pattern))
-    hit = await _first_visible(by_text)
-    if hit is not None:
-        return "text", None, None, hit
-    return None
+        for action, hit in (result or {}).items():
+            seen = ButtonSeen(
+                action=action,
+                found=True,
+                strategy=hit["strategy"],
+                manager=hit.get("manager"),
+                selector=hit.get("selector"),
+                text=hit.get("text") or None,
+                frame_url=None if frame == page.main_frame else frame.url,
+                in_shadow_dom=bool(hit.get("inShadow")),
+            )
+            found[action] = Found(seen, frame.locator(f"[{TARGET_ATTRIBUTE}='{action}']").first)
+    return found
 
 
 async def find_control(page: Page, action: Action, wait_s: float = 0.0) -> Found | None:
     """Look for ``action``'s control in every frame, polling up to ``wait_s`` seconds."""
     deadline = time.monotonic() + wait_s
     while True:
-        # Top frame first: a banner in the page itself beats a lookalike in an embedded frame.
-        for frame in list(page.frames):
-            result = await _search_frame(frame, action)
-            if result is None:
-                continue
-            strategy, manager, selector, locator = result
-            text, in_shadow = await _describe(locator)
-            seen = ButtonSeen(
-                action=action,
-                found=True,
-                strategy=strategy,  # type: ignore[arg-type]
-                manager=manager,
-                selector=selector,
-                text=text or None,
-                frame_url=None if frame == page.main_frame else frame.url,
-                in_shadow_dom=bool(in_shadow),
-            )
-            return Found(seen, locator)
-        if time.monotonic() >= deadline:
-            return None
+        found = (await _search(page, (action,))).get(action)
+        if found is not None or time.monotonic() >= deadline:
+            return found
         await asyncio.sleep(0.15)
 
 
 async def survey(page: Page) -> list[ButtonSeen]:
     """Every control found on the page now (no waiting, nothing clicked): the arrival report."""
-    seen: list[ButtonSeen] = []
-    for action in ACTIONS:
-        found = await find_control(page, action)
-        seen.append(found.seen if found else ButtonSeen(action=action, found=False))
-    return seen
+    found = await _search(page, ACTIONS)
+    return [found[a].seen if a in found else ButtonSeen(action=a, found=False) for a in ACTIONS]

@@ -228,7 +228,16 @@ class _Run:
     async def _open(self, context: BrowserContext, url: str, recorder: PhaseRecorder) -> Page:
         page = await context.new_page()
         page._cookiecharter_url = url  # type: ignore[attr-defined]
-        page.on("request", lambda r: recorder.on_request(r.url, r.resource_type, url))
+        in_flight: set[Any] = set()
+        page._cookiecharter_in_flight = in_flight  # type: ignore[attr-defined]
+
+        def on_request(request: Any) -> None:
+            in_flight.add(request)
+            recorder.on_request(request.url, request.resource_type, url)
+
+        page.on("request", on_request)
+        page.on("requestfinished", lambda r: in_flight.discard(r))
+        page.on("requestfailed", lambda r: in_flight.discard(r))
         cdp = await context.new_cdp_session(page)
         request_urls: dict[str, tuple[str, str | None]] = {}
 
@@ -275,6 +284,19 @@ class _Run:
     async def _settle(self, page: Page) -> None:
         await page.wait_for_timeout(self.options.settle_s * 1000)
 
+    async def _quiet(self, page: Page, calm_s: float = 0.3) -> None:
+        """Wait until no request has been in flight for ``calm_s`` (at most ``settle_s``): after a
+        click, the consent request must have come back before the page is loaded again."""
+        in_flight: set[Any] = page._cookiecharter_in_flight  # type: ignore[attr-defined]
+        deadline = time.monotonic() + self.options.settle_s
+        calm_since = time.monotonic()
+        while time.monotonic() < deadline:
+            if in_flight:
+                calm_since = time.monotonic()
+            elif time.monotonic() - calm_since >= calm_s:
+                return
+            await asyncio.sleep(0.05)
+
     async def _collect_storage(self, page: Page, recorder: PhaseRecorder, url: str) -> None:
         for frame in list(page.frames):
             try:
@@ -316,7 +338,9 @@ class _Run:
                     action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
                     result.buttons, result.decision_made, result.screenshot = await self._decide(page, action)
                     await page.wait_for_load_state("load", timeout=self.options.timeout_s * 1000)
-                    await self._settle(page)
+                    # What the click starts (the consent request, scripts it activates) must finish;
+                    # the full settle comes after the next page view, where the decision applies.
+                    await self._quiet(page)
                     # The start page again, as the next page view after the decision.
                     await self._load(page, url, visit)
                     await self._settle(page)
@@ -333,7 +357,10 @@ class _Run:
         found = await banners.find_control(page, action, wait_s=self.options.banner_wait_s)
         shot = await self._screenshot(page)
         if found is not None:
-            await found.locator.click(timeout=5000)
+            # force: the control was just seen visible by the finder; Playwright's actionability
+            # wait (stable animation frames) costs seconds on a loaded machine and proves nothing
+            # more. It is still a real mouse click at the control's centre, as a person's.
+            await found.locator.click(timeout=5000, force=True)
             found.seen.clicked = True
             return [found.seen], True, shot
         steps.append(ButtonSeen(action=action, found=False))
@@ -341,7 +368,7 @@ class _Run:
         if customise is None:
             steps.append(ButtonSeen(action="customise", found=False))
             return steps, False, shot
-        await customise.locator.click(timeout=5000)
+        await customise.locator.click(timeout=5000, force=True)
         customise.seen.clicked = True
         steps.append(customise.seen)
         second = await banners.find_control(page, action, wait_s=1.5)
@@ -349,7 +376,7 @@ class _Run:
             second = await banners.find_control(page, "save", wait_s=0.5)
         if second is None:
             return steps, False, shot
-        await second.locator.click(timeout=5000)
+        await second.locator.click(timeout=5000, force=True)
         second.seen.clicked = True
         steps.append(second.seen)
         return steps, True, shot
