@@ -176,3 +176,12 @@ def test_a_link_to_the_open_preferences_gives_a_modal_dialog_with_the_script(dem
     page.keyboard.press("Escape")
     expect(dialog).not_to_be_visible()
     expect(page.locator(BANNER)).to_be_visible()
+
+
+def test_a_saved_choice_is_announced_and_the_page_stays_clean(demo, context):
+    page = context.new_page()
+    page.goto(demo.url + "/fr/")
+    page.locator(BANNER).get_by_role("button", name="Tout refuser").click()
+    expect(page.locator(BANNER)).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="Votre choix est enregistré")).to_have_count(1)
+    assert run_axe(page) == []

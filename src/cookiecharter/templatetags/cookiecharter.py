@@ -279,6 +279,8 @@ def _script_config(charter: Charter, lang: str) -> dict[str, Any]:
             # The placeholder of a frame blocked until its purpose is granted.
             "blocked": gettext("This content is provided by a third party. It is shown only if you allow: %s."),
             "allow": gettext("Allow “%s”"),
+            # Announced (role=status) when a choice is saved and the banner goes away.
+            "saved": gettext("Your choice is saved. You can change it at any time with the “Cookie settings” link."),
         },
     }
 

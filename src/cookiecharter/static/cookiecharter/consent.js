@@ -4,7 +4,7 @@
   "use strict";
   var me = d.currentScript, nonce = me && me.nonce, el = d.getElementById("cookiecharter-config");
   if (!el) return;
-  var cfg = JSON.parse(el.textContent), P = cfg.purposes, opener, running, queue = [],
+  var cfg = JSON.parse(el.textContent), P = cfg.purposes, opener, running, live, queue = [],
     gpc = navigator.globalPrivacyControl === true,
     TYPES = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
       "functionality_storage", "personalization_storage", "security_storage"],
@@ -100,6 +100,7 @@
     state = { decided: true, granted: r.granted.filter(k => P[k]) };
     if (banner) banner.remove();
     if (g && g.open) g.close();
+    if (live) live.textContent = cfg.text.saved;  // the banner vanished: say why, to screen readers too
     gtag("consent", "update", modes());
     purge(before.filter(k => !has(k)));
     scripts();
@@ -142,6 +143,10 @@
 
   function start() {
     var g = dialog();
+    live = d.createElement("p");  // a status region must exist before its message for it to be read
+    live.setAttribute("role", "status");
+    live.className = "cc-sr";
+    d.body.append(live);
     if ($("[data-cookiecharter-banner]")) state = { decided: false, granted: [] };  // the server knows best
     d.addEventListener("submit", e => {
       var f = e.target;
