@@ -140,3 +140,12 @@ def test_seed_charter_renders_no_consent_ui_at_all(settings):
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CHARTER": str(SEED)}
     html = render()
     assert html == "<head></head><footer></footer>"
+
+
+def test_charter_page_button_keeps_the_page_query_as_real_inputs():
+    button = Template("{% load cookiecharter %}{% cookiecharter_preferences_button %}")
+    html = render('/fr/cookies/?a=1&b="x"', template=button)
+    assert html.startswith('<form method="get" action="/fr/cookies/" class="cc-open" data-cookiecharter-open>')
+    assert '<input type="hidden" name="a" value="1"><input type="hidden" name="b" value="&quot;x&quot;">' in html
+    assert '<input type="hidden" name="cookiecharter" value="preferences">' in html
+    assert ">Modifier mes choix de cookies</button></form>" in html

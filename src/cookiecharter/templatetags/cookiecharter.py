@@ -400,12 +400,14 @@ def _query_without_open(request: HttpRequest) -> QueryDict:
     return query
 
 
-def _query_inputs(query: QueryDict) -> str:
+def _query_inputs(query: QueryDict) -> SafeString:
     """Hidden inputs that keep the page's own query when a GET form opens the preferences."""
-    return "".join(
-        format_html('<input type="hidden" name="{}" value="{}">', name, value)
-        for name, values in query.lists()
-        for value in values
+    return mark_safe(
+        "".join(
+            format_html('<input type="hidden" name="{}" value="{}">', name, value)
+            for name, values in query.lists()
+            for value in values
+        )
     )
 
 
