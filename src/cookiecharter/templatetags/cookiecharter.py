@@ -58,7 +58,8 @@ def _mark(name: str) -> SafeString:
     return mark_safe(f"\ue000{name}\ue001")
 
 
-# (charter digest, language, consent URL, charter URL) -> (banner, preferences, config) markup.
+# (charter digest, charter language, active language, consent URL, charter URL) -> markup
+# (banner, preferences, config).
 _rendered: dict[tuple[str, ...], tuple[str, str, str]] = {}
 _RENDERED_MAX = 64
 
@@ -187,7 +188,9 @@ def decision_due(charter: Charter, consent: Consent) -> bool:
 def _markup(charter: Charter) -> tuple[str, str, str]:
     lang = _language(charter)
     consent_url, charter_url = _urls()
-    key = (charter.digest, lang, consent_url, charter_url)
+    # The charter's language and Django's active one can differ (a "de" page of an fr/en charter
+    # gets the charter's first language for its texts but Django's strings): both are in the key.
+    key = (charter.digest, lang, get_language() or "", consent_url, charter_url)
     found = _rendered.get(key)
     if found is not None and not settings.DEBUG:
         return found
