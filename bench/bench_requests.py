@@ -28,6 +28,7 @@ Two measures, each interleaved across variants in rounds so that machine noise f
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import socket
@@ -73,15 +74,16 @@ def worker() -> None:
     factory = RequestFactory()
     headers = {"first": {}, "returning": {"HTTP_COOKIE": cookie}}
 
-    def once(scenario: str) -> tuple[int, object]:
+    def once(scenario: str) -> tuple[int, int, object]:
         request = factory.get(PATH, **headers[scenario])
+        cpu = time.thread_time_ns()
         start = time.perf_counter_ns()
         response = handler.get_response(request)
         elapsed = time.perf_counter_ns() - start
-        return elapsed, response
+        return elapsed, time.thread_time_ns() - cpu, response
 
     micro = middleware_alone(factory, headers) if settings.VARIANT == "cookiecharter-mw" else None
-    checks = {s: describe(once(s)[1]) for s in SCENARIOS}
+    checks = {s: describe(once(s)[2]) for s in SCENARIOS}
     for _ in range(200):  # warm caches (templates, the charter, the banner markup, imports)
         once("first"), once("returning")
     print(json.dumps({"ready": True, "cookie": cookie, "checks": checks}), flush=True)
@@ -92,8 +94,8 @@ def worker() -> None:
         if command.get("micro"):
             print(json.dumps({"micro": micro(command["n"]) if micro else None}), flush=True)
             continue
-        samples = [once(command["scenario"])[0] for _ in range(command["n"])]
-        print(json.dumps({"ns": samples}), flush=True)
+        samples = [once(command["scenario"])[:2] for _ in range(command["n"])]
+        print(json.dumps({"ns": [w for w, _ in samples], "cpu": [c for _, c in samples]}), flush=True)
 
 
 def middleware_alone(factory, headers):
@@ -121,9 +123,9 @@ def middleware_alone(factory, headers):
                 ns = []
                 for _ in range(n):
                     request = factory.get(PATH, **headers[s])
-                    start = time.perf_counter_ns()
+                    start = time.thread_time_ns()
                     call(request)
-                    ns.append(time.perf_counter_ns() - start)
+                    ns.append(time.thread_time_ns() - start)
                 out[f"{s}-{label}"] = statistics.median(ns) / 1000
         return out
 
@@ -241,6 +243,11 @@ def main() -> None:
     if args.load:
         return load(args.load, args.seconds or 4, args.threads, args.cookie)
 
+    global VARIANTS
+    if importlib.util.find_spec("cookie_consent") is None:
+        print("django-cookie-consent is not installed, so it is left out: "
+              "`.venv/bin/pip install -e '.[bench]'` adds it.\n")
+        VARIANTS = tuple(v for v in VARIANTS if v != "cookie-consent")
     rounds = args.rounds or (2 if args.quick else 8)
     samples = args.samples or (100 if args.quick else 400)
     seconds = args.seconds or (1.0 if args.quick else 4.0)
@@ -263,13 +270,16 @@ def main() -> None:
                 for s in SCENARIOS:
                     print(f"  {v:17} {s:9} {ready[v]['checks'][s]}")
             timings: dict[tuple[str, str], list[int]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
+            cpu: dict[tuple[str, str], list[int]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
             for r in range(rounds):
                 order = VARIANTS if r % 2 == 0 else tuple(reversed(VARIANTS))
                 for v in order:
                     for s in SCENARIOS:
                         workers[v].stdin.write(json.dumps({"scenario": s, "n": samples}) + "\n")  # type: ignore[union-attr]
                         workers[v].stdin.flush()  # type: ignore[union-attr]
-                        timings[(v, s)] += json.loads(workers[v].stdout.readline())["ns"]  # type: ignore[union-attr]
+                        answer = json.loads(workers[v].stdout.readline())  # type: ignore[union-attr]
+                        timings[(v, s)] += answer["ns"]
+                        cpu[(v, s)] += answer["cpu"]
             micro = []
             for _ in range(rounds):
                 workers["cookiecharter-mw"].stdin.write(json.dumps({"micro": True, "n": samples * 5}) + "\n")  # type: ignore[union-attr]
@@ -284,6 +294,7 @@ def main() -> None:
                     pass
                 w.wait(timeout=30)
         medians = {k: statistics.median(v) / 1000 for k, v in timings.items()}
+        cpu_medians = {k: statistics.median(v) / 1000 for k, v in cpu.items()}
 
         rps: dict[tuple[str, str], list[float]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
         errors = 0
@@ -318,16 +329,29 @@ def main() -> None:
                 for proc, _ in servers.values():
                     proc.wait(timeout=30)
 
-    report(medians, rps, errors, rounds, samples, seconds, args, micro)
+    report(medians, cpu_medians, rps, errors, rounds, samples, seconds, args, micro)
     load_after = os.getloadavg()
     print()
     print(f"Machine: {os.cpu_count()} cores; load average (1 min) {load_before[0]:.1f} at the start, "
           f"{load_after[0]:.1f} at the end.")
 
 
-def report(medians, rps, errors, rounds, samples, seconds, args, micro) -> None:
+_LABELS = {
+    "bare": "bare Django",
+    "cookiecharter-mw": "+ cookiecharter middleware",
+    "cookiecharter": "+ cookiecharter (middleware + banner)",
+    "cookie-consent": "+ django-cookie-consent 1.0.0",
+}
+
+
+def _header() -> str:
+    return ("| visitor | " + " | ".join(_LABELS[v] for v in VARIANTS) + " |\n"
+            + "|---|" + "---:|" * len(VARIANTS))
+
+
+def report(medians, cpu_medians, rps, errors, rounds, samples, seconds, args, micro) -> None:
     print()
-    print(f"The middleware alone (median µs per call around a trivial view that sets the CSRF cookie; "
+    print(f"The middleware alone (median CPU µs of the thread per call around a trivial view that sets the CSRF cookie; "
           f"median over {rounds} rounds of {samples * 5} calls)")
     print()
     print("| visitor | view alone | view + CookieCharterMiddleware | added |")
@@ -337,25 +361,27 @@ def report(medians, rps, errors, rounds, samples, seconds, args, micro) -> None:
         wrapped = statistics.median(m[f"{s}-wrapped"] for m in micro)
         print(f"| {s} visit | {inner:.1f} | {wrapped:.1f} | +{wrapped - inner:.1f} µs |")
     print()
-    print(f"In-process: median µs per request (Django handler), {rounds} rounds × {samples} requests per cell")
-    print()
-    print("| visitor | bare Django | + cookiecharter middleware | + cookiecharter (middleware + banner) | + django-cookie-consent 1.0.0 |")
-    print("|---|---:|---:|---:|---:|")
-    for s in SCENARIOS:
-        base = medians[("bare", s)]
-        cells = [f"{base:.0f}"]
-        for v in VARIANTS[1:]:
-            m = medians[(v, s)]
-            cells.append(f"{m:.0f} (+{m - base:.0f} µs, ×{m / base:.3f})")
-        print(f"| {s} visit | " + " | ".join(cells) + " |")
+    for title, table in (("CPU time of the thread (what a loaded machine does not blur)", cpu_medians),
+                         ("wall-clock time", medians)):
+        print(f"In-process, {title}: median µs per request (Django handler), "
+              f"{rounds} interleaved rounds × {samples} requests per cell")
+        print()
+        print(_header())
+        for s in SCENARIOS:
+            base = table[("bare", s)]
+            cells = [f"{base:.0f}"]
+            for v in VARIANTS[1:]:
+                m = table[(v, s)]
+                cells.append(f"{m:.0f} ({m - base:+.0f} µs, ×{m / base:.3f})")
+            print(f"| {s} visit | " + " | ".join(cells) + " |")
+        print()
     if not args.no_server:
         print()
         print(f"Real server: gunicorn, 1 sync worker, 127.0.0.1; load from a second process "
               f"({args.threads} threads, one connection per request), median of {len(next(iter(rps.values())))} "
               f"runs of {seconds:g} s: requests/second (ratio to bare)")
         print()
-        print("| visitor | bare Django | + cookiecharter middleware | + cookiecharter (middleware + banner) | + django-cookie-consent 1.0.0 |")
-        print("|---|---:|---:|---:|---:|")
+        print(_header())
         for s in SCENARIOS:
             base = statistics.median(rps[("bare", s)])
             cells = [f"{base:.0f}"]

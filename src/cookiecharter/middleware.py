@@ -28,6 +28,8 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from . import conf, observed
+from .charter import get_charter
+from .consent import codec, get_consent, remember_consent
 from .core.decision import CookieFilter, CookieToSet, Outcome, Policy, Reason, Undeclared, declaration_stub
 from .core.setcookie import SetCookieHeader, http_date, lifetime_from, parse_http_date
 
@@ -65,8 +67,6 @@ _compiled: tuple[Any, CookieFilter] | None = None
 def cookie_filter() -> CookieFilter:
     """The compiled filter for the current charter (compiled once per charter object)."""
     global _compiled
-    from .charter import get_charter
-
     compiled = _compiled
     # Outside DEBUG the charter only changes with the settings, and a settings change clears
     # _compiled: no need to ask get_charter() on every request.
@@ -113,16 +113,12 @@ def _prime_consent(request: HttpRequest) -> bool:
     hit = _verified.get(value)
     if hit is None or hit[1] <= time.time():
         return False
-    from .consent import remember_consent
-
     remember_consent(request, hit[0])
     request.consent = hit[0]  # type: ignore[attr-defined]
     return True
 
 
 def _get_consent(request: HttpRequest) -> Any:
-    from .consent import codec, get_consent
-
     consent = get_consent(request)
     if consent.decided and len(_verified) < _VERIFIED_LIMIT:
         value = request.COOKIES.get(enforcement_policy().consent_cookie_name)
@@ -255,13 +251,22 @@ def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.S
 
     now = time.time()
     morsels: list[Morsel] = list(cookies.values())
-    to_set = [CookieToSet(m.key, _morsel_lifetime(m, now)) for m in morsels]
+    lifetimes = [_morsel_lifetime(m, now) for m in morsels]
+    # A decision made in this very response (the consent endpoint) counts, not the old one.
+    # get_consent, not the lazy request.consent: same object, without the proxy's toll.
+    fresh = getattr(response, "cookiecharter_consent", None)
+    if raw is None and all(flt.untouched(m.key, life) for m, life in zip(morsels, lifetimes)):
+        # Only exempt cookies within their lifetimes: what is left is deleting, which needs a
+        # request cookie of a purpose needing consent, and that purpose not granted.
+        if not (present and flt.needs_attention(present)):
+            return []
+        if not flt.deletable_purposes - (fresh or _get_consent(request)).granted:
+            return []
+    to_set = [CookieToSet(m.key, life) for m, life in zip(morsels, lifetimes)]
     header = SetCookieHeader.parse(raw) if raw is not None else None
     if header is not None:
         to_set.append(CookieToSet(header.name, header.lifetime(now)))
-    # A decision made in this very response (the consent endpoint) counts, not the old one.
-    # get_consent, not the lazy request.consent: same object, without the proxy's toll.
-    consent = getattr(response, "cookiecharter_consent", None) or _get_consent(request)
+    consent = fresh or _get_consent(request)
     outcome = flt.decide(to_set, present, consent)
     if not outcome.changes_response and not outcome.reported:
         return []

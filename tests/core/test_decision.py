@@ -289,6 +289,13 @@ def test_never_lets_through_undeclared_or_unconsented_and_never_blocks_exempt(
         assert d.name not in kept
     for c in out.capped:
         assert c.allowed is None or c.requested > c.allowed
+    # The shortcut never contradicts the decision: "untouched" means kept as is, whatever the consent.
+    flt = CookieFilter.for_charter(charter, policy)
+    for c in to_set:
+        if flt.untouched(c.name, c.lifetime):
+            for any_consent in (UNDECIDED, consent):
+                alone = flt.decide([c], [], any_consent)
+                assert not alone.blocked and not alone.capped and alone.kept == (c.name,)
 
 
 # -- the raw-header path the ASGI/WSGI adapters take, fuzzed ----------------------------------

@@ -183,6 +183,15 @@ class CookieFilter:
                 if needs_consent and rule.deletable:
                     self._consent_patterns = True
         self._consent_names = frozenset(consent_names)
+        #: Purposes needing consent whose cookies the site can delete: with all of them granted,
+        #: no request cookie can call for a deletion.
+        self.deletable_purposes = frozenset(
+            r.purpose for r in self._rules.values() if r.needs_consent and r.deletable
+        )
+        # Exact names of exempt purposes -> their declared lifetime: what untouched() needs.
+        self._exempt_exact: dict[str, int | None] = {
+            name: rule.max_lifetime for name, rule in self._exact.items() if not rule.needs_consent
+        }
         self.consent_purposes = frozenset(p.key for p in self.charter.consent_purposes)
         # Names seen before, with their rule: request cookie names come from visitors, so the
         # memo is bounded rather than allowed to grow with whatever they send.
@@ -217,6 +226,25 @@ class CookieFilter:
                 if rule is not None and rule.needs_consent and rule.deletable:
                     return True
         return False
+
+    def untouched(self, name: str, lifetime: int | None) -> bool:
+        """True when ``decide`` would let this cookie through unchanged whatever the consent.
+
+        A shortcut for the common response that only refreshes exempt cookies (Django re-sets
+        the CSRF cookie on every page with a form): such a response needs neither the consent
+        nor a full decision. False means "ask ``decide``", not "blocked".
+        """
+        if lifetime is not None and lifetime <= 0:
+            return True  # a deletion
+        if name == self.policy.consent_cookie_name:
+            return True
+        try:
+            limit = self._exempt_exact[name]
+        except KeyError:
+            return False
+        if lifetime is None:
+            return True
+        return limit is not None and lifetime <= limit + LIFETIME_SLACK_SECONDS
 
     # -- the decision ----------------------------------------------------------------------
     def decide(
