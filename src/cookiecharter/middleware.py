@@ -120,10 +120,12 @@ def _prime_consent(request: HttpRequest) -> bool:
 
 def _get_consent(request: HttpRequest) -> Any:
     consent = get_consent(request)
-    if consent.decided and len(_verified) < _VERIFIED_LIMIT:
+    if consent.decided:
         value = request.COOKIES.get(enforcement_policy().consent_cookie_name)
         # Not a decision made during this request (the consent endpoint's): only the cookie's own.
         if value and value not in _verified and codec().encode(consent) == value:
+            if len(_verified) >= _VERIFIED_LIMIT:
+                _verified.clear()  # start afresh rather than keep expired entries forever
             expires = consent.decided_at.timestamp() + int(conf.config()["CONSENT_COOKIE_AGE"])
             _verified[value] = (consent, expires)
     return consent
