@@ -4,7 +4,13 @@ ledger verifies (SQLite file in WAL mode here; PostgreSQL through test_ledger_po
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -84,3 +90,31 @@ def test_concurrent_sealers_never_double_seal(settings):
     out = io.StringIO()
     call_command("cookiecharter_verify", "--settle", "0", stdout=out)
     assert "3 seals (12 records sealed" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_processes_give_exactly_n_records_and_verify():
+    """Several OS processes, each its own Django and connection, writing at the same moment."""
+    processes, per_process = 4, 8
+    db = {k: v for k, v in connection.settings_dict.items()
+          if k in ("ENGINE", "NAME", "HOST", "PORT", "USER", "PASSWORD")}
+    from django.conf import settings as django_settings
+
+    env = {**os.environ, "COOKIECHARTER_WORKER_DB": json.dumps(db),
+           "DJANGO_SETTINGS_MODULE": django_settings.SETTINGS_MODULE}
+    worker = Path(__file__).with_name("ledger_worker.py")
+    start_at = time.time() + 6  # time for every interpreter to import Django first
+    procs = [
+        subprocess.Popen([sys.executable, str(worker), str(per_process), str(start_at)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err[-3000:]
+        assert json.loads(out.strip().splitlines()[-1]) == [200] * per_process
+    assert ConsentRecord.objects.count() == processes * per_process
+    call_command("cookiecharter_seal", "--grace", "0", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("cookiecharter_verify", "--settle", "0", stdout=out)
+    assert f"{processes * per_process} records" in out.getvalue()
