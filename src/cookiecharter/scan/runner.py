@@ -284,7 +284,7 @@ class _Run:
     async def _settle(self, page: Page) -> None:
         await page.wait_for_timeout(self.options.settle_s * 1000)
 
-    async def _quiet(self, page: Page, calm_s: float = 0.3) -> None:
+    async def _quiet(self, page: Page, calm_s: float = 0.2) -> None:
         """Wait until no request has been in flight for ``calm_s`` (at most ``settle_s``): after a
         click, the consent request must have come back before the page is loaded again."""
         in_flight: set[Any] = page._cookiecharter_in_flight  # type: ignore[attr-defined]
@@ -327,13 +327,16 @@ class _Run:
             try:
                 await self._load(page, url, visit)
                 if name in ("arrival", "gpc"):
-                    await self._settle(page)
-                    result.buttons = await banners.survey(page)
-                    result.screenshot = await self._screenshot(page)
                     if name == "arrival":
+                        # The links are there at the load event: publish them now, so the other
+                        # pages start while this one settles.
                         raw_links = await page.evaluate(LINKS_SCRIPT)
                         links = [Link(str(x["href"]), str(x.get("text", "")), bool(x.get("download"))) for x in raw_links]
                         self._publish_pages(links, await _quiet(sitemap), landed_on=page.url)
+                    await self._settle(page)
+                    result.buttons, result.screenshot, _ = await asyncio.gather(
+                        banners.survey(page), self._screenshot(page), self._collect_storage(page, recorder, url)
+                    )
                 else:
                     action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
                     result.buttons, result.decision_made, result.screenshot = await self._decide(page, action)
@@ -344,7 +347,7 @@ class _Run:
                     # The start page again, as the next page view after the decision.
                     await self._load(page, url, visit)
                     await self._settle(page)
-                await self._collect_storage(page, recorder, url)
+                    await self._collect_storage(page, recorder, url)
             finally:
                 visit.duration_ms = int((time.perf_counter() - t0) * 1000)
                 await _close(page)
