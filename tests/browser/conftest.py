@@ -230,11 +230,23 @@ def page(context):
 # --- the demo portal ---------------------------------------------------------------------------
 
 
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on right now, all different (the OS picks them; the servers bind them
+    a moment later). The sockets are held together so the OS cannot hand out one port twice."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def free_port() -> int:
-    """A port nobody listens on right now (the OS picks it; the server binds it a moment later)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
 
 
 @dataclass
@@ -302,7 +314,7 @@ def start_demo(charter: str | Path | None = None, extra_env: dict[str, str] | No
     """Start a private demo portal and widget server; the caller must call ``.stop()``."""
     charter_path = Path(charter) if charter else DEFAULT_CHARTER
     workdir = Path(tempfile.mkdtemp(prefix="cookiecharter-demo-"))
-    port, widget_port = free_port(), free_port()
+    port, widget_port = free_ports(2)
     db_path: Path | None = workdir / "demo.sqlite3"
     env = dict(os.environ)
     # pytest-django points this at the tests' settings; the portal has its own.
