@@ -40,9 +40,10 @@ def gpc_signal(request: HttpRequest) -> bool:
     return request.META.get("HTTP_SEC_GPC") == "1" and bool(conf.config()["HONOUR_GPC"])
 
 
-def charter_language(charter: Charter) -> str:
+def charter_language(charter: Charter, request: HttpRequest | None = None) -> str:
     """The language of the page the decision was made on, as the charter knows it."""
-    lang = (translation.get_language() or "").split("-")[0].lower()
+    code = getattr(request, "LANGUAGE_CODE", None) or translation.get_language() or ""
+    lang = code.split("-")[0].lower()
     if lang in charter.languages or not charter.languages:
         return lang or "en"
     return charter.languages[0]
@@ -80,8 +81,15 @@ _NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
 @require_POST
-@csrf_protect
 def consent_view(request: HttpRequest) -> HttpResponse:
+    """The endpoint. CSRF-checked here too when the site runs without ``CsrfViewMiddleware``; when
+    the middleware has already accepted the request, its check is not paid twice."""
+    if getattr(request, "csrf_processing_done", False):
+        return _decide(request)
+    return _decide_csrf_protected(request)
+
+
+def _decide(request: HttpRequest) -> HttpResponse:
     charter = current_charter()
     choice = request.POST.get("choice", "")
     if choice not in CHOICES:
@@ -128,7 +136,7 @@ def consent_view(request: HttpRequest) -> HttpResponse:
         charter=charter,
         consent=consent,
         method=method,
-        language=charter_language(charter),
+        language=charter_language(charter, request),
         choices=ledger.choices_for(charter, granted),
         user_id=_user_id(request),
         created_at=now,
@@ -151,6 +159,8 @@ def consent_view(request: HttpRequest) -> HttpResponse:
     set_consent_cookie(response, consent)
     return response
 
+
+_decide_csrf_protected = csrf_protect(_decide)
 
 _SIGNAL_ATTR = "_cookiecharter_signal"
 _SIGNAL_COOKIE_ATTR = "_cookiecharter_signal_cookie"
@@ -191,7 +201,7 @@ def record_browser_signal(request: HttpRequest, response: HttpResponse | None = 
             charter=charter,
             consent=consent,
             method=Method.BROWSER_SIGNAL,
-            language=charter_language(charter),
+            language=charter_language(charter, request),
             choices=ledger.choices_for(charter, frozenset(), only=refused),
             user_id=_user_id(request),
             created_at=now,

@@ -101,6 +101,16 @@ def test_csrf_is_enforced():
     assert ConsentRecord.objects.count() == 2
 
 
+def test_csrf_is_enforced_even_without_the_csrf_middleware(settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("CsrfViewMiddleware")]
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(URL, {"choice": "accept-all"}).status_code == 403
+    assert not ConsentRecord.objects.exists()
+    strict.cookies["csrftoken"] = CSRF
+    assert strict.post(URL, {"choice": "accept-all", "csrfmiddlewaretoken": CSRF}).status_code == 303
+    assert ConsentRecord.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     "data, reason",
     [
