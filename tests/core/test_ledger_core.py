@@ -150,3 +150,16 @@ def test_texts_digest_differs_by_language_and_wording():
     fr = ledger.texts_digest(CHARTER, "fr")
     assert fr != ledger.texts_digest(CHARTER, "en")
     assert fr == ledger.texts_digest(CHARTER, "fr")
+
+
+def test_ledger_and_codec_cores_import_no_django():
+    import json
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys; import cookiecharter.core.ledger, cookiecharter.core.consent; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'django')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
