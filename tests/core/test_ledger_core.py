@@ -101,7 +101,8 @@ def test_inserted_and_copied_records_are_reported():
     seals = seal_all(recs[:9], 9)
     forged = StoredRecord(4, fields(4), "0" * 64)
     copy = StoredRecord(11, recs[2].fields, recs[2].record_hash)
-    report = ledger.verify([KEY], [r for r in recs if r.id != 4] + [forged, copy], seals, high_water_mark=11)
+    stream = sorted([r for r in recs if r.id != 4] + [forged, copy], key=lambda r: r.id)
+    report = ledger.verify([KEY], stream, seals, high_water_mark=11)
     assert (ProblemKind.ALTERED, 4) in kinds(report)
     assert (ProblemKind.INSERTED, 11) in kinds(report)
 
@@ -110,7 +111,7 @@ def test_record_slipped_into_a_sealed_gap_is_reported():
     recs = [r for r in make_records(10) if r.id != 5]
     seals = seal_all(recs, 20)
     intruder = StoredRecord(5, fields(5), ledger.record_hash(KEY, fields(5)))
-    report = ledger.verify([KEY], recs + [intruder], seals, high_water_mark=10)
+    report = ledger.verify([KEY], sorted(recs + [intruder], key=lambda r: r.id), seals, high_water_mark=10)
     assert (ProblemKind.INSERTED, 5) in kinds(report)
 
 
@@ -163,3 +164,30 @@ def test_ledger_and_codec_cores_import_no_django():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_record_between_two_seals_is_reported():
+    recs = [r for r in make_records(10) if r.id != 6]
+    seals = seal_all(recs, 5)  # seal 1: 1-5, seal 2: 7-10 (6 was missing when sealing)
+    assert [s.fields.first_id for s in seals] == [1, 7]
+    intruder = StoredRecord(6, fields(6), ledger.record_hash(KEY, fields(6)))
+    report = ledger.verify([KEY], sorted(recs + [intruder], key=lambda r: r.id), seals, high_water_mark=10)
+    assert kinds(report) == [(ProblemKind.INSERTED, 6)]
+
+
+def test_records_must_come_in_id_order():
+    recs = make_records(3)
+    with pytest.raises(ValueError):
+        ledger.verify([KEY], list(reversed(recs)), [])
+
+
+def test_streaming_holds_no_record_list():
+    """A generator of 20,000 records verifies (nothing needs the whole list)."""
+
+    def stream():
+        for i in range(1, 20_001):
+            f = replace(fields(i % 50 + 1), consent_id=f"{i:016d}")
+            yield StoredRecord(i, f, ledger.record_hash(KEY, f))
+
+    report = ledger.verify([KEY], stream(), [], high_water_mark=20_000)
+    assert report.ok and report.records == 20_000

@@ -275,50 +275,95 @@ def verify(
 ) -> Report:
     """Recompute every hash and seal; report what was altered, deleted or inserted.
 
-    ``keys`` are the current HMAC key then older ones (a rotated ``SECRET_KEY``). ``records`` in
-    any order; ``high_water_mark`` is the highest id the database ever handed out (from its
-    sequence), which reveals the deletion of the newest unsealed records.
+    ``keys`` are the current HMAC key then older ones (a rotated ``SECRET_KEY``). ``records`` must
+    come in id order; they are streamed, never all held in memory (only a 16-byte fingerprint of
+    each hash, to spot copies), so a ledger of millions of records verifies in bounded memory.
+    ``high_water_mark`` is the highest id the database ever handed out (from its sequence), which
+    reveals the deletion of the newest unsealed records.
     """
     report = Report()
-    by_id: dict[int, StoredRecord] = {}
-    seen_hashes: dict[str, int] = {}
+    problems = report.problems
+    ordered = _check_seal_chain(keys, seals, report)
+    last_sealed_id = max((s.fields.last_id for s in ordered), default=0)
+    seen: dict[bytes, int] = {}
+    pending = iter(ordered)
+    current: _OpenSeal | None = None
+    upcoming = next(pending, None)
+    expected_unsealed = last_sealed_id + 1  # ids start at 1 and are never reused
+    previous_id = 0
     for rec in records:
+        if rec.id <= previous_id:
+            raise ValueError("records must come in increasing id order")
+        previous_id = rec.id
         report.records += 1
-        by_id[rec.id] = rec
-        if not any(hmac.compare_digest(record_hash(k, rec.fields), rec.record_hash) for k in keys):
-            report.problems.append(
-                Problem(ProblemKind.ALTERED, f"record {rec.id} does not match its hash (edited or forged)", rec.id)
-            )
-        elif rec.record_hash in seen_hashes:
-            # A byte-for-byte copy of another record carries a valid hash: still an insertion.
-            report.problems.append(
-                Problem(
-                    ProblemKind.INSERTED,
-                    f"record {rec.id} is a copy of record {seen_hashes[rec.record_hash]}",
-                    rec.id,
-                )
+        _check_record(keys, rec, seen, problems)
+        # Close the seals that end before this record, open the one it may fall in.
+        while current is not None and rec.id > current.seal.fields.last_id:
+            current.close(problems, report)
+            current = None
+        while current is None and upcoming is not None and rec.id >= upcoming.fields.first_id:
+            current = _OpenSeal(upcoming)
+            upcoming = next(pending, None)
+            if rec.id > current.seal.fields.last_id:
+                current.close(problems, report)
+                current = None
+        if current is not None and rec.id >= current.seal.fields.first_id:
+            current.see(rec, problems)
+        elif rec.id <= last_sealed_id:
+            problems.append(
+                Problem(ProblemKind.INSERTED, f"record {rec.id} lies between two seals, in neither", rec.id)
             )
         else:
-            seen_hashes[rec.record_hash] = rec.id
+            if rec.id > expected_unsealed:
+                problems.append(_gap(expected_unsealed, rec.id - 1))
+            expected_unsealed = rec.id + 1
+    if current is not None:
+        current.close(problems, report)
+    for seal in pending if upcoming is None else (upcoming, *pending):
+        _OpenSeal(seal).close(problems, report)
+    top = max(high_water_mark or 0, expected_unsealed - 1)
+    if top >= expected_unsealed:
+        problems.append(_gap(expected_unsealed, top))
+    return report
 
-    sealed: set[int] = set()
+
+def _check_record(keys: Sequence[bytes], rec: StoredRecord, seen: dict[bytes, int], problems: list[Problem]) -> None:
+    if not any(hmac.compare_digest(record_hash(k, rec.fields), rec.record_hash) for k in keys):
+        problems.append(
+            Problem(ProblemKind.ALTERED, f"record {rec.id} does not match its hash (edited or forged)", rec.id)
+        )
+        return
+    fingerprint = bytes.fromhex(rec.record_hash)[:16]
+    if fingerprint in seen:
+        # A byte-for-byte copy of another record carries a valid hash: still an insertion.
+        problems.append(
+            Problem(ProblemKind.INSERTED, f"record {rec.id} is a copy of record {seen[fingerprint]}", rec.id)
+        )
+    else:
+        seen[fingerprint] = rec.id
+
+
+def _check_seal_chain(keys: Sequence[bytes], seals: Iterable[StoredSeal], report: Report) -> list[StoredSeal]:
+    """Each seal's own hash, the chain, numbering, overlaps and prunings; the seals in order."""
+    problems = report.problems
+    ordered = sorted(seals, key=lambda s: s.fields.number)
     previous = ""
     expected_number = None
-    last_sealed_id = 0
-    for seal in sorted(seals, key=lambda s: s.fields.number):
+    last_id = 0
+    for seal in ordered:
         report.seals += 1
         f = seal.fields
         if expected_number is not None and f.number != expected_number:
-            report.problems.append(
+            problems.append(
                 Problem(ProblemKind.SEAL, f"seals {expected_number}..{f.number - 1} are missing", seal_number=f.number)
             )
         expected_number = f.number + 1
         if not any(hmac.compare_digest(seal_hash(k, f), seal.seal_hash) for k in keys):
-            report.problems.append(
+            problems.append(
                 Problem(ProblemKind.SEAL, f"seal {f.number} does not match its hash (edited)", seal_number=f.number)
             )
         if f.previous_hash != previous:
-            report.problems.append(
+            problems.append(
                 Problem(
                     ProblemKind.SEAL,
                     f"seal {f.number} does not follow the seal before it (a seal was removed or rewritten)",
@@ -326,74 +371,63 @@ def verify(
                 )
             )
         previous = seal.seal_hash
-        if f.first_id <= last_sealed_id:
-            report.problems.append(
-                Problem(ProblemKind.SEAL, f"seal {f.number} overlaps the seal before it", seal_number=f.number)
-            )
-        last_sealed_id = max(last_sealed_id, f.last_id)
-        ids = list(parse_ids(f.ids))
-        sealed.update(range(f.first_id, f.last_id + 1))
+        if f.first_id <= last_id:
+            problems.append(Problem(ProblemKind.SEAL, f"seal {f.number} overlaps the seal before it", seal_number=f.number))
+        last_id = max(last_id, f.last_id)
         if seal.pruned_at is not None:
             report.pruned_seals += 1
             if not any(
                 hmac.compare_digest(pruned_hash(k, seal.seal_hash, seal.pruned_at), seal.pruned_hash) for k in keys
             ):
-                report.problems.append(
+                problems.append(
                     Problem(
                         ProblemKind.SEAL,
                         f"seal {f.number} is marked pruned but the pruning is not genuine",
                         seal_number=f.number,
                     )
                 )
-            for rid in range(f.first_id, f.last_id + 1):
-                if rid in by_id:
-                    report.problems.append(
-                        Problem(ProblemKind.INSERTED, f"record {rid} sits in pruned seal {f.number}", rid, f.number)
-                    )
-            continue
-        report.sealed_records += len(ids)
-        idset = set(ids)
-        for rid in ids:
-            if rid not in by_id:
-                report.problems.append(
-                    Problem(ProblemKind.DELETED, f"record {rid} (sealed by seal {f.number}) is missing", rid, f.number)
-                )
-        for rid in range(f.first_id, f.last_id + 1):
-            if rid in by_id and rid not in idset:
-                report.problems.append(
-                    Problem(
-                        ProblemKind.INSERTED, f"record {rid} was not there when seal {f.number} was made", rid, f.number
-                    )
-                )
-        present = [by_id[rid].record_hash for rid in ids if rid in by_id]
-        if len(present) == len(ids) and records_digest(present) != f.records_digest:
-            report.problems.append(
-                Problem(
-                    ProblemKind.SEAL,
-                    f"the records of seal {f.number} are not the ones it sealed (hashes replaced)",
-                    seal_number=f.number,
-                )
+    # Walked in id order by the record stream; overlapping seals were reported above.
+    return sorted(ordered, key=lambda s: s.fields.first_id)
+
+
+class _OpenSeal:
+    """The seal whose id range the record stream is inside: collects what it finds there."""
+
+    def __init__(self, seal: StoredSeal) -> None:
+        self.seal = seal
+        self.pruned = seal.pruned_at is not None
+        self.ids = set(parse_ids(seal.fields.ids)) if not self.pruned else set()
+        self.hashes: dict[int, str] = {}
+
+    def see(self, rec: StoredRecord, problems: list[Problem]) -> None:
+        number = self.seal.fields.number
+        if self.pruned:
+            problems.append(Problem(ProblemKind.INSERTED, f"record {rec.id} sits in pruned seal {number}", rec.id, number))
+        elif rec.id in self.ids:
+            self.hashes[rec.id] = rec.record_hash
+        else:
+            problems.append(
+                Problem(ProblemKind.INSERTED, f"record {rec.id} was not there when seal {number} was made", rec.id, number)
             )
 
-    # Unsealed tail (and anything between seals): only id gaps can betray a deletion there.
-    unsealed = sorted(rid for rid in by_id if rid not in sealed)
-    # Ids start at 1 and are never reused (SQLite AUTOINCREMENT, PostgreSQL sequences).
-    expected = last_sealed_id + 1
-    top = max([*unsealed, high_water_mark or 0])
-    present_unsealed = set(unsealed)
-    gap_start = None
-    for rid in range(expected, top + 1):
-        if rid in sealed:
-            continue
-        if rid not in present_unsealed:
-            gap_start = rid if gap_start is None else gap_start
-            continue
-        if gap_start is not None:
-            report.problems.append(_gap(gap_start, rid - 1))
-            gap_start = None
-    if gap_start is not None:
-        report.problems.append(_gap(gap_start, top))
-    return report
+    def close(self, problems: list[Problem], report: Report) -> None:
+        if self.pruned:
+            return
+        f = self.seal.fields
+        report.sealed_records += len(self.ids)
+        for rid in sorted(self.ids - self.hashes.keys()):
+            problems.append(
+                Problem(ProblemKind.DELETED, f"record {rid} (sealed by seal {f.number}) is missing", rid, f.number)
+            )
+        if len(self.hashes) == len(self.ids):
+            if records_digest(self.hashes[rid] for rid in sorted(self.ids)) != f.records_digest:
+                problems.append(
+                    Problem(
+                        ProblemKind.SEAL,
+                        f"the records of seal {f.number} are not the ones it sealed (hashes replaced)",
+                        seal_number=f.number,
+                    )
+                )
 
 
 def _gap(first: int, last: int) -> Problem:
