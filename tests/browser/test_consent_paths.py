@@ -345,3 +345,34 @@ def test_a_bare_blocked_frame_gets_a_same_size_placeholder_that_allows_it(demo, 
     assert page.evaluate("window.cookiecharter.consent().granted") == ["embeds"]
     # The banner is gone too: allowing a frame is a decision (custom: embeds only).
     expect(page.locator(BANNER)).to_have_count(0)
+
+
+def test_everything_works_under_a_strict_content_security_policy(demo, context):
+    """No inline script or style anywhere in the consent UI: the portal's pages, as the real server
+    sends them, plus the policy a strict site would send (no 'unsafe-inline'); the browser reports
+    any violation through `securitypolicyviolation`."""
+    policy = (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; frame-src {demo.widget_url}; "
+        "img-src 'self' data:"
+    )
+
+    def with_policy(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
+
+    context.route(demo.url + "/fr/**", with_policy)
+    context.add_init_script(
+        "window.violations = []; document.addEventListener('securitypolicyviolation',"
+        " e => violations.push([e.violatedDirective, e.blockedURI, e.sourceFile, e.sample]))"
+    )
+    page = context.new_page()
+    page.goto(demo.url + DATASET)
+    page.locator(BANNER).get_by_role("button", name="Personnaliser").click()
+    expect(page.locator(DIALOG)).to_be_visible()
+    page.locator(DIALOG).get_by_role("button", name="Tout accepter").click()
+    expect(page.locator(BANNER)).to_have_count(0)
+    wait_for_cookie(page, context, "portal_audience")  # the activated script ran
+    expect(page.locator("iframe[data-cookiecharter=embeds]")).to_have_attribute(
+        "src", re.compile("^" + re.escape(demo.widget_url))
+    )
+    assert page.evaluate("window.violations") == []
