@@ -207,3 +207,77 @@ def _check_languages(charter: Charter) -> list[CheckMessage]:
 
 # The enforcement checks (E1xx / W1xx) live beside the middleware; importing registers them.
 from . import enforcement_checks  # noqa: E402,F401
+
+
+# -- the site's layout -----------------------------------------------------------------------------
+def _rendered_blocks(engine: Any, name: str) -> set[str] | None:
+    """Names of the blocks a child of template ``name`` can fill, following its ``extends`` chain.
+
+    A block counts when the root layout has it, or when it sits inside a block its parent renders
+    (a site override nests ``content`` in its own ``main`` block, say). None when the chain cannot
+    be followed without a request (``{% extends some_variable %}``).
+    """
+    from django.template.loader_tags import BlockNode, ExtendsNode
+
+    chain = []
+    template, _origin = engine.find_template(name)
+    skip = []
+    for _ in range(20):  # a chain deeper than this is a loop
+        chain.append(template)
+        extends = template.nodelist.get_nodes_by_type(ExtendsNode)
+        if not extends:
+            break
+        parent = extends[0].parent_name
+        if parent.filters or not isinstance(parent.var, str):
+            return None
+        # Skipping the origins seen so far lets an override extend the template it overrides.
+        skip.append(template.origin)
+        template, _origin = engine.find_template(str(parent.var), skip=skip)
+    else:
+        return None
+    rendered = {block.name for block in chain[-1].nodelist.get_nodes_by_type(BlockNode)}
+    for child in reversed(chain[:-1]):
+        (extends,) = child.nodelist.get_nodes_by_type(ExtendsNode)[:1]
+        for block_name, block in extends.blocks.items():
+            if block_name in rendered:
+                rendered |= {inner.name for inner in block.nodelist.get_nodes_by_type(BlockNode)}
+    return rendered
+
+
+@register(TAG, "templates")
+def check_layout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E005 / W006: a site's override of ``cookiecharter/base.html`` must render the page's blocks."""
+    from django.template import engines
+    from django.template.backends.django import DjangoTemplates
+
+    try:
+        engine = next(e.engine for e in engines.all() if isinstance(e, DjangoTemplates))
+        rendered = _rendered_blocks(engine, "cookiecharter/base.html")
+        origin = str(engine.find_template("cookiecharter/base.html")[1].name)
+    except Exception:  # noqa: BLE001 - a broken template is reported by Django itself when used
+        return []
+    if rendered is None:
+        return []
+    found: list[CheckMessage] = []
+    if "content" not in rendered:
+        found.append(
+            Error(
+                f"{origin} does not render a {{% block content %}}: the charter page would be empty.",
+                hint="In your override of cookiecharter/base.html, put {% block content %}{% endblock %} inside "
+                "a block your own layout renders (see docs/charter-page.md).",
+                obj=origin,
+                id="cookiecharter.E005",
+            )
+        )
+    if "cookiecharter_head" not in rendered:
+        found.append(
+            Warning(
+                f"{origin} does not render a {{% block cookiecharter_head %}}: the charter page would have no "
+                "stylesheet.",
+                hint="In your override of cookiecharter/base.html, put {% block cookiecharter_head %}{% endblock %} "
+                "inside a block of your layout's <head>.",
+                obj=origin,
+                id="cookiecharter.W006",
+            )
+        )
+    return found

@@ -134,3 +134,67 @@ reason.en = "The visitor's choice."
         assert _ids(check_charter()) == []  # "1 year" is 365.25 days: the same, said in calendar units
     with override_settings(COOKIECHARTER={"CHARTER": str(path)}, LANGUAGE_COOKIE_AGE=300 * 86_400):
         assert "300 days" in _one(check_charter(), "cookiecharter.E004").msg
+
+
+def _templates(directory: Path) -> list[dict]:
+    return [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "DIRS": [str(directory)],
+            "APP_DIRS": True,
+        }
+    ]
+
+
+def _layout_ids(tmp_path: Path, files: dict[str, str]) -> list[CheckMessage]:
+    from cookiecharter.checks import check_layout
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with override_settings(TEMPLATES=_templates(tmp_path)):
+        return check_layout()
+
+
+SITE_BASE = (
+    "<html><head>{% block extra_head %}{% endblock %}</head>"
+    "<body>{% block main %}{% endblock %}</body></html>"
+)
+
+
+def test_layout_override_that_nests_the_blocks_in_the_site_base_passes(tmp_path: Path) -> None:
+    messages = _layout_ids(tmp_path, {
+        "site_base.html": SITE_BASE,
+        "cookiecharter/base.html": '{% extends "site_base.html" %}'
+        "{% block extra_head %}{% block cookiecharter_head %}{% endblock %}{% endblock %}"
+        "{% block main %}{% block content %}{% endblock %}{% endblock %}",
+    })  # fmt: skip
+    assert messages == []
+    assert check_layout_default() == []
+
+
+def check_layout_default() -> list[CheckMessage]:
+    from cookiecharter.checks import check_layout
+
+    return check_layout()
+
+
+def test_e005_w006_layout_override_that_drops_the_blocks(tmp_path: Path) -> None:
+    # Blocks at the top level of a child are never rendered: its parent has no such block.
+    messages = _layout_ids(tmp_path, {
+        "site_base.html": SITE_BASE,
+        "cookiecharter/base.html": '{% extends "site_base.html" %}'
+        "{% block cookiecharter_head %}{% endblock %}{% block content %}{% endblock %}",
+    })  # fmt: skip
+    assert [m.id for m in messages] == ["cookiecharter.E005", "cookiecharter.W006"]
+    assert "block content" in messages[0].msg and str(tmp_path) in messages[0].msg
+
+
+def test_w006_override_extending_the_package_base_keeps_its_blocks(tmp_path: Path) -> None:
+    # An override may extend the very template it overrides and still render everything.
+    messages = _layout_ids(tmp_path, {
+        "cookiecharter/base.html": '{% extends "cookiecharter/base.html" %}{% block title %}Site{% endblock %}',
+    })  # fmt: skip
+    assert messages == []
+    messages = _layout_ids(tmp_path, {"cookiecharter/base.html": "<html><body>{% block content %}{% endblock %}</body></html>"})
+    assert [m.id for m in messages] == ["cookiecharter.W006"]
