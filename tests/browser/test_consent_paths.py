@@ -376,3 +376,18 @@ def test_everything_works_under_a_strict_content_security_policy(demo, context):
         "src", re.compile("^" + re.escape(demo.widget_url))
     )
     assert page.evaluate("window.violations") == []
+
+
+def test_the_script_passes_navigator_gpc_on_with_each_decision(demo, context):
+    # A browser whose script-visible GPC is on (the header is the server's business, tested above).
+    context.add_init_script("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})")
+    page = context.new_page()
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.post_data or "") if r.url.endswith("/cookies/consent/") else None)
+    page.goto(demo.url + "/fr/")
+    assert page.evaluate("window.cookiecharter.consent().gpc") is True
+    page.locator(BANNER).get_by_role("button", name="Tout refuser").click()
+    expect(page.locator(BANNER)).to_have_count(0)
+    assert len(posted) == 1
+    assert re.search(r'name="gpc"\r\n\r\n1\r\n', posted[0]), posted[0]
+    assert re.search(r'name="choice"\r\n\r\nrefuse-all\r\n', posted[0])
