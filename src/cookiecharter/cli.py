@@ -130,7 +130,7 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 @main.command()
 @click.argument("url")
 @click.option("--charter", "charter_file", type=click.Path(dir_okay=False), default=None, help="The charter to audit against (without it: classify by the knowledge base).")
-@click.option("--pages", type=click.IntRange(1, 500), default=5, show_default=True, help="Pages to audit: the start page, its links, then the sitemap's.")
+@click.option("--pages", type=click.IntRange(1, 500), default=5, show_default=True, help="Pages to audit: the start page, its links, the sitemap's, then links of the pages visited.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="cookiecharter-scan", show_default=True, help="Directory for the reports.")
 @click.option("--format", "formats", default="json,html", show_default=True, help="Reports to write, comma-separated: json, html, sarif.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True, help="Exit 1 when a finding is at least this severe (with --baseline: a new one).")

@@ -208,7 +208,7 @@ def test_refusal_behind_a_second_layer_is_reached_and_reported(site_server, chro
 
 def test_a_page_that_hangs_is_reported_not_fatal(site_server, chromium, scanner, tmp_path) -> None:
     site = site_server("flaky")
-    status, report, output = scanner(site.url, tmp_path, pages=3, timeout=2.0, fail_on="warning")
+    status, report, output = scanner(site.url, tmp_path, pages=3, timeout=4.0, fail_on="warning")
     assert report is not None, output
     base = f"http://127.0.0.1:{site.port}"
     assert report.pages == [base + "/", base + "/hang.html", base + "/ok.html"]

@@ -263,3 +263,15 @@ def test_readable_lifetimes_for_suggestions() -> None:
 def test_published_json_schema_is_the_models_schema() -> None:
     published = json.loads((ROOT / "docs" / "scan-report-schema.json").read_text(encoding="utf-8"))
     assert published == json_schema(), "regenerate it: python -m cookiecharter.scan.schema > docs/scan-report-schema.json"
+
+
+def test_frontier_defers_query_variants_of_known_paths() -> None:
+    frontier = crawl.Frontier(START, 4)
+    frontier.alias("http://site.test/fr/")
+    added = frontier.offer(
+        [crawl.Link("http://site.test/fr/"), crawl.Link("http://site.test/login?next=/"), crawl.Link("http://site.test/login?next=/a"),
+         crawl.Link("http://site.test/?panel=prefs"), crawl.Link("http://site.test/b")]
+    )  # fmt: skip
+    assert added == ["http://site.test/login?next=/", "http://site.test/b"]
+    assert frontier.use_variants() == ["http://site.test/login?next=/a"]  # room for one more only
+    assert frontier.full and frontier.offer([crawl.Link("http://site.test/c")]) == []

@@ -118,26 +118,73 @@ def skip_reason(link: Link, start_url: str) -> str | None:
     return None
 
 
+class Frontier:
+    """The pages to audit, in the order they were found, up to ``limit``.
+
+    The start page first, then its links in page order, then the sitemap's, then the links of the
+    pages visited, breadth first: a site whose home page links to few pages still gets ``limit``.
+    """
+
+    def __init__(self, start_url: str, limit: int) -> None:
+        self.start_url = normalise(start_url)
+        self.limit = max(1, limit)
+        self.pages: list[str] = [self.start_url]
+        self._seen = {self.start_url}
+        self._paths = {_path_of(self.start_url)}
+        #: Pages differing from a known one only by their query (``?next=``, ``?page=2``): audited
+        #: only when there is room left once every distinct path is known.
+        self._variants: list[str] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self.pages) >= self.limit
+
+    def alias(self, url: str) -> None:
+        """Where the start page redirected to (``/`` to ``/fr/``): the same page, not another one."""
+        self._seen.add(normalise(url))
+        self._paths.add(_path_of(url))
+
+    def offer(self, links: Iterable[Link]) -> list[str]:
+        """Add the links worth auditing; return the pages added."""
+        added: list[str] = []
+        for link in links:
+            if self.full:
+                break
+            url = normalise(link.href)
+            if url in self._seen or skip_reason(link, self.start_url):
+                continue
+            self._seen.add(url)
+            if _path_of(url) in self._paths:
+                self._variants.append(url)
+                continue
+            self._paths.add(_path_of(url))
+            self.pages.append(url)
+            added.append(url)
+        return added
+
+    def use_variants(self) -> list[str]:
+        """When no new path is left to find: fill the room left with the query variants."""
+        room = self.limit - len(self.pages)
+        added, self._variants = self._variants[:room], self._variants[room:]
+        self.pages.extend(added)
+        return added
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}"
+
+
 def choose_pages(
     start_url: str, links: Iterable[Link], sitemap_urls: Iterable[str], limit: int, landed_on: str | None = None
 ) -> list[str]:
-    """The start page, then its links in page order, then the sitemap's, up to ``limit`` pages.
-
-    ``landed_on`` is where the start page redirected to (``/`` to ``/fr/``): the same page, not
-    another one to audit.
-    """
-    chosen = [normalise(start_url)]
-    seen = set(chosen) | ({normalise(landed_on)} if landed_on else set())
-    candidates = list(links) + [Link(u) for u in sitemap_urls]
-    for link in candidates:
-        if len(chosen) >= limit:
-            break
-        url = normalise(link.href)
-        if url in seen or skip_reason(link, start_url):
-            continue
-        seen.add(url)
-        chosen.append(url)
-    return chosen[: max(1, limit)]
+    """The start page, then its links in page order, then the sitemap's, up to ``limit`` pages."""
+    frontier = Frontier(start_url, limit)
+    if landed_on:
+        frontier.alias(landed_on)
+    frontier.offer([*links, *(Link(u) for u in sitemap_urls)])
+    frontier.use_variants()
+    return frontier.pages
 
 
 _SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -10,8 +10,9 @@ Every phase gets a fresh browser context (its own jar and storage) over the same
 
 The phases run side by side (their contexts share nothing), and within a phase the pages load in
 parallel; one semaphore bounds the pages open at once across all phases (``concurrency``). The
-arrival phase's start page supplies the crawl (its links, plus the sitemap fetched meanwhile);
-the other phases make their decision on the start page while that happens, then visit the list.
+arrival phase supplies the crawl: the start page's links, the sitemap fetched meanwhile, then the
+links of every page it loads, until ``pages`` are known. The other phases make their decision on
+the start page meanwhile, then audit each page as soon as it is known.
 
 Nothing is blocked or rewritten: the audit must see what a visitor's browser does. Nor is anything
 fetched that the pages do not ask for, except ``/sitemap.xml`` on the audited site itself.
@@ -32,7 +33,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from . import banners
 from .browser import LAUNCH_ARGS, find_chromium
-from .crawl import Link, choose_pages, normalise, parse_sitemap
+from .crawl import Frontier, Link, normalise, parse_sitemap
 from .model import PHASES, ButtonSeen, PageVisit, PhaseResult
 from .probe import BINDING, COOKIE_HOOK_SCRIPT, GPC_SCRIPT, STORAGE_SCRIPT, PhaseRecorder
 
@@ -91,7 +92,7 @@ async def scan(options: ScanOptions, progress: Progress | None = None, vendor_of
     raw = RawScan(
         url=normalise(options.url),
         browser=f"Chromium {browser.version} ({executable})",
-        pages=run.pages or [normalise(options.url)],
+        pages=list(run.frontier.pages),
         phases=phases,
         duration_ms=int((time.perf_counter() - started) * 1000),
         recorders=run.recorders,
@@ -111,8 +112,13 @@ class _Run:
         self.start_url = normalise(options.url)
         self.site_host = (urlsplit(self.start_url).hostname or "").lower()
         self.slots = asyncio.Semaphore(max(1, options.concurrency))
-        self.pages: list[str] = []
-        self.pages_ready = asyncio.Event()
+        # The crawl grows while the phases run: the arrival phase adds the links of every page it
+        # loads, and every phase audits each page as soon as it is added.
+        self.frontier = Frontier(self.start_url, options.pages)
+        self._crawl_changed = asyncio.Event()
+        self._crawl_done = False
+        #: Arrival visits that may still add links; the crawl is over when none is left.
+        self._discovering = 0
         self.recorders: dict[str, PhaseRecorder] = {}
         self.vendor_of_host = vendor_of_host
         # Headless Chromium says "HeadlessChrome" in its user agent and some consent managers
@@ -160,10 +166,49 @@ class _Run:
         finally:
             await request.dispose()
 
-    def _publish_pages(self, links: list[Link], sitemap_urls: list[str], landed_on: str | None = None) -> None:
-        self.pages = choose_pages(self.start_url, links, sitemap_urls, max(1, self.options.pages), landed_on)
-        self.progress("pages", "", len(self.pages))
-        self.pages_ready.set()
+    def _offer(self, links: list[Link]) -> None:
+        self._added(self.frontier.offer(links))
+        if self.frontier.full:
+            self._finish_crawl()
+
+    def _added(self, pages: list[str]) -> None:
+        if pages:
+            # The arrival phase will load each of them and offer its links in turn.
+            self._discovering += len(pages)
+            self.progress("pages", "", len(self.frontier.pages))
+            self._wake()
+
+    def _wake(self) -> None:
+        # Wake every waiting phase: whoever waits holds the old event, later waiters the new one.
+        self._crawl_changed.set()
+        self._crawl_changed = asyncio.Event()
+
+    def _finish_crawl(self) -> None:
+        if not self._crawl_done:
+            self._crawl_done = True
+            self._wake()
+
+    def _discovery_ended(self) -> None:
+        """One arrival page has offered its links (or failed)."""
+        self._discovering -= 1
+        if self._discovering <= 0:
+            # No new path left to find: the query variants of known pages fill the room left.
+            self._added(self.frontier.use_variants())
+            if self._discovering <= 0:
+                self._finish_crawl()
+
+    async def _pages_after_start(self) -> Any:
+        """The crawl's pages after the start page, as they are found, until the crawl is over."""
+        index = 1
+        while True:
+            changed = self._crawl_changed
+            if index < len(self.frontier.pages):
+                index += 1
+                yield self.frontier.pages[index - 1]
+                continue
+            if self._crawl_done:
+                return
+            await changed.wait()
 
     # -- one phase ---------------------------------------------------------------------------
     async def _phase(self, name: str, sitemap: asyncio.Task[list[str]]) -> PhaseResult:
@@ -176,28 +221,34 @@ class _Run:
             context = await self._context(name, recorder)
             if name in ("refuse", "accept"):
                 result.consent_given = "refuse-all" if name == "refuse" else "accept-all"
-            await self._guarded(self._start_page(context, name, recorder, result, sitemap), recorder, self.start_url)
-            if name == "arrival" and not self.pages_ready.is_set():
-                # The start page failed: still audit what the sitemap lists.
-                self._publish_pages([], await _quiet(sitemap))
-            await self.pages_ready.wait()
-            rest = [u for u in self.pages if u != self.start_url]
-            await asyncio.gather(
-                *(self._guarded(self._other_page(context, name, url, recorder), recorder, url) for url in rest)
-            )
+            discovering = name == "arrival"
+            if discovering:
+                self._discovering += 1  # the start page
+            try:
+                await self._guarded(self._start_page(context, name, recorder, result, sitemap), recorder, self.start_url)
+                if discovering:
+                    # Whether or not the start page loaded, the sitemap's pages are audited.
+                    self._offer([Link(u) for u in await _result_or_empty(sitemap)])
+            finally:
+                if discovering:
+                    self._discovery_ended()
+            visits = []
+            async for url in self._pages_after_start():
+                visits.append(asyncio.create_task(self._other_page_guarded(context, name, url, recorder, discovering)))
+            await asyncio.gather(*visits)
             jar = await context.cookies()
             result.cookies = recorder.cookies(jar, self.start_url)
         except Exception as exc:  # noqa: BLE001 - a broken phase is reported, the others go on
             result.error = f"{type(exc).__name__}: {exc}"
-            if not self.pages_ready.is_set():
-                self._publish_pages([], [])
+            if name == "arrival":
+                self._finish_crawl()  # nobody else will add pages: let the other phases end
         finally:
             if context is not None:
                 try:
                     await context.close()
                 except PlaywrightError:
                     pass
-        order = {u: i for i, u in enumerate(self.pages)}
+        order = {u: i for i, u in enumerate(self.frontier.pages)}
         result.pages = sorted(recorder.visits, key=lambda v: order.get(v.url, len(order)))
         result.storage = sorted(recorder.storage.values(), key=lambda s: (s.kind, s.origin, s.key))
         result.third_party_requests = sorted(recorder.requests.values(), key=lambda r: r.host)
@@ -328,11 +379,10 @@ class _Run:
                 await self._load(page, url, visit)
                 if name in ("arrival", "gpc"):
                     if name == "arrival":
-                        # The links are there at the load event: publish them now, so the other
-                        # pages start while this one settles.
-                        raw_links = await page.evaluate(LINKS_SCRIPT)
-                        links = [Link(str(x["href"]), str(x.get("text", "")), bool(x.get("download"))) for x in raw_links]
-                        self._publish_pages(links, await _quiet(sitemap), landed_on=page.url)
+                        # The links are there at the load event: offer them now, so the other
+                        # pages start while this one settles; the sitemap's come after them.
+                        self.frontier.alias(page.url)
+                        self._offer(await self._links(page))
                     await self._settle(page)
                     result.buttons, result.screenshot, _ = await asyncio.gather(
                         banners.survey(page), self._screenshot(page), self._collect_storage(page, recorder, url)
@@ -384,7 +434,22 @@ class _Run:
         steps.append(second.seen)
         return steps, True, shot
 
-    async def _other_page(self, context: BrowserContext, name: str, url: str, recorder: PhaseRecorder) -> None:
+    async def _links(self, page: Page) -> list[Link]:
+        raw_links = await page.evaluate(LINKS_SCRIPT)
+        return [Link(str(x["href"]), str(x.get("text", "")), bool(x.get("download"))) for x in raw_links]
+
+    async def _other_page_guarded(
+        self, context: BrowserContext, name: str, url: str, recorder: PhaseRecorder, discovering: bool
+    ) -> None:
+        try:
+            await self._guarded(self._other_page(context, name, url, recorder, discovering), recorder, url)
+        finally:
+            if discovering:
+                self._discovery_ended()
+
+    async def _other_page(
+        self, context: BrowserContext, name: str, url: str, recorder: PhaseRecorder, discovering: bool = False
+    ) -> None:
         async with self.slots:
             visit = PageVisit(url=url)
             recorder.visits.append(visit)
@@ -392,6 +457,8 @@ class _Run:
             page = await self._open(context, url, recorder)
             try:
                 await self._load(page, url, visit)
+                if discovering and not self.frontier.full:
+                    self._offer(await self._links(page))
                 await self._settle(page)
                 await self._collect_storage(page, recorder, url)
             finally:
@@ -407,7 +474,7 @@ async def _close(page: Page) -> None:
         pass
 
 
-async def _quiet(task: Any) -> list[str]:
+async def _result_or_empty(task: Any) -> list[str]:
     try:
         return list(await task)
     except Exception:  # noqa: BLE001
