@@ -55,7 +55,8 @@ class AbstractConsentRecord(models.Model):
     """
 
     consent_id = models.CharField(_("consent id"), max_length=16, db_index=True)
-    created_at = models.DateTimeField(_("decided at (UTC)"), db_index=True)
+    #: Stored in UTC (USE_TZ); shown in the site's time zone.
+    created_at = models.DateTimeField(_("decided at"), db_index=True)
     charter_version = models.ForeignKey(
         CharterVersion,
         verbose_name=_("charter version"),
