@@ -107,7 +107,7 @@ class CharterVersionAdmin(EvidenceAdmin):
         for lang in data.get("languages") or [""]:
             purposes = format_html_join(
                 "",
-                "<li><strong>{}</strong> ({}): {}</li>",
+                "<tr><th scope=\"row\">{}<br><small>{}</small></th><td>{}</td></tr>",
                 (
                     (p.get("title", {}).get(lang, ""), p.get("key", ""), p.get("description", {}).get(lang, ""))
                     for p in data.get("purposes", [])
@@ -115,7 +115,7 @@ class CharterVersionAdmin(EvidenceAdmin):
             )
             cookies = format_html_join(
                 "",
-                "<li><code>{}</code> · {} · {} · {}: {}</li>",
+                "<tr><th scope=\"row\"><code>{}</code><br><small>{} · {}</small></th><td>{}: {}</td></tr>",
                 (
                     (
                         c.get("match", ["", ""])[1], c.get("provider", ""), c.get("lifetime", ""),
@@ -124,7 +124,12 @@ class CharterVersionAdmin(EvidenceAdmin):
                     for c in data.get("cookies", [])
                 ),
             )
-            blocks.append(format_html("<h3>{}</h3><ul>{}</ul><ul>{}</ul>", lang, purposes, cookies))
+            blocks.append(
+                format_html(
+                    '<table lang="{}"><caption>{}</caption><tbody>{}{}</tbody></table>',
+                    lang, lang.upper(), purposes, cookies,
+                )
+            )
         return format_html_join("", "{}", ((b,) for b in blocks))
 
     @admin.display(description=_("charter data (JSON)"))
