@@ -205,7 +205,7 @@ def load(port: int, seconds: float, threads: int, cookie: str) -> None:
     for t in pool:
         t.join()
     elapsed = time.monotonic() - started
-    print(json.dumps({"rps": sum(counts) / elapsed, "errors": sum(errors)}), flush=True)
+    print(json.dumps({"rps": sum(counts) / elapsed, "count": sum(counts), "errors": sum(errors)}), flush=True)
 
 
 # -- the orchestra ------------------------------------------------------------------------------
@@ -213,6 +213,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def worker_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds of gunicorn's (single) worker, from /proc (Linux)."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    total = 0.0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def wait_for(port: int, timeout: float = 30) -> None:
@@ -297,6 +307,9 @@ def main() -> None:
         cpu_medians = {k: statistics.median(v) / 1000 for k, v in cpu.items()}
 
         rps: dict[tuple[str, str], list[float]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
+        # Requests served per CPU-second of the worker: what the server could do with a core to
+        # itself, which a machine shared with other work does not blur as it blurs requests/second.
+        capacity: dict[tuple[str, str], list[float]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
         errors = 0
         if not args.no_server:
             servers: dict[str, tuple[subprocess.Popen, int]] = {}
@@ -315,13 +328,17 @@ def main() -> None:
                     for v in order:
                         for s in SCENARIOS:
                             cookie = ready[v]["cookie"] if s == "returning" else ""
+                            cpu_before = worker_cpu_seconds(servers[v][0].pid)
                             out = subprocess.run(
                                 [python, me, "--load", str(servers[v][1]), "--seconds", str(seconds),
                                  "--threads", str(args.threads), "--cookie", cookie],
                                 capture_output=True, text=True, check=True, timeout=seconds + 60,
                             )
                             result = json.loads(out.stdout)
+                            cpu_used = worker_cpu_seconds(servers[v][0].pid) - cpu_before
                             rps[(v, s)].append(result["rps"])
+                            if cpu_used > 0:
+                                capacity[(v, s)].append(result["count"] / cpu_used)
                             errors += result["errors"]
             finally:
                 for proc, _ in servers.values():
@@ -329,7 +346,7 @@ def main() -> None:
                 for proc, _ in servers.values():
                     proc.wait(timeout=30)
 
-    report(medians, cpu_medians, rps, errors, rounds, samples, seconds, args, micro)
+    report(medians, cpu_medians, rps, capacity, errors, rounds, samples, seconds, args, micro)
     load_after = os.getloadavg()
     print()
     print(f"Machine: {os.cpu_count()} cores; load average (1 min) {load_before[0]:.1f} at the start, "
@@ -349,7 +366,7 @@ def _header() -> str:
             + "|---|" + "---:|" * len(VARIANTS))
 
 
-def report(medians, cpu_medians, rps, errors, rounds, samples, seconds, args, micro) -> None:
+def report(medians, cpu_medians, rps, capacity, errors, rounds, samples, seconds, args, micro) -> None:
     print()
     print(f"The middleware alone (median CPU µs of the thread per call around a trivial view that sets the CSRF cookie; "
           f"median over {rounds} rounds of {samples * 5} calls)")
@@ -387,6 +404,18 @@ def report(medians, cpu_medians, rps, errors, rounds, samples, seconds, args, mi
             cells = [f"{base:.0f}"]
             for v in VARIANTS[1:]:
                 m = statistics.median(rps[(v, s)])
+                cells.append(f"{m:.0f} (×{m / base:.3f})")
+            print(f"| {s} visit | " + " | ".join(cells) + " |")
+        print()
+        print("Same runs, requests served per CPU-second of the gunicorn worker (its /proc CPU time): "
+              "the throughput a core to itself would give (ratio to bare)")
+        print()
+        print(_header())
+        for s in SCENARIOS:
+            base = statistics.median(capacity[("bare", s)])
+            cells = [f"{base:.0f}"]
+            for v in VARIANTS[1:]:
+                m = statistics.median(capacity[(v, s)])
                 cells.append(f"{m:.0f} (×{m / base:.3f})")
             print(f"| {s} visit | " + " | ".join(cells) + " |")
         print()
