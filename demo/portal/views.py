@@ -87,7 +87,10 @@ def _describe(request: HttpRequest, item: Dataset, favourites: set[str]) -> dict
 @require_GET
 def api_datasets(request: HttpRequest) -> JsonResponse:
     favourites = _favourite_slugs(request)
-    return JsonResponse({"datasets": [_describe(request, d, favourites) for d in Dataset.objects.all()]})
+    return JsonResponse(
+        {"datasets": [_describe(request, d, favourites) for d in Dataset.objects.all()]},
+        json_dumps_params={"ensure_ascii": False, "indent": 2},  # read by people too
+    )
 
 
 # CSRF is enforced (Django's default for a POST view): the page's script sends the token from the

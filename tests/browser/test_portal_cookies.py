@@ -177,3 +177,33 @@ def test_the_audience_script_counts_pages_only_after_consent_and_keeps_only_day_
     lifetime = audience["expires"] - time.time()
     assert 13 * 2_629_800 - 120 < lifetime <= 13 * 2_629_800  # 13 months, as the charter declares
     assert audience["sameSite"] == "Lax"
+
+
+def test_the_write_api_answers_bad_requests_with_a_reason(demo, context):
+    """Signed out, the favourite endpoint says to sign in (401); a garbled body is a 400, an
+    unknown dataset a 404; each with a JSON reason, and nothing is stored."""
+    page = context.new_page()
+    page.goto(demo.url + "/en/")
+    token = cookie_jar(context)["csrftoken"]["value"]
+    headers = {"X-CSRFToken": token, "Content-Type": "application/json", "Referer": demo.url + "/en/"}
+    url = demo.url + "/api/datasets/parkings/favourite/"
+
+    signed_out = page.request.post(url, headers=headers, data='{"favourite": true}')
+    assert signed_out.status == 401
+    assert signed_out.json()["error"]
+
+    page.goto(demo.url + "/en/login/")
+    page.get_by_label("Username").fill(demo.username)
+    page.get_by_label("Password").fill(demo.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("signed-in-as")).to_be_visible()
+    headers["X-CSRFToken"] = cookie_jar(context)["csrftoken"]["value"]  # rotated at sign-in
+
+    garbled = page.request.post(url, headers=headers, data=b"{favourite")  # bytes: sent as they are
+    assert garbled.status == 400 and "JSON" in garbled.json()["error"]
+    wrong_type = page.request.post(url, headers=headers, data='{"favourite": "yes"}')
+    assert wrong_type.status == 400
+    unknown = page.request.post(demo.url + "/api/datasets/no-such-thing/favourite/", headers=headers, data="{}")
+    assert unknown.status == 404 and unknown.json()["error"]
+    listing = page.request.get(demo.url + "/api/datasets/").json()
+    assert [d["slug"] for d in listing["datasets"] if d["favourite"]] == []
