@@ -88,3 +88,19 @@ def test_withdrawn_purpose_cookies_deleted_with_path_and_domain():
 
 def make_response_values(response) -> list[str]:
     return sorted(response.headers.getlist("Set-Cookie"))
+
+
+def test_a_remembered_consent_value_expires_with_the_consent():
+    import time
+    from datetime import timedelta
+
+    decided = datetime.now(timezone.utc) - timedelta(seconds=98)
+    value = ConsentCodec(SECRET.encode()).encode(
+        Consent(new_consent_id(), decided, CHARTER.consent_version, frozenset({"statistics"}))
+    )
+    client = make_app(consent_max_age=100).test_client()
+    client.set_cookie("cookies_preferences", value)
+    assert client.get("/ga").text == "statistics=True"
+    assert client.get("/ga").text == "statistics=True"  # remembered
+    time.sleep(3)
+    assert client.get("/ga").text == "statistics=False"

@@ -22,6 +22,7 @@ from .setcookie import SetCookieHeader, deletion_header
 logger = logging.getLogger("cookiecharter.enforcement")
 
 SIX_MONTHS = 15_778_800
+_VERIFIED_LIMIT = 4096
 
 
 class UndeclaredCookieError(Exception):
@@ -56,6 +57,9 @@ class HeaderEnforcer:
     def __post_init__(self) -> None:
         self.filter = CookieFilter.for_charter(self.charter, self.policy)
         self._purposes = frozenset(p.key for p in self.charter.consent_purposes)
+        # Values already verified, with when they expire: a returning visitor's HMAC is checked
+        # once per process, not on every request (bounded; this enforcer's charter never changes).
+        self._verified: dict[str, tuple[Consent, float]] = {}
 
     @classmethod
     def build(
@@ -80,13 +84,21 @@ class HeaderEnforcer:
     def read_consent(self, value: str | None) -> Consent:
         if not value:
             return Consent.undecided()
-        return self.codec.decode(
+        hit = self._verified.get(value)
+        if hit is not None and hit[1] > time.time():
+            return hit[0]
+        consent = self.codec.decode(
             value,
             charter_version=self.charter.consent_version,
             max_age=self.consent_max_age,
             now=datetime.now(timezone.utc),
             purposes=self._purposes,
         )
+        if consent.decided and consent.decided_at is not None:
+            if len(self._verified) >= _VERIFIED_LIMIT:
+                self._verified.clear()
+            self._verified[value] = (consent, consent.decided_at.timestamp() + self.consent_max_age)
+        return consent
 
     def apply(
         self,
