@@ -216,7 +216,7 @@ class CookieFilter:
 
     def needs_attention(self, present: Iterable[str]) -> bool:
         """Could any of these request cookies need a deletion, for some consent? (cheap, no consent read)"""
-        if not self.consent_purposes:
+        if not self.deletable_purposes:
             return False
         for name in present:
             if name in self._consent_names:
@@ -292,8 +292,8 @@ class CookieFilter:
         deletions: list[Deletion] = []
         # A blocked cookie is not in ``touched``: if the browser already holds a copy (set before
         # a withdrawal), the loop below deletes it, so blocking a re-set leaves nothing behind.
-        # With every consent purpose granted, nothing the browser sends can be unconsented.
-        if self.consent_purposes - granted:
+        # With every purpose whose cookies the site can delete granted, there is nothing to delete.
+        if self.deletable_purposes - granted:
             for name in present:
                 if name in touched:
                     continue
