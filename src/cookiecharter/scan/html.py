@@ -115,7 +115,7 @@ def _phase(p: PhaseResult) -> str:
     if p.screenshot and p.screenshot.startswith("data:image/"):
         parts.append(
             f"<figure class='shot'><img alt='{_e(p.name)} phase: the start page' src='{_e(p.screenshot)}'>"
-            f"<figcaption class='meta'>The start page {'before the click' if p.consent_given else 'after loading'}.</figcaption></figure>"
+            f"<figcaption class='meta'>The start page {'loaded again after the decision' if p.consent_given else 'after loading'}.</figcaption></figure>"
         )
     parts.append(_cookies(p.cookies))
     if p.storage:

@@ -124,7 +124,11 @@ class PhaseResult(_Model):
         None, description="The decision this phase made (null for arrival and gpc)."
     )
     decision_made: bool = Field(False, description="True when the decision's control was found and clicked.")
-    screenshot: Optional[str] = Field(None, description="A JPEG data: URL of the start page (with its banner).")
+    screenshot: Optional[str] = Field(
+        None,
+        description="A JPEG data: URL of the start page: as it settled (arrival, gpc: with the banner), "
+        "or loaded again after the decision (refuse, accept: the banner should be gone).",
+    )
     error: Optional[str] = None
     duration_ms: int = 0
 

@@ -389,38 +389,38 @@ class _Run:
                     )
                 else:
                     action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
-                    result.buttons, result.decision_made, result.screenshot = await self._decide(page, action)
+                    result.buttons, result.decision_made = await self._decide(page, action)
                     await page.wait_for_load_state("load", timeout=self.options.timeout_s * 1000)
                     # What the click starts (the consent request, scripts it activates) must finish;
                     # the full settle comes after the next page view, where the decision applies.
                     await self._quiet(page)
-                    # The start page again, as the next page view after the decision.
+                    # The start page again, as the next page view after the decision; its screenshot
+                    # shows whether the banner stays away (taken while the page settles).
                     await self._load(page, url, visit)
-                    await self._settle(page)
+                    _, result.screenshot = await asyncio.gather(self._settle(page), self._screenshot(page))
                     await self._collect_storage(page, recorder, url)
             finally:
                 visit.duration_ms = int((time.perf_counter() - t0) * 1000)
                 await _close(page)
         self.progress("page", name, url)
 
-    async def _decide(self, page: Page, action: banners.Action) -> tuple[list[ButtonSeen], bool, str | None]:
+    async def _decide(self, page: Page, action: banners.Action) -> tuple[list[ButtonSeen], bool]:
         """Click ``action``'s control; when the first layer has none, try "customise" and then
         the action (or "save", every switch left off, for a refusal) in the second layer."""
         steps: list[ButtonSeen] = []
         found = await banners.find_control(page, action, wait_s=self.options.banner_wait_s)
-        shot = await self._screenshot(page)
         if found is not None:
             # force: the control was just seen visible by the finder; Playwright's actionability
             # wait (stable animation frames) costs seconds on a loaded machine and proves nothing
             # more. It is still a real mouse click at the control's centre, as a person's.
             await found.locator.click(timeout=5000, force=True)
             found.seen.clicked = True
-            return [found.seen], True, shot
+            return [found.seen], True
         steps.append(ButtonSeen(action=action, found=False))
         customise = await banners.find_control(page, "customise")
         if customise is None:
             steps.append(ButtonSeen(action="customise", found=False))
-            return steps, False, shot
+            return steps, False
         await customise.locator.click(timeout=5000, force=True)
         customise.seen.clicked = True
         steps.append(customise.seen)
@@ -428,11 +428,11 @@ class _Run:
         if second is None and action == "refuse-all":
             second = await banners.find_control(page, "save", wait_s=0.5)
         if second is None:
-            return steps, False, shot
+            return steps, False
         await second.locator.click(timeout=5000, force=True)
         second.seen.clicked = True
         steps.append(second.seen)
-        return steps, True, shot
+        return steps, True
 
     async def _links(self, page: Page) -> list[Link]:
         raw_links = await page.evaluate(LINKS_SCRIPT)
