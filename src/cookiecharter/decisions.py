@@ -36,8 +36,17 @@ CHOICES = (Method.ACCEPT_ALL.value, Method.REFUSE_ALL.value, Method.CUSTOM.value
 
 
 def gpc_signal(request: HttpRequest) -> bool:
-    """True when the request carries Global Privacy Control and the site honours it."""
-    return request.META.get("HTTP_SEC_GPC") == "1" and bool(conf.config()["HONOUR_GPC"])
+    """True when the request carries Global Privacy Control and the site honours it.
+
+    The signal is the ``Sec-GPC: 1`` header, or, in a decision posted by the page script, the
+    field ``gpc=1`` the script adds when ``navigator.globalPrivacyControl`` is true (a script
+    cannot set ``Sec-GPC`` itself; an extension may set the property without the header).
+    """
+    if not conf.config()["HONOUR_GPC"]:
+        return False
+    if request.META.get("HTTP_SEC_GPC") == "1":
+        return True
+    return request.method == "POST" and request.POST.get("gpc") == "1"
 
 
 def charter_language(charter: Charter, request: HttpRequest | None = None) -> str:

@@ -42,6 +42,14 @@ def test_only_exactly_1_is_the_signal(client, value):
     assert response.json()["granted"] == ["embeds", "statistics"]
 
 
+@pytest.mark.parametrize("field, granted", [("1", ["statistics"]), ("0", ["embeds", "statistics"]),
+                                            ("true", ["embeds", "statistics"])])
+def test_the_page_scripts_gpc_field_is_the_signal_too(client, field, granted):
+    # navigator.globalPrivacyControl seen by consent.js, sent as a form field: exactly "1" counts.
+    response = client.post(URL, {"choice": "accept-all", "gpc": field}, HTTP_ACCEPT="application/json")
+    assert response.json()["granted"] == granted
+
+
 def test_gpc_can_be_switched_off(client, settings):
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "HONOUR_GPC": False}
     response = client.post(URL, {"choice": "accept-all"}, HTTP_SEC_GPC="1", HTTP_ACCEPT="application/json")
