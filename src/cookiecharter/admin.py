@@ -141,3 +141,7 @@ class CharterVersionAdmin(EvidenceAdmin):
 class LedgerSealAdmin(EvidenceAdmin):
     list_display = ("number", "first_id", "last_id", "count", "created_at", "pruned_at")
     ordering = ("-number",)
+
+
+# The compliance overview page (its own module: it is a page, not a list of rows).
+from .admin_overview import ComplianceOverviewAdmin  # noqa: E402,F401 - registers it

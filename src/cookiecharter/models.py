@@ -154,3 +154,15 @@ class ObservedCookie(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.reason}, {self.count})"
+
+
+class ComplianceOverview(ConsentRecord):
+    """No table and no data of its own: the admin's entry for the compliance overview page
+    (``cookiecharter.admin_overview``), so it is listed under "Cookie charter" on the admin index of
+    any ``AdminSite`` the app is registered with. Viewing it takes ``view_consentrecord``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("compliance overview")
+        verbose_name_plural = _("compliance overview")
+        default_permissions = ()

@@ -1,0 +1,505 @@
+"""What the compliance overview shows: the charter in force, the decisions, the proof, the enforcement
+and a checklist. Queries and aggregates only; no request handling (the admin view is
+``cookiecharter.admin_overview``).
+
+Every figure over the ledger is computed by the database in one aggregate query over an indexed
+date range (``created_at`` is indexed), so the page costs the same whether the ledger holds ten
+records or ten million: only the window's rows are read, never the whole table into Python.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, Max, Min, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from . import conf
+from .core.charter import AUDIENCE_MAX_LIFETIME, Charter, Exemption
+from .core.ledger import ProblemKind, Report
+from .core.loading import CharterError, load_charter
+from .enforcement_checks import MIDDLEWARE_PATH
+from .models import METHOD_CHOICES, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
+
+#: The windows the decision counts cover, in days.
+WINDOWS = (7, 30)
+
+
+# -- 1. the charter in force --------------------------------------------------------------------
+
+
+@dataclass
+class PurposeLine:
+    key: str
+    title: str
+    needs_consent: bool
+    exemption: str
+    cookies: int
+    refused_by_gpc: bool
+
+
+@dataclass
+class CharterState:
+    path: str
+    valid: bool
+    #: ``file:line: field: message`` for each problem the loader found (or the read error).
+    problems: list[str] = field(default_factory=list)
+    charter: Charter | None = None
+    purposes: list[PurposeLine] = field(default_factory=list)
+    #: When a decision on this consent version was first recorded (None: never shown yet).
+    first_shown_at: datetime | None = None
+    #: The file on disk no longer matches what this process serves (it needs a restart).
+    stale: bool = False
+    links: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def short_digest(self) -> str:
+        return self.charter.digest[:12] if self.charter else ""
+
+
+def charter_state() -> CharterState:
+    """Run the loader on the configured file (as ``cookiecharter validate`` does) and describe the
+    charter the site serves."""
+    from .charter import charter_path, get_charter, get_declared_charter
+
+    try:
+        path = charter_path()
+    except ImproperlyConfigured as exc:
+        return CharterState(path="", valid=False, problems=[str(exc)])
+    state = CharterState(path=path, valid=True)
+    try:
+        on_disk = load_charter(path)
+    except CharterError as exc:
+        state.valid = False
+        state.problems = [str(p) for p in exc.problems]
+        on_disk = None
+    except OSError as exc:
+        state.valid = False
+        state.problems = [f"{path}: {exc.strerror or exc}"]
+        on_disk = None
+    try:
+        charter = get_charter()
+        declared = get_declared_charter()
+    except (CharterError, OSError, ImproperlyConfigured):
+        return state  # nothing is served: the problems above say why
+    state.charter = charter
+    state.stale = on_disk is not None and on_disk.digest != declared.digest
+    lang = translation.get_language() or charter.languages[0]
+    for purpose in charter.purposes:
+        state.purposes.append(
+            PurposeLine(
+                key=purpose.key,
+                title=purpose.text("title", lang),
+                needs_consent=purpose.needs_consent,
+                exemption=purpose.exemption.value if purpose.exemption else "",
+                cookies=len(charter.cookies_for(purpose.key)),
+                refused_by_gpc=purpose.refused_by_gpc,
+            )
+        )
+    state.first_shown_at = CharterVersion.objects.filter(consent_version=charter.consent_version).aggregate(
+        first=Min("first_shown_at")
+    )["first"]
+    state.links = _charter_links(charter)
+    return state
+
+
+def _charter_links(charter: Charter) -> list[dict[str, str]]:
+    """The public charter page and PDF in each language the site and the charter both have."""
+    links: list[dict[str, str]] = []
+    site_languages = {code for code, _name in getattr(settings, "LANGUAGES", ())}
+    name = conf.config()["CHARTER_URL_NAME"]
+    for lang in charter.languages:
+        if site_languages and lang not in site_languages:
+            continue
+        with translation.override(lang):
+            try:
+                links.append({"lang": lang, "page": reverse(name), "pdf": reverse("cookiecharter:charter-pdf")})
+            except NoReverseMatch:
+                continue
+    return links
+
+
+# -- 2. decisions -------------------------------------------------------------------------------
+
+
+@dataclass
+class MethodLine:
+    method: str
+    label: str
+    counts: dict[int, int]
+
+
+@dataclass
+class PurposeShare:
+    key: str
+    decided: int
+    granted: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.granted / self.decided) if self.decided else None
+
+
+@dataclass
+class Decisions:
+    windows: tuple[int, ...]
+    methods: list[MethodLine]
+    totals: dict[int, int]
+    #: Per consent purpose, over the longest window.
+    shares: list[PurposeShare]
+
+
+def decisions(purposes: list[str], *, now: datetime | None = None, using: str | None = None) -> Decisions:
+    """Decision counts per method over each window, and per purpose the share granted over the
+    longest: two aggregate queries, each a range scan of the ``created_at`` index."""
+    now = now or timezone.now()
+    alias = using or conf.config()["LEDGER_DATABASE"]
+    longest = max(WINDOWS)
+    since = {days: now - timedelta(days=days) for days in WINDOWS}
+    window = ConsentRecord.objects.using(alias).filter(created_at__gte=since[longest], created_at__lte=now)
+    per_method = {
+        row["method"]: row
+        for row in window.values("method")
+        .order_by()
+        .annotate(**{f"d{days}": Count("id", filter=Q(created_at__gte=since[days])) for days in WINDOWS})
+    }
+    methods = [
+        MethodLine(
+            method=value,
+            label=str(label),
+            counts={days: int(per_method.get(value, {}).get(f"d{days}", 0)) for days in WINDOWS},
+        )
+        for value, label in METHOD_CHOICES
+    ]
+    totals = {days: sum(m.counts[days] for m in methods) for days in WINDOWS}
+    shares: list[PurposeShare] = []
+    if purposes:
+        aggregates: dict[str, Any] = {}
+        for index, key in enumerate(purposes):
+            # A record lists only the purposes decided in it (a browser signal: the refused ones).
+            aggregates[f"decided{index}"] = Count("id", filter=Q(choices__has_key=key))
+            aggregates[f"granted{index}"] = Count("id", filter=Q(**{f"choices__{key}": True}))
+        row = window.aggregate(**aggregates)
+        shares = [
+            PurposeShare(key=key, decided=row[f"decided{i}"] or 0, granted=row[f"granted{i}"] or 0)
+            for i, key in enumerate(purposes)
+        ]
+    return Decisions(windows=WINDOWS, methods=methods, totals=totals, shares=shares)
+
+
+# -- 3. proof -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LedgerState:
+    records: int
+    seals: int
+    last_seal: LedgerSeal | None
+    unsealed: int
+    oldest: datetime | None
+    retention_days: int
+    #: Records older than the retention period (the prune command's work).
+    past_retention: bool
+
+
+def ledger_state(*, now: datetime | None = None, using: str | None = None) -> LedgerState:
+    now = now or timezone.now()
+    alias = using or conf.config()["LEDGER_DATABASE"]
+    records = ConsentRecord.objects.using(alias)
+    last_seal = LedgerSeal.objects.using(alias).order_by("-number").first()
+    # MIN over an indexed column is one index lookup, on SQLite and PostgreSQL alike.
+    oldest = records.aggregate(oldest=Min("created_at"))["oldest"]
+    retention = int(conf.config()["LEDGER_RETENTION_DAYS"] or 0)
+    return LedgerState(
+        records=records.count(),
+        seals=LedgerSeal.objects.using(alias).count(),
+        last_seal=last_seal,
+        # Records above the last seal's range: a primary-key range, cheap however long the ledger.
+        unsealed=records.filter(id__gt=last_seal.last_id if last_seal else 0).count(),
+        oldest=oldest,
+        retention_days=retention,
+        past_retention=bool(oldest and retention and oldest < now - timedelta(days=retention)),
+    )
+
+
+@dataclass
+class Verification:
+    """The outcome of one run of the verifier, small enough to keep in the session."""
+
+    at: str
+    records: int
+    seals: int
+    sealed_records: int
+    altered: int
+    deleted: int
+    inserted: int
+    #: The first problems, as the verify command prints them.
+    problems: list[str]
+
+    #: How many problem lines are kept (the command line tool lists them all).
+    KEEP = 20
+
+    @property
+    def ok(self) -> bool:
+        return not (self.altered or self.deleted or self.inserted)
+
+    @property
+    def more(self) -> int:
+        return self.altered + self.deleted + self.inserted - len(self.problems)
+
+    @classmethod
+    def of(cls, report: Report, at: datetime) -> Verification:
+        kinds = [p.kind for p in report.problems]
+        return cls(
+            at=at.isoformat(),
+            records=report.records,
+            seals=report.seals,
+            sealed_records=report.sealed_records,
+            altered=kinds.count(ProblemKind.ALTERED),
+            deleted=kinds.count(ProblemKind.DELETED),
+            inserted=kinds.count(ProblemKind.INSERTED),
+            problems=[str(p) for p in report.problems[: cls.KEEP]],
+        )
+
+    def as_data(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("at", "records", "seals", "sealed_records", "altered", "deleted", "inserted", "problems")}
+
+    @classmethod
+    def from_data(cls, data: Any) -> Verification | None:
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(**{k: data[k] for k in ("at", "records", "seals", "sealed_records", "altered", "deleted", "inserted", "problems")})
+        except (KeyError, TypeError):
+            return None
+
+    @property
+    def when(self) -> datetime:
+        return datetime.fromisoformat(self.at)
+
+
+def verify_ledger(*, using: str | None = None) -> Verification:
+    """The very check ``manage.py cookiecharter_verify`` runs (every hash, seal and the chain)."""
+    from . import ledger
+
+    return Verification.of(ledger.verify(using=using), timezone.now())
+
+
+# -- 4. enforcement -----------------------------------------------------------------------------
+
+
+def top_observed(limit: int = 10) -> list[ObservedCookie]:
+    """The cookies the middleware stopped or reported most often (the unique (name, reason) rows)."""
+    return list(ObservedCookie.objects.order_by("-count", "name")[:limit])
+
+
+# -- 5. checklist -------------------------------------------------------------------------------
+
+
+class Status(str, enum.Enum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+@dataclass
+class Check:
+    title: str
+    status: Status
+    reason: str
+
+    @property
+    def status_label(self) -> str:
+        return {Status.GREEN: _("OK"), Status.AMBER: _("To watch"), Status.RED: _("To fix")}[self.status]
+
+
+def _duration(seconds: int) -> str:
+    days = seconds / 86400
+    return _("%(days)s days") % {"days": f"{days:.0f}"}
+
+
+def checklist(
+    state: CharterState, verification: Verification | None, *, now: datetime | None = None
+) -> list[Check]:
+    """The rules of the compliance brief that the configuration alone can answer."""
+    now = now or timezone.now()
+    cfg = conf.config()
+    checks: list[Check] = []
+
+    # The charter itself: everything below reads it.
+    if state.valid and state.charter is not None:
+        checks.append(Check(_("The charter file is valid"), Status.GREEN, _("The loader finds no problem.")))
+    else:
+        checks.append(
+            Check(
+                _("The charter file is valid"),
+                Status.RED,
+                _("%(count)s problem(s): fix the file, then reload the site.") % {"count": len(state.problems)},
+            )
+        )
+
+    # Rule 16: a remembered choice lasts at most six months.
+    age = cfg["CONSENT_COOKIE_AGE"]
+    if age is None:
+        checks.append(
+            Check(
+                _("Consent cookie lifetime at most 6 months"),
+                Status.AMBER,
+                _("A session cookie: the choice is forgotten when the browser closes, so visitors are asked on every visit."),
+            )
+        )
+    elif age <= conf.SIX_MONTHS:
+        checks.append(
+            Check(
+                _("Consent cookie lifetime at most 6 months"),
+                Status.GREEN,
+                _("CONSENT_COOKIE_AGE is %(age)s.") % {"age": _duration(age)},
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                _("Consent cookie lifetime at most 6 months"),
+                Status.RED,
+                _("CONSENT_COOKIE_AGE is %(age)s: the recommended maximum is 6 months.") % {"age": _duration(age)},
+            )
+        )
+
+    # Rule 16 again: a refusal is stored in the very same cookie, with the very same age.
+    checks.append(
+        Check(
+            _("A refusal is kept as long as a consent"),
+            Status.GREEN,
+            _("Both are stored in the same cookie (%(name)s) with the same lifetime.") % {"name": cfg["CONSENT_COOKIE_NAME"]},
+        )
+    )
+
+    # CNIL's exemption: audience measurement cookies live at most 13 months.
+    if state.charter is not None:
+        audience = [
+            c for c in state.charter.cookies
+            if state.charter.has_purpose(c.purpose)
+            and state.charter.purpose(c.purpose).exemption is Exemption.AUDIENCE_MEASUREMENT
+        ]
+        too_long = [c for c in audience if c.lifetime.exceeds(AUDIENCE_MAX_LIFETIME)]
+        if too_long:
+            checks.append(
+                Check(
+                    _("Audience measurement cookies at most 13 months"),
+                    Status.RED,
+                    _("Too long: %(names)s.") % {"names": ", ".join(f"{c.name.display} ({c.lifetime})" for c in too_long)},
+                )
+            )
+        else:
+            checks.append(
+                Check(
+                    _("Audience measurement cookies at most 13 months"),
+                    Status.GREEN,
+                    _("%(count)s exempt audience cookie(s), none longer than 13 months.") % {"count": len(audience)},
+                )
+            )
+
+        # Global Privacy Control: honoured, and some purpose it refuses.
+        gpc_purposes = [p.key for p in state.charter.consent_purposes if p.refused_by_gpc]
+        if not cfg["HONOUR_GPC"]:
+            checks.append(Check(_("Global Privacy Control honoured"), Status.RED, _("HONOUR_GPC is off: the browser signal is ignored.")))
+        elif state.charter.consent_purposes and not gpc_purposes:
+            checks.append(
+                Check(
+                    _("Global Privacy Control honoured"),
+                    Status.AMBER,
+                    _("HONOUR_GPC is on, but no purpose of the charter is marked refused_by_gpc."),
+                )
+            )
+        else:
+            checks.append(
+                Check(
+                    _("Global Privacy Control honoured"),
+                    Status.GREEN,
+                    _("Sec-GPC: 1 refuses: %(purposes)s.") % {"purposes": ", ".join(gpc_purposes) or "-"},
+                )
+            )
+
+    # The middleware must see every cookie, so it must come first.
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if MIDDLEWARE_PATH not in middleware:
+        checks.append(
+            Check(_("Enforcement middleware first"), Status.RED, _("CookieCharterMiddleware is not in MIDDLEWARE: no cookie is checked."))
+        )
+    elif middleware.index(MIDDLEWARE_PATH) != 0:
+        checks.append(
+            Check(
+                _("Enforcement middleware first"),
+                Status.AMBER,
+                _("It is at position %(position)s: cookies set by the middleware before it are never checked.")
+                % {"position": middleware.index(MIDDLEWARE_PATH) + 1},
+            )
+        )
+    else:
+        checks.append(Check(_("Enforcement middleware first"), Status.GREEN, _("First in MIDDLEWARE: it sees every cookie.")))
+
+    # The proof holds.
+    if verification is None:
+        checks.append(
+            Check(_("Ledger verified clean"), Status.AMBER, _("Not verified in this session: press “Verify the ledger”."))
+        )
+    elif verification.ok:
+        checks.append(
+            Check(
+                _("Ledger verified clean"),
+                Status.GREEN,
+                _("%(records)s records checked on %(when)s, no problem.")
+                % {"records": verification.records, "when": _localised(verification.when)},
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                _("Ledger verified clean"),
+                Status.RED,
+                _("%(altered)s altered, %(deleted)s deleted, %(inserted)s inserted (verified on %(when)s).")
+                % {
+                    "altered": verification.altered,
+                    "deleted": verification.deleted,
+                    "inserted": verification.inserted,
+                    "when": _localised(verification.when),
+                },
+            )
+        )
+
+    # Undeclared cookies seen lately: the charter is incomplete (and, when only reported, they reached visitors).
+    recent = ObservedCookie.objects.filter(reason="undeclared", last_seen__gte=now - timedelta(days=30))
+    seen = recent.aggregate(names=Count("name", distinct=True), last=Max("last_seen"))
+    undeclared_policy = cfg["UNDECLARED"] or ("raise" if settings.DEBUG else "block")
+    if not seen["names"]:
+        checks.append(
+            Check(_("No undeclared cookie in the last 30 days"), Status.GREEN, _("The middleware saw none."))
+        )
+    else:
+        status = Status.RED if undeclared_policy == "report" else Status.AMBER
+        reason = (
+            _("%(count)s name(s) seen and let through (UNDECLARED = \"report\"): declare them or block them.")
+            if status is Status.RED
+            else _("%(count)s name(s) seen and blocked: declare them in the charter or remove the code that sets them.")
+        )
+        checks.append(Check(_("No undeclared cookie in the last 30 days"), status, reason % {"count": seen["names"]}))
+    return checks
+
+
+def _localised(when: datetime) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(timezone.localtime(when), "DATETIME_FORMAT")
+
+
+__all__ = [
+    "Check", "CharterState", "Decisions", "LedgerState", "Status", "Verification", "WINDOWS",
+    "charter_state", "checklist", "decisions", "ledger_state", "top_observed", "verify_ledger",
+]
