@@ -11,8 +11,13 @@
    over the rounds, and the ratio. Both outputs are checked, so a tool that failed is not timed
    as fast.
 2. The demo portal (runserver and its map widget, as the browser tests start them) audited with
-   ``--pages 20``: wall time and peak memory of the scan's process tree (the Python process and
-   every Chromium process, resident memory summed, sampled every 50 ms).
+   ``--pages 20``: wall time and peak memory of the scan's process tree (the Python process, the
+   Playwright driver and every Chromium process).
+
+For every command the process tree is sampled every 50 ms from /proc: peak memory (proportional
+set size summed over the tree, so pages shared between Chromium's processes count once) and CPU
+seconds (each process's own, as last seen: its final 50 ms may be
+missed). CPU seconds do not depend on how busy the machine is; wall times do, a lot.
 
 cookieradar is installed into the running virtualenv with pip when it is missing.
 """
@@ -32,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -84,69 +90,88 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
-def _tree_rss_kib(root: int) -> int:
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _sample_tree(root: int, cpu: dict[int, float]) -> int:
+    """Memory of the tree now (PSS, KiB); updates ``cpu`` with each process's CPU seconds so far."""
     children = _children_map()
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, []))
         try:
-            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            # utime and stime (fields 14 and 15): the process's own CPU time, children apart.
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICK
+            # Proportional set size: Chromium's processes share most of their pages, and summing
+            # their resident sizes would count those pages once per process.
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
                         break
-        except OSError:
+        except (OSError, ValueError, IndexError):
             continue
     return total
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None, sample_memory: bool = False) -> tuple[float, int, str, int]:
-    """(wall seconds, exit status, output, peak RSS of the tree in KiB when sampled)."""
+@dataclass
+class Run:
+    wall: float
+    code: int
+    output: str
+    peak_kib: int
+    #: CPU seconds of the whole process tree (sampled; a process's last 50 ms may be missed).
+    cpu: float
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
     peak = 0
+    cpu: dict[int, float] = {}
     output_parts: list[str] = []
     reader = threading.Thread(target=lambda: output_parts.append(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
     reader.start()
     while proc.poll() is None:
-        if sample_memory:
-            peak = max(peak, _tree_rss_kib(proc.pid))
+        peak = max(peak, _sample_tree(proc.pid, cpu))
         time.sleep(0.05)
     wall = time.perf_counter() - start
     reader.join()
-    return wall, proc.returncode, "".join(output_parts), peak
+    return Run(wall, proc.returncode, "".join(output_parts), peak, sum(cpu.values()))
 
 
-def ours(url: str, out: Path, pages: int = 1, charter: Path | None = None, sample_memory: bool = False):
+def ours(url: str, out: Path, pages: int = 1, charter: Path | None = None) -> tuple[Run, dict]:
     cmd = [PYTHON, "-m", "cookiecharter", "scan", url, "--pages", str(pages), "--out", str(out), "--format", "json", "--fail-on", "never"]
     if charter:
         cmd += ["--charter", str(charter)]
     env = dict(os.environ, COLUMNS="120")
-    wall, code, output, peak = timed(cmd, env, sample_memory)
-    report = json.loads((out / "report.json").read_text()) if code == 0 and (out / "report.json").exists() else None
+    run = timed(cmd, env)
+    report = json.loads((out / "report.json").read_text()) if run.code == 0 and (out / "report.json").exists() else None
     if report is None:
-        raise SystemExit(f"cookiecharter scan failed ({code}):\n{output[-3000:]}")
+        raise SystemExit(f"cookiecharter scan failed ({run.code}):\n{run.output[-3000:]}")
     phases = {p["name"]: p for p in report["phases"]}
     assert set(phases) == {"arrival", "refuse", "accept", "gpc"}, phases.keys()
     assert phases["refuse"]["decision_made"] and phases["accept"]["decision_made"], "a decision was not made"
-    return wall, report, peak
+    return run, report
 
 
-def cookieradar(url: str) -> float:
-    wall, code, output, _ = timed([PYTHON, str(ROOT / "bench" / "cookieradar_shim.py"), url])
+def cookieradar(url: str) -> Run:
+    run = timed([PYTHON, str(ROOT / "bench" / "cookieradar_shim.py"), url])
     # It exits non-zero on violations (the page has one on purpose); what matters is that it ran
     # its three sessions and clicked the banner.
-    if "Post-reject" not in output or "Banner found: ✅" not in output:
-        raise SystemExit(f"cookieradar did not complete ({code}):\n{output[-3000:]}")
-    return wall
+    if "Post-reject" not in run.output or "Banner found: ✅" not in run.output:
+        raise SystemExit(f"cookieradar did not complete ({run.code}):\n{run.output[-3000:]}")
+    return run
 
 
 def one_page(rounds: int) -> dict[str, float]:
     ensure_cookieradar()
     server, url = serve_site()
-    ours_times: list[float] = []
-    theirs: list[float] = []
+    ours_runs: list[Run] = []
+    theirs: list[Run] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for r in range(rounds):
@@ -154,19 +179,26 @@ def one_page(rounds: int) -> dict[str, float]:
                 order = ("ours", "theirs") if r % 2 == 0 else ("theirs", "ours")
                 for who in order:
                     if who == "ours":
-                        wall, _, _ = ours(url, Path(tmp) / f"r{r}")
-                        ours_times.append(wall)
+                        ours_runs.append(ours(url, Path(tmp) / f"r{r}")[0])
                     else:
                         theirs.append(cookieradar(url))
-                print(f"round {r + 1}: cookiecharter {ours_times[-1]:.2f} s, cookieradar {theirs[-1]:.2f} s", flush=True)
+                print(
+                    f"round {r + 1} (load {os.getloadavg()[0]:.1f}): cookiecharter {ours_runs[-1].wall:.2f} s "
+                    f"({ours_runs[-1].cpu:.1f} s CPU), cookieradar {theirs[-1].wall:.2f} s ({theirs[-1].cpu:.1f} s CPU)",
+                    flush=True,
+                )
     finally:
         server.shutdown()
         server.server_close()
     result = {
-        "ours_median": statistics.median(ours_times),
-        "ours_min": min(ours_times),
-        "theirs_median": statistics.median(theirs),
-        "theirs_min": min(theirs),
+        "ours_median": statistics.median(r.wall for r in ours_runs),
+        "ours_min": min(r.wall for r in ours_runs),
+        "ours_cpu": statistics.median(r.cpu for r in ours_runs),
+        "ours_peak": max(r.peak_kib for r in ours_runs) / 1024,
+        "theirs_median": statistics.median(r.wall for r in theirs),
+        "theirs_min": min(r.wall for r in theirs),
+        "theirs_cpu": statistics.median(r.cpu for r in theirs),
+        "theirs_peak": max(r.peak_kib for r in theirs) / 1024,
     }
     result["ratio"] = result["theirs_median"] / result["ours_median"]
     return result
@@ -181,14 +213,15 @@ def demo(pages: int) -> dict[str, float]:
     server = harness.start_demo(ROOT / "demo" / "charter.toml")
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            wall, report, peak = ours(server.url + "/", Path(tmp), pages, ROOT / "demo" / "charter.toml", sample_memory=True)
+            run, report = ours(server.url + "/", Path(tmp), pages, ROOT / "demo" / "charter.toml")
     finally:
         server.stop()
         shutil.rmtree(server.workdir, ignore_errors=True)
     return {
-        "wall": wall,
+        "wall": run.wall,
+        "cpu": run.cpu,
         "pages": len(report["pages"]),
-        "peak_mib": peak / 1024,
+        "peak_mib": run.peak_kib / 1024,
         "errors": report["summary"]["errors"],
         "scan_ms": report["duration_ms"],
     }
@@ -203,17 +236,17 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     r = one_page(args.rounds)
     print()
-    print("| one page, whole command | median | best |")
-    print("|---|---|---|")
-    print(f"| cookiecharter scan (4 phases) | {r['ours_median']:.2f} s | {r['ours_min']:.2f} s |")
-    print(f"| cookieradar audit (3 phases) | {r['theirs_median']:.2f} s | {r['theirs_min']:.2f} s |")
-    print(f"| ratio (cookieradar / cookiecharter, medians) | {r['ratio']:.1f}x | |")
+    print("| one page, whole command | wall, median | wall, best | CPU, median | peak memory |")
+    print("|---|---|---|---|---|")
+    print(f"| cookiecharter scan (4 phases) | {r['ours_median']:.2f} s | {r['ours_min']:.2f} s | {r['ours_cpu']:.1f} s | {r['ours_peak']:.0f} MiB |")
+    print(f"| cookieradar audit (3 phases) | {r['theirs_median']:.2f} s | {r['theirs_min']:.2f} s | {r['theirs_cpu']:.1f} s | {r['theirs_peak']:.0f} MiB |")
+    print(f"| ratio (cookieradar / cookiecharter, median wall times) | {r['ratio']:.1f}x | | | |")
     if not args.skip_demo:
         d = demo(args.demo_pages)
         print()
         print(f"demo portal, --pages {args.demo_pages}: {d['pages']} pages audited x 4 phases in {d['wall']:.2f} s "
-              f"(scan itself {d['scan_ms'] / 1000:.2f} s), peak memory of the process tree {d['peak_mib']:.0f} MiB, "
-              f"{d['errors']} error(s)")  # fmt: skip
+              f"(scan itself {d['scan_ms'] / 1000:.2f} s, {d['cpu']:.1f} s CPU), peak memory of the process tree "
+              f"{d['peak_mib']:.0f} MiB, {d['errors']} error(s)")  # fmt: skip
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
