@@ -135,3 +135,20 @@ def test_a_broken_value_is_located_on_its_own_line(data: dict[str, Any], draw: s
         assert [(p.line, p.field) for p in exc.problems] == [(line, f"cookies[{i}].lifetime")]
     else:
         raise AssertionError("a lifetime of 'forever' was accepted")
+
+
+def test_triple_quotes_inside_a_one_line_string_do_not_hide_the_lines_after_it() -> None:
+    # Found by the test above: a name of ''' was taken for the start of a multi-line string,
+    # so every later key fell back to its table's header line.
+    text = (
+        '[charter]\nlanguages = ["en"]\n[controller]\nname = "\'\'\'"\ncontact = "dpo@example.org"\n'
+        '[purposes.necessary]\nexemption = "strictly-necessary"\ntitle.en = "t"\ndescription.en = "d"\n'
+        '[[cookies]]\nname = "sid"\nprovider = "p # \\"\\"\\""\npurpose = "necessary"\nservice.en = "s"\n'
+        'description.en = "d"\nreason.en = "r"\nlifetime = "forever"\n'
+    )
+    try:
+        loads_charter(text, "quotes.toml")
+    except CharterError as exc:
+        assert [(p.line, p.field) for p in exc.problems] == [(17, "cookies[0].lifetime")]
+    else:
+        raise AssertionError("a lifetime of 'forever' was accepted")

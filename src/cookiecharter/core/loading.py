@@ -311,8 +311,7 @@ class _Locator:
         # break on a U+2028 inside a string and shift every line after it.
         for number, line in enumerate(text.split("\n"), start=1):
             if in_string is not None:
-                if line.count(in_string) % 2 == 1:
-                    in_string = None
+                in_string = _open_multiline_string(line, in_string)
                 continue
             m = _ARRAY_HEADER.match(line)
             if m:
@@ -338,10 +337,7 @@ class _Locator:
             else:
                 self.paths[number] = table
                 rest = line
-            for quote in ('"""', "'''"):
-                if rest.count(quote) % 2 == 1:
-                    in_string = quote
-                    break
+            in_string = _open_multiline_string(rest)
 
     @staticmethod
     def _resolve(parts: Sequence[str], arrays: Mapping[tuple[str, ...], int]) -> Loc:
@@ -360,6 +356,38 @@ class _Locator:
                 return self.lines[loc]
             loc = loc[:-1]
         return None
+
+
+def _open_multiline_string(line: str, quote: str | None = None) -> str | None:
+    """The multi-line string delimiter still open at the end of ``line``, or None.
+
+    ``quote`` is the delimiter open when the line starts. Every kind of TOML string is followed,
+    so a ``'''`` inside a basic string (or a ``#`` inside any string) is read as text.
+    """
+    i, n = 0, len(line)
+    while i < n:
+        if quote is None:
+            if line[i] == "#":
+                return None
+            for opening in ('"""', "'''", '"', "'"):
+                if line.startswith(opening, i):
+                    quote, i = opening, i + len(opening)
+                    break
+            else:
+                i += 1
+            continue
+        if line[i] == "\\" and quote[0] == '"':
+            i += 2
+            continue
+        if line.startswith(quote, i):
+            i += len(quote)
+            if len(quote) == 3:  # up to two quotes may stand just before the closing delimiter
+                while i < n and line[i] == quote[0]:
+                    i += 1
+            quote = None
+            continue
+        i += 1
+    return quote if quote is not None and len(quote) == 3 else None
 
 
 def _field(loc: Loc) -> str:
