@@ -128,6 +128,20 @@ def test_no_browser_is_a_clear_usage_error(tmp_path, monkeypatch) -> None:
     assert code == 2 and "--browser names" in output
 
 
+def test_a_browser_that_does_not_start_is_a_clear_error(tmp_path) -> None:
+    code, output = invoke("http://127.0.0.1:9/", "--out", str(tmp_path / "out"), "--browser", "/bin/true")
+    assert code == 2 and "the browser failed" in output
+
+
+@pytest.mark.browser
+def test_reports_that_cannot_be_written_exit_2(site_server, chromium, tmp_path) -> None:
+    site = site_server("ours")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, output = invoke(site.url, "--pages", "1", "--out", str(blocker / "out"))
+    assert code == 2 and "cannot write the reports" in output
+
+
 def test_bad_options_charter_and_baseline_exit_2(tmp_path) -> None:
     code, output = invoke("http://127.0.0.1:9/", "--format", "json,pdf")
     assert code == 2 and "pdf" in output

@@ -120,7 +120,10 @@ def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]
     report = build_report(raw, charter, request.charter, kb, started)
     if baseline is not None and request.baseline:
         report.baseline = compare(report, baseline, request.baseline)
-    written = write_outputs(report, charter, request, kb)
+    try:
+        written = write_outputs(report, charter, request, kb)
+    except OSError as exc:
+        raise ScanFailed(f"cannot write the reports into {request.out}: {exc.strerror or exc}") from None
     from .terminal import print_summary
 
     print_summary(console, report, written)
