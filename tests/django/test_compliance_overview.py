@@ -52,7 +52,7 @@ def dpo(client, django_user_model):
 
 
 def cell(html: str, method: str, days: int) -> int:
-    row = re.search(rf'<tr data-method="{method}">(.*?)</tr>', html, re.S)
+    row = re.search(rf'<tr data-method="{method}"[^>]*>(.*?)</tr>', html, re.S)
     assert row, f"no row for {method}"
     value = re.search(rf'data-days="{days}">(\d+)<', row.group(1))
     assert value, f"no {days}-day cell for {method}"
