@@ -1,13 +1,24 @@
-"""On the seed's charter (no purpose needs consent), using the portal as a person does (signing in,
+"""The demo portal's cookies, as a browser sees them.
+
+On the seed's charter (no purpose needs consent), using the portal as a person does (signing in,
 switching language, marking a favourite through the page's own script) sets exactly the three
 cookies the seed's platform declares besides the consent cookie: sessionid, django_language and
-csrftoken. Checked in the browser's own cookie jar, and on the page, as a person sees it."""
+csrftoken, checked in the browser's own cookie jar and on the page, as a person sees it. On the
+full demo charter, the portal's audience script and the third-party map widget set their cookies
+only after consent. And the pieces behind that: the write API's refusals, the `make demo` launcher.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -207,3 +218,54 @@ def test_the_write_api_answers_bad_requests_with_a_reason(demo, context):
     assert unknown.status == 404 and unknown.json()["error"]
     listing = page.request.get(demo.url + "/api/datasets/").json()
     assert [d["slug"] for d in listing["datasets"] if d["favourite"]] == []
+
+
+def test_make_demo_launcher_serves_both_and_ctrl_c_stops_both(tmp_path):
+    """demo/run.py (what `make demo` runs): migrates, prints the URLs and the demo credentials,
+    serves the portal and the widget, and one Ctrl-C (SIGINT) stops both servers cleanly."""
+    demo_dir = SEED_CHARTER.parent
+    sockets = [socket.socket() for _ in range(2)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    port, widget_port = (sock.getsockname()[1] for sock in sockets)
+    for sock in sockets:
+        sock.close()
+    env = dict(os.environ, DEMO_PORT=str(port), DEMO_WIDGET_PORT=str(widget_port),
+               DEMO_DATABASE=str(tmp_path / "demo.sqlite3"), DJANGO_SETTINGS_MODULE="portal.settings")
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        # A session of its own, so that whatever happens the test can stop the whole tree it started.
+        launcher = subprocess.Popen(
+            [sys.executable, str(demo_dir / "run.py")], env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                home = urllib.request.urlopen(f"http://127.0.0.1:{port}/fr/", timeout=2).read().decode()
+                widget = urllib.request.urlopen(f"http://127.0.0.1:{widget_port}/map?dataset=parkings", timeout=2)
+                break
+            except OSError:
+                assert launcher.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+        assert "Les données publiques de la ville" in home
+        assert widget.status == 200 and "mapwidget_session=" in widget.headers["Set-Cookie"]
+        printed = log.read_text()
+        assert f"http://127.0.0.1:{port}/fr/" in printed
+        assert f"http://localhost:{widget_port}/map" in printed
+        assert "demo / demo-portail" in printed
+
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(timeout=20) == 0, log.read_text()
+        assert "Demo stopped." in log.read_text()
+        for stopped in (port, widget_port):
+            with pytest.raises(OSError):
+                urllib.request.urlopen(f"http://127.0.0.1:{stopped}/", timeout=2)
+    finally:
+        try:
+            os.killpg(launcher.pid, signal.SIGKILL)  # the launcher's own process group, if anything is left
+        except ProcessLookupError:
+            pass
+        launcher.wait()
