@@ -295,3 +295,35 @@ def test_french_and_english(dpo):
 def test_no_ip_address_on_the_page(ledger, dpo):
     html = dpo.get(PAGE, REMOTE_ADDR="203.0.113.7").content.decode()
     assert "203.0.113.7" not in html and "127.0.0.1" not in html
+
+
+# -- a site's own AdminSite -------------------------------------------------------------------------
+
+from django.conf.urls.i18n import i18n_patterns  # noqa: E402
+from django.contrib.admin import AdminSite  # noqa: E402
+from django.urls import include, path  # noqa: E402
+
+from cookiecharter.admin_overview import ComplianceOverviewAdmin  # noqa: E402
+from cookiecharter.models import ComplianceOverview  # noqa: E402
+
+dpo_site = AdminSite(name="dpo")
+dpo_site.register(ComplianceOverview, ComplianceOverviewAdmin)
+
+#: This module doubles as a URLconf for the test below (ROOT_URLCONF=__name__).
+urlpatterns = [
+    path("dpo/", dpo_site.urls),
+    *i18n_patterns(path("cookies/", include("cookiecharter.urls"))),
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_works_on_a_custom_admin_site(ledger, dpo):
+    index = dpo.get("/dpo/").content.decode()
+    assert 'href="/dpo/cookiecharter/complianceoverview/"' in index
+    html = dpo.get("/dpo/cookiecharter/complianceoverview/").content.decode()
+    assert cell(html, "total", 30) == 6
+    assert 'action="/dpo/cookiecharter/complianceoverview/verify/"' in html
+    # This site does not register the observed cookies: no link to a list it does not have.
+    assert "observedcookie" not in html
+    response = dpo.post("/dpo/cookiecharter/complianceoverview/verify/")
+    assert response.status_code == 302 and response["Location"].startswith("/dpo/cookiecharter/complianceoverview/")
