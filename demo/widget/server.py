@@ -50,6 +50,7 @@ svg { flex: 1; width: 100%; min-height: 0; display: block; }
 .point:hover { r: 9; }
 .label { fill: var(--ink); font-size: 11px; paint-order: stroke; stroke: var(--land); stroke-width: 3px; }
 main.text { padding: 1.5rem; max-width: 40rem; }
+@media (max-width: 480px) { .label { display: none; } .point, .point:hover { r: 13px; stroke-width: 3px; } }
 """
 
 
