@@ -341,7 +341,7 @@ def _common_rules(phases: list[PhaseResult], charter: Charter | None, kb: Knowle
                     "Check that the page loads; raise --timeout for slow pages.",
                     [Evidence(phase=phase.name, page=visit.url, detail=visit.error)],
                 )
-    arrival, refuse, accept = by_name.get("arrival"), by_name.get("refuse"), by_name.get("accept")
+    arrival, refuse = by_name.get("arrival"), by_name.get("refuse")
     offered = {b.action for p in phases for b in p.buttons if b.found}
     banner_seen = bool(offered & {"accept-all", "refuse-all", "customise"})
     needs_consent = charter.needs_consent if charter is not None else banner_seen
@@ -376,7 +376,6 @@ def _common_rules(phases: list[PhaseResult], charter: Charter | None, kb: Knowle
             "Remove the banner: it asks a question that has no effect.",
             [Evidence(phase="arrival")],
         )
-    del accept  # the accept phase feeds no rule of its own: it is the reference of what consent brings
 
 
 def ordered_phases(phases: list[PhaseResult]) -> list[PhaseResult]:
