@@ -174,7 +174,11 @@ def _contact_href(contact: str) -> str:
 
 
 def build_page(charter: Charter, lang: str, t: Translator | None = None) -> Page:
-    """The whole page in ``lang``; charter texts fall back to the charter's first language."""
+    """The whole page in ``lang``; charter texts fall back to the charter's first language.
+
+    ``t`` must translate into ``lang`` (the default reads the package's catalogue for it; the Django
+    view passes ``django.utils.translation`` while ``lang`` is the active language).
+    """
     t = t or catalogue_translator(lang)
     _ = t.gettext
     text_lang = lang if lang in charter.languages else charter.languages[0]

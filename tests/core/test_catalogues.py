@@ -80,3 +80,15 @@ def test_the_wheel_ships_the_compiled_catalogues(tmp_path: Path) -> None:
         assert f"cookiecharter/locale/{lang}/LC_MESSAGES/django.mo" in names
     assert "cookiecharter/static/cookiecharter/charter.css" in names
     assert "cookiecharter/templates/cookiecharter/charter_page.html" in names
+
+
+def test_every_exemption_and_lifetime_unit_is_translated() -> None:
+    from cookiecharter.core.charter import Exemption
+    from cookiecharter.page import _UNIT_FORMS, _exemption_detail
+
+    fr, en = translator("fr"), translator("en")
+    for exemption in Exemption:
+        assert _exemption_detail(exemption, fr) != _exemption_detail(exemption, en), exemption
+    for unit, form in _UNIT_FORMS.items():
+        if unit not in {"minute"}:  # "minute(s)" is spelled the same in both languages
+            assert form(fr, 2) != form(en, 2), unit
