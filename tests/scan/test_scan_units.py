@@ -275,3 +275,18 @@ def test_frontier_defers_query_variants_of_known_paths() -> None:
     assert added == ["http://site.test/login?next=/", "http://site.test/b"]
     assert frontier.use_variants() == ["http://site.test/login?next=/a"]  # room for one more only
     assert frontier.full and frontier.offer([crawl.Link("http://site.test/c")]) == []
+
+
+def test_suggestions_without_a_charter_start_one_that_loads() -> None:
+    from cookiecharter.scan.suggest import suggest
+
+    phases = [phase("arrival", cookie("_ga", 63_072_000), cookie("sessionid"), cookie("mystery", 3600), cookie("OptanonConsent", 31_536_000))]
+    report = Report(tool_version="0", knowledge_base_version="k", url=START, started_at="2026-01-01T00:00:00+00:00", phases=phases)
+    drafted = suggest(report, None, default_knowledge_base())
+    charter = loads_charter(drafted, "draft.toml")
+    assert charter.languages == ("fr", "en")
+    assert {p.key for p in charter.purposes} == {"statistics", "necessary", "unclassified", "consent"}
+    for name in ("_ga", "sessionid", "mystery", "OptanonConsent"):
+        assert charter.match(name) is not None, name
+    assert charter.match("_ga").lifetime.count == 2  # type: ignore[union-attr]
+    assert charter.purpose("necessary").exemption is not None and charter.purpose("statistics").needs_consent

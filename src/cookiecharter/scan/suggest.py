@@ -104,6 +104,17 @@ def suggest(report: Report, charter: Charter | None, kb: KnowledgeBase) -> str:
     if not undeclared:
         lines.append("# Every cookie seen is declared: nothing to suggest.")
         return "\n".join(lines) + "\n"
+    if charter is None:
+        # No charter yet: start one, so the draft loads on its own.
+        lines += [
+            "[charter]",
+            f"languages = [{', '.join(_q(lang) for lang in languages)}]",
+            "",
+            "[controller]",
+            f"name = {_q('TODO: who is responsible for the site')}",
+            f"contact = {_q('TODO: an address for data-protection questions')}",
+            "",
+        ]
     needed: dict[str, str] = {}
     blocks: list[str] = []
     for key, cookie in sorted(undeclared.items()):
