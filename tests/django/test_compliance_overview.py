@@ -272,6 +272,7 @@ def test_undeclared_cookies_seen_lately(dpo):
     )
     html = dpo.get(PAGE).content.decode()
     assert '<tr data-cookie="_tracker">' in html and "/fr/jeux-de-donnees/" in html
+    assert "<td>Non déclaré</td>" in html
     assert "cookiecharter_observed --toml" in html
     assert 'href="/admin/cookiecharter/observedcookie/"' in html
     from django.utils import translation
