@@ -32,7 +32,7 @@ h3{margin:1.5rem 0 .5rem}.meta{color:var(--muted);margin:0}.meta code{color:var(
 .finding p{margin:.3rem 0;color:var(--fg)}.finding .fix{color:var(--muted)}.finding ul{margin:.3rem 0;padding-left:1.2rem;color:var(--muted);font-size:.9rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem;display:block;overflow-x:auto}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--card)}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
-.phase{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}.shot img{max-width:100%;border:1px solid var(--line);border-radius:6px}
+.phase{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}.shot img{width:100%;max-width:640px;height:auto;border:1px solid var(--line);border-radius:6px}
 .new{font-weight:700}details summary{cursor:pointer}figure{margin:0}
 """
 
