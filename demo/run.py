@@ -74,12 +74,13 @@ def main() -> int:
         nonlocal stopping
         stopping = True
 
+    # Ctrl-C and SIGTERM only set a flag: a KeyboardInterrupt raised in the middle of
+    # Popen.poll() can leave the Popen's internal lock held, and the wait() below would then
+    # block for ever.
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.3)
-    except KeyboardInterrupt:
-        stopping = True
+    while not stopping and all(child.poll() is None for child in children):
+        time.sleep(0.2)
     crashed = [child for child in children if child.poll() is not None]
     # Ctrl-C in a terminal reaches the children too; terminate covers SIGTERM and a crashed sibling.
     for child in children:
