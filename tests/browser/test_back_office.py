@@ -91,4 +91,12 @@ def test_overview_in_dark_mode_and_on_a_phone(portal, new_context, screenshot):
     # Nothing wider than the screen: the page scrolls down, not sideways.
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px screen"
+    # ...and no section hides part of its content in a sideways scroll of its own.
+    clipped = phone.evaluate(
+        "[...document.querySelectorAll('.cc-overview .module')]"
+        ".filter(m => m.scrollWidth > m.clientWidth + 1).map(m => m.id)"
+    )
+    assert clipped == [], f"sections wider than the screen: {clipped}"
+    box = phone.locator('tr[data-purpose="statistics"] .cc-percent').bounding_box()
+    assert box and box["x"] + box["width"] <= 390, f"the share is off screen: {box}"
     screenshot(phone, "back-office-phone")
