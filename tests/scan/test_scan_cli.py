@@ -31,7 +31,7 @@ def invoke(*args: str) -> tuple[int, str]:
 def test_formats_fail_on_and_exit_codes(site_server, chromium, tmp_path) -> None:
     site = site_server("basic")
     out = tmp_path / "out"
-    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--out", str(out), "--format", "json,html,sarif")
+    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--settle", "2", "--out", str(out), "--format", "json,html,sarif")
     assert code == 1, output  # errors found, --fail-on error by default
     assert "7 error(s), 6 warning(s), 4 note(s)" in output  # --pages 1: about_cookie never seen
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.sarif"]
@@ -60,7 +60,7 @@ def test_formats_fail_on_and_exit_codes(site_server, chromium, tmp_path) -> None
     html = (out / "report.html").read_text()
     assert "tracker_id" in html and "CC002" in html
 
-    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--out", str(out), "--fail-on", "never", "--format", "json")
+    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--settle", "2", "--out", str(out), "--fail-on", "never", "--format", "json")
     assert code == 0, output
 
 
@@ -68,7 +68,7 @@ def test_formats_fail_on_and_exit_codes(site_server, chromium, tmp_path) -> None
 def test_baseline_shows_new_fixed_unchanged_and_only_new_findings_fail(site_server, chromium, tmp_path) -> None:
     site = site_server("basic")
     first = tmp_path / "first"
-    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--out", str(first), "--format", "json")
+    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--settle", "2", "--out", str(first), "--format", "json")
     assert code == 1, output
     # The charter fixed for _ga (declared now), and one old declaration removed (a new finding).
     fixed = tmp_path / "charter.toml"
@@ -81,7 +81,7 @@ def test_baseline_shows_new_fixed_unchanged_and_only_new_findings_fail(site_serv
     load_charter(fixed)
     second = tmp_path / "second"
     code, output = invoke(
-        site.url, "--charter", str(fixed), "--pages", "1", "--out", str(second), "--format", "json",
+        site.url, "--charter", str(fixed), "--pages", "1", "--settle", "2", "--out", str(second), "--format", "json",
         "--baseline", str(first / "report.json"),
     )  # fmt: skip
     report = Report.model_validate_json((second / "report.json").read_text())
@@ -94,7 +94,7 @@ def test_baseline_shows_new_fixed_unchanged_and_only_new_findings_fail(site_serv
     assert code == 1  # new errors
     # Against itself: nothing new, so nothing fails even though errors remain.
     code, output = invoke(
-        site.url, "--charter", str(fixed), "--pages", "1", "--out", str(tmp_path / "third"), "--format", "json",
+        site.url, "--charter", str(fixed), "--pages", "1", "--settle", "2", "--out", str(tmp_path / "third"), "--format", "json",
         "--baseline", str(second / "report.json"),
     )  # fmt: skip
     assert code == 0, output
@@ -105,7 +105,7 @@ def test_baseline_shows_new_fixed_unchanged_and_only_new_findings_fail(site_serv
 def test_suggest_drafts_entries_that_make_the_charter_complete(site_server, chromium, tmp_path) -> None:
     site = site_server("basic")
     out = tmp_path / "out"
-    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--out", str(out), "--format", "json", "--suggest")
+    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--settle", "2", "--out", str(out), "--format", "json", "--suggest")
     assert code == 1, output
     drafted = (out / "charter-suggestions.toml").read_text()
     assert 'name = "_ga"' in drafted and 'provider = "Google Analytics"' in drafted

@@ -26,7 +26,8 @@ def findings(report: Report) -> set[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def basic(site_server, chromium, scanner, tmp_path_factory):
     site = site_server("basic")
-    status, report, output = scanner(site.url, tmp_path_factory.mktemp("basic"), SITES / "basic" / "charter.toml")
+    # A longer settle than the default: the fixture's delayed cookie must land even on a loaded CI machine.
+    status, report, output = scanner(site.url, tmp_path_factory.mktemp("basic"), SITES / "basic" / "charter.toml", settle=2.0)
     assert report is not None, output
     return site, status, report
 
