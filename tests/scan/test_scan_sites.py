@@ -232,3 +232,18 @@ def test_reports_are_written_and_self_contained(ours, tmp_path) -> None:
     for marker in ("<link", "src='http", 'src="http', "@import", "url(http"):
         assert marker not in page
     Path(tmp_path / "r.html").write_text(page, encoding="utf-8")
+
+
+def test_settle_waits_for_scheduled_work_and_not_for_far_timers(site_server, chromium, scanner, tmp_path) -> None:
+    """The settle ends early only when the page is calm: cookies written by chained timeouts, an
+    interval's third tick, an idle callback and an animation frame (each after gaps longer than
+    the calm period, up to 1.8 s after the load) are all caught; a cleared timeout (cleared through clearInterval, as the
+    page may) writes nothing, and a timeout due after the cap is not caught. The cap is raised above the default so a loaded machine cannot make
+    the chain outlast it: what is checked is that the watch does not stop early."""
+    site = site_server("timers")
+    status, report, output = scanner(site.url, tmp_path, pages=1, settle=4.0, formats=("json",), fail_on="never")
+    assert report is not None, output
+    for phase in ("arrival", "gpc"):
+        names = set(cookies(report, phase))
+        assert {"chained_xy", "interval_cookie", "idle_cookie", "frame_cookie"} <= names, (phase, names)
+        assert "cleared_cookie" not in names and "too_late_cookie" not in names, (phase, names)

@@ -68,6 +68,74 @@ COOKIE_HOOK_SCRIPT = (
     % {"binding": BINDING}
 )
 
+#: The global through which the settle asks a frame how much work it still has scheduled.
+PENDING_GLOBAL = "__cookiecharterPending"
+
+#: Counts the work a frame has scheduled but not yet run: timeouts and intervals due within
+#: ``horizon`` ms, idle callbacks and animation frames. The settle after a page's load waits
+#: until that count is zero (and no request is in flight) instead of sleeping a fixed time, so a
+#: cookie set by a timer is still caught while a page with nothing left to do is done at once.
+#: Timers due later than the settle's cap are not counted: the cap would end the wait first.
+#: The originals always run with the page's arguments; only the bookkeeping is added.
+PENDING_SCRIPT_TEMPLATE = """
+(() => {
+  const horizon = %(horizon)d;
+  const timers = new Set(), idle = new Set(), frames = new Set();
+  const w = window;
+  const setT = w.setTimeout, setI = w.setInterval, clearT = w.clearTimeout, clearI = w.clearInterval;
+  const raf = w.requestAnimationFrame, caf = w.cancelAnimationFrame;
+  const ric = w.requestIdleCallback, cic = w.cancelIdleCallback;
+  try {
+    Object.defineProperty(w, "%(global)s", {value: () => timers.size + idle.size + frames.size});
+  } catch (e) { return; }
+  const soon = (delay) => (Number(delay) || 0) <= horizon;
+  w.setTimeout = function (fn, delay, ...rest) {
+    if (typeof fn !== "function" || !soon(delay)) return setT.apply(this, arguments);
+    const id = setT.call(this, function () { timers.delete(id); return fn.apply(this, arguments); }, delay, ...rest);
+    timers.add(id);
+    return id;
+  };
+  // An interval is counted until it is cleared: a page that polls forever gets the whole cap.
+  w.setInterval = function (fn, delay) {
+    const id = setI.apply(this, arguments);
+    if (typeof fn === "function" && soon(delay)) timers.add(id);
+    return id;
+  };
+  // Timeouts and intervals share one id space: either clear function clears either.
+  w.clearTimeout = function (id) { timers.delete(id); return clearT.apply(this, arguments); };
+  w.clearInterval = function (id) { timers.delete(id); return clearI.apply(this, arguments); };
+  if (raf && caf) {
+    w.requestAnimationFrame = function (fn) {
+      if (typeof fn !== "function") return raf.apply(this, arguments);
+      const id = raf.call(this, function () { frames.delete(id); return fn.apply(this, arguments); });
+      frames.add(id);
+      return id;
+    };
+    w.cancelAnimationFrame = function (id) { frames.delete(id); return caf.apply(this, arguments); };
+  }
+  if (ric && cic) {
+    w.requestIdleCallback = function (fn, options) {
+      if (typeof fn !== "function") return ric.apply(this, arguments);
+      const id = ric.call(this, function () { idle.delete(id); return fn.apply(this, arguments); }, options);
+      idle.add(id);
+      return id;
+    };
+    w.cancelIdleCallback = function (id) { idle.delete(id); return cic.apply(this, arguments); };
+  }
+})();
+"""
+
+
+def pending_script(horizon_s: float) -> str:
+    """The init script that counts a frame's scheduled work due within ``horizon_s``."""
+    return PENDING_SCRIPT_TEMPLATE % {"horizon": int(horizon_s * 1000), "global": PENDING_GLOBAL}
+
+
+#: Asks a frame for its scheduled work (0 when the counting script is not there, e.g. about:blank
+#: frames created before it could run).
+PENDING_PROBE = "() => (typeof window.%s === 'function' ? window.%s() : 0)" % (PENDING_GLOBAL, PENDING_GLOBAL)
+
+
 #: Global Privacy Control, the JavaScript half (the header half is ``Sec-GPC: 1`` on every request).
 GPC_SCRIPT = """
 Object.defineProperty(Navigator.prototype, "globalPrivacyControl", {get: () => true, configurable: true});

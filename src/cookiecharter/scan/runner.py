@@ -35,7 +35,15 @@ from . import banners
 from .browser import LAUNCH_ARGS, find_chromium
 from .crawl import Frontier, Link, normalise, parse_sitemap
 from .model import PHASES, ButtonSeen, PageVisit, PhaseResult
-from .probe import BINDING, COOKIE_HOOK_SCRIPT, GPC_SCRIPT, STORAGE_SCRIPT, PhaseRecorder
+from .probe import (
+    BINDING,
+    COOKIE_HOOK_SCRIPT,
+    GPC_SCRIPT,
+    PENDING_PROBE,
+    STORAGE_SCRIPT,
+    PhaseRecorder,
+    pending_script,
+)
 
 LINKS_SCRIPT = """
 () => Array.from(document.querySelectorAll("a[href]")).map(a => ({
@@ -52,8 +60,12 @@ class ScanOptions:
     browser: str | None = None
     timeout_s: float = 20.0
     concurrency: int = 4
-    #: How long a page is watched after its load event (cookies set by timers, late scripts).
+    #: The longest a page is watched after its load event (cookies set by timers, late scripts).
+    #: The watch ends earlier once the page is calm: nothing in flight, no timer, idle callback
+    #: or animation frame due within ``settle_s`` still pending, and nothing new (request,
+    #: cookie write) for ``calm_s``.
     settle_s: float = 1.0
+    calm_s: float = 0.25
     #: How long to wait for a banner's control to appear before deciding there is none.
     banner_wait_s: float = 3.0
     screenshots: bool = True
@@ -267,11 +279,13 @@ class _Run:
 
         def on_write(source: dict[str, Any], payload: dict[str, Any]) -> None:
             page = source.get("page")
+            _touch(page)
             page_url = getattr(page, "_cookiecharter_url", None) or payload.get("href", "")
             recorder.on_script_cookie(payload.get("raw", ""), payload.get("stack", ""), payload.get("href", ""), page_url)
 
         await context.expose_binding(BINDING, on_write)
         await context.add_init_script(COOKIE_HOOK_SCRIPT)
+        await context.add_init_script(pending_script(self.options.settle_s))
         if name == "gpc":
             await context.add_init_script(GPC_SCRIPT)
         return context
@@ -281,14 +295,20 @@ class _Run:
         page._cookiecharter_url = url  # type: ignore[attr-defined]
         in_flight: set[Any] = set()
         page._cookiecharter_in_flight = in_flight  # type: ignore[attr-defined]
+        _touch(page)
 
         def on_request(request: Any) -> None:
             in_flight.add(request)
+            _touch(page)
             recorder.on_request(request.url, request.resource_type, url)
 
+        def on_done(request: Any) -> None:
+            in_flight.discard(request)
+            _touch(page)
+
         page.on("request", on_request)
-        page.on("requestfinished", lambda r: in_flight.discard(r))
-        page.on("requestfailed", lambda r: in_flight.discard(r))
+        page.on("requestfinished", on_done)
+        page.on("requestfailed", on_done)
         cdp = await context.new_cdp_session(page)
         request_urls: dict[str, tuple[str, str | None]] = {}
 
@@ -306,6 +326,7 @@ class _Run:
             ]
             blocked = event.get("blockedCookies") or []
             if lines or blocked:
+                _touch(page)
                 response_url, document_url = request_urls.get(event.get("requestId", ""), ("", None))
                 recorder.on_header_cookies(response_url or url, document_url, lines, blocked, url)
 
@@ -333,7 +354,24 @@ class _Run:
         visit.status = response.status if response is not None else None
 
     async def _settle(self, page: Page) -> None:
-        await page.wait_for_timeout(self.options.settle_s * 1000)
+        """Watch the page after its load event until it is calm, at most ``settle_s``: no request
+        in flight, no timer (or idle callback, animation frame) due within ``settle_s`` pending in
+        any frame, and no request or cookie write for ``calm_s``. A page that has nothing left to
+        do is done in ``calm_s``; a cookie a timer sets 400 ms after the load is still caught,
+        because its timer is pending until then."""
+        in_flight: set[Any] = page._cookiecharter_in_flight  # type: ignore[attr-defined]
+        calm_s = min(self.options.calm_s, self.options.settle_s)
+        deadline = time.monotonic() + self.options.settle_s
+        busy_at = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                return
+            if in_flight or await _scheduled_work(page):
+                busy_at = time.monotonic()
+            elif time.monotonic() - max(busy_at, page._cookiecharter_active) >= calm_s:  # type: ignore[attr-defined]
+                return
+            await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
     async def _quiet(self, page: Page, calm_s: float = 0.2) -> None:
         """Wait until no request has been in flight for ``calm_s`` (at most ``settle_s``): after a
@@ -465,6 +503,27 @@ class _Run:
                 visit.duration_ms = int((time.perf_counter() - t0) * 1000)
                 await _close(page)
         self.progress("page", name, url)
+
+
+def _touch(page: Any) -> None:
+    """Mark that something happened on the page (a request, a cookie write): the settle's calm
+    period starts again."""
+    if page is not None:
+        page._cookiecharter_active = time.monotonic()
+
+
+async def _scheduled_work(page: Page) -> int:
+    """Timers, idle callbacks and animation frames still pending, over all of the page's frames
+    (a frame that cannot answer, being detached or navigating, counts as busy)."""
+
+    async def one(frame: Any) -> int:
+        try:
+            return int(await frame.evaluate(PENDING_PROBE))
+        except PlaywrightError:
+            return 0 if frame.is_detached() else 1
+
+    counts = await asyncio.gather(*(one(f) for f in list(page.frames)))
+    return sum(counts)
 
 
 async def _close(page: Page) -> None:
