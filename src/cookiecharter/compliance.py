@@ -103,7 +103,8 @@ def charter_state() -> CharterState:
                 refused_by_gpc=purpose.refused_by_gpc,
             )
         )
-    state.first_shown_at = CharterVersion.objects.filter(consent_version=charter.consent_version).aggregate(
+    versions = CharterVersion.objects.using(conf.config()["LEDGER_DATABASE"])
+    state.first_shown_at = versions.filter(consent_version=charter.consent_version).aggregate(
         first=Min("first_shown_at")
     )["first"]
     state.links = _charter_links(charter)
