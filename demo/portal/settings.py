@@ -35,6 +35,10 @@ INSTALLED_APPS = [
     "portal",
 ]
 
+# Flash messages (the admin's "saved" notices) kept in the session, not in a `messages` cookie:
+# the seed's charter declares exactly four cookies, and the enforcement would block a fifth.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 MIDDLEWARE = [
     # First, so it is the last to see each response and so sees every cookie set on it.
     "cookiecharter.middleware.CookieCharterMiddleware",

@@ -48,6 +48,42 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     return []
 
 
+#: Django's message storages that write a cookie (FallbackStorage tries the cookie first).
+_COOKIE_MESSAGE_STORAGES = {
+    "django.contrib.messages.storage.cookie.CookieStorage",
+    "django.contrib.messages.storage.fallback.FallbackStorage",
+}
+
+
+@register(TAG)
+def check_message_cookie(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W103: Django's messages framework will set a cookie the charter does not declare."""
+    if "django.contrib.messages.middleware.MessageMiddleware" not in (getattr(settings, "MIDDLEWARE", None) or []):
+        return []
+    storage = getattr(settings, "MESSAGE_STORAGE", "django.contrib.messages.storage.fallback.FallbackStorage")
+    if storage not in _COOKIE_MESSAGE_STORAGES:
+        return []
+    try:
+        from .charter import get_charter
+
+        charter = get_charter()
+    except Exception:  # noqa: BLE001 - E001-E003 report an unreadable or invalid charter
+        return []
+    name = getattr(settings, "MESSAGE_COOKIE_NAME", "messages")
+    if charter.declares(name):
+        return []
+    return [
+        Warning(
+            f"MESSAGE_STORAGE ({storage.rsplit('.', 1)[-1]}) keeps flash messages in a cookie named "
+            f"{name!r} that the charter does not declare: the enforcement blocks it (and raises under "
+            "DEBUG), so messages such as the admin's \"saved\" notices are lost.",
+            hint='Set MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage", or declare '
+            f"the {name!r} cookie in the charter (strictly necessary, session).",
+            id="cookiecharter.W103",
+        )
+    ]
+
+
 @register(TAG)
 def check_patterns(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E101: a declaration (from the file or from the settings) that no valid cookie name can match."""

@@ -60,3 +60,11 @@ def test_unmatchable_patterns_in_a_charter_built_in_code():
     found = [(c.name.display, why) for c, why in unmatchable(broken)]
     assert [name for name, _ in found] == ["a b+", "(?:)", "x;y*"]
     assert unmatchable(charter) == []
+
+
+def test_messages_in_an_undeclared_cookie_warn(settings):
+    settings.MIDDLEWARE = [MIDDLEWARE_PATH, *BASE, "django.contrib.messages.middleware.MessageMiddleware"]
+    (message,) = [m for m in run_checks(tags=["cookiecharter"]) if m.id == "cookiecharter.W103"]
+    assert "'messages'" in message.msg and "SessionStorage" in message.hint
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+    assert "cookiecharter.W103" not in ids(settings)
