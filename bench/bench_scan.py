@@ -10,6 +10,12 @@
    Chromium and turns off its download of legal texts. Wall time of each whole command, median
    over the rounds, and the ratio. Both outputs are checked, so a tool that failed is not timed
    as fast.
+   In the same rounds, a **floor**: a bare Playwright script that does only what any four-phase
+   scan must do, with nothing of ours (no hooks, no settle, no banner search, no click, no
+   screenshot, no report): start Playwright, launch the same Chromium with the same arguments,
+   open four fresh contexts at once and load the page in each (twice in the two phases that
+   decide). What ours takes above it is our own cost; what the floor takes is Chromium's and
+   Playwright's, on this machine, under its load at that moment.
 2. The demo portal (runserver and its map widget, as the browser tests start them) audited with
    ``--pages 20``: wall time and peak memory of the scan's process tree (the Python process, the
    Playwright driver and every Chromium process).
@@ -143,6 +149,38 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     return Run(wall, proc.returncode, "".join(output_parts), peak, sum(cpu.values()))
 
 
+#: The floor (see the module docstring): four fresh contexts, the page loaded once in two of
+#: them and twice in the other two, nothing else. Run as its own process, like the two tools.
+FLOOR_SCRIPT = """
+import asyncio, sys
+from playwright.async_api import async_playwright
+from cookiecharter.scan.browser import LAUNCH_ARGS, find_chromium
+
+async def phase(browser, loads):
+    context = await browser.new_context()
+    page = await context.new_page()
+    for _ in range(loads):
+        await page.goto(sys.argv[1], wait_until="load")
+    await context.close()
+
+async def main():
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=find_chromium(None), args=list(LAUNCH_ARGS))
+        await asyncio.gather(*(phase(browser, loads) for loads in (1, 2, 2, 1)))
+        await browser.close()
+    print("floor ok")
+
+asyncio.run(main())
+"""
+
+
+def floor(url: str) -> Run:
+    run = timed([PYTHON, "-c", FLOOR_SCRIPT, url])
+    if run.code != 0 or "floor ok" not in run.output:
+        raise SystemExit(f"the floor script failed ({run.code}):\n{run.output[-3000:]}")
+    return run
+
+
 def ours(url: str, out: Path, pages: int = 1, charter: Path | None = None) -> tuple[Run, dict]:
     cmd = [PYTHON, "-m", "cookiecharter", "scan", url, "--pages", str(pages), "--out", str(out), "--format", "json", "--fail-on", "never"]
     if charter:
@@ -172,19 +210,23 @@ def one_page(rounds: int) -> dict[str, float]:
     server, url = serve_site()
     ours_runs: list[Run] = []
     theirs: list[Run] = []
+    floors: list[Run] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for r in range(rounds):
                 # Alternate who goes first, so neither always meets a warmer machine.
-                order = ("ours", "theirs") if r % 2 == 0 else ("theirs", "ours")
+                order = ("ours", "floor", "theirs") if r % 2 == 0 else ("theirs", "floor", "ours")
                 for who in order:
                     if who == "ours":
                         ours_runs.append(ours(url, Path(tmp) / f"r{r}")[0])
+                    elif who == "floor":
+                        floors.append(floor(url))
                     else:
                         theirs.append(cookieradar(url))
                 print(
                     f"round {r + 1} (load {os.getloadavg()[0]:.1f}): cookiecharter {ours_runs[-1].wall:.2f} s "
-                    f"({ours_runs[-1].cpu:.1f} s CPU), cookieradar {theirs[-1].wall:.2f} s ({theirs[-1].cpu:.1f} s CPU)",
+                    f"({ours_runs[-1].cpu:.1f} s CPU), floor {floors[-1].wall:.2f} s ({floors[-1].cpu:.1f} s CPU), "
+                    f"cookieradar {theirs[-1].wall:.2f} s ({theirs[-1].cpu:.1f} s CPU)",
                     flush=True,
                 )
     finally:
@@ -195,12 +237,19 @@ def one_page(rounds: int) -> dict[str, float]:
         "ours_min": min(r.wall for r in ours_runs),
         "ours_cpu": statistics.median(r.cpu for r in ours_runs),
         "ours_peak": max(r.peak_kib for r in ours_runs) / 1024,
+        "floor_median": statistics.median(r.wall for r in floors),
+        "floor_min": min(r.wall for r in floors),
+        "floor_cpu": statistics.median(r.cpu for r in floors),
+        "floor_peak": max(r.peak_kib for r in floors) / 1024,
         "theirs_median": statistics.median(r.wall for r in theirs),
         "theirs_min": min(r.wall for r in theirs),
         "theirs_cpu": statistics.median(r.cpu for r in theirs),
         "theirs_peak": max(r.peak_kib for r in theirs) / 1024,
     }
     result["ratio"] = result["theirs_median"] / result["ours_median"]
+    result["floor_ratio"] = result["theirs_median"] / result["floor_median"]
+    # Per round, so a load that changed between rounds moves both sides of each ratio together.
+    result["round_ratios"] = [t.wall / o.wall for t, o in zip(theirs, ours_runs)]
     return result
 
 
@@ -240,7 +289,10 @@ def main() -> None:
     print("|---|---|---|---|---|")
     print(f"| cookiecharter scan (4 phases) | {r['ours_median']:.2f} s | {r['ours_min']:.2f} s | {r['ours_cpu']:.1f} s | {r['ours_peak']:.0f} MiB |")
     print(f"| cookieradar audit (3 phases) | {r['theirs_median']:.2f} s | {r['theirs_min']:.2f} s | {r['theirs_cpu']:.1f} s | {r['theirs_peak']:.0f} MiB |")
+    print(f"| floor: bare Playwright, 4 contexts, 6 page loads | {r['floor_median']:.2f} s | {r['floor_min']:.2f} s | {r['floor_cpu']:.1f} s | {r['floor_peak']:.0f} MiB |")
     print(f"| ratio (cookieradar / cookiecharter, median wall times) | {r['ratio']:.1f}x | | | |")
+    print(f"| ratio (cookieradar / floor, median wall times) | {r['floor_ratio']:.1f}x | | | |")
+    print("ratio per round: " + ", ".join(f"{x:.1f}x" for x in r["round_ratios"]))
     if not args.skip_demo:
         d = demo(args.demo_pages)
         print()
