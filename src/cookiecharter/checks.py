@@ -1,8 +1,8 @@
 """System checks (ids ``cookiecharter.E0xx`` / ``W0xx``), registered from ``apps.ready``.
 
 Ids are stable: documented in ``docs/checks.md``, silenced with ``SILENCED_SYSTEM_CHECKS``.
-E001-E009 / W001-W009 are about the charter and Django's own cookies (this first part); the
-middleware's checks follow from E010 / W010.
+E001-E009 / W001-W009 are about the charter and Django's own cookies (this module); E101 and
+W101-W103, about the enforcement, are in ``enforcement_checks.py``.
 """
 
 from __future__ import annotations

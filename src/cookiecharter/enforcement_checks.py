@@ -11,15 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
-from .core.charter import Charter, MatchKind
+from .core.charter import Charter
+from .core.loading import cookie_name_problem
 
 TAG = "cookiecharter"
 MIDDLEWARE_PATH = "cookiecharter.middleware.CookieCharterMiddleware"
-
-#: RFC 6265 4.1.1: a cookie name is a token: visible ASCII except the separators.
-_SEPARATORS = frozenset('()<>@,;:\\"/[]?={} \t')
-TOKEN_CHARS = frozenset(c for c in map(chr, range(33, 127)) if c not in _SEPARATORS)
-
 
 @register(TAG)
 def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -107,38 +103,18 @@ def check_patterns(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 
 def unmatchable(charter: Charter) -> list[tuple[Any, str]]:
-    """Declarations no valid cookie name can fall under, each with the reason."""
+    """Declarations no valid cookie name can fall under, each with the reason.
+
+    The loader holds a file's declarations to these rules already; a charter built in code
+    (``with_cookies``, the settings' own cookie names) has not been through it, so ask the loader's
+    own question again here rather than a copy of it.
+    """
     found = []
     for cookie in charter.cookies:
-        kind, value = cookie.name.kind, cookie.name.value
-        if kind is MatchKind.REGEX:
-            why = _regex_problem(value)
-        elif kind is MatchKind.EXACT and not value:
-            why = "it is empty"
-        else:
-            bad = sorted({c for c in value if c not in TOKEN_CHARS})
-            why = f"it contains {', '.join(repr(c) for c in bad)}" if bad else None
+        why = cookie_name_problem(cookie.name)
         if why:
             found.append((cookie, why))
     return found
-
-
-def _regex_problem(pattern: str) -> str | None:
-    # The loader proves it for patterns read from a file; a charter built in code (with_cookies)
-    # has not been through it, so ask the same question here.
-    try:
-        from .core.loading import _satisfiable, _sre_parse  # the loader's own proof, not a copy
-    except ImportError:  # pragma: no cover - the loader's internals moved: skip rather than guess
-        return None
-    try:
-        parsed = _sre_parse.parse(pattern)
-    except Exception as exc:  # noqa: BLE001 - re.error and the parser's other complaints
-        return f"it is not a valid regular expression ({exc})"
-    if parsed.getwidth()[1] == 0:
-        return "it only matches the empty name"
-    if not _satisfiable(parsed):
-        return "every name it matches contains a character a cookie name cannot have"
-    return None
 
 
 def _where(cookie: Any) -> str:
