@@ -31,8 +31,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "cookiecharter",
+    # The portal before cookiecharter: its templates/cookiecharter/base.html puts the charter page
+    # inside the portal's own layout (header, navigation, footer).
     "portal",
+    "cookiecharter",
 ]
 
 # Flash messages (the admin's "saved" notices) kept in the session, not in a `messages` cookie:
