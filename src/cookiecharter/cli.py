@@ -139,7 +139,7 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 @click.option("--browser", default=None, metavar="PATH", help="Chromium to drive (default: $COOKIECHARTER_CHROMIUM, then chromium on the PATH).")
 @click.option("--timeout", type=click.FloatRange(1, 600), default=20.0, show_default=True, help="Seconds allowed for one page to load.")
 @click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Pages open at once (over all phases).")
-@click.option("--settle", type=click.FloatRange(0, 60), default=1.0, show_default=True, help="Seconds to watch a page after it loads (timers, late scripts).")
+@click.option("--settle", type=click.FloatRange(0, 60), default=1.0, show_default=True, help="Longest wait, in seconds, for a page to settle after it loads (pending timers, late scripts); it ends sooner once the page is calm.")
 def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: str, fail_on: str, baseline: str | None, suggest: bool, browser: str | None, timeout: float, concurrency: int, settle: float) -> None:
     """Audit URL in Chromium in four phases (arrival, refuse all, accept all, Global Privacy Control).
 
