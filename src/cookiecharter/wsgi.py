@@ -16,10 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .core.charter import Charter
-from .core.decision import Undeclared
-from .core.enforcement import SIX_MONTHS, HeaderEnforcer, Observer
-from .core.setcookie import parse_cookie_header
+from .core.enforcement import EnforcingMiddleware
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
@@ -27,38 +24,16 @@ WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 ENVIRON_KEY = "cookiecharter.consent"
 
 
-class CookieCharterWSGI:
-    def __init__(
-        self,
-        app: WSGIApp,
-        *,
-        charter: Charter,
-        secret: bytes | str,
-        consent_cookie_name: str = "cookies_preferences",
-        undeclared: Undeclared | str = Undeclared.BLOCK,
-        consent_max_age: int = SIX_MONTHS,
-        observer: Observer | None = None,
-    ) -> None:
-        self.app = app
-        self.enforcer = HeaderEnforcer.build(
-            charter,
-            secret,
-            consent_cookie_name=consent_cookie_name,
-            undeclared=undeclared,
-            consent_max_age=consent_max_age,
-            observer=observer,
-        )
+class CookieCharterWSGI(EnforcingMiddleware[WSGIApp]):
+    """Keyword arguments as ``EnforcingMiddleware``: ``charter``, ``secret``, ``consent_cookie_name``,
+    ``undeclared``, ``consent_max_age``, ``observer``."""
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        enforcer = self.enforcer
-        present = parse_cookie_header(environ.get("HTTP_COOKIE", ""))
-        consent = enforcer.read_consent(present.get(enforcer.policy.consent_cookie_name))
-        environ[ENVIRON_KEY] = consent
-        path = environ.get("PATH_INFO", "")
+        exchange = self.enforcer.exchange(environ.get("HTTP_COOKIE", ""), environ.get("PATH_INFO", ""))
+        environ[ENVIRON_KEY] = exchange.consent
 
         def start_filtered(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            set_cookies = [v for k, v in headers if k.lower() == "set-cookie"]
-            replaced = enforcer.apply(set_cookies, present, consent, path)
+            replaced = exchange.filter([v for k, v in headers if k.lower() == "set-cookie"])
             if replaced is not None:
                 headers = [(k, v) for k, v in headers if k.lower() != "set-cookie"]
                 headers += [("Set-Cookie", value) for value in replaced]

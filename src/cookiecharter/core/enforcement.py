@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Generic, TypeVar
 
 from .charter import Charter
 from .consent import Consent, ConsentCodec
 from .decision import Blocked, CookieFilter, CookieToSet, Outcome, Policy, Reason, Undeclared, declaration_stub
-from .setcookie import SetCookieHeader, deletion_header
+from .setcookie import SetCookieHeader, deletion_header, parse_cookie_header
 
 logger = logging.getLogger("cookiecharter.enforcement")
 
@@ -100,6 +101,11 @@ class HeaderEnforcer:
             self._verified[value] = (consent, consent.decided_at.timestamp() + self.consent_max_age)
         return consent
 
+    def exchange(self, cookie_header: str, path: str) -> Exchange:
+        """One request seen through this enforcer: its cookies, read once, and the consent they carry."""
+        present = parse_cookie_header(cookie_header)
+        return Exchange(self, present, self.read_consent(present.get(self.policy.consent_cookie_name)), path)
+
     def apply(
         self,
         set_cookies: Sequence[str],
@@ -161,3 +167,48 @@ class HeaderEnforcer:
             )
         if self.observer is not None and (outcome.blocked or outcome.reported or outcome.capped):
             self.observer(outcome, path)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A request and its coming response, as both adapters handle them: the request's cookies and
+    consent are read when it arrives, the response's ``Set-Cookie`` values are filtered against
+    them when its headers leave."""
+
+    enforcer: HeaderEnforcer
+    present: dict[str, str]
+    consent: Consent
+    path: str
+
+    def filter(self, set_cookies: Sequence[str]) -> list[str] | None:
+        """The ``Set-Cookie`` values to send instead; None when the response is left as it is."""
+        return self.enforcer.apply(set_cookies, self.present, self.consent, self.path)
+
+
+App = TypeVar("App")
+
+
+class EnforcingMiddleware(Generic[App]):
+    """What the ASGI and WSGI middleware share: the app they wrap and one enforcer built from
+    plain arguments. Each subclass only maps its protocol's request and headers onto ``Exchange``."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        charter: Charter,
+        secret: bytes | str,
+        consent_cookie_name: str = "cookies_preferences",
+        undeclared: Undeclared | str = Undeclared.BLOCK,
+        consent_max_age: int = SIX_MONTHS,
+        observer: Observer | None = None,
+    ) -> None:
+        self.app = app
+        self.enforcer = HeaderEnforcer.build(
+            charter,
+            secret,
+            consent_cookie_name=consent_cookie_name,
+            undeclared=undeclared,
+            consent_max_age=consent_max_age,
+            observer=observer,
+        )
