@@ -6,7 +6,6 @@ import string
 import time
 from datetime import datetime, timezone
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
