@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -408,35 +409,44 @@ class _Run:
         self, context: BrowserContext, name: str, recorder: PhaseRecorder, result: PhaseResult, sitemap: Any
     ) -> None:
         url = self.start_url
+        async with self._page_view(context, name, url, recorder) as (page, visit):
+            await self._load(page, url, visit)
+            if name in ("arrival", "gpc"):
+                if name == "arrival":
+                    # The links are there at the load event: offer them now, so the other
+                    # pages start while this one settles; the sitemap's come after them.
+                    self.frontier.alias(page.url)
+                    self._offer(await self._links(page))
+                await self._settle(page)
+                result.buttons, result.screenshot, _ = await asyncio.gather(
+                    banners.survey(page), self._screenshot(page), self._collect_storage(page, recorder, url)
+                )
+            else:
+                action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
+                result.buttons, result.decision_made = await self._decide(page, action)
+                await page.wait_for_load_state("load", timeout=self.options.timeout_s * 1000)
+                # What the click starts (the consent request, scripts it activates) must finish;
+                # the full settle comes after the next page view, where the decision applies.
+                await self._quiet(page)
+                # The start page again, as the next page view after the decision; its screenshot
+                # shows whether the banner stays away (taken while the page settles).
+                await self._load(page, url, visit)
+                _, result.screenshot = await asyncio.gather(self._settle(page), self._screenshot(page))
+                await self._collect_storage(page, recorder, url)
+
+    @contextlib.asynccontextmanager
+    async def _page_view(
+        self, context: BrowserContext, name: str, url: str, recorder: PhaseRecorder
+    ) -> AsyncIterator[tuple[Page, PageVisit]]:
+        """One page view of a phase: a concurrency slot, a timed visit in the phase's record, the
+        page closed afterwards, and the progress told once the slot is free (not on failure)."""
         async with self.slots:
             visit = PageVisit(url=url)
             recorder.visits.append(visit)
             t0 = time.perf_counter()
             page = await self._open(context, url, recorder)
             try:
-                await self._load(page, url, visit)
-                if name in ("arrival", "gpc"):
-                    if name == "arrival":
-                        # The links are there at the load event: offer them now, so the other
-                        # pages start while this one settles; the sitemap's come after them.
-                        self.frontier.alias(page.url)
-                        self._offer(await self._links(page))
-                    await self._settle(page)
-                    result.buttons, result.screenshot, _ = await asyncio.gather(
-                        banners.survey(page), self._screenshot(page), self._collect_storage(page, recorder, url)
-                    )
-                else:
-                    action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
-                    result.buttons, result.decision_made = await self._decide(page, action)
-                    await page.wait_for_load_state("load", timeout=self.options.timeout_s * 1000)
-                    # What the click starts (the consent request, scripts it activates) must finish;
-                    # the full settle comes after the next page view, where the decision applies.
-                    await self._quiet(page)
-                    # The start page again, as the next page view after the decision; its screenshot
-                    # shows whether the banner stays away (taken while the page settles).
-                    await self._load(page, url, visit)
-                    _, result.screenshot = await asyncio.gather(self._settle(page), self._screenshot(page))
-                    await self._collect_storage(page, recorder, url)
+                yield page, visit
             finally:
                 visit.duration_ms = int((time.perf_counter() - t0) * 1000)
                 await _close(page)
@@ -488,21 +498,12 @@ class _Run:
     async def _other_page(
         self, context: BrowserContext, name: str, url: str, recorder: PhaseRecorder, discovering: bool = False
     ) -> None:
-        async with self.slots:
-            visit = PageVisit(url=url)
-            recorder.visits.append(visit)
-            t0 = time.perf_counter()
-            page = await self._open(context, url, recorder)
-            try:
-                await self._load(page, url, visit)
-                if discovering and not self.frontier.full:
-                    self._offer(await self._links(page))
-                await self._settle(page)
-                await self._collect_storage(page, recorder, url)
-            finally:
-                visit.duration_ms = int((time.perf_counter() - t0) * 1000)
-                await _close(page)
-        self.progress("page", name, url)
+        async with self._page_view(context, name, url, recorder) as (page, visit):
+            await self._load(page, url, visit)
+            if discovering and not self.frontier.full:
+                self._offer(await self._links(page))
+            await self._settle(page)
+            await self._collect_storage(page, recorder, url)
 
 
 def _touch(page: Any) -> None:
