@@ -72,13 +72,27 @@ def _forget_rendered() -> None:
 # -- the tags ------------------------------------------------------------------------------------
 
 
-@register.simple_tag(takes_context=True)
-def cookiecharter_head(context: template.Context) -> str:
+def _consent_ui_tag(
+    render: Callable[[template.Context, HttpRequest, Charter], str],
+) -> Callable[[template.Context], str]:
+    """Register ``render`` as a tag of the consent UI, which renders nothing at all when no
+    purpose of the charter needs consent: there is nothing to choose, so no banner, script or link."""
+
+    def tag(context: template.Context) -> str:
+        request = _request(context)  # first: a missing request is a configuration error either way
+        charter = _charter()
+        if not charter.needs_consent:
+            return ""
+        return render(context, request, charter)
+
+    # Not functools.wraps: Django reads the tag's signature through __wrapped__ and wants ``context``.
+    tag.__name__, tag.__doc__ = render.__name__, render.__doc__
+    return register.simple_tag(takes_context=True)(tag)
+
+
+@_consent_ui_tag
+def cookiecharter_head(context: template.Context, request: HttpRequest, charter: Charter) -> str:
     """Stylesheet, configuration and page script; nothing at all when no purpose needs consent."""
-    request = _request(context)
-    charter = _charter()
-    if not charter.needs_consent:
-        return ""
     _, _, config = _markup(charter)
     nonce = _nonce(context, request)
     return format_html(
@@ -90,13 +104,9 @@ def cookiecharter_head(context: template.Context) -> str:
     )
 
 
-@register.simple_tag(takes_context=True)
-def cookiecharter_banner(context: template.Context) -> str:
+@_consent_ui_tag
+def cookiecharter_banner(context: template.Context, request: HttpRequest, charter: Charter) -> str:
     """The banner when a decision is due, then the (closed) preferences dialog."""
-    request = _request(context)
-    charter = _charter()
-    if not charter.needs_consent:
-        return ""
     _record_browser_signal(request)
     consent = _consent(request)
     banner, preferences, _ = _markup(charter)
@@ -105,13 +115,10 @@ def cookiecharter_banner(context: template.Context) -> str:
     return mark_safe(_fill(html, request, consent, open_preferences))
 
 
-@register.simple_tag(takes_context=True)
-def cookiecharter_preferences_link(context: template.Context) -> str:
-    """The footer link that reopens the preferences (nothing when no purpose needs consent)."""
-    request = _request(context)
-    charter = _charter()
-    if not charter.needs_consent:
-        return ""  # nothing to choose: the site's link to the charter page says it all
+@_consent_ui_tag
+def cookiecharter_preferences_link(context: template.Context, request: HttpRequest, charter: Charter) -> str:
+    """The footer link that reopens the preferences (nothing when no purpose needs consent: the
+    site's link to the charter page says it all)."""
     return format_html(
         '<a href="{}" data-cookiecharter-open>{}</a>',
         _preferences_href(request),
@@ -119,14 +126,10 @@ def cookiecharter_preferences_link(context: template.Context) -> str:
     )
 
 
-@register.simple_tag(takes_context=True)
-def cookiecharter_preferences_button(context: template.Context) -> str:
+@_consent_ui_tag
+def cookiecharter_preferences_button(context: template.Context, request: HttpRequest, charter: Charter) -> str:
     """A button (for the charter page) that opens the preferences, with or without JavaScript."""
-    request = _request(context)
-    charter = _charter()
-    if not charter.needs_consent:
-        return ""
-    html = format_html(
+    return format_html(
         '<form method="get" action="{}" class="cc-open" data-cookiecharter-open>{}'
         '<input type="hidden" name="{}" value="{}">'
         '<button type="submit" class="cc-btn">{}</button></form>',
@@ -136,7 +139,6 @@ def cookiecharter_preferences_button(context: template.Context) -> str:
         OPEN_VALUE,
         gettext("Change my cookie choices"),
     )
-    return html
 
 
 @register.simple_tag(takes_context=True)
