@@ -8,6 +8,7 @@ fills a batch (after its response is sent) or by ``manage.py cookiecharter_seal`
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Iterator, Mapping
@@ -269,17 +270,8 @@ def seal_pending(
         )
         try:
             with transaction.atomic(using=alias):
-                seal = LedgerSeal.objects.using(alias).create(
-                    number=fields.number,
-                    first_id=fields.first_id,
-                    last_id=fields.last_id,
-                    count=fields.count,
-                    ids=fields.ids,
-                    records_digest=fields.records_digest,
-                    previous_hash=fields.previous_hash,
-                    seal_hash=seal_hash,
-                    created_at=now,
-                )
+                # The model's columns carry the core's field names (created_at is ``now``).
+                seal = LedgerSeal.objects.using(alias).create(**dataclasses.asdict(fields), seal_hash=seal_hash)
         except IntegrityError:
             log.info("cookiecharter: seal %s made by another process meanwhile", fields.number)
             return made
@@ -315,19 +307,17 @@ def _stored_records(alias: str) -> Iterator[core.StoredRecord]:
         )
 
 
+def _seal_fields(seal: LedgerSeal) -> core.SealFields:
+    """The hashed part of a stored seal, read back: its columns carry the core's field names."""
+    values = {f.name: getattr(seal, f.name) for f in dataclasses.fields(core.SealFields)}
+    values["created_at"] = _aware(seal.created_at)
+    return core.SealFields(**values)
+
+
 def _stored_seals(alias: str) -> list[core.StoredSeal]:
     return [
         core.StoredSeal(
-            core.SealFields(
-                number=s.number,
-                first_id=s.first_id,
-                last_id=s.last_id,
-                count=s.count,
-                ids=s.ids,
-                records_digest=s.records_digest,
-                previous_hash=s.previous_hash,
-                created_at=_aware(s.created_at),
-            ),
+            _seal_fields(s),
             s.seal_hash,
             _aware(s.pruned_at) if s.pruned_at else None,
             s.pruned_hash,
