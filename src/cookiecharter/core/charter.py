@@ -85,8 +85,17 @@ class Controller:
     url: str = ""
 
 
+class Translated:
+    """A part of the charter with texts per language (mappings from language code to text)."""
+
+    def text(self, attr: str, lang: str, fallback: str = "en") -> str:
+        """The ``attr`` text in ``lang``, else in ``fallback``, else in any language, else ""."""
+        texts: Mapping[str, str] = getattr(self, attr)
+        return texts.get(lang) or texts.get(fallback) or next(iter(texts.values()), "")
+
+
 @dataclass(frozen=True)
-class Purpose:
+class Purpose(Translated):
     key: str
     #: Translated title and description, keyed by language code.
     title: Mapping[str, str]
@@ -102,10 +111,6 @@ class Purpose:
     @property
     def needs_consent(self) -> bool:
         return self.exemption is None
-
-    def text(self, attr: str, lang: str, fallback: str = "en") -> str:
-        texts: Mapping[str, str] = getattr(self, attr)
-        return texts.get(lang) or texts.get(fallback) or next(iter(texts.values()), "")
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,7 @@ class CookieName:
 
 
 @dataclass(frozen=True)
-class Cookie:
+class Cookie(Translated):
     name: CookieName
     provider: str
     purpose: str
@@ -163,10 +168,6 @@ class Cookie:
     #: A link to the provider's own policy (shown for third parties the site cannot delete).
     policy_url: str = ""
     source: Source | None = field(default=None, compare=False)
-
-    def text(self, attr: str, lang: str, fallback: str = "en") -> str:
-        texts: Mapping[str, str] = getattr(self, attr)
-        return texts.get(lang) or texts.get(fallback) or next(iter(texts.values()), "")
 
 
 @dataclass(frozen=True)
