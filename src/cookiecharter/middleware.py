@@ -30,7 +30,8 @@ from django.http.response import HttpResponseBase
 from . import conf, observed
 from .charter import get_charter
 from .consent import codec, get_consent, remember_consent
-from .core.decision import CookieFilter, CookieToSet, Outcome, Policy, Reason, Undeclared, declaration_stub
+from .core.decision import CookieFilter, CookieToSet, Outcome, Policy, Reason, Undeclared
+from .core.enforcement import undeclared_message
 from .core.setcookie import SetCookieHeader, http_date, lifetime_from, parse_http_date
 
 logger = logging.getLogger("cookiecharter.enforcement")
@@ -223,12 +224,11 @@ def _raise_if_asked(sightings: list[observed.Sighting]) -> None:
     undeclared = [s for s in sightings if s.reason == Reason.UNDECLARED.value]
     if not undeclared or enforcement_policy().undeclared is not Undeclared.RAISE:
         return
-    stubs = "\n\n".join(declaration_stub(s.name, s.lifetime, s.path) for s in undeclared)
-    names = ", ".join(repr(s.name) for s in undeclared)
+    # Every sighting of one response has that response's path.
     raise UndeclaredCookieError(
-        f"The response to {undeclared[0].path} sets {names}, which the cookie charter does not "
-        f"declare, so it was blocked. Declare it by adding to the charter file:\n\n{stubs}\n\n"
-        'or set COOKIECHARTER["UNDECLARED"] to "block" or "report".'
+        undeclared_message(
+            undeclared, undeclared[0].path, other_policies='set COOKIECHARTER["UNDECLARED"] to "block" or "report"'
+        )
     )
 
 

@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from .charter import Charter
 from .consent import Consent, ConsentCodec
-from .decision import Blocked, CookieFilter, CookieToSet, Outcome, Policy, Reason, Undeclared, declaration_stub
+from .decision import CookieFilter, CookieToSet, Outcome, Policy, Reason, Undeclared, declaration_stub
 from .setcookie import SetCookieHeader, deletion_header, parse_cookie_header
 
 logger = logging.getLogger("cookiecharter.enforcement")
@@ -30,13 +30,30 @@ class UndeclaredCookieError(Exception):
     """A response set a cookie the charter does not declare, under the "raise" policy."""
 
 
-def undeclared_message(undeclared: Sequence[Blocked], path: str) -> str:
+class UndeclaredCookie(Protocol):
+    """What the message needs of a blocked undeclared cookie (a ``Blocked``, or a Django ``Sighting``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def lifetime(self) -> int | None: ...
+
+
+def undeclared_message(
+    undeclared: Sequence[UndeclaredCookie],
+    path: str,
+    *,
+    other_policies: str = 'choose the "block" or "report" policy for undeclared cookies',
+) -> str:
+    """The "raise" policy's error: the cookies blocked, the charter entries that would declare
+    them, and ``other_policies`` (how to choose another policy, said in the adapter's terms)."""
     stubs = "\n\n".join(declaration_stub(b.name, b.lifetime, path) for b in undeclared)
     names = ", ".join(repr(b.name) for b in undeclared)
     return (
         f"The response to {path} sets {names}, which the cookie charter does not declare, so it "
         f"was blocked. Declare it by adding to the charter file:\n\n{stubs}\n\n"
-        'or choose the "block" or "report" policy for undeclared cookies.'
+        f"or {other_policies}."
     )
 
 
