@@ -191,12 +191,12 @@ class Charter:
     def has_purpose(self, key: str) -> bool:
         return key in self._purpose_index
 
-    @property
+    @cached_property
     def consent_purposes(self) -> tuple[Purpose, ...]:
         """The purposes a visitor is asked about, in declaration order."""
         return tuple(p for p in self.purposes if p.needs_consent)
 
-    @property
+    @cached_property
     def needs_consent(self) -> bool:
         """False for a site that only sets exempt cookies: then no banner at all."""
         return any(p.needs_consent for p in self.purposes)

@@ -22,6 +22,7 @@ template render.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +35,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import escape, format_html, json_script
+from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -62,11 +63,18 @@ def _mark(name: str) -> SafeString:
 # (banner, preferences, config).
 _rendered: dict[tuple[str, ...], tuple[str, str, str]] = {}
 _RENDERED_MAX = 64
+# Cached markup split once at its markers: literal, marker name, literal, ... (filling a page is
+# then one join, not a regex pass over 6 KB of HTML with a callback per marker).
+_split: dict[str, tuple[str, ...]] = {}
+# The whole head (stylesheet, config, script) per markup key, for pages without a CSP nonce.
+_heads: dict[tuple[str, ...], str] = {}
 
 
 @conf.on_clear
 def _forget_rendered() -> None:
     _rendered.clear()
+    _split.clear()
+    _heads.clear()
 
 
 # -- the tags ------------------------------------------------------------------------------------
@@ -93,15 +101,23 @@ def _consent_ui_tag(
 @_consent_ui_tag
 def cookiecharter_head(context: template.Context, request: HttpRequest, charter: Charter) -> str:
     """Stylesheet, configuration and page script; nothing at all when no purpose needs consent."""
-    _, _, config = _markup(charter)
     nonce = _nonce(context, request)
-    return format_html(
+    key = _markup_key(charter, request)
+    if not nonce:
+        found = _heads.get(key)
+        if found is not None and not settings.DEBUG:
+            return found
+    _, _, config = _markup(charter, request)
+    head = format_html(
         '<link rel="stylesheet" href="{}">\n{}\n<script src="{}"{}></script>',
         static("cookiecharter/consent.css"),
         mark_safe(config),
         static("cookiecharter/consent.js"),
         format_html(' nonce="{}"', nonce) if nonce else "",
     )
+    if not nonce:
+        _heads[key] = head
+    return head
 
 
 @_consent_ui_tag
@@ -109,20 +125,21 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, charte
     """The banner when a decision is due, then the (closed) preferences dialog."""
     _record_browser_signal(request)
     consent = _consent(request)
-    banner, preferences, _ = _markup(charter)
+    banner, preferences, _ = _markup(charter, request)
     open_preferences = request.GET.get(OPEN_PARAM) == OPEN_VALUE
-    html = (banner if decision_due(charter, consent) else "") + preferences
-    return mark_safe(_fill(html, request, consent, open_preferences))
+    values = _request_values(request, open_preferences, context.get("csrf_token"))
+    filled = [_fill(banner, consent, values)] if decision_due(charter, consent) else []
+    filled.append(_fill(preferences, consent, values))
+    return mark_safe("".join(filled))
 
 
 @_consent_ui_tag
 def cookiecharter_preferences_link(context: template.Context, request: HttpRequest, charter: Charter) -> str:
     """The footer link that reopens the preferences (nothing when no purpose needs consent: the
     site's link to the charter page says it all)."""
-    return format_html(
-        '<a href="{}" data-cookiecharter-open>{}</a>',
-        _preferences_href(request),
-        gettext("Cookie settings"),
+    return mark_safe(
+        f'<a href="{html.escape(_preferences_href(request))}" data-cookiecharter-open>'
+        f'{html.escape(gettext("Cookie settings"))}</a>'
     )
 
 
@@ -187,15 +204,29 @@ def decision_due(charter: Charter, consent: Consent) -> bool:
 # -- rendering and the cache -----------------------------------------------------------------------
 
 
-def _markup(charter: Charter) -> tuple[str, str, str]:
-    lang = _language(charter)
-    consent_url, charter_url = _urls()
+_KEY_ATTR = "_cookiecharter_markup_key"
+
+
+def _markup_key(charter: Charter, request: HttpRequest) -> tuple[str, ...]:
+    """What the cached markup depends on; worked out once per request (the tags of a page share it)."""
+    found = getattr(request, _KEY_ATTR, None)
+    if found is not None and found[0] == charter.digest:
+        return found
+    active = get_language() or ""
+    consent_url, charter_url = _urls(active)
     # The charter's language and Django's active one can differ (a "de" page of an fr/en charter
     # gets the charter's first language for its texts but Django's strings): both are in the key.
-    key = (charter.digest, lang, get_language() or "", consent_url, charter_url)
+    key = (charter.digest, _language(charter, active), active, consent_url, charter_url)
+    setattr(request, _KEY_ATTR, key)
+    return key
+
+
+def _markup(charter: Charter, request: HttpRequest) -> tuple[str, str, str]:
+    key = _markup_key(charter, request)
     found = _rendered.get(key)
     if found is not None and not settings.DEBUG:
         return found
+    _, lang, _, consent_url, charter_url = key
     context = _template_context(charter, lang, consent_url, charter_url)
     banner = render_to_string("cookiecharter/banner.html", context)
     preferences = render_to_string("cookiecharter/preferences.html", context)
@@ -290,32 +321,43 @@ def _script_config(charter: Charter, lang: str) -> dict[str, Any]:
     }
 
 
-def _fill(markup: str, request: HttpRequest, consent: Consent, open_preferences: bool) -> str:
-    query = _query_without_open(request)
-    qs = query.urlencode()
-    next_url = request.path + ("?" + qs if qs else "")
-    token: list[str] = []
+def _request_values(request: HttpRequest, open_preferences: bool, token: Any = None) -> dict[str, str]:
+    """What the markers of the cached markup stand for on this request.
 
-    def csrf_input() -> str:
-        if not token:  # one token for every form of the page
-            token.append(get_token(request))
-        return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token[0])
-
-    values: dict[str, Callable[[], str]] = {
-        "csrf": csrf_input,
-        "next": lambda: escape(next_url),
-        "here": lambda: escape(request.path),
-        "query": lambda: _query_inputs(query),
-        "open": lambda: " open" if open_preferences else "",
+    ``token`` is the template context's ``csrf_token`` (the page's own, masked once for all its
+    forms); without it, ``get_token`` masks a fresh one, which costs tens of microseconds.
+    """
+    if request.GET:
+        query = _query_without_open(request)
+        qs = query.urlencode()
+        next_url = request.path + ("?" + qs if qs else "")
+        query_inputs = str(_query_inputs(query))
+    else:  # the common case: no query string to carry over
+        next_url, query_inputs = request.path, ""
+    token_text = str(token) if token and str(token) != "NOTPROVIDED" else get_token(request)
+    path = html.escape(request.path)
+    return {
+        "csrf": f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(token_text)}">',
+        "next": path if next_url == request.path else html.escape(next_url),
+        "here": path,
+        "query": query_inputs,
+        "open": " open" if open_preferences else "",
     }
 
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name.startswith("on:"):
-            return " checked" if consent.allows(name[3:]) and consent.decided else ""
-        return values[name]()
 
-    return _MARK_RE.sub(replace, markup)
+def _fill(markup: str, consent: Consent, values: dict[str, str]) -> str:
+    """The cached ``markup`` with the request's ``values`` put in at its markers."""
+    parts = _split.get(markup)
+    if parts is None:
+        parts = _split[markup] = tuple(_MARK_RE.split(markup))
+    out = list(parts)
+    for i in range(1, len(out), 2):
+        name = out[i]
+        if name.startswith("on:"):
+            out[i] = " checked" if consent.decided and consent.allows(name[3:]) else ""
+        else:
+            out[i] = values[name]
+    return "".join(out)
 
 
 # -- small pieces ------------------------------------------------------------------------------------
@@ -361,8 +403,8 @@ def _record_browser_signal(request: HttpRequest) -> None:
     record_browser_signal(request)
 
 
-def _language(charter: Charter) -> str:
-    lang = (get_language() or "").split("-")[0]
+def _language(charter: Charter, active: str | None = None) -> str:
+    lang = (active if active is not None else get_language() or "").split("-")[0]
     if lang in charter.languages or not charter.languages:
         return lang or "en"
     return charter.languages[0]
@@ -382,8 +424,8 @@ def _forget_urls() -> None:
     _reversed.clear()
 
 
-def _urls() -> tuple[str, str]:
-    key = (get_urlconf(), get_script_prefix(), get_language())
+def _urls(active: str | None = None) -> tuple[str, str]:
+    key = (get_urlconf(), get_script_prefix(), active if active is not None else get_language())
     found = _reversed.get(key)
     if found is None:
         found = (reverse("cookiecharter:consent"), reverse(conf.config()["CHARTER_URL_NAME"]))
@@ -417,6 +459,8 @@ def _query_inputs(query: QueryDict) -> SafeString:
 
 
 def _preferences_href(request: HttpRequest) -> str:
+    if not request.GET:
+        return f"{request.path}?{OPEN_PARAM}={OPEN_VALUE}"
     query = _query_without_open(request)
     query[OPEN_PARAM] = OPEN_VALUE
     return f"{request.path}?{query.urlencode()}"
