@@ -79,26 +79,6 @@ class HeaderEnforcer:
         # once per process, not on every request (bounded; this enforcer's charter never changes).
         self._verified: dict[str, tuple[Consent, float]] = {}
 
-    @classmethod
-    def build(
-        cls,
-        charter: Charter,
-        secret: bytes | str,
-        *,
-        consent_cookie_name: str = "cookies_preferences",
-        undeclared: Undeclared | str = Undeclared.BLOCK,
-        consent_max_age: int = SIX_MONTHS,
-        observer: Observer | None = None,
-    ) -> HeaderEnforcer:
-        key = secret.encode("utf-8") if isinstance(secret, str) else secret
-        return cls(
-            charter,
-            ConsentCodec(key),
-            Policy(consent_cookie_name=consent_cookie_name, undeclared=Undeclared(undeclared)),
-            consent_max_age,
-            observer,
-        )
-
     def read_consent(self, value: str | None) -> Consent:
         if not value:
             return Consent.undecided()
@@ -221,11 +201,11 @@ class EnforcingMiddleware(Generic[App]):
         observer: Observer | None = None,
     ) -> None:
         self.app = app
-        self.enforcer = HeaderEnforcer.build(
+        key = secret.encode("utf-8") if isinstance(secret, str) else secret
+        self.enforcer = HeaderEnforcer(
             charter,
-            secret,
-            consent_cookie_name=consent_cookie_name,
-            undeclared=undeclared,
-            consent_max_age=consent_max_age,
-            observer=observer,
+            ConsentCodec(key),
+            Policy(consent_cookie_name=consent_cookie_name, undeclared=Undeclared(undeclared)),
+            consent_max_age,
+            observer,
         )
