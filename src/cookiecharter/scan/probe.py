@@ -170,12 +170,32 @@ class CookieWrite:
     name: str
     domain: str
     lifetime: int | None
-    deletion: bool
     set_by: SetBy
     page: str
     at: float
     attributes: SetCookieHeader
     blocked: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, header: SetCookieHeader, *, url: str, set_by: SetBy, page: str, at: float, blocked: list[str] | None = None
+    ) -> CookieWrite:
+        """The write ``header`` makes, seen at ``at`` in a document or response at ``url`` (which
+        gives the cookie's domain when the header names none)."""
+        return cls(
+            name=header.name,
+            domain=_write_domain(header, url),
+            lifetime=header.lifetime(at),
+            set_by=set_by,
+            page=page,
+            at=at,
+            attributes=header,
+            blocked=blocked or [],
+        )
+
+    @property
+    def deletion(self) -> bool:
+        return self.lifetime is not None and self.lifetime <= 0
 
 
 def _write_domain(header: SetCookieHeader, url: str) -> str:
@@ -232,17 +252,13 @@ class PhaseRecorder:
             header = SetCookieHeader.parse(line)
             if header is None:
                 continue
-            lifetime = header.lifetime(now)
             self.writes.append(
-                CookieWrite(
-                    name=header.name,
-                    domain=_write_domain(header, response_url),
-                    lifetime=lifetime,
-                    deletion=lifetime is not None and lifetime <= 0,
+                CookieWrite.of(
+                    header,
+                    url=response_url,
                     set_by=SetBy(kind="header", url=response_url[:500], frame_url=(document_url or "")[:500] or None),
                     page=page_url,
                     at=now,
-                    attributes=header,
                     blocked=sorted(set(reasons.get(line, []))),
                 )
             )
@@ -252,17 +268,13 @@ class PhaseRecorder:
         header = SetCookieHeader.parse(raw)
         if header is None:
             return
-        lifetime = header.lifetime(now)
         self.writes.append(
-            CookieWrite(
-                name=header.name,
-                domain=_write_domain(header, href),
-                lifetime=lifetime,
-                deletion=lifetime is not None and lifetime <= 0,
+            CookieWrite.of(
+                header,
+                url=href,
                 set_by=SetBy(kind="script", url=script_url_from_stack(stack, href)[:500], frame_url=href[:500]),
                 page=page_url,
                 at=now,
-                attributes=header,
             )
         )
 
