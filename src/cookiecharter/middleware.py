@@ -29,7 +29,7 @@ from django.http.response import HttpResponseBase
 
 from . import conf, observed
 from .charter import get_charter
-from .consent import codec, get_consent, remember_consent
+from .consent import get_consent
 from .core.decision import CookieFilter, CookieToSet, Outcome, Policy, Reason, Undeclared
 from .core.enforcement import undeclared_message
 from .core.setcookie import SetCookieHeader, http_date, lifetime_from, parse_http_date
@@ -78,7 +78,6 @@ def cookie_filter() -> CookieFilter:
         return compiled[1]
     flt = CookieFilter.for_charter(charter, enforcement_policy())
     _compiled = (charter, flt)
-    _verified.clear()  # a new charter may have a new consent version
     return flt
 
 
@@ -86,50 +85,6 @@ def cookie_filter() -> CookieFilter:
 def _forget_compiled() -> None:
     global _compiled
     _compiled = None
-
-
-# -- consent values already verified --------------------------------------------------------
-# A returning visitor sends the same signed consent value on every request until they decide
-# again; checking its HMAC each time is most of what enforcement costs such a request. So a value
-# get_consent() verified is remembered (bounded, per process) with the moment it expires, and
-# later requests carrying it start with their consent already known. Only a value that is exactly
-# the encoding of the consent it maps to is remembered, and the memory is dropped whenever the
-# charter or the settings (SECRET_KEY included) change.
-_VERIFIED_LIMIT = 4096
-_verified: dict[str, tuple[Any, float]] = {}
-
-
-@conf.on_clear
-def _forget_verified() -> None:
-    _verified.clear()
-
-
-def _prime_consent(request: HttpRequest) -> bool:
-    """Put a remembered consent on the request; True when there was one."""
-    if not _verified:
-        return False
-    value = request.COOKIES.get(enforcement_policy().consent_cookie_name)
-    if not value:
-        return False
-    hit = _verified.get(value)
-    if hit is None or hit[1] <= time.time():
-        return False
-    remember_consent(request, hit[0])
-    request.consent = hit[0]  # type: ignore[attr-defined]
-    return True
-
-
-def _get_consent(request: HttpRequest) -> Any:
-    consent = get_consent(request)
-    if consent.decided:
-        value = request.COOKIES.get(enforcement_policy().consent_cookie_name)
-        # Not a decision made during this request (the consent endpoint's): only the cookie's own.
-        if value and value not in _verified and codec().encode(consent) == value:
-            if len(_verified) >= _VERIFIED_LIMIT:
-                _verified.clear()  # start afresh rather than keep expired entries forever
-            expires = consent.decided_at.timestamp() + int(conf.config()["CONSENT_COOKIE_AGE"])
-            _verified[value] = (consent, expires)
-    return consent
 
 
 class RequestConsent:
@@ -148,13 +103,13 @@ class RequestConsent:
 
     @property
     def consent(self) -> Any:
-        return _get_consent(self._request)
+        return get_consent(self._request)
 
     def allows(self, purpose: str) -> bool:
-        return _get_consent(self._request).allows(purpose)
+        return get_consent(self._request).allows(purpose)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(_get_consent(self._request), name)
+        return getattr(get_consent(self._request), name)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, RequestConsent):
@@ -216,8 +171,7 @@ def _record_browser_signal(request: HttpRequest, response: HttpResponseBase) -> 
 
 def _start(request: HttpRequest) -> None:
     cookie_filter()  # under DEBUG, notices an edited charter before any consent is trusted
-    if not _prime_consent(request):
-        request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
+    request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
 
 
 def _raise_if_asked(sightings: list[observed.Sighting]) -> None:
@@ -262,13 +216,13 @@ def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.S
         # request cookie of a purpose needing consent, and that purpose not granted.
         if not (present and flt.needs_attention(present)):
             return []
-        if not flt.deletable_purposes - (fresh or _get_consent(request)).granted:
+        if not flt.deletable_purposes - (fresh or get_consent(request)).granted:
             return []
     to_set = [CookieToSet(m.key, life) for m, life in zip(morsels, lifetimes)]
     header = SetCookieHeader.parse(raw) if raw is not None else None
     if header is not None:
         to_set.append(CookieToSet(header.name, header.lifetime(now)))
-    consent = fresh or _get_consent(request)
+    consent = fresh or get_consent(request)
     outcome = flt.decide(to_set, present, consent)
     if not outcome.changes_response and not outcome.reported:
         return []

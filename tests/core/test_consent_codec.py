@@ -150,3 +150,21 @@ def test_browser_signal_state_round_trips_and_is_not_a_decision():
     assert back == signal and not back.decided and back.consent_id == signal.consent_id
     with pytest.raises(ValueError):
         codec.encode(Consent(new_consent_id(), NOW, VERSION, frozenset({"statistics"}), browser_signal=True))
+
+
+def test_a_remembered_value_is_still_held_to_the_calls_version_purposes_and_age():
+    # The codec skips the HMAC for a value it verified before; what depends on the call must not.
+    from datetime import timedelta
+
+    codec = ConsentCodec(b"k" * 32)
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+    value = codec.encode(Consent("AAAAAAAAAAAAAAAA", now, "0123456789", frozenset({"statistics"})))
+    ok = dict(charter_version="0123456789", max_age=3600, now=now, purposes=["statistics", "embeds"])
+    assert codec.decode(value, **ok).granted == {"statistics"}  # verified, remembered
+    assert codec.decode(value, **ok).granted == {"statistics"}  # from memory
+    assert not codec.decode(value, **{**ok, "charter_version": "9876543210"}).decided
+    assert not codec.decode(value, **{**ok, "purposes": ["embeds"]}).decided
+    assert not codec.decode(value, **{**ok, "now": now + timedelta(hours=2)}).decided
+    assert not codec.decode(value, **{**ok, "now": now - timedelta(hours=1)}).decided
+    # Another key never sees this codec's memory.
+    assert not ConsentCodec(b"x" * 32).decode(value, **ok).decided

@@ -98,6 +98,22 @@ def _base36(n: int) -> str:
     return "".join(reversed(out))
 
 
+#: How many verified values a codec remembers (a few hundred kilobytes at most).
+_VERIFIED_LIMIT = 4096
+
+
+def _still_holds(
+    consent: Consent, charter_version: str, max_age: int, now: datetime, purposes: Collection[str] | None
+) -> bool:
+    """What ``_decode`` checks beyond the signature, for a value decoded before."""
+    if consent.consent_version != charter_version or consent.decided_at is None:
+        return False
+    if purposes is not None and not consent.granted <= frozenset(purposes):
+        return False
+    age = now.timestamp() - consent.decided_at.timestamp()
+    return -CLOCK_SKEW_SECONDS <= age <= max_age
+
+
 class ConsentCodec:
     """Writes and reads the ``cookies_preferences`` value: ``ID.TIME.VERSION.PURPOSES.SIG``.
 
@@ -112,6 +128,12 @@ class ConsentCodec:
             raise ValueError("the consent cookie needs a non-empty signing key")
         self._secret = secret
         self._keys = (secret, *fallbacks)
+        # Values whose signature this codec has already checked, with what they decoded to. A
+        # returning visitor sends the same value on every request until they decide again, and the
+        # HMAC is most of what reading it costs; what still depends on the call (the charter's
+        # version and purposes, the age) is checked again on every hit. Bounded; a new key means a
+        # new codec, so nothing verified under an old key outlives it.
+        self._verified: dict[str, Consent] = {}
 
     def _sign(self, key: bytes, payload: str) -> str:
         return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:_SIG_BYTES])
@@ -151,10 +173,18 @@ class ConsentCodec:
         ``purposes``, when given, are the keys the current charter asks about; a value granting
         any other key is rejected (it cannot come from this charter, whatever its signature).
         """
+        hit = self._verified.get(value) if isinstance(value, str) else None
+        if hit is not None and _still_holds(hit, charter_version, max_age, now, purposes):
+            return hit
         try:
-            return self._decode(value, charter_version, max_age, now, purposes)
+            consent = self._decode(value, charter_version, max_age, now, purposes)
         except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no decision
             return Consent.undecided()
+        if consent.decided:
+            if len(self._verified) >= _VERIFIED_LIMIT:
+                self._verified.clear()  # start afresh rather than keep expired entries forever
+            self._verified[value] = consent  # type: ignore[index]
+        return consent
 
     def _decode(
         self,

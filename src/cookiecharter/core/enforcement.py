@@ -23,7 +23,6 @@ from .setcookie import SetCookieHeader, deletion_header, parse_cookie_header
 logger = logging.getLogger("cookiecharter.enforcement")
 
 SIX_MONTHS = 15_778_800
-_VERIFIED_LIMIT = 4096
 
 
 class UndeclaredCookieError(Exception):
@@ -75,28 +74,19 @@ class HeaderEnforcer:
     def __post_init__(self) -> None:
         self.filter = CookieFilter.for_charter(self.charter, self.policy)
         self._purposes = frozenset(p.key for p in self.charter.consent_purposes)
-        # Values already verified, with when they expire: a returning visitor's HMAC is checked
-        # once per process, not on every request (bounded; this enforcer's charter never changes).
-        self._verified: dict[str, tuple[Consent, float]] = {}
 
     def read_consent(self, value: str | None) -> Consent:
+        # The codec remembers the values it has verified: a returning visitor's HMAC is checked
+        # once per process, not on every request.
         if not value:
             return Consent.undecided()
-        hit = self._verified.get(value)
-        if hit is not None and hit[1] > time.time():
-            return hit[0]
-        consent = self.codec.decode(
+        return self.codec.decode(
             value,
             charter_version=self.charter.consent_version,
             max_age=self.consent_max_age,
             now=datetime.now(timezone.utc),
             purposes=self._purposes,
         )
-        if consent.decided and consent.decided_at is not None:
-            if len(self._verified) >= _VERIFIED_LIMIT:
-                self._verified.clear()
-            self._verified[value] = (consent, consent.decided_at.timestamp() + self.consent_max_age)
-        return consent
 
     def exchange(self, cookie_header: str, path: str) -> Exchange:
         """One request seen through this enforcer: its cookies, read once, and the consent they carry."""
