@@ -70,6 +70,23 @@ lifetime = "13 months"
 """
 
 
+
+def language_cookie(name: str, lifetime: str) -> str:
+    """A ``[[cookies]]`` block declaring a language cookie under ``NECESSARY``'s purpose."""
+    return f"""
+[[cookies]]
+name = "{name}"
+provider = "Commune de Test"
+purpose = "basics"
+service.fr = "Langue"
+service.en = "Language"
+description.fr = "La langue."
+description.en = "The language."
+lifetime = "{lifetime}"
+reason.fr = "Choix du visiteur."
+reason.en = "The visitor's choice."
+"""
+
 def write_charter(directory: Path, *parts: str, languages: str = '["fr", "en"]', name: str = "charter.toml") -> Path:
     """A charter file made of ``HEAD`` and the given sections (``NECESSARY``, ``STATISTICS``...)."""
     path = directory / name

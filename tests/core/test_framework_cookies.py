@@ -8,7 +8,7 @@ from cookiecharter.core.charter import Exemption, Party
 from cookiecharter.core.framework_cookies import FrameworkCookies, declare_framework_cookies
 from cookiecharter.core.lifetime import Lifetime
 from cookiecharter.core.loading import load_charter
-from tests.charter_samples import NECESSARY, SEED, STATISTICS, write_charter
+from tests.charter_samples import NECESSARY, SEED, STATISTICS, language_cookie, write_charter
 
 
 def test_cookies_the_charter_omits_are_declared_with_the_given_names_and_lifetimes(tmp_path: Path) -> None:
@@ -54,19 +54,7 @@ def test_cookies_the_charter_declares_itself_are_left_alone() -> None:
 
 
 def test_a_pattern_in_the_charter_counts_as_a_declaration(tmp_path: Path) -> None:
-    pattern = NECESSARY + """
-[[cookies]]
-name = "django_*"
-provider = "Commune de Test"
-purpose = "basics"
-service.fr = "Langue"
-service.en = "Language"
-description.fr = "La langue."
-description.en = "The language."
-lifetime = "session"
-reason.fr = "Choix du visiteur."
-reason.en = "The visitor's choice."
-"""
+    pattern = NECESSARY + language_cookie("django_*", "session")
     charter = load_charter(write_charter(tmp_path, pattern))
     names = [c.name.value for c in declare_framework_cookies(charter, FrameworkCookies()).cookies]
     assert "django_language" not in names

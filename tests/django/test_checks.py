@@ -9,7 +9,7 @@ from django.core.checks import CheckMessage, run_checks
 from django.test import override_settings
 
 from cookiecharter.checks import check_charter
-from tests.charter_samples import DEMO, NECESSARY, STATISTICS, write_charter
+from tests.charter_samples import DEMO, NECESSARY, STATISTICS, language_cookie, write_charter
 
 OURS = {f"cookiecharter.{k}{n:03d}" for k in "EW" for n in range(1, 10)}
 
@@ -116,19 +116,7 @@ def test_checks_are_registered_under_the_cookiecharter_tag() -> None:
 
 
 def test_e004_allows_calendar_rounding_but_not_a_real_difference(tmp_path: Path) -> None:
-    one_year = NECESSARY + """
-[[cookies]]
-name = "django_language"
-provider = "Commune de Test"
-purpose = "basics"
-service.fr = "Langue"
-service.en = "Language"
-description.fr = "La langue."
-description.en = "The language."
-lifetime = "1 year"
-reason.fr = "Choix du visiteur."
-reason.en = "The visitor's choice."
-"""
+    one_year = NECESSARY + language_cookie("django_language", "1 year")
     path = write_charter(tmp_path, one_year)
     with override_settings(COOKIECHARTER={"CHARTER": str(path)}, LANGUAGE_COOKIE_AGE=365 * 86_400):
         assert _ids(check_charter()) == []  # "1 year" is 365.25 days: the same, said in calendar units
