@@ -20,7 +20,8 @@ visitor (session, CSRF, a decision granting statistics, and the statistics cooki
 Two measures, each interleaved across variants in rounds so that machine noise falls on all:
 
 1. in-process: the median of Django's handler ``get_response`` per request (µs), in one worker
-   process per variant (a Django process can hold only one settings module);
+   process holding every variant (one handler each, built with its own middleware), which times
+   one request of each variant in turn, so that the machine's drift falls on all alike;
 2. on a real server: gunicorn (one sync worker) on 127.0.0.1, loaded for a fixed time by a
    second process (``--load``, a few threads, one connection per request): requests/second.
 """
@@ -58,8 +59,13 @@ def _env(variant: str, db_dir: str) -> dict[str, str]:
     return env
 
 
-# -- the worker: one Django process per variant ------------------------------------------------
+# -- the worker: every variant in one Django process, alternating request by request ------------
 def worker() -> None:
+    """One process, ``BENCH_VARIANT=all``: the apps and URLs of every variant are installed, and
+    each variant gets its own handler, built with its own ``MIDDLEWARE``, and its own template.
+    A sample times one request of each variant in turn (the order rotating), so a drift of the
+    machine between two samples falls on every variant alike instead of on whichever process
+    happened to run then, which is what blurred the side-by-side figures of separate processes."""
     import django
 
     django.setup()
@@ -67,35 +73,55 @@ def worker() -> None:
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.test import RequestFactory
+    from django.test.utils import override_settings
 
     call_command("migrate", verbosity=0, interactive=False)
-    cookie = returning_cookie_header(settings.VARIANT)
-    handler = WSGIHandler()
+    if "cookie_consent" in settings.INSTALLED_APPS:
+        # django-appconf writes its defaults into the settings object when this module is first
+        # imported: before override_settings below, or they would go with the overridden copy.
+        importlib.import_module("cookie_consent.conf")
+    handlers = {}
+    for v in VARIANTS:
+        with override_settings(MIDDLEWARE=settings.MIDDLEWARE_BY_VARIANT[v]):
+            handlers[v] = WSGIHandler()
+    cookies = {v: returning_cookie_header(v) for v in VARIANTS}
     factory = RequestFactory()
-    headers = {"first": {}, "returning": {"HTTP_COOKIE": cookie}}
 
-    def once(scenario: str) -> tuple[int, int, object]:
-        request = factory.get(PATH, **headers[scenario])
+    def once(variant: str, scenario: str) -> tuple[int, int, object]:
+        extra = {"HTTP_COOKIE": cookies[variant]} if scenario == "returning" else {}
+        request = factory.get(PATH, **extra)
+        request.bench_template = settings.TEMPLATE_BY_VARIANT[variant]
+        handler = handlers[variant]
         cpu = time.thread_time_ns()
         start = time.perf_counter_ns()
         response = handler.get_response(request)
         elapsed = time.perf_counter_ns() - start
         return elapsed, time.thread_time_ns() - cpu, response
 
-    micro = middleware_alone(factory, headers) if settings.VARIANT == "cookiecharter-mw" else None
-    checks = {s: describe(once(s)[2]) for s in SCENARIOS}
+    micro = middleware_alone(factory, {"first": {}, "returning": {"HTTP_COOKIE": cookies["cookiecharter-mw"]}})
+    checks = {v: {s: describe(once(v, s)[2]) for s in SCENARIOS} for v in VARIANTS}
     for _ in range(200):  # warm caches (templates, the charter, the banner markup, imports)
-        once("first"), once("returning")
-    print(json.dumps({"ready": True, "cookie": cookie, "checks": checks}), flush=True)
+        for v in VARIANTS:
+            once(v, "first"), once(v, "returning")
+    print(json.dumps({"ready": True, "cookies": cookies, "checks": checks}), flush=True)
+    turn = 0
     for line in sys.stdin:
         command = json.loads(line)
         if command.get("quit"):
             return
         if command.get("micro"):
-            print(json.dumps({"micro": micro(command["n"]) if micro else None}), flush=True)
+            print(json.dumps({"micro": micro(command["n"])}), flush=True)
             continue
-        samples = [once(command["scenario"])[:2] for _ in range(command["n"])]
-        print(json.dumps({"ns": [w for w, _ in samples], "cpu": [c for _, c in samples]}), flush=True)
+        samples: dict[str, dict[str, list[int]]] = {f"{v} {s}": {"ns": [], "cpu": []} for v in VARIANTS for s in SCENARIOS}
+        for _ in range(command["n"]):
+            turn += 1
+            order = VARIANTS[turn % len(VARIANTS):] + VARIANTS[:turn % len(VARIANTS)]
+            for s in SCENARIOS:
+                for v in order:
+                    wall, cpu, _ = once(v, s)
+                    samples[f"{v} {s}"]["ns"].append(wall)
+                    samples[f"{v} {s}"]["cpu"].append(cpu)
+        print(json.dumps(samples), flush=True)
 
 
 def middleware_alone(factory, headers):
@@ -248,12 +274,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="load generator threads")
     parser.add_argument("--no-server", action="store_true", help="skip the gunicorn measurement")
     args = parser.parse_args()
+    global VARIANTS
     if args.worker:
+        VARIANTS = tuple(os.environ.get("BENCH_VARIANTS", ",".join(VARIANTS)).split(","))
         return worker()
     if args.load:
         return load(args.load, args.seconds or 4, args.threads, args.cookie)
 
-    global VARIANTS
     if importlib.util.find_spec("cookie_consent") is None:
         print("django-cookie-consent is not installed, so it is left out: "
               "`.venv/bin/pip install -e '.[bench]'` adds it.\n")
@@ -266,43 +293,39 @@ def main() -> None:
 
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="cookiecharter-bench-") as db_dir:
-        workers: dict[str, subprocess.Popen] = {}
-        ready: dict[str, dict] = {}
+        env = _env("all", db_dir)
+        env["BENCH_VARIANTS"] = ",".join(VARIANTS)
+        worker_proc = subprocess.Popen([python, me, "--worker"], env=env, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True)
+
+        def ask(command: dict) -> dict:
+            worker_proc.stdin.write(json.dumps(command) + "\n")  # type: ignore[union-attr]
+            worker_proc.stdin.flush()  # type: ignore[union-attr]
+            return json.loads(worker_proc.stdout.readline())  # type: ignore[union-attr]
+
         try:
-            for v in VARIANTS:
-                workers[v] = subprocess.Popen(
-                    [python, me, "--worker"], env=_env(v, db_dir), stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, text=True,
-                )
-                ready[v] = json.loads(workers[v].stdout.readline())  # type: ignore[union-attr]
+            ready = json.loads(worker_proc.stdout.readline())  # type: ignore[union-attr]
             print("Sanity (what each variant's page does):")
             for v in VARIANTS:
                 for s in SCENARIOS:
-                    print(f"  {v:17} {s:9} {ready[v]['checks'][s]}")
+                    print(f"  {v:17} {s:9} {ready['checks'][v][s]}")
             timings: dict[tuple[str, str], list[int]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
             cpu: dict[tuple[str, str], list[int]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
-            for r in range(rounds):
-                order = VARIANTS if r % 2 == 0 else tuple(reversed(VARIANTS))
-                for v in order:
-                    for s in SCENARIOS:
-                        workers[v].stdin.write(json.dumps({"scenario": s, "n": samples}) + "\n")  # type: ignore[union-attr]
-                        workers[v].stdin.flush()  # type: ignore[union-attr]
-                        answer = json.loads(workers[v].stdout.readline())  # type: ignore[union-attr]
-                        timings[(v, s)] += answer["ns"]
-                        cpu[(v, s)] += answer["cpu"]
             micro = []
             for _ in range(rounds):
-                workers["cookiecharter-mw"].stdin.write(json.dumps({"micro": True, "n": samples * 5}) + "\n")  # type: ignore[union-attr]
-                workers["cookiecharter-mw"].stdin.flush()  # type: ignore[union-attr]
-                micro.append(json.loads(workers["cookiecharter-mw"].stdout.readline())["micro"])  # type: ignore[union-attr]
+                answer = ask({"n": samples})
+                for v in VARIANTS:
+                    for s in SCENARIOS:
+                        timings[(v, s)] += answer[f"{v} {s}"]["ns"]
+                        cpu[(v, s)] += answer[f"{v} {s}"]["cpu"]
+                micro.append(ask({"micro": True, "n": samples * 5})["micro"])
         finally:
-            for w in workers.values():
-                try:
-                    w.stdin.write(json.dumps({"quit": True}) + "\n")  # type: ignore[union-attr]
-                    w.stdin.flush()  # type: ignore[union-attr]
-                except OSError:
-                    pass
-                w.wait(timeout=30)
+            try:
+                worker_proc.stdin.write(json.dumps({"quit": True}) + "\n")  # type: ignore[union-attr]
+                worker_proc.stdin.flush()  # type: ignore[union-attr]
+            except OSError:
+                pass
+            worker_proc.wait(timeout=30)
         medians = {k: statistics.median(v) / 1000 for k, v in timings.items()}
         cpu_medians = {k: statistics.median(v) / 1000 for k, v in cpu.items()}
 
@@ -327,7 +350,7 @@ def main() -> None:
                     order = VARIANTS if r % 2 == 0 else tuple(reversed(VARIANTS))
                     for v in order:
                         for s in SCENARIOS:
-                            cookie = ready[v]["cookie"] if s == "returning" else ""
+                            cookie = ready["cookies"][v] if s == "returning" else ""
                             cpu_before = worker_cpu_seconds(servers[v][0].pid)
                             out = subprocess.run(
                                 [python, me, "--load", str(servers[v][1]), "--seconds", str(seconds),

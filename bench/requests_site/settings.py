@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIANT = os.environ.get("BENCH_VARIANT", "bare")
+#: The variants compared; "all" is one process holding every variant's apps and URLs, where the
+#: in-process measurement builds one handler per variant and alternates between them request by
+#: request (bench_requests.py), so that the machine's drift falls on all of them alike.
 VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookie-consent")
-if VARIANT not in VARIANTS:
-    raise SystemExit(f"BENCH_VARIANT must be one of {', '.join(VARIANTS)}, not {VARIANT!r}")
-#: The page template: "cookiecharter-mw" is the bare page with only the middleware added, to tell
-#: the enforcement's cost from the banner's.
-PAGE_TEMPLATE = "page/bare.html" if VARIANT in ("bare", "cookiecharter-mw") else f"page/{VARIANT}.html"
+if VARIANT not in VARIANTS + ("all",):
+    raise SystemExit(f"BENCH_VARIANT must be one of {', '.join(VARIANTS)} or all, not {VARIANT!r}")
+#: The page template of each variant: "cookiecharter-mw" is the bare page with only the middleware
+#: added, to tell the enforcement's cost from the banner's.
+TEMPLATE_BY_VARIANT = {v: "page/bare.html" if v in ("bare", "cookiecharter-mw") else f"page/{v}.html" for v in VARIANTS}
+PAGE_TEMPLATE = TEMPLATE_BY_VARIANT.get(VARIANT, "page/bare.html")
 
 SECRET_KEY = "bench-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 DEBUG = False
@@ -28,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "requests_site",
 ]
-MIDDLEWARE = [
+_BASE_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -36,14 +41,19 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
-if VARIANT.startswith("cookiecharter"):
-    INSTALLED_APPS.append("cookiecharter")
+MIDDLEWARE_BY_VARIANT = {
+    "bare": _BASE_MIDDLEWARE,
     # First, as its documentation asks, so it sees every cookie.
-    MIDDLEWARE.insert(0, "cookiecharter.middleware.CookieCharterMiddleware")
-elif VARIANT == "cookie-consent":
-    INSTALLED_APPS.append("cookie_consent")
+    "cookiecharter-mw": ["cookiecharter.middleware.CookieCharterMiddleware", *_BASE_MIDDLEWARE],
+    "cookiecharter": ["cookiecharter.middleware.CookieCharterMiddleware", *_BASE_MIDDLEWARE],
     # As its documentation shows: added to MIDDLEWARE (it deletes declined cookies on the way out).
-    MIDDLEWARE.append("cookie_consent.middleware.CleanCookiesMiddleware")
+    "cookie-consent": [*_BASE_MIDDLEWARE, "cookie_consent.middleware.CleanCookiesMiddleware"],
+}
+MIDDLEWARE = MIDDLEWARE_BY_VARIANT.get(VARIANT, _BASE_MIDDLEWARE)
+if VARIANT.startswith("cookiecharter") or VARIANT == "all":
+    INSTALLED_APPS.append("cookiecharter")
+if VARIANT == "cookie-consent" or (VARIANT == "all" and importlib.util.find_spec("cookie_consent")):
+    INSTALLED_APPS.append("cookie_consent")
 
 TEMPLATES = [
     {

@@ -12,6 +12,8 @@ def page(request):
     basket = request.session.get("basket", [])
     return render(
         request,
-        settings.PAGE_TEMPLATE,
+        # The in-process measurement runs every variant in one process and names the template on
+        # the request; a server runs one variant, named by the settings.
+        getattr(request, "bench_template", settings.PAGE_TEMPLATE),
         {"datasets": DATASETS, "basket": basket},
     )

@@ -83,6 +83,11 @@ _WATCHED = {
     # Which of Django's cookies the site sets at all (cookiecharter.charter.framework_cookies).
     "MIDDLEWARE",
     "USE_I18N",
+    # What the consent tags' cached markup holds: URLs reversed and static files' addresses.
+    "ROOT_URLCONF",
+    "FORCE_SCRIPT_NAME",
+    "STATIC_URL",
+    "STORAGES",
 }
 
 

@@ -86,7 +86,7 @@ def test_per_request_values_are_escaped():
 
 
 def test_markup_is_rendered_once_per_charter_and_language():
-    tags._rendered.clear()
+    tags._forget_rendered()
     first = render("/fr/a/")
     render("/fr/b/")
     assert len(tags._rendered) == 1

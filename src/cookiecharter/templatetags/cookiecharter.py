@@ -40,6 +40,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from .. import conf
+from ..charter import get_charter
+from ..consent import get_consent
 from ..core.charter import Charter, Cookie, MatchKind, Party
 from ..core.consent import Consent
 from ..core.lifetime import Lifetime
@@ -59,39 +61,125 @@ def _mark(name: str) -> SafeString:
     return mark_safe(f"\ue000{name}\ue001")
 
 
-# (charter digest, charter language, active language, consent URL, charter URL) -> markup
-# (banner, preferences, config).
-_rendered: dict[tuple[str, ...], tuple[str, str, str]] = {}
+# Everything of the consent UI that depends only on the charter, the languages and the URLs, per
+# (charter digest, charter language, active language, consent URL, charter URL).
+_rendered: dict[tuple[str, ...], _Markup] = {}
+# The charter and that markup, found from what is cheap to read off a request: (active language,
+# the request's urlconf, script prefix). asgiref's context-local look-ups (get_urlconf and
+# friends) cost microseconds each, which is what the whole consent UI is allowed per page.
+_by_request: dict[tuple[Any, ...], _Page] = {}
 _RENDERED_MAX = 64
-# Cached markup split once at its markers: literal, marker name, literal, ... (filling a page is
-# then one join, not a regex pass over 6 KB of HTML with a callback per marker).
-_split: dict[str, tuple[str, ...]] = {}
-# The whole head (stylesheet, config, script) per markup key, for pages without a CSP nonce.
-_heads: dict[tuple[str, ...], str] = {}
 
 
 @conf.on_clear
 def _forget_rendered() -> None:
     _rendered.clear()
-    _split.clear()
-    _heads.clear()
+    _by_request.clear()
+
+
+class _Markup:
+    """The consent UI rendered once: markup split at its markers (literal, marker name, literal,
+    ...), so that filling a page is one join, not a template render."""
+
+    __slots__ = ("key", "lang", "consent_url", "charter_url", "config", "head", "banner", "preferences",
+                 "link_label")
+
+    def __init__(self, key: tuple[str, ...], charter: Charter) -> None:
+        _, lang, _, consent_url, charter_url = key
+        self.key, self.lang, self.consent_url, self.charter_url = key, lang, consent_url, charter_url
+        context = _template_context(charter, lang, consent_url, charter_url)
+        self.banner = _split(render_to_string("cookiecharter/banner.html", context))
+        self.preferences = _split(render_to_string("cookiecharter/preferences.html", context))
+        self.config = json_script(_script_config(charter, lang), "cookiecharter-config")
+        self.head = _head(self.config, "")
+        self.link_label = html.escape(gettext("Cookie settings"))
+
+
+def _split(markup: str) -> tuple[str, ...]:
+    return tuple(_MARK_RE.split(markup))
+
+
+def _head(config: str, nonce: str) -> str:
+    return format_html(
+        '<link rel="stylesheet" href="{}">\n{}\n<script src="{}"{}></script>',
+        static("cookiecharter/consent.css"),
+        mark_safe(config),
+        static("cookiecharter/consent.js"),
+        format_html(' nonce="{}"', nonce) if nonce else "",
+    )
+
+
+class _Page:
+    """What the consent tags of a page share: the charter, and its rendered markup in the page's
+    language (``None`` when no purpose of the charter needs consent: then every tag renders
+    nothing). The first tag of a page finds it and keeps it on the request for the others."""
+
+    __slots__ = ("charter", "markup")
+
+    def __init__(self, charter: Charter, markup: _Markup | None) -> None:
+        self.charter, self.markup = charter, markup
+
+
+_PAGE_ATTR = "_cookiecharter_page"
+
+
+def _page(context: template.Context) -> tuple[HttpRequest, _Page]:
+    request = _request(context)  # first: a missing request is a configuration error either way
+    page = request.__dict__.get(_PAGE_ATTR)
+    if page is None:
+        page = request.__dict__[_PAGE_ATTR] = _page_for(request)
+    return request, page
+
+
+def _page_for(request: HttpRequest) -> _Page:
+    active = get_language() or ""
+    # The script prefix as the handler set it from this request (path = prefix + path_info); for a
+    # request that came through no handler (RequestFactory) that is "", and Django's is used.
+    path, path_info = request.path, request.path_info
+    prefix = path[: len(path) - len(path_info)] if len(path) != len(path_info) else ""
+    fast = (active, getattr(request, "urlconf", None), prefix)
+    # Outside DEBUG the charter is read once and kept until a setting changes, which empties this
+    # cache too, so the charter need not be looked at again (under DEBUG nothing is kept here).
+    found = _by_request.get(fast)
+    if found is not None:
+        return found
+    charter = get_charter()
+    if not charter.needs_consent:
+        found = _Page(charter, None)
+    else:
+        consent_url, charter_url = _urls(active)
+        # The charter's language and Django's active one can differ (a "de" page of an fr/en
+        # charter gets the charter's first language for its texts but Django's strings): both
+        # are in the key.
+        key = (charter.digest, _language(charter, active), active, consent_url, charter_url)
+        markup = _rendered.get(key)
+        if markup is None or settings.DEBUG:
+            markup = _Markup(key, charter)
+            if len(_rendered) >= _RENDERED_MAX:
+                _rendered.clear()
+            _rendered[key] = markup
+        found = _Page(charter, markup)
+    if not settings.DEBUG:  # under DEBUG, every page renders afresh: charter and template edits show
+        if len(_by_request) >= _RENDERED_MAX:
+            _by_request.clear()
+        _by_request[fast] = found
+    return found
 
 
 # -- the tags ------------------------------------------------------------------------------------
 
 
 def _consent_ui_tag(
-    render: Callable[[template.Context, HttpRequest, Charter], str],
+    render: Callable[[template.Context, HttpRequest, _Page, _Markup], str],
 ) -> Callable[[template.Context], str]:
     """Register ``render`` as a tag of the consent UI, which renders nothing at all when no
     purpose of the charter needs consent: there is nothing to choose, so no banner, script or link."""
 
     def tag(context: template.Context) -> str:
-        request = _request(context)  # first: a missing request is a configuration error either way
-        charter = _charter()
-        if not charter.needs_consent:
+        request, page = _page(context)
+        if page.markup is None:
             return ""
-        return render(context, request, charter)
+        return render(context, request, page, page.markup)
 
     # Not functools.wraps: Django reads the tag's signature through __wrapped__ and wants ``context``.
     tag.__name__, tag.__doc__ = render.__name__, render.__doc__
@@ -99,52 +187,36 @@ def _consent_ui_tag(
 
 
 @_consent_ui_tag
-def cookiecharter_head(context: template.Context, request: HttpRequest, charter: Charter) -> str:
+def cookiecharter_head(context: template.Context, request: HttpRequest, page: _Page, markup: _Markup) -> str:
     """Stylesheet, configuration and page script; nothing at all when no purpose needs consent."""
     nonce = _nonce(context, request)
-    key = _markup_key(charter, request)
-    if not nonce:
-        found = _heads.get(key)
-        if found is not None and not settings.DEBUG:
-            return found
-    _, _, config = _markup(charter, request)
-    head = format_html(
-        '<link rel="stylesheet" href="{}">\n{}\n<script src="{}"{}></script>',
-        static("cookiecharter/consent.css"),
-        mark_safe(config),
-        static("cookiecharter/consent.js"),
-        format_html(' nonce="{}"', nonce) if nonce else "",
-    )
-    if not nonce:
-        _heads[key] = head
-    return head
+    return _head(markup.config, nonce) if nonce else markup.head
 
 
 @_consent_ui_tag
-def cookiecharter_banner(context: template.Context, request: HttpRequest, charter: Charter) -> str:
+def cookiecharter_banner(context: template.Context, request: HttpRequest, page: _Page, markup: _Markup) -> str:
     """The banner when a decision is due, then the (closed) preferences dialog."""
-    _record_browser_signal(request)
-    consent = _consent(request)
-    banner, preferences, _ = _markup(charter, request)
-    open_preferences = request.GET.get(OPEN_PARAM) == OPEN_VALUE
-    values = _request_values(request, open_preferences, context.get("csrf_token"))
-    filled = [_fill(banner, consent, values)] if decision_due(charter, consent) else []
-    filled.append(_fill(preferences, consent, values))
-    return mark_safe("".join(filled))
+    if request.META.get("HTTP_SEC_GPC"):
+        _record_browser_signal(request)
+    consent = get_consent(request)
+    values = _request_values(request, context.get("csrf_token"))
+    if decision_due(page.charter, consent):
+        return SafeString(_fill(markup.banner, consent, values) + _fill(markup.preferences, consent, values))
+    return SafeString(_fill(markup.preferences, consent, values))
 
 
 @_consent_ui_tag
-def cookiecharter_preferences_link(context: template.Context, request: HttpRequest, charter: Charter) -> str:
+def cookiecharter_preferences_link(context: template.Context, request: HttpRequest, page: _Page,
+                                   markup: _Markup) -> str:
     """The footer link that reopens the preferences (nothing when no purpose needs consent: the
     site's link to the charter page says it all)."""
-    return mark_safe(
-        f'<a href="{html.escape(_preferences_href(request))}" data-cookiecharter-open>'
-        f'{html.escape(gettext("Cookie settings"))}</a>'
-    )
+    href = html.escape(_preferences_href(request))
+    return SafeString(f'<a href="{href}" data-cookiecharter-open>{markup.link_label}</a>')
 
 
 @_consent_ui_tag
-def cookiecharter_preferences_button(context: template.Context, request: HttpRequest, charter: Charter) -> str:
+def cookiecharter_preferences_button(context: template.Context, request: HttpRequest, page: _Page,
+                                     markup: _Markup) -> str:
     """A button (for the charter page) that opens the preferences, with or without JavaScript."""
     return format_html(
         '<form method="get" action="{}" class="cc-open" data-cookiecharter-open>{}'
@@ -163,23 +235,22 @@ def cookiecharter_allow(context: template.Context, purpose: str) -> str:
     """A button that grants one purpose on top of the current choice: for the placeholder of a
     frame or widget blocked until that purpose is granted. A plain form, so it works without
     JavaScript (the page script posts it with fetch and loads the frame without a reload)."""
-    request = _request(context)
-    charter = _charter()
-    if not charter.has_purpose(purpose) or not charter.purpose(purpose).needs_consent:
+    request, page = _page(context)
+    charter, markup = page.charter, page.markup
+    if markup is None or not charter.has_purpose(purpose) or not charter.purpose(purpose).needs_consent:
         raise template.TemplateSyntaxError(
             f"cookiecharter_allow: {purpose!r} is not a purpose of the charter that needs consent"
         )
-    consent = _consent(request)
+    consent = get_consent(request)
     granted = sorted((consent.granted if consent.decided else frozenset()) | {purpose})
-    lang = _language(charter)
-    title = charter.purpose(purpose).text("title", lang, charter.languages[0] if charter.languages else "en")
+    title = charter.purpose(purpose).text("title", markup.lang, charter.languages[0] if charter.languages else "en")
     query = _query_without_open(request).urlencode()
     return format_html(
         '<form method="post" action="{}" class="cc-allow" data-cookiecharter-form>'
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
         '<input type="hidden" name="next" value="{}"><input type="hidden" name="choice" value="custom">{}'
         '<button type="submit" class="cc-btn" data-cookiecharter-action="allow">{}</button></form>',
-        _urls()[0],
+        markup.consent_url,
         get_token(request),
         request.path + ("?" + query if query else ""),
         mark_safe("".join(format_html('<input type="hidden" name="purpose" value="{}">', k) for k in granted)),
@@ -202,39 +273,6 @@ def decision_due(charter: Charter, consent: Consent) -> bool:
 
 
 # -- rendering and the cache -----------------------------------------------------------------------
-
-
-_KEY_ATTR = "_cookiecharter_markup_key"
-
-
-def _markup_key(charter: Charter, request: HttpRequest) -> tuple[str, ...]:
-    """What the cached markup depends on; worked out once per request (the tags of a page share it)."""
-    found = getattr(request, _KEY_ATTR, None)
-    if found is not None and found[0] == charter.digest:
-        return found
-    active = get_language() or ""
-    consent_url, charter_url = _urls(active)
-    # The charter's language and Django's active one can differ (a "de" page of an fr/en charter
-    # gets the charter's first language for its texts but Django's strings): both are in the key.
-    key = (charter.digest, _language(charter, active), active, consent_url, charter_url)
-    setattr(request, _KEY_ATTR, key)
-    return key
-
-
-def _markup(charter: Charter, request: HttpRequest) -> tuple[str, str, str]:
-    key = _markup_key(charter, request)
-    found = _rendered.get(key)
-    if found is not None and not settings.DEBUG:
-        return found
-    _, lang, _, consent_url, charter_url = key
-    context = _template_context(charter, lang, consent_url, charter_url)
-    banner = render_to_string("cookiecharter/banner.html", context)
-    preferences = render_to_string("cookiecharter/preferences.html", context)
-    config = json_script(_script_config(charter, lang), "cookiecharter-config")
-    if len(_rendered) >= _RENDERED_MAX:
-        _rendered.clear()
-    _rendered[key] = (banner, preferences, config)
-    return _rendered[key]
 
 
 def _template_context(charter: Charter, lang: str, consent_url: str, charter_url: str) -> dict[str, Any]:
@@ -321,35 +359,36 @@ def _script_config(charter: Charter, lang: str) -> dict[str, Any]:
     }
 
 
-def _request_values(request: HttpRequest, open_preferences: bool, token: Any = None) -> dict[str, str]:
+def _request_values(request: HttpRequest, token: Any = None) -> dict[str, str]:
     """What the markers of the cached markup stand for on this request.
 
     ``token`` is the template context's ``csrf_token`` (the page's own, masked once for all its
     forms); without it, ``get_token`` masks a fresh one, which costs tens of microseconds.
     """
-    if request.GET:
+    path = html.escape(request.path)
+    token_text = str(token) if token else ""
+    if not token_text or token_text == "NOTPROVIDED":
+        token_text = get_token(request)
+    values = {
+        "csrf": f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(token_text)}">',
+        "next": path,
+        "here": path,
+        "query": "",
+        "open": "",
+    }
+    if request.META.get("QUERY_STRING"):  # else the common case: no query to parse or carry over
         query = _query_without_open(request)
         qs = query.urlencode()
-        next_url = request.path + ("?" + qs if qs else "")
-        query_inputs = str(_query_inputs(query))
-    else:  # the common case: no query string to carry over
-        next_url, query_inputs = request.path, ""
-    token_text = str(token) if token and str(token) != "NOTPROVIDED" else get_token(request)
-    path = html.escape(request.path)
-    return {
-        "csrf": f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(token_text)}">',
-        "next": path if next_url == request.path else html.escape(next_url),
-        "here": path,
-        "query": query_inputs,
-        "open": " open" if open_preferences else "",
-    }
+        if qs:
+            values["next"] = html.escape(f"{request.path}?{qs}")
+            values["query"] = str(_query_inputs(query))
+        if request.GET.get(OPEN_PARAM) == OPEN_VALUE:
+            values["open"] = " open"
+    return values
 
 
-def _fill(markup: str, consent: Consent, values: dict[str, str]) -> str:
-    """The cached ``markup`` with the request's ``values`` put in at its markers."""
-    parts = _split.get(markup)
-    if parts is None:
-        parts = _split[markup] = tuple(_MARK_RE.split(markup))
+def _fill(parts: tuple[str, ...], consent: Consent, values: dict[str, str]) -> str:
+    """Cached markup, split at its markers, with the request's ``values`` put in."""
     out = list(parts)
     for i in range(1, len(out), 2):
         name = out[i]
@@ -383,22 +422,10 @@ def _request(context: template.Context) -> HttpRequest:
     return request
 
 
-def _charter() -> Charter:
-    from ..charter import get_charter  # the Django layer; imported late to keep tag loading cheap
-
-    return get_charter()
-
-
-def _consent(request: HttpRequest) -> Consent:
-    from ..consent import get_consent
-
-    return get_consent(request)
-
-
 def _record_browser_signal(request: HttpRequest) -> None:
     """A first page view with ``Sec-GPC: 1`` records the refusal it implies before the banner asks
     about the rest (the middleware sets the cookie on the way out); see ``decisions``."""
-    from ..decisions import record_browser_signal
+    from ..decisions import record_browser_signal  # the ledger and its models: only when needed
 
     record_browser_signal(request)
 
@@ -408,10 +435,6 @@ def _language(charter: Charter, active: str | None = None) -> str:
     if lang in charter.languages or not charter.languages:
         return lang or "en"
     return charter.languages[0]
-
-
-def _charter_url() -> str:
-    return _urls()[1]
 
 
 # (urlconf, script prefix, language) -> (consent URL, charter URL): reverse() is a good part of
@@ -424,8 +447,8 @@ def _forget_urls() -> None:
     _reversed.clear()
 
 
-def _urls(active: str | None = None) -> tuple[str, str]:
-    key = (get_urlconf(), get_script_prefix(), active if active is not None else get_language())
+def _urls(active: str) -> tuple[str, str]:
+    key = (get_urlconf(), get_script_prefix(), active)
     found = _reversed.get(key)
     if found is None:
         found = (reverse("cookiecharter:consent"), reverse(conf.config()["CHARTER_URL_NAME"]))
@@ -459,7 +482,7 @@ def _query_inputs(query: QueryDict) -> SafeString:
 
 
 def _preferences_href(request: HttpRequest) -> str:
-    if not request.GET:
+    if not request.META.get("QUERY_STRING"):  # not request.GET: parsing an empty query costs µs
         return f"{request.path}?{OPEN_PARAM}={OPEN_VALUE}"
     query = _query_without_open(request)
     query[OPEN_PARAM] = OPEN_VALUE
@@ -474,9 +497,10 @@ def consent_allows(request: HttpRequest, purpose: str) -> bool:
     True for a purpose the visitor granted, and for an exempt purpose (which needs no consent);
     False for anything else, an unknown purpose included, so a typo fails closed.
     """
-    charter = _charter()
+    page = request.__dict__.get(_PAGE_ATTR)  # the page's consent tags may have found the charter
+    charter = page.charter if page is not None else get_charter()
     if not charter.has_purpose(purpose):
         return False
     if not charter.purpose(purpose).needs_consent:
         return True
-    return _consent(request).allows(purpose)
+    return get_consent(request).allows(purpose)
