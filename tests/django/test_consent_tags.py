@@ -149,3 +149,25 @@ def test_charter_page_button_keeps_the_page_query_as_real_inputs():
     assert '<input type="hidden" name="a" value="1"><input type="hidden" name="b" value="&quot;x&quot;">' in html
     assert '<input type="hidden" name="cookiecharter" value="preferences">' in html
     assert ">Modifier mes choix de cookies</button></form>" in html
+
+
+def test_markup_follows_the_script_prefix_each_request_was_served_under():
+    """The tags find their cached markup from the request itself (language, urlconf, script
+    prefix), so a site mounted under two prefixes gets each page's own consent URL."""
+    from django.urls import set_script_prefix
+
+    tags._forget_rendered()
+    pages = {}
+    for script_name in ("", "/portail"):
+        # What a WSGI handler does: the prefix from SCRIPT_NAME, and the path built on it.
+        request = RequestFactory().get("/fr/", SCRIPT_NAME=script_name)
+        set_script_prefix(script_name or "/")
+        try:
+            with translation.override("fr"):
+                pages[script_name] = PAGE.render(Context({"request": request}))
+        finally:
+            set_script_prefix("/")
+    assert request.path == "/portail/fr/"
+    assert '<form method="post" action="/fr/cookies/consent/"' in pages[""]
+    assert '<form method="post" action="/portail/fr/cookies/consent/"' in pages["/portail"]
+    assert 'name="next" value="/portail/fr/"' in pages["/portail"]
