@@ -20,17 +20,18 @@ GPC semantics (``Sec-GPC: 1``, exactly "1"):
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import conf, ledger
 from .consent import current_charter, get_consent, remember_consent, set_consent_cookie
 from .core.charter import Charter
 from .core.consent import Consent, Method, new_consent_id
+from .templatetags.cookiecharter import preferences_markup
 
 CHOICES = (Method.ACCEPT_ALL.value, Method.REFUSE_ALL.value, Method.CUSTOM.value)
 
@@ -78,15 +79,32 @@ def _bad_request(request: HttpRequest, reason: str) -> HttpResponse:
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "/"
+    return target if target and _on_this_site(request, target) else "/"
+
+
+def _on_this_site(request: HttpRequest, url: str) -> bool:
+    return url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
 
 
 #: What ``never_cache`` writes, as one constant: a decision's answer must never be stored by a cache.
 _NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+@require_safe
+def preferences_view(request: HttpRequest) -> HttpResponse:
+    """``GET preferences/?next=PAGE``: the preferences dialog alone (closed), with the visitor's
+    current choices and a CSRF token, which the page script fetches when a visitor opens the
+    preferences. ``next`` is the page the dialog is opened on, where a decision posted without
+    JavaScript returns; one that is not a page of this site is refused (400)."""
+    target = request.GET.get("next") or "/"
+    if not _on_this_site(request, target):
+        return _bad_request(request, "next: not a page of this site.")
+    markup = preferences_markup(request, target)
+    if markup is None:
+        raise Http404("No purpose of the charter needs consent: there are no preferences to set.")
+    response = HttpResponse(markup, content_type="text/html; charset=utf-8")
+    response["Cache-Control"] = _NO_STORE  # the visitor's own choices and CSRF token
+    return response
 
 
 @require_POST

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.charter_page, name="charter"),
     path("pdf/", views.charter_pdf, name="charter-pdf"),
     path("consent/", decisions.consent_view, name="consent"),
+    path("preferences/", decisions.preferences_view, name="preferences"),
 ]

@@ -391,3 +391,43 @@ def test_the_script_passes_navigator_gpc_on_with_each_decision(demo, context):
     assert len(posted) == 1
     assert re.search(r'name="gpc"\r\n\r\n1\r\n', posted[0]), posted[0]
     assert re.search(r'name="choice"\r\n\r\nrefuse-all\r\n', posted[0])
+
+
+def test_the_preferences_are_fetched_when_first_opened_and_open_even_when_that_fails(demo, context):
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if "/cookies/preferences/" in request.url else None)
+    page.goto(demo.url + "/fr/")
+    expect(page.locator(DIALOG)).to_have_count(0)  # not in the page until somebody opens it
+    page.get_by_role("button", name="Tout refuser").click()
+    expect(page.locator(BANNER)).to_have_count(0)
+    assert fetched == []
+
+    # The footer link fetches the dialog once, for this page, and opens it with the choice made.
+    footer_link = page.get_by_role("contentinfo").get_by_role("link", name="Gestion des cookies")
+    footer_link.click()
+    dialog = page.locator(DIALOG)
+    expect(dialog).to_be_visible()
+    assert len(fetched) == 1 and fetched[0].endswith("/fr/cookies/preferences/?next=%2Ffr%2F"), fetched
+    expect(dialog.get_by_role("checkbox", name="Mesure d'audience")).not_to_be_checked()
+    dialog.get_by_role("checkbox", name="Mesure d'audience").check()
+    page.keyboard.press("Escape")
+    expect(dialog).not_to_be_visible()
+    footer_link.click()
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("checkbox", name="Mesure d'audience")).not_to_be_checked()  # nothing was saved
+    dialog.get_by_role("checkbox", name="Mesure d'audience").check()
+    dialog.get_by_role("button", name="Enregistrer mes choix").click()
+    expect(dialog).not_to_be_visible()
+    wait_for_cookie(page, context, "portal_audience")
+    assert len(fetched) == 1 and page.locator(DIALOG).count() == 1
+
+    # When the endpoint cannot be reached, the page comes back with the preferences open, the
+    # way it works without JavaScript, its own query kept.
+    other = context.new_page()
+    other.route("**/cookies/preferences/**", lambda route: route.abort())
+    other.goto(demo.url + "/fr/datasets/?theme=mobilite")
+    other.get_by_role("contentinfo").get_by_role("link", name="Gestion des cookies").click()
+    expect(other).to_have_url(re.compile(r"/fr/datasets/\?theme=mobilite&cookiecharter=preferences$"))
+    expect(other.locator(DIALOG)).to_be_visible()
+    expect(other.locator(DIALOG).get_by_role("checkbox", name="Mesure d'audience")).to_be_checked()

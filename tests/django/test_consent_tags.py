@@ -51,18 +51,48 @@ def test_undecided_visitor_gets_the_banner_with_three_posting_choices():
     assert '<input type="hidden" name="page" value="2">' in banner
     for label in ("Tout accepter", "Tout refuser", "Personnaliser", "Ville d&#x27;Aix-en-Provence", "6 mois"):
         assert label in banner
-    # The dialog is in the page, closed, every switch off.
-    assert re.search(r'<dialog id="cookiecharter-preferences" class="cc-dialog" aria-labelledby="cc-prefs-title">', html)
-    assert " checked" not in html
+    # The dialog is not in the page: the page script fetches it when it is opened, and without
+    # JavaScript "Customise" asks for the page with it open.
+    assert "<dialog" not in html
     # One CSRF token for every form of the page.
     assert len(set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))) == 1
 
 
-def test_a_decision_hides_the_banner_and_the_dialog_shows_it():
+def test_a_decision_hides_the_banner_and_the_open_dialog_shows_it():
     html = render(cookies_preferences=decided("statistics"))
+    assert "data-cookiecharter-banner" not in html and "<dialog" not in html
+    assert 'href="/fr/?cookiecharter=preferences" data-cookiecharter-open>' in html
+    html = render("/fr/?cookiecharter=preferences", cookies_preferences=decided("statistics"))
     assert "data-cookiecharter-banner" not in html
     assert re.search(r'value="statistics"[^>]*data-cookiecharter-purpose="statistics" checked>', html)
     assert re.search(r'data-cookiecharter-purpose="embeds">', html)
+
+
+def test_the_preferences_endpoint_answers_the_closed_dialog_with_the_visitors_choices(client):
+    client.cookies["cookies_preferences"] = decided("embeds")
+    response = client.get("/fr/cookies/preferences/", {"next": '/fr/datasets/?q="x"'})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    html = response.content.decode()
+    assert html.lstrip().startswith('<dialog id="cookiecharter-preferences" class="cc-dialog" aria-labelledby="cc-prefs-title">')
+    assert re.search(r'data-cookiecharter-purpose="embeds" checked>', html)
+    assert re.search(r'data-cookiecharter-purpose="statistics">', html)
+    assert 'name="next" value="/fr/datasets/?q=&quot;x&quot;"' in html
+    assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', html)
+    assert "Enregistrer mes choix" in html
+    english = client.get("/en/cookies/preferences/", {"next": "/en/"}).content.decode()
+    assert "Save my choices" in english and 'action="/en/cookies/consent/"' in english
+
+
+def test_the_preferences_endpoint_refuses_what_it_cannot_answer(client, settings):
+    for url in ("https://elsewhere.example/", "//elsewhere.example/", "javascript:alert(1)"):
+        response = client.get("/fr/cookies/preferences/", {"next": url})
+        assert response.status_code == 400
+        assert response.content == b"next: not a page of this site."
+    assert client.post("/fr/cookies/preferences/", {"next": "/fr/"}).status_code == 405
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CHARTER": str(SEED)}
+    assert client.get("/fr/cookies/preferences/", {"next": "/fr/"}).status_code == 404
 
 
 def test_a_decision_on_another_charter_version_or_a_forged_cookie_brings_the_banner_back():
@@ -99,7 +129,7 @@ def test_markup_is_rendered_once_per_charter_and_language():
 
 
 def test_english_page_speaks_english_and_charter_texts_follow():
-    html = render("/en/", lang="en")
+    html = render("/en/?cookiecharter=preferences", lang="en")
     for label in ("Accept all", "Refuse all", "Customise", "Save my choices", "Audience measurement", "Cookie settings"):
         assert label in html
     assert "Tout accepter" not in html and "Mesure d&#x27;audience" not in html

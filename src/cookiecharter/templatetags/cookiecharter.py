@@ -34,7 +34,7 @@ from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
@@ -85,12 +85,12 @@ class _Markup:
                  "link_label")
 
     def __init__(self, key: tuple[str, ...], charter: Charter) -> None:
-        _, lang, _, consent_url, charter_url = key
+        _, lang, _, consent_url, charter_url, preferences_url = key
         self.key, self.lang, self.consent_url, self.charter_url = key, lang, consent_url, charter_url
         context = _template_context(charter, lang, consent_url, charter_url)
         self.banner = _split(render_to_string("cookiecharter/banner.html", context))
         self.preferences = _split(render_to_string("cookiecharter/preferences.html", context))
-        self.config = json_script(_script_config(charter, lang), "cookiecharter-config")
+        self.config = json_script(_script_config(charter, lang, preferences_url), "cookiecharter-config")
         self.head = _head(self.config, "")
         self.link_label = html.escape(gettext("Cookie settings"))
 
@@ -125,10 +125,14 @@ _PAGE_ATTR = "_cookiecharter_page"
 
 def _page(context: template.Context) -> tuple[HttpRequest, _Page]:
     request = _request(context)  # first: a missing request is a configuration error either way
+    return request, _page_of(request)
+
+
+def _page_of(request: HttpRequest) -> _Page:
     page = request.__dict__.get(_PAGE_ATTR)
     if page is None:
         page = request.__dict__[_PAGE_ATTR] = _page_for(request)
-    return request, page
+    return page
 
 
 def _page_for(request: HttpRequest) -> _Page:
@@ -147,11 +151,10 @@ def _page_for(request: HttpRequest) -> _Page:
     if not charter.needs_consent:
         found = _Page(charter, None)
     else:
-        consent_url, charter_url = _urls(active)
         # The charter's language and Django's active one can differ (a "de" page of an fr/en
         # charter gets the charter's first language for its texts but Django's strings): both
         # are in the key.
-        key = (charter.digest, _language(charter, active), active, consent_url, charter_url)
+        key = (charter.digest, _language(charter, active), active, *_urls(active))
         markup = _rendered.get(key)
         if markup is None or settings.DEBUG:
             markup = _Markup(key, charter)
@@ -195,14 +198,33 @@ def cookiecharter_head(context: template.Context, request: HttpRequest, page: _P
 
 @_consent_ui_tag
 def cookiecharter_banner(context: template.Context, request: HttpRequest, page: _Page, markup: _Markup) -> str:
-    """The banner when a decision is due, then the (closed) preferences dialog."""
+    """The banner when a decision is due; the preferences dialog, open, when the page was asked for
+    with ``?cookiecharter=preferences`` (how they open without JavaScript). Otherwise the page
+    script fetches the dialog from the ``preferences`` endpoint when it is opened: pages do not
+    carry 5 KB of markup few visitors open, and a decided visitor's page is the same for all."""
     if request.META.get("HTTP_SEC_GPC"):
         _record_browser_signal(request)
     consent = get_consent(request)
+    due = decision_due(page.charter, consent)
+    opened = bool(request.META.get("QUERY_STRING")) and request.GET.get(OPEN_PARAM) == OPEN_VALUE
+    if not (due or opened):
+        return ""
     values = _request_values(request, context.get("csrf_token"))
-    if decision_due(page.charter, consent):
-        return SafeString(_fill(markup.banner, consent, values) + _fill(markup.preferences, consent, values))
-    return SafeString(_fill(markup.preferences, consent, values))
+    filled = _fill(markup.banner, consent, values) if due else ""
+    if opened:
+        filled += _fill(markup.preferences, consent, values)
+    return SafeString(filled)
+
+
+def preferences_markup(request: HttpRequest, next_url: str) -> str | None:
+    """The preferences dialog alone, closed, for the page at ``next_url`` (a path of this site,
+    already checked), with this visitor's choices and CSRF token; ``None`` when no purpose of the
+    charter needs consent. What the ``preferences`` endpoint answers."""
+    page = _page_of(request)
+    if page.markup is None:
+        return None
+    values = {"csrf": _csrf_input(request), "next": html.escape(next_url), "here": "", "query": "", "open": ""}
+    return _fill(page.markup.preferences, get_consent(request), values)
 
 
 @_consent_ui_tag
@@ -324,7 +346,7 @@ def _cookie_context(cookie: Cookie, lang: str, fallback: str) -> dict[str, Any]:
     }
 
 
-def _script_config(charter: Charter, lang: str) -> dict[str, Any]:
+def _script_config(charter: Charter, lang: str, preferences_url: str) -> dict[str, Any]:
     """What the page script needs to know, in as few bytes as stay readable.
 
     ``cookies`` lists only first-party declarations: those are the ones a script on the page can
@@ -335,6 +357,8 @@ def _script_config(charter: Charter, lang: str) -> dict[str, Any]:
     settings_ = conf.config()
     return {
         "cookie": settings_["CONSENT_COOKIE_NAME"],
+        # Where the script fetches the preferences dialog when a visitor opens it.
+        "preferences": preferences_url,
         "version": charter.consent_version,
         "gpc": bool(settings_["HONOUR_GPC"]),
         "purposes": {
@@ -366,11 +390,8 @@ def _request_values(request: HttpRequest, token: Any = None) -> dict[str, str]:
     forms); without it, ``get_token`` masks a fresh one, which costs tens of microseconds.
     """
     path = html.escape(request.path)
-    token_text = str(token) if token else ""
-    if not token_text or token_text == "NOTPROVIDED":
-        token_text = get_token(request)
     values = {
-        "csrf": f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(token_text)}">',
+        "csrf": _csrf_input(request, token),
         "next": path,
         "here": path,
         "query": "",
@@ -385,6 +406,13 @@ def _request_values(request: HttpRequest, token: Any = None) -> dict[str, str]:
         if request.GET.get(OPEN_PARAM) == OPEN_VALUE:
             values["open"] = " open"
     return values
+
+
+def _csrf_input(request: HttpRequest, token: Any = None) -> str:
+    token_text = str(token) if token else ""
+    if not token_text or token_text == "NOTPROVIDED":
+        token_text = get_token(request)
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{html.escape(token_text)}">'
 
 
 def _fill(parts: tuple[str, ...], consent: Consent, values: dict[str, str]) -> str:
@@ -437,25 +465,11 @@ def _language(charter: Charter, active: str | None = None) -> str:
     return charter.languages[0]
 
 
-# (urlconf, script prefix, language) -> (consent URL, charter URL): reverse() is a good part of
-# the cost of a page otherwise, and these only change with those three.
-_reversed: dict[tuple[Any, str, str | None], tuple[str, str]] = {}
-
-
-@conf.on_clear
-def _forget_urls() -> None:
-    _reversed.clear()
-
-
-def _urls(active: str) -> tuple[str, str]:
-    key = (get_urlconf(), get_script_prefix(), active)
-    found = _reversed.get(key)
-    if found is None:
-        found = (reverse("cookiecharter:consent"), reverse(conf.config()["CHARTER_URL_NAME"]))
-        if len(_reversed) >= _RENDERED_MAX:
-            _reversed.clear()
-        _reversed[key] = found
-    return found
+def _urls(active: str) -> tuple[str, str, str]:
+    """The consent endpoint, the charter page and the preferences endpoint, in the active
+    language (reversed when a page's markup is first looked up, then kept with it)."""
+    return (reverse("cookiecharter:consent"), reverse(conf.config()["CHARTER_URL_NAME"]),
+            reverse("cookiecharter:preferences"))
 
 
 def _nonce(context: template.Context, request: HttpRequest) -> str:

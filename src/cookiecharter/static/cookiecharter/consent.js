@@ -4,7 +4,7 @@
   "use strict";
   var me = d.currentScript, nonce = me && me.nonce, el = d.getElementById("cookiecharter-config");
   if (!el) return;
-  var cfg = JSON.parse(el.textContent), P = cfg.purposes, opener, running, live, queue = [],
+  var cfg = JSON.parse(el.textContent), P = cfg.purposes, opener, running, live, loading, queue = [],
     gpc = navigator.globalPrivacyControl === true,
     TYPES = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
       "functionality_storage", "personalization_storage", "security_storage"],
@@ -124,21 +124,54 @@
   function dialog() { return d.getElementById("cookiecharter-preferences"); }
   function sync(g) { $$("[data-cookiecharter-purpose]", g).forEach(c => (c.checked = has(c.value))); }
 
-  function open(from) {
+  // The page, and the same page asking the server for the open preferences (the no-script way).
+  function here(opened) {
+    var u = new URL(location.href);
+    u.searchParams.delete("cookiecharter");
+    if (opened) u.searchParams.set("cookiecharter", "preferences");
+    return u.pathname + u.search;
+  }
+
+  // Pages carry the dialog only when the server opened it: fetch it once, on first use. Should
+  // that fail, the page itself is asked for with the preferences open, so nothing is lost.
+  function withDialog(then) {
     var g = dialog();
-    if (!g) return;
+    if (g) return then(g);
+    loading = loading || fetch(cfg.preferences + "?next=" + encodeURIComponent(here()), {
+      credentials: "same-origin", headers: { Accept: "text/html" },
+    }).then(r => { if (!r.ok) throw r; return r.text(); }).then(t => {
+      var box = d.createElement("div");
+      box.innerHTML = t;
+      g = box.querySelector("#cookiecharter-preferences");
+      d.body.append(g);
+      wire(g);
+      return g;
+    });
+    loading.then(then, () => { loading = null; location.assign(here(true)); });
+  }
+
+  function open(from) {
     opener = from || d.activeElement;
-    sync(g);
-    g.removeAttribute("open");  // opened by the server: reopen it modal (close() would fire "close")
-    g.showModal();
+    withDialog(g => {
+      sync(g);
+      g.removeAttribute("open");  // opened by the server: reopen it modal (close() would fire "close")
+      g.showModal();
+    });
   }
 
   // A placeholder's button: the current choice plus this purpose, saved as a custom choice.
   function allow(k) {
-    var g = dialog(), form = $("form[data-cookiecharter-form]", g);
-    sync(g);
-    $('[data-cookiecharter-purpose="' + k + '"]', g).checked = true;
-    post(form, $('[data-cookiecharter-action="save"]', form));
+    withDialog(g => {
+      var form = $("form[data-cookiecharter-form]", g);
+      sync(g);
+      $('[data-cookiecharter-purpose="' + k + '"]', g).checked = true;
+      post(form, $('[data-cookiecharter-action="save"]', form));
+    });
+  }
+
+  // Escape and "Close without saving" decide nothing; focus returns to what opened the dialog.
+  function wire(g) {
+    g.addEventListener("close", () => { if (opener && opener.isConnected) opener.focus(); opener = null; });
   }
 
   function start() {
@@ -158,8 +191,7 @@
       if (a) { e.preventDefault(); open(a); }
     });
     if (g) {
-      // Escape and "Close without saving" decide nothing; focus returns to what opened the dialog.
-      g.addEventListener("close", () => { if (opener && opener.isConnected) opener.focus(); opener = null; });
+      wire(g);
       if (g.open) open();  // ?cookiecharter=preferences
     }
     scripts();
