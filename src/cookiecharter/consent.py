@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from . import conf
+from .charter import get_charter
 from .core.consent import Consent, ConsentCodec
 
 if TYPE_CHECKING:
@@ -50,8 +51,6 @@ conf.on_clear(codec.cache_clear)
 
 def current_charter() -> Charter:
     """The site's charter: ``cookiecharter.charter.get_charter()`` (the file plus Django's cookies)."""
-    from .charter import get_charter
-
     return get_charter()
 
 
@@ -80,7 +79,7 @@ def read_consent_cookie(request: HttpRequest) -> Consent:
         charter_version=charter.consent_version,
         max_age=int(cfg["CONSENT_COOKIE_AGE"]),
         now=timezone.now(),
-        purposes=[p.key for p in charter.consent_purposes],
+        purposes=charter.consent_keys,
     )
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
 from django.utils import translation
@@ -201,3 +202,17 @@ def test_markup_follows_the_script_prefix_each_request_was_served_under():
     assert '<form method="post" action="/fr/cookies/consent/"' in pages[""]
     assert '<form method="post" action="/portail/fr/cookies/consent/"' in pages["/portail"]
     assert 'name="next" value="/portail/fr/"' in pages["/portail"]
+
+
+def test_the_tags_take_no_argument_and_find_the_request_on_a_request_context():
+    with pytest.raises(TemplateSyntaxError, match="cookiecharter_banner takes no arguments"):
+        Template('{% load cookiecharter %}{% cookiecharter_banner "x" %}')
+    # A RequestContext carries the request even where the request context processor is missing.
+    from django.template import RequestContext
+
+    request = RequestFactory().get("/fr/")
+    with translation.override("fr"):
+        html = Template("{% load cookiecharter %}{% cookiecharter_banner %}").render(RequestContext(request, {}))
+    assert "data-cookiecharter-banner" in html
+    with pytest.raises(ImproperlyConfigured, match="need the request in the template context"):
+        Template("{% load cookiecharter %}{% cookiecharter_head %}").render(Context({}))

@@ -197,6 +197,11 @@ class Charter:
         return tuple(p for p in self.purposes if p.needs_consent)
 
     @cached_property
+    def consent_keys(self) -> frozenset[str]:
+        """The keys of ``consent_purposes``: what a consent may grant under this charter."""
+        return frozenset(p.key for p in self.consent_purposes)
+
+    @cached_property
     def needs_consent(self) -> bool:
         """False for a site that only sets exempt cookies: then no banner at all."""
         return any(p.needs_consent for p in self.purposes)

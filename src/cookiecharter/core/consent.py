@@ -108,7 +108,9 @@ def _still_holds(
     """What ``_decode`` checks beyond the signature, for a value decoded before."""
     if consent.consent_version != charter_version or consent.decided_at is None:
         return False
-    if purposes is not None and not consent.granted <= frozenset(purposes):
+    if purposes is not None and not consent.granted <= (
+        purposes if isinstance(purposes, frozenset) else frozenset(purposes)
+    ):
         return False
     age = now.timestamp() - consent.decided_at.timestamp()
     return -CLOCK_SKEW_SECONDS <= age <= max_age

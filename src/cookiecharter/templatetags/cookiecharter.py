@@ -141,7 +141,9 @@ def _page_for(request: HttpRequest) -> _Page:
     # request that came through no handler (RequestFactory) that is "", and Django's is used.
     path, path_info = request.path, request.path_info
     prefix = path[: len(path) - len(path_info)] if len(path) != len(path_info) else ""
-    fast = (active, getattr(request, "urlconf", None), prefix)
+    # request.urlconf is what a middleware sets to route this request elsewhere; read from the
+    # instance's __dict__, as a missing attribute costs an exception every time otherwise.
+    fast = (active, request.__dict__.get("urlconf"), prefix)
     # Outside DEBUG the charter is read once and kept until a setting changes, which empties this
     # cache too, so the charter need not be looked at again (under DEBUG nothing is kept here).
     found = _by_request.get(fast)
@@ -172,21 +174,37 @@ def _page_for(request: HttpRequest) -> _Page:
 # -- the tags ------------------------------------------------------------------------------------
 
 
-def _consent_ui_tag(
-    render: Callable[[template.Context, HttpRequest, _Page, _Markup], str],
-) -> Callable[[template.Context], str]:
-    """Register ``render`` as a tag of the consent UI, which renders nothing at all when no
-    purpose of the charter needs consent: there is nothing to choose, so no banner, script or link."""
+class _ConsentUINode(template.Node):
+    """A tag of the consent UI: a plain node rather than ``simple_tag``, whose argument resolving
+    and output escaping (the markup is safe already) cost microseconds on every page."""
 
-    def tag(context: template.Context) -> str:
-        request, page = _page(context)
+    def __init__(self, render: Callable[[template.Context, HttpRequest, _Page, _Markup], str]) -> None:
+        self._render = render
+
+    def render(self, context: template.Context) -> str:
+        request = getattr(context, "request", None) or _request(context)  # RequestContext has it
+        page = request.__dict__.get(_PAGE_ATTR) or _page_of(request)
         if page.markup is None:
             return ""
-        return render(context, request, page, page.markup)
+        return self._render(context, request, page, page.markup)
 
-    # Not functools.wraps: Django reads the tag's signature through __wrapped__ and wants ``context``.
-    tag.__name__, tag.__doc__ = render.__name__, render.__doc__
-    return register.simple_tag(takes_context=True)(tag)
+
+def _consent_ui_tag(
+    render: Callable[[template.Context, HttpRequest, _Page, _Markup], str],
+) -> Callable[[template.Context, HttpRequest, _Page, _Markup], str]:
+    """Register ``render`` as a tag of the consent UI, which takes no argument and renders nothing
+    at all when no purpose of the charter needs consent: there is nothing to choose, so no
+    banner, script or link."""
+    name = render.__name__
+
+    def compile_tag(parser: template.base.Parser, token: template.base.Token) -> _ConsentUINode:
+        if len(token.split_contents()) > 1:
+            raise template.TemplateSyntaxError(f"{name} takes no arguments")
+        return _ConsentUINode(render)
+
+    compile_tag.__doc__ = render.__doc__
+    register.tag(name, compile_tag)
+    return render
 
 
 @_consent_ui_tag
@@ -473,8 +491,10 @@ def _urls(active: str) -> tuple[str, str, str]:
 
 
 def _nonce(context: template.Context, request: HttpRequest) -> str:
-    """The CSP nonce of this response, from Django 6's ``csp`` context processor or django-csp."""
-    nonce = context.get("csp_nonce") or getattr(request, "csp_nonce", None)
+    """The CSP nonce of this response, from Django 6's ``csp`` context processor or django-csp
+    (an attribute its middleware sets on the request: read from ``__dict__``, as a missing
+    attribute costs an exception on every page otherwise)."""
+    nonce = context.get("csp_nonce") or request.__dict__.get("csp_nonce")
     return str(nonce) if nonce else ""
 
 
