@@ -124,30 +124,15 @@
   function dialog() { return d.getElementById("cookiecharter-preferences"); }
   function sync(g) { $$("[data-cookiecharter-purpose]", g).forEach(c => (c.checked = has(c.value))); }
 
-  // The page, and the same page asking the server for the open preferences (the no-script way).
-  function here(opened) {
-    var u = new URL(location.href);
-    u.searchParams.delete("cookiecharter");
-    if (opened) u.searchParams.set("cookiecharter", "preferences");
-    return u.pathname + u.search;
-  }
-
-  // Pages carry the dialog only when the server opened it: fetch it once, on first use. Should
-  // that fail, the page itself is asked for with the preferences open, so nothing is lost.
+  // A page holds the dialog only if the server opened it; else it is fetched once, when first
+  // needed, and should that fail the page is asked for with it open (the no-script way).
   function withDialog(then) {
-    var g = dialog();
+    var g = dialog(), l = location;
     if (g) return then(g);
-    loading = loading || fetch(cfg.preferences + "?next=" + encodeURIComponent(here()), {
-      credentials: "same-origin", headers: { Accept: "text/html" },
-    }).then(r => { if (!r.ok) throw r; return r.text(); }).then(t => {
-      var box = d.createElement("div");
-      box.innerHTML = t;
-      g = box.querySelector("#cookiecharter-preferences");
-      d.body.append(g);
-      wire(g);
-      return g;
-    });
-    loading.then(then, () => { loading = null; location.assign(here(true)); });
+    loading = loading || fetch(cfg.preferences + "?next=" + encodeURIComponent(l.pathname + l.search))
+      .then(r => { if (!r.ok) throw r; return r.text(); })
+      .then(t => { d.body.insertAdjacentHTML("beforeend", t); return dialog() || Promise.reject(); });
+    loading.then(then, () => { loading = null; l.search += (l.search ? "&" : "?") + "cookiecharter=preferences"; });
   }
 
   function open(from) {
@@ -169,11 +154,6 @@
     });
   }
 
-  // Escape and "Close without saving" decide nothing; focus returns to what opened the dialog.
-  function wire(g) {
-    g.addEventListener("close", () => { if (opener && opener.isConnected) opener.focus(); opener = null; });
-  }
-
   function start() {
     var g = dialog();
     live = d.createElement("p");  // a status region must exist before its message for it to be read
@@ -190,10 +170,11 @@
       var a = e.target.closest("a[data-cookiecharter-open]");
       if (a) { e.preventDefault(); open(a); }
     });
-    if (g) {
-      wire(g);
-      if (g.open) open();  // ?cookiecharter=preferences
-    }
+    // Escape and "Close without saving" decide nothing; focus returns to what opened the dialog.
+    d.addEventListener("close", e => {
+      if (e.target.id == "cookiecharter-preferences" && opener && opener.isConnected) opener.focus();
+    }, true);
+    if (g && g.open) open();  // ?cookiecharter=preferences
     scripts();
     frames();
   }
