@@ -251,6 +251,17 @@ def worker_cpu_seconds(master_pid: int) -> float:
     return total
 
 
+def probe(port: int, cookie: str) -> int:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", PATH, headers={"Cookie": cookie} if cookie else {})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
 def wait_for(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -349,6 +360,10 @@ def main() -> None:
                     )
                     servers[v] = (proc, port)
                     wait_for(port)
+                    for s in SCENARIOS:  # a server that errors would be measured as fast as it fails
+                        status = probe(port, ready["cookies"][v] if s == "returning" else "")
+                        if status != 200:
+                            raise SystemExit(f"the {v} server answers {status} to a {s} visit, not 200")
                 for r in range(rounds if not args.quick else 1):
                     order = VARIANTS if r % 2 == 0 else tuple(reversed(VARIANTS))
                     for v in order:

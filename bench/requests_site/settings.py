@@ -72,7 +72,9 @@ _db_dir = Path(os.environ.get("BENCH_DB_DIR", "/tmp"))
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(_db_dir / f"bench-{VARIANT}.sqlite3"),
+        # One file for every variant: the in-process worker ("all") migrates it with every app and
+        # creates django-cookie-consent's cookie group; the servers, one variant each, then read it.
+        "NAME": str(_db_dir / "bench.sqlite3"),
     }
 }
 # The session lives in a signed cookie: a returning visitor's session is read on every request
