@@ -5,7 +5,7 @@ full template render per request, in the same run.
     .venv/bin/python bench/bench_consent_render.py [--pages N]
 
 Both sides render ``{% cookiecharter_head %}{% cookiecharter_banner %}`` for a first-time visitor
-(banner shown, dialog closed) of the demo charter in French, for a real ``RequestFactory``
+(the banner; the page script fetches the dialog when it is opened) of the demo charter in French, for a real ``RequestFactory``
 request with its own CSRF token. "Per request render" empties the tags' cache before each page,
 which is what rendering the templates every time would cost. Prints pages per second and the
 ratio; no assertion, these are measurements.
