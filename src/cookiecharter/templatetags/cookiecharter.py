@@ -5,8 +5,9 @@
   the page script, loaded synchronously so that it queues the Google Consent Mode default before
   anything else can run.
 - ``{% cookiecharter_banner %}`` right after ``<body>``: the first layer when a decision is due,
-  and the preferences dialog (second layer), closed unless the page was asked for with
-  ``?cookiecharter=preferences`` (how the preferences open without JavaScript).
+  and the preferences dialog (second layer), open, when the page was asked for with
+  ``?cookiecharter=preferences`` (how the preferences open without JavaScript). Otherwise the
+  page script fetches the dialog from the ``preferences`` endpoint when a visitor opens it.
 - ``{% cookiecharter_preferences_link %}`` in the footer of every page: reopens the preferences.
 - ``{% cookiecharter_preferences_button %}`` on the charter page: the same, as a button.
 - ``{% cookiecharter_allow "PURPOSE" %}`` in the placeholder of a blocked frame: grants that purpose.
@@ -62,7 +63,7 @@ def _mark(name: str) -> SafeString:
 
 
 # Everything of the consent UI that depends only on the charter, the languages and the URLs, per
-# (charter digest, charter language, active language, consent URL, charter URL).
+# (charter digest, charter language, active language, consent URL, charter URL, preferences URL).
 _rendered: dict[tuple[str, ...], _Markup] = {}
 # The charter and that markup, found from what is cheap to read off a request: (active language,
 # the request's urlconf, script prefix). asgiref's context-local look-ups (get_urlconf and
