@@ -45,7 +45,9 @@ class Consent:
 
     @classmethod
     def undecided(cls) -> Consent:
-        return cls(None, None, None, frozenset())
+        """No decision yet: one shared instance (a Consent is immutable, and building a frozen
+        dataclass costs microseconds that every first visit would pay several times)."""
+        return _UNDECIDED if cls is Consent else cls(None, None, None, frozenset())
 
     @property
     def decided(self) -> bool:
@@ -54,6 +56,9 @@ class Consent:
     def allows(self, purpose: str) -> bool:
         """True when the purpose is granted. Exempt purposes are the charter's business, not this."""
         return purpose in self.granted
+
+
+_UNDECIDED = Consent(None, None, None, frozenset())
 
 
 # -- the signed cookie ----------------------------------------------------------------------
