@@ -82,12 +82,11 @@ class _Markup:
     """The consent UI rendered once: markup split at its markers (literal, marker name, literal,
     ...), so that filling a page is one join, not a template render."""
 
-    __slots__ = ("key", "lang", "consent_url", "charter_url", "config", "head", "banner", "preferences",
-                 "link_label")
+    __slots__ = ("lang", "consent_url", "config", "head", "banner", "preferences", "link_label")
 
     def __init__(self, key: tuple[str, ...], charter: Charter) -> None:
         _, lang, _, consent_url, charter_url, preferences_url = key
-        self.key, self.lang, self.consent_url, self.charter_url = key, lang, consent_url, charter_url
+        self.lang, self.consent_url = lang, consent_url
         context = _template_context(charter, lang, consent_url, charter_url)
         self.banner = _split(render_to_string("cookiecharter/banner.html", context))
         self.preferences = _split(render_to_string("cookiecharter/preferences.html", context))
@@ -184,7 +183,7 @@ class _ConsentUINode(template.Node):
 
     def render(self, context: template.Context) -> str:
         request = getattr(context, "request", None) or _request(context)  # RequestContext has it
-        page = request.__dict__.get(_PAGE_ATTR) or _page_of(request)
+        page = _page_of(request)
         if page.markup is None:
             return ""
         return self._render(context, request, page, page.markup)
