@@ -112,7 +112,9 @@ def worker() -> None:
         if command.get("micro"):
             print(json.dumps({"micro": micro(command["n"])}), flush=True)
             continue
-        samples: dict[str, dict[str, list[int]]] = {f"{v} {s}": {"ns": [], "cpu": []} for v in VARIANTS for s in SCENARIOS}
+        samples: dict[str, dict[str, list[int]]] = {
+            f"{v} {s}": {"ns": [], "cpu": []} for v in VARIANTS for s in SCENARIOS
+        }
         for _ in range(command["n"]):
             turn += 1
             order = VARIANTS[turn % len(VARIANTS):] + VARIANTS[:turn % len(VARIANTS)]

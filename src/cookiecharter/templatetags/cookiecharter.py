@@ -219,7 +219,8 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, page: 
     """The banner when a decision is due; the preferences dialog, open, when the page was asked for
     with ``?cookiecharter=preferences`` (how they open without JavaScript). Otherwise the page
     script fetches the dialog from the ``preferences`` endpoint when it is opened: pages do not
-    carry 5 KB of markup few visitors open, and a decided visitor's page does not vary with their choices."""
+    carry 5 KB of markup few visitors open, and a decided visitor's page does not vary with
+    their choices."""
     if request.META.get("HTTP_SEC_GPC"):
         _record_browser_signal(request)
     consent = get_consent(request)
