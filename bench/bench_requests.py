@@ -409,6 +409,19 @@ def _header() -> str:
             + "|---|" + "---:|" * len(VARIANTS))
 
 
+def _print_ratios(runs: dict[tuple[str, str], list[float]]) -> None:
+    """One table of per-run figures: each cell the median of its runs and its ratio to bare Django."""
+    print(_header())
+    for s in SCENARIOS:
+        base = statistics.median(runs[("bare", s)])
+        cells = [f"{base:.0f}"]
+        for v in VARIANTS[1:]:
+            m = statistics.median(runs[(v, s)])
+            cells.append(f"{m:.0f} (×{m / base:.3f})")
+        print(f"| {s} visit | " + " | ".join(cells) + " |")
+    print()
+
+
 def report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples, seconds, args, micro) -> None:
     print()
     print(f"The middleware alone (median CPU µs of the thread per call around a trivial view that sets the CSRF cookie; "
@@ -442,27 +455,11 @@ def report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples
               f"({args.threads} threads, one connection per request), median of {len(next(iter(rps.values())))} "
               f"runs of {seconds:g} s: requests/second (ratio to bare)")
         print()
-        print(_header())
-        for s in SCENARIOS:
-            base = statistics.median(rps[("bare", s)])
-            cells = [f"{base:.0f}"]
-            for v in VARIANTS[1:]:
-                m = statistics.median(rps[(v, s)])
-                cells.append(f"{m:.0f} (×{m / base:.3f})")
-            print(f"| {s} visit | " + " | ".join(cells) + " |")
-        print()
+        _print_ratios(rps)
         print("Same runs, requests served per CPU-second of the gunicorn worker (its /proc CPU time): "
               "the throughput a core to itself would give (ratio to bare)")
         print()
-        print(_header())
-        for s in SCENARIOS:
-            base = statistics.median(capacity[("bare", s)])
-            cells = [f"{base:.0f}"]
-            for v in VARIANTS[1:]:
-                m = statistics.median(capacity[(v, s)])
-                cells.append(f"{m:.0f} (×{m / base:.3f})")
-            print(f"| {s} visit | " + " | ".join(cells) + " |")
-        print()
+        _print_ratios(capacity)
         print(f"Load errors (non-200 or connection failures): {errors}")
 
 
