@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 
-from .conf import config, on_clear
+from .conf import config, debug, on_clear
 from .core.charter import Charter
 from .core.framework_cookies import FrameworkCookies, declare_framework_cookies
 from .core.loading import load_charter
@@ -31,6 +31,9 @@ __all__ = ["charter_path", "framework_cookies", "get_charter", "get_declared_cha
 _lock = threading.Lock()
 # (path, mtime or None, declared charter, charter with Django's cookies)
 _cache: tuple[str, int | None, Charter, Charter] | None = None
+# Outside DEBUG, the charter with Django's cookies once loaded: kept until a setting changes, and
+# returned without looking at the settings or the file again (every page asks, several times).
+_kept: Charter | None = None
 
 
 def charter_path() -> str:
@@ -78,7 +81,7 @@ def _django_translate(message: str, language: str) -> str:
 
 
 def _current_mtime(path: str) -> int | None:
-    if not settings.DEBUG:
+    if not debug():
         return None
     try:
         return os.stat(path).st_mtime_ns
@@ -103,6 +106,13 @@ def _load() -> tuple[Charter, Charter]:
         return declared, full
 
 
+def _keep(full: Charter) -> Charter:
+    global _kept
+    if not debug():
+        _kept = full
+    return full
+
+
 def get_charter() -> Charter:
     """The charter with Django's own cookies and the consent cookie declared (what the site sets).
 
@@ -110,7 +120,10 @@ def get_charter() -> Charter:
     read and ``CharterError`` (with ``.problems``) when it is invalid; the system checks report the
     same three cases at start-up with ids E001-E003.
     """
-    return _load()[1]
+    kept = _kept
+    if kept is not None:
+        return kept
+    return _keep(_load()[1])
 
 
 def get_declared_charter() -> Charter:
@@ -120,5 +133,6 @@ def get_declared_charter() -> Charter:
 
 @on_clear
 def clear_charter_cache(*_: Any) -> None:
-    global _cache
+    global _cache, _kept
     _cache = None
+    _kept = None

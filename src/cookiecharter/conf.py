@@ -50,9 +50,22 @@ def config() -> dict[str, Any]:
     return merged
 
 
+@lru_cache(maxsize=None)
+def debug() -> bool:
+    """``settings.DEBUG``, read once and kept until a setting changes.
+
+    Every attribute read on ``django.conf.settings`` runs ``LazyObject.__getattribute__`` (about
+    half a microsecond), and the hot paths ask this on every request. ``override_settings`` clears
+    it like every other cached setting; an assignment to ``settings.DEBUG`` sends no signal, which
+    is why Django's test runners make theirs before any request.
+    """
+    return bool(settings.DEBUG)
+
+
 def clear_caches() -> None:
     """Forget everything derived from settings (called on ``setting_changed``)."""
     config.cache_clear()
+    debug.cache_clear()
     for clear in _clearers:
         clear()
 
