@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from . import conf
@@ -60,32 +59,38 @@ def get_consent(request: HttpRequest) -> Consent:
     Cached on the request; the consent endpoint and the browser-signal recorder replace the cache
     with the decision they just made, so templates rendered later in the same request see it.
     """
-    cached = getattr(request, _REQUEST_ATTR, None)
+    cached = request.__dict__.get(_REQUEST_ATTR)
     if cached is not None:
         return cached
     consent = read_consent_cookie(request)
-    setattr(request, _REQUEST_ATTR, consent)
+    request.__dict__[_REQUEST_ATTR] = consent
     return consent
 
 
 def read_consent_cookie(request: HttpRequest) -> Consent:
-    cfg = conf.config()
-    value = request.COOKIES.get(cfg["CONSENT_COOKIE_NAME"])
+    name, max_age = _cookie_settings()
+    value = request.COOKIES.get(name)
     if not value:
         return Consent.undecided()
-    charter = current_charter()
-    return codec().decode(
-        value,
-        charter_version=charter.consent_version,
-        max_age=int(cfg["CONSENT_COOKIE_AGE"]),
-        now=timezone.now(),
-        purposes=charter.consent_keys,
-    )
+    charter = get_charter()
+    # now=None: the codec reads the clock itself, without building a datetime for a known value.
+    return codec().decode(value, charter_version=charter.consent_version, max_age=max_age,
+                          purposes=charter.consent_keys)
+
+
+@lru_cache(maxsize=None)
+def _cookie_settings() -> tuple[str, int]:
+    """The consent cookie's name and lifetime: read on every request, so kept ready."""
+    cfg = conf.config()
+    return cfg["CONSENT_COOKIE_NAME"], int(cfg["CONSENT_COOKIE_AGE"])
+
+
+conf.on_clear(_cookie_settings.cache_clear)
 
 
 def remember_consent(request: HttpRequest, consent: Consent) -> None:
     """Make ``get_consent`` (and ``request.consent``) return a decision made during this request."""
-    setattr(request, _REQUEST_ATTR, consent)
+    request.__dict__[_REQUEST_ATTR] = consent
     if hasattr(request, "consent"):
         request.consent = consent  # type: ignore[attr-defined]
 

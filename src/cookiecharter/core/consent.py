@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -108,16 +109,17 @@ _VERIFIED_LIMIT = 4096
 
 
 def _still_holds(
-    consent: Consent, charter_version: str, max_age: int, now: datetime, purposes: Collection[str] | None
+    consent: Consent, seconds: int, charter_version: str, max_age: int, now: float,
+    purposes: Collection[str] | None,
 ) -> bool:
-    """What ``_decode`` checks beyond the signature, for a value decoded before."""
-    if consent.consent_version != charter_version or consent.decided_at is None:
+    """What ``_decode`` checks beyond the signature, for a value decoded before at ``seconds``."""
+    if consent.consent_version != charter_version:
         return False
     if purposes is not None and not consent.granted <= (
         purposes if isinstance(purposes, frozenset) else frozenset(purposes)
     ):
         return False
-    age = now.timestamp() - consent.decided_at.timestamp()
+    age = now - seconds
     return -CLOCK_SKEW_SECONDS <= age <= max_age
 
 
@@ -140,7 +142,8 @@ class ConsentCodec:
         # HMAC is most of what reading it costs; what still depends on the call (the charter's
         # version and purposes, the age) is checked again on every hit. Bounded; a new key means a
         # new codec, so nothing verified under an old key outlives it.
-        self._verified: dict[str, Consent] = {}
+        # Each with the decision's time in epoch seconds, which is what the age check needs.
+        self._verified: dict[str, tuple[Consent, int]] = {}
 
     def _sign(self, key: bytes, payload: str) -> str:
         return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:_SIG_BYTES])
@@ -172,25 +175,27 @@ class ConsentCodec:
         *,
         charter_version: str,
         max_age: int,
-        now: datetime,
+        now: datetime | None = None,
         purposes: Collection[str] | None = None,
     ) -> Consent:
         """The decision ``value`` carries, or ``Consent.undecided()`` when it carries none.
 
-        ``purposes``, when given, are the keys the current charter asks about; a value granting
-        any other key is rejected (it cannot come from this charter, whatever its signature).
+        ``now`` is the time to judge the age by (the clock when omitted). ``purposes``, when
+        given, are the keys the current charter asks about; a value granting any other key is
+        rejected (it cannot come from this charter, whatever its signature).
         """
+        at = time.time() if now is None else now.timestamp()
         hit = self._verified.get(value) if isinstance(value, str) else None
-        if hit is not None and _still_holds(hit, charter_version, max_age, now, purposes):
-            return hit
+        if hit is not None and _still_holds(hit[0], hit[1], charter_version, max_age, at, purposes):
+            return hit[0]
         try:
-            consent = self._decode(value, charter_version, max_age, now, purposes)
+            consent = self._decode(value, charter_version, max_age, at, purposes)
         except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no decision
             return Consent.undecided()
-        if consent.decided:
+        if consent.decided and consent.decided_at is not None:
             if len(self._verified) >= _VERIFIED_LIMIT:
                 self._verified.clear()  # start afresh rather than keep expired entries forever
-            self._verified[value] = consent  # type: ignore[index]
+            self._verified[value] = (consent, int(consent.decided_at.timestamp()))  # type: ignore[index]
         return consent
 
     def _decode(
@@ -198,7 +203,7 @@ class ConsentCodec:
         value: str | None,
         charter_version: str,
         max_age: int,
-        now: datetime,
+        now: float,
         purposes: Collection[str] | None,
     ) -> Consent:
         undecided = Consent.undecided()
@@ -231,7 +236,7 @@ class ConsentCodec:
         if purposes is not None and not keys <= frozenset(purposes):
             return undecided
         seconds = int(time36, 36)
-        age = now.timestamp() - seconds
+        age = now - seconds
         if age > max_age or age < -CLOCK_SKEW_SECONDS:
             return undecided
         decided_at = datetime.fromtimestamp(seconds, tz=timezone.utc)

@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Generic, Protocol, TypeVar
 
 from .charter import Charter
@@ -84,7 +83,6 @@ class HeaderEnforcer:
             value,
             charter_version=self.charter.consent_version,
             max_age=self.consent_max_age,
-            now=datetime.now(timezone.utc),
             purposes=self._purposes,
         )
 
