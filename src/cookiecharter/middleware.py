@@ -71,7 +71,7 @@ def cookie_filter() -> CookieFilter:
     compiled = _compiled
     # Outside DEBUG the charter only changes with the settings, and a settings change clears
     # _compiled: no need to ask get_charter() on every request.
-    if compiled is not None and not settings.DEBUG:
+    if compiled is not None and not conf.debug():
         return compiled[1]
     charter = get_charter()
     if compiled is not None and compiled[0] is charter:
@@ -122,10 +122,6 @@ class RequestConsent:
         return f"<RequestConsent {self.consent!r}>"
 
 
-def _lazy_consent(request: HttpRequest) -> Any:
-    return RequestConsent(request)
-
-
 class CookieCharterMiddleware:
     sync_capable = True
     async_capable = True
@@ -171,7 +167,7 @@ def _record_browser_signal(request: HttpRequest, response: HttpResponseBase) -> 
 
 def _start(request: HttpRequest) -> None:
     cookie_filter()  # under DEBUG, notices an edited charter before any consent is trusted
-    request.consent = _lazy_consent(request)  # type: ignore[attr-defined]
+    request.consent = RequestConsent(request)  # type: ignore[attr-defined]
 
 
 def _raise_if_asked(sightings: list[observed.Sighting]) -> None:
@@ -199,10 +195,12 @@ def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.S
     if match is not None and getattr(match.func, "cookiecharter_exempt", False):
         return []
     cookies = response.cookies
-    raw = response.headers.get("Set-Cookie")
+    raw = _raw_set_cookie(response)
     present = request.COOKIES
     flt = cookie_filter()
-    if not cookies and raw is None and not (present and flt.needs_attention(present)):
+    # Could a request cookie need deleting, for some consent? (no consent read to know that)
+    attention = bool(present) and flt.needs_attention(present)
+    if not cookies and raw is None and not attention:
         return []
 
     now = time.time()
@@ -211,10 +209,10 @@ def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.S
     # A decision made in this very response (the consent endpoint) counts, not the old one.
     # get_consent, not the lazy request.consent: same object, without the proxy's toll.
     fresh = getattr(response, "cookiecharter_consent", None)
-    if raw is None and all(flt.untouched(m.key, life) for m, life in zip(morsels, lifetimes)):
+    if raw is None and _all_untouched(flt, morsels, lifetimes):
         # Only exempt cookies within their lifetimes: what is left is deleting, which needs a
         # request cookie of a purpose needing consent, and that purpose not granted.
-        if not (present and flt.needs_attention(present)):
+        if not attention:
             return []
         if not flt.deletable_purposes - (fresh or get_consent(request)).granted:
             return []
@@ -227,6 +225,27 @@ def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.S
     if not outcome.changes_response and not outcome.reported:
         return []
     return _apply(request, response, outcome, morsels, header, now)
+
+
+def _raw_set_cookie(response: HttpResponseBase) -> str | None:
+    """A ``Set-Cookie`` header set by hand (not through ``response.cookies``), if any.
+
+    Read from the headers' own store when it is there: ``headers.get`` of a missing header, the
+    common case, raises and catches a ``KeyError`` on every response.
+    """
+    headers = response.headers
+    store = getattr(headers, "_store", None)
+    if type(store) is dict:
+        item = store.get("set-cookie")
+        return None if item is None else item[1]
+    return headers.get("Set-Cookie")
+
+
+def _all_untouched(flt: CookieFilter, morsels: list[Morsel], lifetimes: list[int | None]) -> bool:
+    for morsel, life in zip(morsels, lifetimes):
+        if not flt.untouched(morsel.key, life):
+            return False
+    return True
 
 
 def _apply(
