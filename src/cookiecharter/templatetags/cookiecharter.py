@@ -29,7 +29,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import template
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, QueryDict
 from django.middleware.csrf import get_token
@@ -158,13 +157,13 @@ def _page_for(request: HttpRequest) -> _Page:
         # are in the key.
         key = (charter.digest, _language(charter, active), active, *_urls(active))
         markup = _rendered.get(key)
-        if markup is None or settings.DEBUG:
+        if markup is None or conf.debug():
             markup = _Markup(key, charter)
             if len(_rendered) >= _RENDERED_MAX:
                 _rendered.clear()
             _rendered[key] = markup
         found = _Page(charter, markup)
-    if not settings.DEBUG:  # under DEBUG, every page renders afresh: charter and template edits show
+    if not conf.debug():  # under DEBUG, every page renders afresh: charter and template edits show
         if len(_by_request) >= _RENDERED_MAX:
             _by_request.clear()
         _by_request[fast] = found
@@ -183,10 +182,11 @@ class _ConsentUINode(template.Node):
 
     def render(self, context: template.Context) -> str:
         request = getattr(context, "request", None) or _request(context)  # RequestContext has it
-        page = _page_of(request)
-        if page.markup is None:
+        page = request.__dict__.get(_PAGE_ATTR) or _page_of(request)  # found by the page's first tag
+        markup = page.markup
+        if markup is None:
             return ""
-        return self._render(context, request, page, page.markup)
+        return self._render(context, request, page, markup)
 
 
 def _consent_ui_tag(
@@ -221,11 +221,13 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, page: 
     script fetches the dialog from the ``preferences`` endpoint when it is opened: pages do not
     carry 5 KB of markup few visitors open, and a decided visitor's page does not vary with
     their choices."""
-    if request.META.get("HTTP_SEC_GPC"):
+    meta = request.META
+    if meta.get("HTTP_SEC_GPC"):
         _record_browser_signal(request)
     consent = get_consent(request)
-    due = decision_due(page.charter, consent)
-    opened = bool(request.META.get("QUERY_STRING")) and request.GET.get(OPEN_PARAM) == OPEN_VALUE
+    # decision_due() inlined: a page of a charter that needs no consent never gets here.
+    due = not consent.decided or consent.consent_version != page.charter.consent_version
+    opened = bool(meta.get("QUERY_STRING")) and request.GET.get(OPEN_PARAM) == OPEN_VALUE
     if not (due or opened):
         return ""
     values = _request_values(request, context.get("csrf_token"))
@@ -534,8 +536,6 @@ def consent_allows(request: HttpRequest, purpose: str) -> bool:
     """
     page = request.__dict__.get(_PAGE_ATTR)  # the page's consent tags may have found the charter
     charter = page.charter if page is not None else get_charter()
-    if not charter.has_purpose(purpose):
-        return False
-    if not charter.purpose(purpose).needs_consent:
-        return True
-    return get_consent(request).allows(purpose)
+    if purpose in charter.consent_keys:
+        return get_consent(request).allows(purpose)
+    return charter.has_purpose(purpose)  # exempt: allowed; unknown: refused
