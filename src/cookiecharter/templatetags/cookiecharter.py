@@ -69,6 +69,7 @@ _rendered: dict[tuple[str, ...], _Markup] = {}
 # friends) cost microseconds each, which is what the whole consent UI is allowed per page.
 _by_request: dict[tuple[Any, ...], _Page] = {}
 _RENDERED_MAX = 64
+_PATHS_MAX = 1024
 
 
 @conf.on_clear
@@ -81,7 +82,8 @@ class _Markup:
     """The consent UI rendered once: markup split at its markers (literal, marker name, literal,
     ...), so that filling a page is one join, not a template render."""
 
-    __slots__ = ("lang", "consent_url", "config", "head", "banner", "preferences", "link_label")
+    __slots__ = ("lang", "consent_url", "config", "head", "banner", "preferences", "link_label", "plain_banner",
+                 "by_path")
 
     def __init__(self, key: tuple[str, ...], charter: Charter) -> None:
         _, lang, _, consent_url, charter_url, preferences_url = key
@@ -92,6 +94,26 @@ class _Markup:
         self.config = json_script(_script_config(charter, lang, preferences_url), "cookiecharter-config")
         self.head = _head(self.config, "")
         self.link_label = html.escape(gettext("Cookie settings"))
+        # A banner without checkboxes (the default one) is the same for every visitor who gets it.
+        self.plain_banner = not any(name.startswith("on:") for name in self.banner[1::2])
+        # Per page path (for a request without a query string, nearly all of them): the banner
+        # split where the CSRF input goes, and the footer link. Bounded: paths come from visitors.
+        self.by_path: dict[str, tuple[tuple[str, ...], str]] = {}
+
+    def for_path(self, path: str) -> tuple[tuple[str, ...], str]:
+        """(the banner split where the CSRF input goes, the footer link) for a page at ``path``
+        asked for without a query string."""
+        found = self.by_path.get(path)
+        if found is None:
+            escaped = html.escape(path)
+            values = {"csrf": "\ue000", "next": escaped, "here": escaped, "query": "", "open": ""}
+            banner = tuple(_fill(self.banner, Consent.undecided(), values).split("\ue000"))
+            href = html.escape(f"{path}?{OPEN_PARAM}={OPEN_VALUE}")
+            found = (banner, f'<a href="{href}" data-cookiecharter-open>{self.link_label}</a>')
+            if len(self.by_path) >= _PATHS_MAX:
+                self.by_path.clear()
+            self.by_path[path] = found
+        return found
 
 
 def _split(markup: str) -> tuple[str, ...]:
@@ -230,11 +252,13 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, page: 
     opened = bool(meta.get("QUERY_STRING")) and request.GET.get(OPEN_PARAM) == OPEN_VALUE
     if not (due or opened):
         return ""
+    if due and not opened and markup.plain_banner and not meta.get("QUERY_STRING"):  # a first visit
+        return _csrf_input(request, context.get("csrf_token")).join(markup.for_path(request.path)[0])
     values = _request_values(request, context.get("csrf_token"))
     filled = _fill(markup.banner, consent, values) if due else ""
     if opened:
         filled += _fill(markup.preferences, consent, values)
-    return SafeString(filled)
+    return filled  # a node's output is not escaped: no SafeString copy needed
 
 
 def preferences_markup(request: HttpRequest, next_url: str) -> str | None:
@@ -253,8 +277,10 @@ def cookiecharter_preferences_link(context: template.Context, request: HttpReque
                                    markup: _Markup) -> str:
     """The footer link that reopens the preferences (nothing when no purpose needs consent: the
     site's link to the charter page says it all)."""
+    if not request.META.get("QUERY_STRING"):
+        return markup.for_path(request.path)[1]
     href = html.escape(_preferences_href(request))
-    return SafeString(f'<a href="{href}" data-cookiecharter-open>{markup.link_label}</a>')
+    return f'<a href="{href}" data-cookiecharter-open>{markup.link_label}</a>'
 
 
 @_consent_ui_tag
