@@ -18,6 +18,8 @@ from . import conf
 from .charter import get_charter
 from .core.consent import Consent, ConsentCodec
 
+_UNDECIDED = Consent.undecided()
+
 if TYPE_CHECKING:
     from .core.charter import Charter
 
@@ -59,11 +61,15 @@ def get_consent(request: HttpRequest) -> Consent:
     Cached on the request; the consent endpoint and the browser-signal recorder replace the cache
     with the decision they just made, so templates rendered later in the same request see it.
     """
-    cached = request.__dict__.get(_REQUEST_ATTR)
+    attrs = request.__dict__
+    cached = attrs.get(_REQUEST_ATTR)
     if cached is not None:
         return cached
-    consent = read_consent_cookie(request)
-    request.__dict__[_REQUEST_ATTR] = consent
+    name, max_age = _cookie_settings()
+    if not request.COOKIES.get(name):  # read_consent_cookie()'s first step, inline: most visitors
+        attrs[_REQUEST_ATTR] = _UNDECIDED
+        return _UNDECIDED
+    consent = attrs[_REQUEST_ATTR] = read_consent_cookie(request)
     return consent
 
 
@@ -71,7 +77,7 @@ def read_consent_cookie(request: HttpRequest) -> Consent:
     name, max_age = _cookie_settings()
     value = request.COOKIES.get(name)
     if not value:
-        return Consent.undecided()
+        return _UNDECIDED
     charter = get_charter()
     # now=None: the codec reads the clock itself, without building a datetime for a known value.
     return codec().decode(value, charter_version=charter.consent_version, max_age=max_age,

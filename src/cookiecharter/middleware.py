@@ -166,7 +166,8 @@ def _record_browser_signal(request: HttpRequest, response: HttpResponseBase) -> 
 
 
 def _start(request: HttpRequest) -> None:
-    cookie_filter()  # under DEBUG, notices an edited charter before any consent is trusted
+    if conf.debug():
+        cookie_filter()  # notices an edited charter before any consent is trusted
     request.consent = RequestConsent(request)  # type: ignore[attr-defined]
 
 
@@ -202,6 +203,16 @@ def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.S
     attention = bool(present) and flt.needs_attention(present)
     if not cookies and raw is None and not attention:
         return []
+
+    if raw is None and not attention:
+        # The common page response: it refreshes exempt cookies (Django re-sets the CSRF cookie
+        # on every page with a form) and the browser sent nothing that may need deleting.
+        for morsel in cookies.values():
+            age = morsel["max-age"]  # an int when Django's set_cookie wrote it
+            if type(age) is not int or not flt.untouched(morsel.key, age):
+                break
+        else:
+            return []
 
     now = time.time()
     morsels: list[Morsel] = list(cookies.values())

@@ -232,8 +232,10 @@ def _consent_ui_tag(
 @_consent_ui_tag
 def cookiecharter_head(context: template.Context, request: HttpRequest, page: _Page, markup: _Markup) -> str:
     """Stylesheet, configuration and page script; nothing at all when no purpose needs consent."""
-    nonce = _nonce(context, request)
-    return _head(markup.config, nonce) if nonce else markup.head
+    # The CSP nonce of this response, from Django 6's ``csp`` context processor or django-csp
+    # (an attribute its middleware sets on the request).
+    nonce = context.get("csp_nonce") or request.__dict__.get("csp_nonce")
+    return _head(markup.config, str(nonce)) if nonce else markup.head
 
 
 @_consent_ui_tag
@@ -517,14 +519,6 @@ def _urls(active: str) -> tuple[str, str, str]:
     language (reversed when a page's markup is first looked up, then kept with it)."""
     return (reverse("cookiecharter:consent"), reverse(conf.config()["CHARTER_URL_NAME"]),
             reverse("cookiecharter:preferences"))
-
-
-def _nonce(context: template.Context, request: HttpRequest) -> str:
-    """The CSP nonce of this response, from Django 6's ``csp`` context processor or django-csp
-    (an attribute its middleware sets on the request: read from ``__dict__``, as a missing
-    attribute costs an exception on every page otherwise)."""
-    nonce = context.get("csp_nonce") or request.__dict__.get("csp_nonce")
-    return str(nonce) if nonce else ""
 
 
 def _query_without_open(request: HttpRequest) -> QueryDict:
