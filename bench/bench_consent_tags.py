@@ -31,9 +31,7 @@ STEPS = (
     ("_page_for", "  the page lookup (language, charter, cached markup), once per page"),
     ("cookiecharter_banner", "{% cookiecharter_banner %} (includes the steps below)"),
     ("get_consent", "  reading the consent cookie"),
-    ("decision_due", "  is a decision due?"),
     ("_csrf_input", "  the CSRF token (made here on a first visit, reused by the page)"),
-    ("_fill", "  filling the cached banner markup"),
     ("cookiecharter_preferences_link", "{% cookiecharter_preferences_link %}"),
     ("consent_allows", 'the filter in {% if request\\|consent_allows:"statistics" %}'),  # \| : a Markdown cell
 )
@@ -86,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             spent.setdefault(node._render.__name__, []).append(time.thread_time_ns() - start)
 
     tags._ConsentUINode.render = render  # type: ignore[method-assign]
-    for name in ("_page_for", "get_consent", "decision_due", "_csrf_input", "_fill"):
+    for name in ("_page_for", "get_consent", "_csrf_input"):
         setattr(tags, name, timed(name, getattr(tags, name)))
     timed_filter = timed("consent_allows", tags.register.filters["consent_allows"])
 

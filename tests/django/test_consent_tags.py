@@ -116,6 +116,24 @@ def test_per_request_values_are_escaped():
     assert '<input type="hidden" name="q" value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">' in html
 
 
+def test_a_plain_page_gets_the_banner_kept_for_its_path_with_its_own_csrf_token(monkeypatch):
+    tags._forget_rendered()
+    first, second = render('/fr/a%22b%3Cc/'), render('/fr/a%22b%3Cc/')
+    (markup,) = tags._rendered.values()
+    assert list(markup.by_path) == ['/fr/a"b<c/']  # kept once, for the path as Django decodes it
+    for html in (first, second):
+        assert "<c/" not in html
+        assert 'name="next" value="/fr/a&quot;b&lt;c/"' in html and 'action="/fr/a&quot;b&lt;c/"' in html
+        assert 'href="/fr/a&quot;b&lt;c/?cookiecharter=preferences" data-cookiecharter-open>' in html
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', h).group(1) for h in (first, second)]
+    assert tokens[0] != tokens[1]  # the kept banner is split where each visitor's token goes
+    # Bounded: paths come from visitors.
+    monkeypatch.setattr(tags, "_PATHS_MAX", 3)
+    for i in range(5):
+        render(f"/fr/page-{i}/")
+    assert 0 < len(markup.by_path) <= 3
+
+
 def test_markup_is_rendered_once_per_charter_and_language():
     tags._forget_rendered()
     first = render("/fr/a/")
