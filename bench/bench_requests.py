@@ -351,22 +351,12 @@ def main() -> None:
         capacity: dict[tuple[str, str], list[float]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
         errors = 0
         if not args.no_server:
-            servers: dict[str, tuple[subprocess.Popen, int]] = {}
-            try:
-                for v in VARIANTS:
-                    port = free_port()
-                    proc = subprocess.Popen(
-                        [python, "-m", "gunicorn", "requests_site.wsgi:application", "-b", f"127.0.0.1:{port}",
-                         "-w", "1", "--log-level", "warning"],
-                        env=_env(v, db_dir), cwd=str(BENCH),
-                    )
-                    servers[v] = (proc, port)
-                    wait_for(port)
-                    for s in SCENARIOS:  # a server that errors would be measured as fast as it fails
-                        status = probe(port, ready["cookies"][v] if s == "returning" else "")
-                        if status != 200:
-                            raise SystemExit(f"the {v} server answers {status} to a {s} visit, not 200")
-                for r in range(rounds if not args.quick else 1):
+            for r in range(rounds if not args.quick else 1):
+                # Fresh servers every round: one process's luck (its memory layout, its hash seed)
+                # moves its throughput by a few per cent for as long as it lives, which a variant
+                # served by one process all run long would carry into its figure.
+                servers = _start_servers(python, db_dir, ready["cookies"])
+                try:
                     order = VARIANTS if r % 2 == 0 else tuple(reversed(VARIANTS))
                     for v in order:
                         for s in SCENARIOS:
@@ -383,11 +373,8 @@ def main() -> None:
                             if cpu_used > 0:
                                 capacity[(v, s)].append(result["count"] / cpu_used)
                             errors += result["errors"]
-            finally:
-                for proc, _ in servers.values():
-                    proc.terminate()
-                for proc, _ in servers.values():
-                    proc.wait(timeout=30)
+                finally:
+                    _stop_servers(servers)
 
     report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples, seconds, args, micro)
     load_after = os.getloadavg()
@@ -402,6 +389,36 @@ _LABELS = {
     "cookiecharter": "+ cookiecharter (middleware + banner)",
     "cookie-consent": "+ django-cookie-consent 1.0.0",
 }
+
+
+def _start_servers(python: str, db_dir: str, cookies: dict[str, str]) -> dict[str, tuple[subprocess.Popen, int]]:
+    """One gunicorn per variant, each probed for a 200 on both visits before it is measured."""
+    servers: dict[str, tuple[subprocess.Popen, int]] = {}
+    try:
+        for v in VARIANTS:
+            port = free_port()
+            proc = subprocess.Popen(
+                [python, "-m", "gunicorn", "requests_site.wsgi:application", "-b", f"127.0.0.1:{port}",
+                 "-w", "1", "--log-level", "warning"],
+                env=_env(v, db_dir), cwd=str(BENCH),
+            )
+            servers[v] = (proc, port)
+            wait_for(port)
+            for s in SCENARIOS:  # a server that errors would be measured as fast as it fails
+                status = probe(port, cookies[v] if s == "returning" else "")
+                if status != 200:
+                    raise SystemExit(f"the {v} server answers {status} to a {s} visit, not 200")
+    except BaseException:
+        _stop_servers(servers)
+        raise
+    return servers
+
+
+def _stop_servers(servers: dict[str, tuple[subprocess.Popen, int]]) -> None:
+    for proc, _ in servers.values():
+        proc.terminate()
+    for proc, _ in servers.values():
+        proc.wait(timeout=30)
 
 
 def _header() -> str:
@@ -451,9 +468,9 @@ def report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples
         print()
     if not args.no_server:
         print()
-        print(f"Real server: gunicorn, 1 sync worker, 127.0.0.1; load from a second process "
-              f"({args.threads} threads, one connection per request), median of {len(next(iter(rps.values())))} "
-              f"runs of {seconds:g} s: requests/second (ratio to bare)")
+        print(f"Real server: gunicorn, 1 sync worker, 127.0.0.1, fresh servers every round; load from a second "
+              f"process ({args.threads} threads, one connection per request), median of "
+              f"{len(next(iter(rps.values())))} runs of {seconds:g} s: requests/second (ratio to bare)")
         print()
         _print_ratios(rps)
         print("Same runs, requests served per CPU-second of the gunicorn worker (its /proc CPU time): "
