@@ -32,6 +32,7 @@ import argparse
 import importlib.util
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -63,7 +64,7 @@ def _env(variant: str, db_dir: str) -> dict[str, str]:
 def worker() -> None:
     """One process, ``BENCH_VARIANT=all``: the apps and URLs of every variant are installed, and
     each variant gets its own handler, built with its own ``MIDDLEWARE``, and its own template.
-    A sample times one request of each variant in turn (the order rotating), so a drift of the
+    A sample times one request of each variant in turn (in a random order), so a drift of the
     machine between two samples falls on every variant alike instead of on whichever process
     happened to run then, which is what blurred the side-by-side figures of separate processes."""
     import django
@@ -104,7 +105,12 @@ def worker() -> None:
         for v in VARIANTS:
             once(v, "first"), once(v, "returning")
     print(json.dumps({"ready": True, "cookies": cookies, "checks": checks}), flush=True)
-    turn = 0
+    # Each turn in a new random order. A rotating order kept each variant's predecessor fixed
+    # within a turn (bare Django nearly always ran right after django-cookie-consent, whose
+    # different code had just gone through the CPU's caches), which made bare Django look slower
+    # than the same page with our middleware added, an impossible -12 µs.
+    shuffler = random.Random(20261129)
+    order = list(VARIANTS)
     for line in sys.stdin:
         command = json.loads(line)
         if command.get("quit"):
@@ -116,8 +122,7 @@ def worker() -> None:
             f"{v} {s}": {"ns": [], "cpu": []} for v in VARIANTS for s in SCENARIOS
         }
         for _ in range(command["n"]):
-            turn += 1
-            order = VARIANTS[turn % len(VARIANTS):] + VARIANTS[:turn % len(VARIANTS)]
+            shuffler.shuffle(order)
             for s in SCENARIOS:
                 for v in order:
                     wall, cpu, _ = once(v, s)
