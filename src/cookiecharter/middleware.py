@@ -204,29 +204,27 @@ def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.S
     if not cookies and raw is None and not attention:
         return []
 
-    if raw is None and not attention:
+    # A decision made in this very response (the consent endpoint) counts, not the old one.
+    # get_consent, not the lazy request.consent: same object, without the proxy's toll.
+    fresh = getattr(response, "cookiecharter_consent", None)
+    if raw is None:
         # The common page response: it refreshes exempt cookies (Django re-sets the CSRF cookie
-        # on every page with a form) and the browser sent nothing that may need deleting.
+        # on every page with a form; its max-age is an int when set_cookie wrote it). What is
+        # left then is deleting, which needs a request cookie of a purpose needing consent, and
+        # that purpose not granted.
         for morsel in cookies.values():
-            age = morsel["max-age"]  # an int when Django's set_cookie wrote it
+            age = morsel["max-age"]
             if type(age) is not int or not flt.untouched(morsel.key, age):
                 break
         else:
-            return []
+            if not attention or not flt.deletable_purposes - (fresh or get_consent(request)).granted:
+                return []
 
     now = time.time()
     morsels: list[Morsel] = list(cookies.values())
     lifetimes = [_morsel_lifetime(m, now) for m in morsels]
-    # A decision made in this very response (the consent endpoint) counts, not the old one.
-    # get_consent, not the lazy request.consent: same object, without the proxy's toll.
-    fresh = getattr(response, "cookiecharter_consent", None)
-    if raw is None and _all_untouched(flt, morsels, lifetimes):
-        # Only exempt cookies within their lifetimes: what is left is deleting, which needs a
-        # request cookie of a purpose needing consent, and that purpose not granted.
-        if not attention:
-            return []
-        if not flt.deletable_purposes - (fresh or get_consent(request)).granted:
-            return []
+    if raw is None and not attention and _all_untouched(flt, morsels, lifetimes):
+        return []  # exempt cookies within lifetimes given by Expires rather than Max-Age
     to_set = [CookieToSet(m.key, life) for m, life in zip(morsels, lifetimes)]
     header = SetCookieHeader.parse(raw) if raw is not None else None
     if header is not None:
