@@ -21,7 +21,8 @@ Two measures, each interleaved across variants in rounds so that machine noise f
 
 1. in-process: the median of Django's handler ``get_response`` per request (µs), in one worker
    process holding every variant (one handler each, built with its own middleware), which times
-   one request of each variant in turn, so that the machine's drift falls on all alike;
+   one request of each variant in turn, in a new random order every turn, so that the machine's drift
+   falls on all alike;
 2. on a real server: gunicorn (one sync worker) on 127.0.0.1, loaded for a fixed time by a
    second process (``--load``, a few threads, one connection per request): requests/second.
 """
