@@ -14,7 +14,7 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
 from django.utils import translation
 
-from cookiecharter.consent import codec, current_charter
+from cookiecharter.consent import codec, current_charter, remember_consent
 from cookiecharter.core.consent import Consent, new_consent_id
 from cookiecharter.templatetags import cookiecharter as tags
 
@@ -99,7 +99,12 @@ def test_the_preferences_endpoint_refuses_what_it_cannot_answer(client, settings
 def test_a_decision_on_another_charter_version_or_a_forged_cookie_brings_the_banner_back():
     assert "data-cookiecharter-banner" in render(cookies_preferences=decided("statistics", version="0123456789"))
     assert "data-cookiecharter-banner" in render(cookies_preferences=decided("statistics")[:-3] + "AAA")
-    assert tags.decision_due(current_charter(), Consent.undecided())
+    # A decided consent object made elsewhere (not read from the cookie) for another version.
+    request = RequestFactory().get("/fr/")
+    remember_consent(request, Consent(new_consent_id(), datetime.now(timezone.utc), "0123456789",
+                                      frozenset({"statistics"})))
+    with translation.override("fr"):
+        assert "data-cookiecharter-banner" in PAGE.render(Context({"request": request}))
 
 
 def test_the_query_parameter_opens_the_preferences_and_next_leaves_it_out():

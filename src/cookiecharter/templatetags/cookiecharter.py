@@ -249,7 +249,10 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, page: 
     if meta.get("HTTP_SEC_GPC"):
         _record_browser_signal(request)
     consent = get_consent(request)
-    # decision_due() inlined: a page of a charter that needs no consent never gets here.
+    # Due with no decision, or one that answers another charter. The codec already reads an
+    # outdated cookie as undecided; the version is compared again so that the banner never
+    # trusts a consent object made elsewhere. (A charter that needs no consent has no markup:
+    # no tag gets here.)
     due = not consent.decided or consent.consent_version != page.charter.consent_version
     opened = bool(meta.get("QUERY_STRING")) and request.GET.get(OPEN_PARAM) == OPEN_VALUE
     if not (due or opened):
@@ -327,20 +330,6 @@ def cookiecharter_allow(context: template.Context, purpose: str) -> str:
         mark_safe("".join(format_html('<input type="hidden" name="purpose" value="{}">', k) for k in granted)),
         gettext("Allow “%s”") % title,
     )
-
-
-# -- when the banner shows ------------------------------------------------------------------------
-
-
-def decision_due(charter: Charter, consent: Consent) -> bool:
-    """True when the visitor must be asked: no decision, or one that answers another charter.
-
-    The consent codec already reads an expired or outdated cookie as "undecided"; the version is
-    compared again here so that the banner never trusts a consent object made elsewhere.
-    """
-    if not charter.needs_consent:
-        return False
-    return not consent.decided or consent.consent_version != charter.consent_version
 
 
 # -- rendering and the cache -----------------------------------------------------------------------
