@@ -65,10 +65,6 @@ def get_consent(request: HttpRequest) -> Consent:
     cached = attrs.get(_REQUEST_ATTR)
     if cached is not None:
         return cached
-    name, max_age = _cookie_settings()
-    if not request.COOKIES.get(name):  # read_consent_cookie()'s first step, inline: most visitors
-        attrs[_REQUEST_ATTR] = _UNDECIDED
-        return _UNDECIDED
     consent = attrs[_REQUEST_ATTR] = read_consent_cookie(request)
     return consent
 

@@ -223,8 +223,6 @@ def enforce(request: HttpRequest, response: HttpResponseBase) -> list[observed.S
     now = time.time()
     morsels: list[Morsel] = list(cookies.values())
     lifetimes = [_morsel_lifetime(m, now) for m in morsels]
-    if raw is None and not attention and _all_untouched(flt, morsels, lifetimes):
-        return []  # exempt cookies within lifetimes given by Expires rather than Max-Age
     to_set = [CookieToSet(m.key, life) for m, life in zip(morsels, lifetimes)]
     header = SetCookieHeader.parse(raw) if raw is not None else None
     if header is not None:
@@ -248,13 +246,6 @@ def _raw_set_cookie(response: HttpResponseBase) -> str | None:
         item = store.get("set-cookie")
         return None if item is None else item[1]
     return headers.get("Set-Cookie")
-
-
-def _all_untouched(flt: CookieFilter, morsels: list[Morsel], lifetimes: list[int | None]) -> bool:
-    for morsel, life in zip(morsels, lifetimes):
-        if not flt.untouched(morsel.key, life):
-            return False
-    return True
 
 
 def _apply(

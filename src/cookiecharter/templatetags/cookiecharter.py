@@ -106,10 +106,9 @@ class _Markup:
         found = self.by_path.get(path)
         if found is None:
             escaped = html.escape(path)
-            values = {"csrf": "\ue000", "next": escaped, "here": escaped, "query": "", "open": ""}
+            values = _marker_values("\ue000", next_url=escaped, here=escaped)
             banner = tuple(_fill(self.banner, Consent.undecided(), values).split("\ue000"))
-            href = html.escape(f"{path}?{OPEN_PARAM}={OPEN_VALUE}")
-            found = (banner, f'<a href="{href}" data-cookiecharter-open>{self.link_label}</a>')
+            found = (banner, _open_link(_preferences_href(path), self.link_label))
             if len(self.by_path) >= _PATHS_MAX:
                 self.by_path.clear()
             self.by_path[path] = found
@@ -273,7 +272,7 @@ def preferences_markup(request: HttpRequest, next_url: str) -> str | None:
     page = _page_of(request)
     if page.markup is None:
         return None
-    values = {"csrf": _csrf_input(request), "next": html.escape(next_url), "here": "", "query": "", "open": ""}
+    values = _marker_values(_csrf_input(request), next_url=html.escape(next_url))
     return _fill(page.markup.preferences, get_consent(request), values)
 
 
@@ -282,10 +281,10 @@ def cookiecharter_preferences_link(context: template.Context, request: HttpReque
                                    markup: _Markup) -> str:
     """The footer link that reopens the preferences (nothing when no purpose needs consent: the
     site's link to the charter page says it all)."""
-    if not request.META.get("QUERY_STRING"):
+    if not request.META.get("QUERY_STRING"):  # not request.GET: parsing an empty query costs µs
         return markup.for_path(request.path)[1]
-    href = html.escape(_preferences_href(request))
-    return f'<a href="{href}" data-cookiecharter-open>{markup.link_label}</a>'
+    query = _query_without_open(request)
+    return _open_link(_preferences_href(request.path, query.urlencode()), markup.link_label)
 
 
 @_consent_ui_tag
@@ -428,13 +427,7 @@ def _request_values(request: HttpRequest, token: Any = None) -> dict[str, str]:
     forms); without it, ``get_token`` masks a fresh one, which costs tens of microseconds.
     """
     path = html.escape(request.path)
-    values = {
-        "csrf": _csrf_input(request, token),
-        "next": path,
-        "here": path,
-        "query": "",
-        "open": "",
-    }
+    values = _marker_values(_csrf_input(request, token), next_url=path, here=path)
     if request.META.get("QUERY_STRING"):  # else the common case: no query to parse or carry over
         query = _query_without_open(request)
         qs = query.urlencode()
@@ -444,6 +437,11 @@ def _request_values(request: HttpRequest, token: Any = None) -> dict[str, str]:
         if request.GET.get(OPEN_PARAM) == OPEN_VALUE:
             values["open"] = " open"
     return values
+
+
+def _marker_values(csrf: str, *, next_url: str, here: str = "") -> dict[str, str]:
+    """The markers of the cached markup, for a page without a query string (escaped values)."""
+    return {"csrf": csrf, "next": next_url, "here": here, "query": "", "open": ""}
 
 
 def _csrf_input(request: HttpRequest, token: Any = None) -> str:
@@ -527,12 +525,14 @@ def _query_inputs(query: QueryDict) -> SafeString:
     )
 
 
-def _preferences_href(request: HttpRequest) -> str:
-    if not request.META.get("QUERY_STRING"):  # not request.GET: parsing an empty query costs µs
-        return f"{request.path}?{OPEN_PARAM}={OPEN_VALUE}"
-    query = _query_without_open(request)
-    query[OPEN_PARAM] = OPEN_VALUE
-    return f"{request.path}?{query.urlencode()}"
+def _preferences_href(path: str, query: str = "") -> str:
+    """The page at ``path`` (with its own ``query``, already encoded) with the preferences open."""
+    return f"{path}?{query + '&' if query else ''}{OPEN_PARAM}={OPEN_VALUE}"
+
+
+def _open_link(href: str, label: str) -> str:
+    """The footer link that opens the preferences (``label`` already escaped)."""
+    return f'<a href="{html.escape(href)}" data-cookiecharter-open>{label}</a>'
 
 
 # -- enforcement: the same question the middleware asks, for templates -----------------------
