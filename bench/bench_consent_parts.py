@@ -28,6 +28,8 @@ from django import template
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+sys.path[:0] = [str(BENCH), str(ROOT / "src"), str(ROOT)]
+from requests_site import pages  # noqa: E402
 SCENARIOS = ("first", "returning")
 
 # -- four tags that render nothing: Django's cost of calling a tag and a filter -------------------
@@ -49,51 +51,44 @@ def never(request: object, arg: str) -> bool:
     return False
 
 
-STATISTICS = '<script src="/static/audience.js" defer></script>'
-EXTENDS = '{% extends "page/base.html" %}'
-#: variant -> (handler, template body after {% extends %}); the handler is bare Django or ours.
-PAGES = {
-    "bare Django": ("bare", None),
-    "+ middleware": ("cookiecharter", None),
-    "+ middleware, 4 tags rendering nothing": (
-        "cookiecharter",
-        '{% load bench_consent_parts %}{% block head %}{% nothing %}{% endblock %}'
-        '{% block banner %}{% nothing %}{% endblock %}'
-        '{% block statistics %}{% if request|never:"statistics" %}' + STATISTICS + '{% endif %}{% endblock %}'
-        '{% block footer %}{% nothing %}{% endblock %}',
-    ),
+#: variant -> (handler, what it writes into the layout's slots, or "static"); the handler is bare
+#: Django or ours. bench_requests' variants are these pages too (requests_site/pages.py).
+NOTHING = {
+    "load": "{% load bench_consent_parts %}",
+    "head": "{% nothing %}",
+    "banner": "{% nothing %}",
+    "statistics": '{% if request|never:"statistics" %}' + pages.STATISTICS + "{% endif %}",
+    "footer": "{% nothing %}",
+}
+PAGES: dict[str, tuple[str, dict[str, str] | str]] = {
+    "bare Django": ("bare", {}),
+    "+ middleware": ("cookiecharter", {}),
+    "+ middleware, 4 tags rendering nothing": ("cookiecharter", NOTHING),
     "+ middleware, the UI's output as static text": ("cookiecharter", "static"),
-    "+ middleware, cookiecharter_head": (
-        "cookiecharter", "{% load cookiecharter %}{% block head %}{% cookiecharter_head %}{% endblock %}"),
-    "+ middleware, cookiecharter_banner": (
-        "cookiecharter", "{% load cookiecharter %}{% block banner %}{% cookiecharter_banner %}{% endblock %}"),
-    "+ middleware, cookiecharter_preferences_link": (
-        "cookiecharter",
-        "{% load cookiecharter %}{% block footer %}{% cookiecharter_preferences_link %}{% endblock %}"),
+    **{
+        f"+ middleware, {name}": ("cookiecharter", {"load": pages.COOKIECHARTER["load"], slot: pages.COOKIECHARTER[slot]})
+        for slot, name in (("head", "cookiecharter_head"), ("banner", "cookiecharter_banner"),
+                           ("footer", "cookiecharter_preferences_link"), ("statistics", "ifconsent"))
+    },
     "+ middleware, consent_allows filter": (
-        "cookiecharter",
-        '{% load cookiecharter %}{% block statistics %}{% if request|consent_allows:"statistics" %}'
-        + STATISTICS + "{% endif %}{% endblock %}"),
-    "+ middleware, the whole consent UI": ("cookiecharter", "page/cookiecharter.html"),
+        "cookiecharter", {"load": pages.COOKIECHARTER["load"], "statistics": pages.CONSENT_ALLOWS}),
+    "+ middleware, the whole consent UI": ("cookiecharter", pages.COOKIECHARTER),
 }
 
 
-def _static_page(html: str) -> str:
-    """The consent UI's output in one rendered page, as a template of static blocks."""
-    head = html[html.index("</title>\n") + len("</title>\n"):html.index("\n</head>")]
-    banner = html[html.index("<body>\n") + len("<body>\n"):html.index("\n<header>")]
-    stats = STATISTICS if STATISTICS in html else ""
-    footer = html[html.index("<footer>") + len("<footer>"):html.index("</footer>")]
-    return (EXTENDS + "{% load bench_consent_parts %}"
-            + "{% block head %}" + _literal(head) + "{% endblock %}"
-            + "{% block banner %}" + _literal(banner) + "{% endblock %}"
-            + '{% block statistics %}{% if request|never:"statistics" %}{% endif %}' + _literal(stats)
-            + "{% endblock %}"
-            + "{% block footer %}" + _literal(footer) + "{% endblock %}")
+def _static_parts(html: str) -> dict[str, str]:
+    """The consent UI's output in one rendered page, by slot, as static text."""
+    def between(before: str, after: str) -> str:
+        start = html.index(before) + len(before)
+        return html[start:html.index(after, start)]
 
-
-def _literal(text: str) -> str:
-    return "{% verbatim %}" + text + "{% endverbatim %}" if text else ""
+    parts = {
+        "head": between("</title>\n", "\n</head>"),
+        "banner": between("<body>\n", "\n<header>"),
+        "statistics": pages.STATISTICS if pages.STATISTICS in html else "",
+        "footer": between("<footer>", "</footer>"),
+    }
+    return {slot: "{% verbatim %}" + text + "{% endverbatim %}" for slot, text in parts.items() if text}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,13 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=2000, help="requests per variant and visitor (default 2000)")
     args = parser.parse_args(argv)
 
-    templates = Path(tempfile.mkdtemp(prefix="cookiecharter-parts-"))
-    os.environ.update(BENCH_VARIANT="all", BENCH_DB_DIR=str(templates), DJANGO_SETTINGS_MODULE="requests_site.settings")
-    sys.path[:0] = [str(BENCH), str(ROOT / "src"), str(ROOT)]
+    os.environ.update(BENCH_VARIANT="all", BENCH_DB_DIR=tempfile.mkdtemp(prefix="cookiecharter-parts-"),
+                      DJANGO_SETTINGS_MODULE="requests_site.settings")
     import requests_site.settings as site
 
-    # This script's variants of the page, and its tags that render nothing, beside the site's own.
-    site.TEMPLATES[0]["DIRS"] = [str(templates)]
+    # This script's tags that render nothing, beside the site's own.
     site.TEMPLATES[0]["OPTIONS"]["libraries"] = {"bench_consent_parts": "bench_consent_parts"}
     import django
 
@@ -127,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             handlers[name] = WSGIHandler()
     cookies = {"first": {}, "returning": {"HTTP_COOKIE": bench_requests.returning_cookie_header("cookiecharter")}}
     factory = RequestFactory()
+    whole = pages.template_name("cookiecharter")
 
     def once(handler: str, page: str, visitor: str) -> tuple[int, str]:
         request = factory.get(bench_requests.PATH, **cookies[visitor])
@@ -138,26 +132,19 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{page} answered {response.status_code}")
         return spent, response.content.decode()
 
-    # Each variant's template, per visitor: the static one holds what our tags wrote for that visitor.
-    pages: dict[tuple[str, str], tuple[str, str]] = {}
-    for i, (variant, (handler, body)) in enumerate(PAGES.items()):
+    # Each variant's page, per visitor (the static one holds what our tags wrote for that visitor),
+    # added to the site's locmem templates before any of them is loaded.
+    pages_by: dict[tuple[str, str], tuple[str, str]] = {}
+    for i, (variant, (handler, parts)) in enumerate(PAGES.items()):
         for visitor in SCENARIOS:
-            if body is None:
-                name = "page/bare.html"
-            elif body.startswith("page/"):
-                name = body
-            else:
-                text = body
-                if body == "static":
-                    text = _static_page(once("cookiecharter", "page/cookiecharter.html", visitor)[1])[len(EXTENDS):]
-                name = f"parts/{i}-{visitor}.html"
-                (templates / "parts").mkdir(exist_ok=True)
-                (templates / name).write_text(EXTENDS + text, encoding="utf-8")
-            pages[(variant, visitor)] = (handler, name)
+            slots = _static_parts(once("cookiecharter", whole, visitor)[1]) if parts == "static" else parts
+            name = f"parts-{i}-{visitor}"
+            site.TEMPLATE_SOURCES.update(pages.templates_for({name: slots}))
+            pages_by[(variant, visitor)] = (handler, pages.template_name(name))
     # The static page must send what the real one sends.
     for visitor in SCENARIOS:
-        real = once("cookiecharter", "page/cookiecharter.html", visitor)[1]
-        static = once(*pages[("+ middleware, the UI's output as static text", visitor)], visitor)[1]
+        real = once("cookiecharter", whole, visitor)[1]
+        static = once(*pages_by[("+ middleware, the UI's output as static text", visitor)], visitor)[1]
         if _without_tokens(real) != _without_tokens(static):
             import difflib
 
@@ -169,15 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(200):  # warm up: templates compiled, caches filled
         for variant in variants:
             for visitor in SCENARIOS:
-                once(*pages[(variant, visitor)], visitor)
-    spent: dict[tuple[str, str], list[int]] = {key: [] for key in pages}
+                once(*pages_by[(variant, visitor)], visitor)
+    spent: dict[tuple[str, str], list[int]] = {key: [] for key in pages_by}
     shuffler = random.Random(20261129)
     order = list(variants)
     for _ in range(args.turns):
         shuffler.shuffle(order)
         for visitor in SCENARIOS:
             for variant in order:
-                spent[(variant, visitor)].append(once(*pages[(variant, visitor)], visitor)[0])
+                spent[(variant, visitor)].append(once(*pages_by[(variant, visitor)], visitor)[0])
 
     print(f"Thread CPU µs per request over bare Django, {args.turns:,} requests per variant and visitor, "
           "random order every turn: median (10th percentile)")

@@ -6,6 +6,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+from . import pages
+
 ROOT = Path(__file__).resolve().parents[2]
 VARIANT = os.environ.get("BENCH_VARIANT", "bare")
 #: The variants compared; "all" is one process holding every variant's apps and URLs, where the
@@ -14,10 +16,13 @@ VARIANT = os.environ.get("BENCH_VARIANT", "bare")
 VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookie-consent")
 if VARIANT not in VARIANTS + ("all",):
     raise SystemExit(f"BENCH_VARIANT must be one of {', '.join(VARIANTS)} or all, not {VARIANT!r}")
-#: The page template of each variant: "cookiecharter-mw" is the bare page with only the middleware
-#: added, to tell the enforcement's cost from the banner's.
-TEMPLATE_BY_VARIANT = {v: "page/bare.html" if v in ("bare", "cookiecharter-mw") else f"page/{v}.html" for v in VARIANTS}
-PAGE_TEMPLATE = TEMPLATE_BY_VARIANT.get(VARIANT, "page/bare.html")
+#: The page template of each variant (pages.py): "cookiecharter-mw" is the bare page with only the
+#: middleware added, to tell the enforcement's cost from the banner's.
+TEMPLATE_BY_VARIANT = {v: pages.template_name(v) for v in VARIANTS}
+PAGE_TEMPLATE = TEMPLATE_BY_VARIANT.get(VARIANT, TEMPLATE_BY_VARIANT["bare"])
+#: Every variant's layout and page, by name, served by the locmem loader below; a bench script may
+#: add its own variants here before Django loads a template.
+TEMPLATE_SOURCES = pages.templates_for(pages.SNIPPETS)
 
 SECRET_KEY = "bench-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 DEBUG = False
@@ -58,8 +63,14 @@ if VARIANT == "cookie-consent" or (VARIANT == "all" and importlib.util.find_spec
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Cached, as Django's default loaders are outside DEBUG; the pages first, then the apps'.
+            "loaders": [
+                ("django.template.loaders.cached.Loader", [
+                    ("django.template.loaders.locmem.Loader", TEMPLATE_SOURCES),
+                    "django.template.loaders.app_directories.Loader",
+                ]),
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -195,6 +195,55 @@ def test_template_filter_consent_allows():
     assert seen == ["|needed|", "stats|needed|"]
 
 
+def _render_for(template, *granted: str) -> str:
+    """``template`` rendered by a view behind the middleware, for a visitor who granted ``granted``
+    (no decision at all when empty)."""
+    from django.http import HttpResponse
+    from django.template import RequestContext
+    from django.test import RequestFactory
+
+    from cookiecharter.middleware import CookieCharterMiddleware
+
+    request = RequestFactory().get("/")
+    if granted:
+        request.COOKIES["cookies_preferences"] = consent_cookie(*granted)
+    # A RequestContext: the tag finds the request on it, with no request context processor.
+    response = CookieCharterMiddleware(lambda r: HttpResponse(template.render(RequestContext(r, {"n": 3}))))(request)
+    return response.content.decode()
+
+
+def test_ifconsent_block_tag_answers_as_the_filter():
+    from django.template import Template
+
+    template = Template(
+        '{% load cookiecharter %}{% ifconsent "statistics" %}stats {{ n }}{% else %}no stats{% endifconsent %}'
+        '|{% ifconsent "necessary" %}needed{% endifconsent %}'
+        "|{% ifconsent 'statistcs' %}typo{% else %}closed{% endifconsent %}"
+        '|{% ifconsent "embeds" %}{% ifconsent "statistics" %}both{% endifconsent %}{% endifconsent %}'
+    )
+    assert _render_for(template) == "no stats|needed|closed|"
+    assert _render_for(template, "statistics") == "stats 3|needed|closed|"
+    assert _render_for(template, "statistics", "embeds") == "stats 3|needed|closed|both"
+    assert _render_for(template, "embeds") == "no stats|needed|closed|"
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("{% ifconsent %}x{% endifconsent %}", "ifconsent takes one purpose, in quotes"),
+        ("{% ifconsent statistics %}x{% endifconsent %}", "ifconsent takes one purpose, in quotes"),
+        ('{% ifconsent "statistics" "embeds" %}x{% endifconsent %}', "ifconsent takes one purpose, in quotes"),
+        ('{% ifconsent "" %}x{% endifconsent %}', "ifconsent takes one purpose, in quotes"),
+        ('{% ifconsent "statistics" %}x', "endifconsent"),
+    ],
+)
+def test_ifconsent_rejects_what_it_cannot_read(source, message):
+    from django.template import Template, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match=message):
+        Template("{% load cookiecharter %}" + source)
+
+
 # -- consent values remembered between requests --------------------------------------------------
 
 def test_a_remembered_consent_value_still_means_what_it_says():

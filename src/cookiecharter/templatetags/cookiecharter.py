@@ -542,9 +542,51 @@ def consent_allows(request: HttpRequest, purpose: str) -> bool:
 
     True for a purpose the visitor granted, and for an exempt purpose (which needs no consent);
     False for anything else, an unknown purpose included, so a typo fails closed.
+    ``{% ifconsent "statistics" %}`` asks the same in one node, for the common case of a block
+    shown only with consent.
     """
     page = request.__dict__.get(_PAGE_ATTR)  # the page's consent tags may have found the charter
     charter = page.charter if page is not None else get_charter()
     if purpose in charter.consent_keys:
         return get_consent(request).allows(purpose)
     return charter.has_purpose(purpose)  # exempt: allowed; unknown: refused
+
+
+class _IfConsentNode(template.Node):
+    child_nodelists = ("nodelist_allowed", "nodelist_otherwise")
+
+    def __init__(self, purpose: str, allowed: template.NodeList, otherwise: template.NodeList) -> None:
+        self.purpose, self.nodelist_allowed, self.nodelist_otherwise = purpose, allowed, otherwise
+
+    def __repr__(self) -> str:
+        return f"<IfConsentNode {self.purpose!r}>"
+
+    def render(self, context: template.Context) -> str:
+        request = getattr(context, "request", None) or _request(context)
+        if consent_allows(request, self.purpose):
+            return self.nodelist_allowed.render(context)
+        return self.nodelist_otherwise.render(context)
+
+
+@register.tag
+def ifconsent(parser: template.base.Parser, token: template.base.Token) -> _IfConsentNode:
+    """``{% ifconsent "statistics" %}…{% else %}…{% endifconsent %}``: the first part when the page
+    may use the purpose's cookies (as ``consent_allows``: granted, or exempt; an unknown purpose
+    fails closed), the optional ``{% else %}`` part otherwise.
+
+    One node that reads the request off the context, where ``{% if request|consent_allows:… %}``
+    resolves a variable and calls a filter inside an ``if``: a few microseconds less on every page.
+    """
+    bits = token.split_contents()
+    purpose = bits[1] if len(bits) == 2 else ""
+    if len(purpose) < 3 or purpose[0] not in "\"'" or purpose[-1] != purpose[0]:
+        raise template.TemplateSyntaxError(
+            f"{bits[0]} takes one purpose, in quotes: {{% {bits[0]} \"statistics\" %}}, not {token.contents!r}"
+        )
+    allowed = parser.parse(("else", "endifconsent"))
+    if parser.next_token().contents == "else":
+        otherwise = parser.parse(("endifconsent",))
+        parser.delete_first_token()
+    else:
+        otherwise = template.NodeList()
+    return _IfConsentNode(purpose[1:-1], allowed, otherwise)
