@@ -7,7 +7,7 @@ A tight loop over one tag keeps its code and data in the CPU's caches and report
 what the tag costs in a page, where a millisecond of Django's own work has gone through the caches
 before it. So this runs the benchmark site's cookiecharter page (bench/requests_site, the page of
 bench_requests.py) through a real handler with the middleware, and times each consent tag and
-filter, and the steps under them, as the page renders: thread CPU time, median over N requests per
+the ``ifconsent`` block, and the steps under them, as the page renders: thread CPU time, median over N requests per
 visitor. Each timer adds a fraction of a microsecond of its own. The CSRF token line is the token
 Django makes for a visitor who has none; the banner makes it first, and the page's own
 ``{% csrf_token %}`` reuses it, so a page without our banner pays it just the same.
@@ -33,7 +33,7 @@ STEPS = (
     ("get_consent", "  reading the consent cookie"),
     ("_csrf_input", "  the CSRF token (made here on a first visit, reused by the page)"),
     ("cookiecharter_preferences_link", "{% cookiecharter_preferences_link %}"),
-    ("consent_allows", 'the filter in {% if request\\|consent_allows:"statistics" %}'),  # \| : a Markdown cell
+    ("ifconsent", '{% ifconsent "statistics" %} (with the script it shows)'),
 )
 
 
@@ -74,24 +74,23 @@ def main(argv: list[str] | None = None) -> int:
 
         return wrapper
 
-    node_render = tags._ConsentUINode.render
+    def time_nodes(node_class, name_of):
+        """Time every render of ``node_class``'s nodes, under the name ``name_of(node)``."""
+        original = node_class.render
 
-    def render(node, context):
-        start = time.thread_time_ns()
-        try:
-            return node_render(node, context)
-        finally:
-            spent.setdefault(node._render.__name__, []).append(time.thread_time_ns() - start)
+        def render(node, context):
+            start = time.thread_time_ns()
+            try:
+                return original(node, context)
+            finally:
+                spent.setdefault(name_of(node), []).append(time.thread_time_ns() - start)
 
-    tags._ConsentUINode.render = render  # type: ignore[method-assign]
+        node_class.render = render
+
+    time_nodes(tags._ConsentUINode, lambda node: node._render.__name__)
+    time_nodes(tags._IfConsentNode, lambda node: "ifconsent")
     for name in ("_page_for", "get_consent", "_csrf_input"):
         setattr(tags, name, timed(name, getattr(tags, name)))
-    timed_filter = timed("consent_allows", tags.register.filters["consent_allows"])
-
-    def consent_allows(request, purpose):  # the same signature: Django checks a filter's arguments
-        return timed_filter(request, purpose)
-
-    tags.register.filters["consent_allows"] = consent_allows
     factory = RequestFactory()
     pages: dict[str, list[int]] = {}
     results: dict[str, dict[str, float]] = {}
