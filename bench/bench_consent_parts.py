@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 """What each part of the consent UI adds to a page, by timing variants of the page against each other.
 
-    .venv/bin/python bench/bench_consent_parts.py [--turns N]
+    .venv/bin/python bench/bench_consent_parts.py [--turns N] [--block K]
 
 The page of bench_requests.py (bench/requests_site), in one process, through real Django handlers:
 bare Django, then our middleware, then the middleware with one consent tag at a time, with all of
 them, with four template tags that render nothing (what Django's node machinery alone costs), and
 with the consent UI's own output for that page pasted in as static text (what carrying those bytes
-costs with no code of ours running). Each turn times one request of every variant in a new random
-order, so that the machine's drift and the CPU caches' state fall on all alike; printed: thread CPU
-µs over bare Django at the median and at the 10th percentile, per visitor. Measurements only, no
-assertion; bench_consent_tags.py times the steps inside the tags instead.
+costs with no code of ours running). Each variant is the layout with those parts written in, as a
+site writes them into its base template (requests_site/pages.py).
+
+Each turn runs every variant in a new random order, so that the machine's drift falls on all
+alike: ``--block`` requests of a variant in a row (25 by default), the first of which, run right
+after another variant's code went through the CPU caches, is not kept. That is how a site's server
+runs: its own pages one after another. ``--block 1`` alternates request by request, which puts
+every variant's own code in cold caches each time and adds to each what it would not cost a site
+serving only its own pages. Printed: thread CPU µs over bare Django at the median and at the 10th
+percentile, per visitor. Measurements only, no assertion; bench_consent_tags.py times the steps
+inside the tags instead.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ sys.path[:0] = [str(BENCH), str(ROOT / "src"), str(ROOT)]
 from requests_site import pages  # noqa: E402
 SCENARIOS = ("first", "returning")
 
-# -- four tags that render nothing: Django's cost of calling a tag and a filter -------------------
+# -- four tags that render nothing: Django's cost of calling a tag ---------------------------
 register = template.Library()
 
 
@@ -46,18 +53,13 @@ def nothing(parser: template.base.Parser, token: template.base.Token) -> _Nothin
     return _Nothing()
 
 
-@register.filter
-def never(request: object, arg: str) -> bool:
-    return False
-
-
 #: variant -> (handler, what it writes into the layout's slots, or "static"); the handler is bare
 #: Django or ours. bench_requests' variants are these pages too (requests_site/pages.py).
 NOTHING = {
     "load": "{% load bench_consent_parts %}",
     "head": "{% nothing %}",
     "banner": "{% nothing %}",
-    "statistics": '{% if request|never:"statistics" %}' + pages.STATISTICS + "{% endif %}",
+    "statistics": "{% nothing %}",
     "footer": "{% nothing %}",
 }
 PAGES: dict[str, tuple[str, dict[str, str] | str]] = {
@@ -94,6 +96,9 @@ def _static_parts(html: str) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=2000, help="requests per variant and visitor (default 2000)")
+    parser.add_argument("--block", type=int, default=25,
+                        help="requests of a variant in a row (default 25, as a site serves its own pages; "
+                             "1: one request per variant in turn)")
     args = parser.parse_args(argv)
 
     os.environ.update(BENCH_VARIANT="all", BENCH_DB_DIR=tempfile.mkdtemp(prefix="cookiecharter-parts-"),
@@ -160,14 +165,20 @@ def main(argv: list[str] | None = None) -> int:
     spent: dict[tuple[str, str], list[int]] = {key: [] for key in pages_by}
     shuffler = random.Random(20261129)
     order = list(variants)
-    for _ in range(args.turns):
+    kept = max(args.block - 1, 1)
+    for _ in range(-(-args.turns // kept)):
         shuffler.shuffle(order)
         for visitor in SCENARIOS:
             for variant in order:
-                spent[(variant, visitor)].append(once(*pages_by[(variant, visitor)], visitor)[0])
+                for i in range(args.block):  # the first of a run follows another variant: not kept
+                    ns = once(*pages_by[(variant, visitor)], visitor)[0]
+                    if args.block == 1 or i:
+                        spent[(variant, visitor)].append(ns)
 
-    print(f"Thread CPU µs per request over bare Django, {args.turns:,} requests per variant and visitor, "
-          "random order every turn: median (10th percentile)")
+    runs = ("one request of each variant per turn" if args.block == 1 else
+            f"{args.block} requests of each variant in a row per turn, the first of each run not kept")
+    print(f"Thread CPU µs per request over bare Django, {len(spent[(variants[0], SCENARIOS[0])]):,} requests "
+          f"per variant and visitor, {runs}, in a new random order every turn: median (10th percentile)")
     print()
     print("| page | first visit | returning visit |")
     print("|---|---:|---:|")

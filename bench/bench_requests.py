@@ -10,7 +10,7 @@ form, translated strings, a session read; the variants add only what each packag
 
 - ``bare``: Django alone;
 - ``cookiecharter-mw``: the bare page with ``CookieCharterMiddleware`` first (the enforcement alone);
-- ``cookiecharter``: the middleware plus the banner tags and a ``consent_allows`` filter;
+- ``cookiecharter``: the middleware plus the consent UI tags and an ``ifconsent`` block;
 - ``cookie-consent``: django-cookie-consent 1.0.0 with its ``CleanCookiesMiddleware`` and the
   template snippet its documentation gives (the bar's <template>, the cookie groups, the filter).
 
@@ -20,9 +20,13 @@ visitor (session, CSRF, a decision granting statistics, and the statistics cooki
 Two measures, each interleaved across variants in rounds so that machine noise falls on all:
 
 1. in-process: the median of Django's handler ``get_response`` per request (µs), in one worker
-   process holding every variant (one handler each, built with its own middleware), which times
-   one request of each variant in turn, in a new random order every turn, so that the machine's drift
-   falls on all alike;
+   process holding every variant (one handler each, built with its own middleware), in a new
+   random order every turn, so that the machine's drift falls on all alike. Twice: one request of
+   each variant in turn, and ``--block`` requests of each in a row (25 by default) of which the
+   first, the one right after another variant's, is not kept. The second is how a site's server
+   runs (its own pages one after another); alternating request by request evicts each variant's
+   own code from the CPU caches every time, so it charges each variant for the others' presence,
+   the more so the more code of its own it has;
 2. on a real server: gunicorn (one sync worker) on 127.0.0.1, loaded for a fixed time by a
    second process (``--load``, a few threads, one connection per request): requests/second.
 """
@@ -122,13 +126,19 @@ def worker() -> None:
         samples: dict[str, dict[str, list[int]]] = {
             f"{v} {s}": {"ns": [], "cpu": []} for v in VARIANTS for s in SCENARIOS
         }
-        for _ in range(command["n"]):
+        # block 1: one request of each variant in turn. block K: K requests of a variant in a row,
+        # the first of which (the one after another variant's) is not kept.
+        block = command.get("block", 1)
+        kept = max(block - 1, 1)
+        for _ in range(-(-command["n"] // kept)):
             shuffler.shuffle(order)
             for s in SCENARIOS:
                 for v in order:
-                    wall, cpu, _ = once(v, s)
-                    samples[f"{v} {s}"]["ns"].append(wall)
-                    samples[f"{v} {s}"]["cpu"].append(cpu)
+                    for i in range(block):
+                        wall, cpu, _ = once(v, s)
+                        if block == 1 or i:
+                            samples[f"{v} {s}"]["ns"].append(wall)
+                            samples[f"{v} {s}"]["cpu"].append(cpu)
         print(json.dumps(samples), flush=True)
 
 
@@ -292,6 +302,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="load seconds per round and cell (default 4)")
     parser.add_argument("--threads", type=int, default=4, help="load generator threads")
     parser.add_argument("--no-server", action="store_true", help="skip the gunicorn measurement")
+    parser.add_argument("--block", type=int, default=25,
+                        help="also time the variants in runs of this many requests (default 25; 1: not)")
     args = parser.parse_args()
     global VARIANTS
     if args.worker:
@@ -328,15 +340,18 @@ def main() -> None:
             for v in VARIANTS:
                 for s in SCENARIOS:
                     print(f"  {v:17} {s:9} {ready['checks'][v][s]}")
-            timings: dict[tuple[str, str], list[int]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
-            cpu: dict[tuple[str, str], list[int]] = {(v, s): [] for v in VARIANTS for s in SCENARIOS}
+            blocks = (1, args.block) if args.block > 1 else (1,)
+            timings: dict[tuple[int, str, str], list[int]] = {
+                (b, v, s): [] for b in blocks for v in VARIANTS for s in SCENARIOS}
+            cpu: dict[tuple[int, str, str], list[int]] = {key: [] for key in timings}
             micro = []
             for _ in range(rounds):
-                answer = ask({"n": samples})
-                for v in VARIANTS:
-                    for s in SCENARIOS:
-                        timings[(v, s)] += answer[f"{v} {s}"]["ns"]
-                        cpu[(v, s)] += answer[f"{v} {s}"]["cpu"]
+                for b in blocks:
+                    answer = ask({"n": samples, "block": b})
+                    for v in VARIANTS:
+                        for s in SCENARIOS:
+                            timings[(b, v, s)] += answer[f"{v} {s}"]["ns"]
+                            cpu[(b, v, s)] += answer[f"{v} {s}"]["cpu"]
                 micro.append(ask({"micro": True, "n": samples * 5})["micro"])
         finally:
             try:
@@ -457,21 +472,26 @@ def report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples
         wrapped = statistics.median(m[f"{s}-wrapped"] for m in micro)
         print(f"| {s} visit | {inner:.1f} | {wrapped:.1f} | +{wrapped - inner:.1f} µs |")
     print()
-    for title, table in (("median CPU time of the thread (what a loaded machine does not blur)", cpu_medians),
-                         ("10th percentile of the thread's CPU time (the fastest tenth: least interference)", cpu_p10),
-                         ("median wall-clock time", medians)):
-        print(f"In-process, {title}, µs per request (Django handler), "
-              f"{rounds} interleaved rounds × {samples} requests per cell")
-        print()
-        print(_header())
-        for s in SCENARIOS:
-            base = table[("bare", s)]
-            cells = [f"{base:.0f}"]
-            for v in VARIANTS[1:]:
-                m = table[(v, s)]
-                cells.append(f"{m:.0f} ({m - base:+.0f} µs, ×{m / base:.3f})")
-            print(f"| {s} visit | " + " | ".join(cells) + " |")
-        print()
+    blocks = sorted({b for b, _, _ in cpu_medians})
+    for b in blocks:
+        order = ("one request of each variant in turn" if b == 1 else
+                 f"{b} requests of each variant in a row, the first of each run not kept")
+        for title, table in (("median CPU time of the thread (what a loaded machine does not blur)", cpu_medians),
+                             ("10th percentile of the thread's CPU time (the fastest tenth: least interference)",
+                              cpu_p10),
+                             ("median wall-clock time", medians)):
+            print(f"In-process, {order}: {title}, µs per request (Django handler), "
+                  f"{rounds} interleaved rounds × {samples} requests per cell")
+            print()
+            print(_header())
+            for s in SCENARIOS:
+                base = table[(b, "bare", s)]
+                cells = [f"{base:.0f}"]
+                for v in VARIANTS[1:]:
+                    m = table[(b, v, s)]
+                    cells.append(f"{m:.0f} ({m - base:+.0f} µs, ×{m / base:.3f})")
+                print(f"| {s} visit | " + " | ".join(cells) + " |")
+            print()
     if not args.no_server:
         print()
         print(f"Real server: gunicorn, 1 sync worker, 127.0.0.1, fresh servers every round; load from a second "
