@@ -227,6 +227,23 @@ def test_ifconsent_block_tag_answers_as_the_filter():
     assert _render_for(template, "embeds") == "no stats|needed|closed|"
 
 
+def test_ifconsent_blocks_inside_are_overridden_and_keep_their_super():
+    from django.template import Engine
+
+    engine = Engine(
+        loaders=[("django.template.loaders.locmem.Loader", {
+            "layout.html": '{% load cookiecharter %}[{% ifconsent "statistics" %}{% block stats %}layout'
+                           "{% endblock %}{% else %}{% block none %}nothing{% endblock %}{% endifconsent %}]",
+            "page.html": '{% extends "layout.html" %}{% block stats %}page {{ block.super }} {{ n }}{% endblock %}'
+                         "{% block none %}refused{% endblock %}",
+        })],
+        libraries={"cookiecharter": "cookiecharter.templatetags.cookiecharter"},
+    )
+    page = engine.get_template("page.html")
+    assert _render_for(page, "statistics") == "[page layout 3]"
+    assert _render_for(page) == "[refused]"
+
+
 @pytest.mark.parametrize(
     "source, message",
     [

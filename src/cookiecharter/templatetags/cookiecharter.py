@@ -198,6 +198,10 @@ class _ConsentUINode(template.Node):
     """A tag of the consent UI: a plain node rather than ``simple_tag``, whose argument resolving
     and output escaping (the markup is safe already) cost microseconds on every page."""
 
+    # No child nodes: {% extends %} walks every node of the layout for blocks on every render,
+    # and looking up a ``nodelist`` attribute a node does not have costs a caught AttributeError.
+    child_nodelists = ()
+
     def __init__(self, render: Callable[[template.Context, HttpRequest, _Page, _Markup], str]) -> None:
         self._render = render
 
