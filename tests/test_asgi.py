@@ -1,4 +1,4 @@
-"""The ASGI middleware in front of a real Starlette app, through Starlette's TestClient (httpx)."""
+"""The ASGI middleware in front of a real Starlette app, through Starlette's TestClient (httpx2, or httpx on older Starlette)."""
 
 from __future__ import annotations
 
