@@ -165,15 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     spent: dict[tuple[str, str], list[int]] = {key: [] for key in pages_by}
     shuffler = random.Random(20261129)
     order = list(variants)
-    kept = max(args.block - 1, 1)
-    for _ in range(-(-args.turns // kept)):
+    for _ in range(bench_requests.turns_for(args.turns, args.block)):
         shuffler.shuffle(order)
         for visitor in SCENARIOS:
             for variant in order:
-                for i in range(args.block):  # the first of a run follows another variant: not kept
-                    ns = once(*pages_by[(variant, visitor)], visitor)[0]
-                    if args.block == 1 or i:
-                        spent[(variant, visitor)].append(ns)
+                page = pages_by[(variant, visitor)]
+                kept = bench_requests.in_a_row(args.block, lambda: once(*page, visitor)[0])  # noqa: B023
+                spent[(variant, visitor)] += kept
 
     runs = ("one request of each variant per turn" if args.block == 1 else
             f"{args.block} requests of each variant in a row per turn, the first of each run not kept")

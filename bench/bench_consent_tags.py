@@ -7,8 +7,8 @@ A tight loop over one tag keeps its code and data in the CPU's caches and report
 what the tag costs in a page, where a millisecond of Django's own work has gone through the caches
 before it. So this runs the benchmark site's cookiecharter page (bench/requests_site, the page of
 bench_requests.py) through a real handler with the middleware, and times each consent tag and
-the ``ifconsent`` block, and the steps under them, as the page renders: thread CPU time, median over N requests per
-visitor. Each timer adds a fraction of a microsecond of its own. The CSRF token line is the token
+the ``ifconsent`` block, and the steps under them, as the page renders: thread CPU time, median
+over N requests per visitor. Each timer adds a fraction of a microsecond of its own. The CSRF token line is the token
 Django makes for a visitor who has none; the banner makes it first, and the page's own
 ``{% csrf_token %}`` reuses it, so a page without our banner pays it just the same.
 """

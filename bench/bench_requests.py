@@ -45,7 +45,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -126,20 +130,28 @@ def worker() -> None:
         samples: dict[str, dict[str, list[int]]] = {
             f"{v} {s}": {"ns": [], "cpu": []} for v in VARIANTS for s in SCENARIOS
         }
-        # block 1: one request of each variant in turn. block K: K requests of a variant in a row,
-        # the first of which (the one after another variant's) is not kept.
         block = command.get("block", 1)
-        kept = max(block - 1, 1)
-        for _ in range(-(-command["n"] // kept)):
+        for _ in range(turns_for(command["n"], block)):
             shuffler.shuffle(order)
             for s in SCENARIOS:
                 for v in order:
-                    for i in range(block):
-                        wall, cpu, _ = once(v, s)
-                        if block == 1 or i:
-                            samples[f"{v} {s}"]["ns"].append(wall)
-                            samples[f"{v} {s}"]["cpu"].append(cpu)
+                    for wall, cpu, _ in in_a_row(block, lambda: once(v, s)):  # noqa: B023 - called at once
+                        samples[f"{v} {s}"]["ns"].append(wall)
+                        samples[f"{v} {s}"]["cpu"].append(cpu)
         print(json.dumps(samples), flush=True)
+
+
+def turns_for(samples: int, block: int) -> int:
+    """Turns of ``in_a_row(block, ...)`` per variant that keep at least ``samples`` timings."""
+    return -(-samples // max(block - 1, 1))
+
+
+def in_a_row(block: int, measure: Callable[[], T]) -> list[T]:
+    """``measure()`` run ``block`` times in a row, and the results kept: all of them for a block of
+    one (variants alternate request by request), else all but the first, which ran right after
+    another variant's code went through the CPU caches."""
+    results = [measure() for _ in range(block)]
+    return results if block == 1 else results[1:]
 
 
 def middleware_alone(factory, headers):
