@@ -1,9 +1,10 @@
-"""The proof ledger in the database: append a record, seal batches, verify, prune.
+"""The proof ledger in the database: append a record, seal batches, verify, prune; per site.
 
-The hashing rules are ``cookiecharter.core.ledger``; this module only moves rows. A decision costs
-one INSERT (plus, once per charter version and process, a lookup of the version row), so writers
-never queue behind one another. Seals are made after the fact, in batches, by whichever process
-fills a batch (after its response is sent) or by ``manage.py cookiecharter_seal``.
+The hashing rules are ``cookiecharter.core.ledger``; this module only moves rows. A choice costs
+one INSERT through the ORM (and a look-up of its charter version row), so writers never queue
+behind one another. Each site has its own chain of seals over its own records; seals are made
+after the fact, in batches, by whichever process fills a batch (after its response is sent) or by
+``manage.py cookiecharter_seal``.
 """
 
 from __future__ import annotations
@@ -12,21 +13,22 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.signals import request_finished
 from django.db import IntegrityError, connections, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Max
+from django.utils import timezone
 
-from . import conf
-from .consent import LEDGER_SALT, derived_keys
 from .core import ledger as core
 from .core.charter import Charter
 from .core.consent import Consent, Method
 from .models import CharterVersion, ConsentRecord, LedgerSeal
+
+if TYPE_CHECKING:
+    from .sites import Site
 
 log = logging.getLogger("cookiecharter.ledger")
 
@@ -36,53 +38,28 @@ SEAL_GRACE_SECONDS = 5
 
 
 def ledger_alias() -> str:
-    return conf.config()["LEDGER_DATABASE"]
+    from .sites import registry
 
-
-@lru_cache(maxsize=None)
-def _keys() -> tuple[bytes, ...]:
-    return tuple(derived_keys(LEDGER_SALT))
-
-
-conf.on_clear(_keys.cache_clear)
+    return registry.settings().database
 
 
 def ledger_keys() -> list[bytes]:
     """The HMAC key records and seals are made with, then the keys of ``SECRET_KEY_FALLBACKS``."""
-    return list(_keys())
+    from .sites import LEDGER_SALT, derived_keys
+
+    return derived_keys(LEDGER_SALT)
 
 
 def _aware(when: datetime) -> datetime:
     """Datetimes as hashed: aware. (With USE_TZ=False Django stores naive local times.)"""
     if when.tzinfo is not None:
         return when
-    from django.utils import timezone
-
     return timezone.make_aware(when, timezone.get_default_timezone())
 
 
-# -- charter versions ---------------------------------------------------------------------------
-
-_versions: dict[tuple[str, str], tuple[int, str]] = {}
-_texts: dict[tuple[str, str], str] = {}
-
-
-@conf.on_clear
-def _forget_versions() -> None:
-    _versions.clear()
-    _texts.clear()
-
-
-def charter_version(charter: Charter, *, using: str | None = None) -> int:
-    """The id of the row that stores ``charter`` (created the first time it is shown)."""
-    alias = using or ledger_alias()
-    key = (alias, charter.digest)
-    cached = _versions.get(key)
-    if cached is not None:
-        return cached[0]
-    from django.utils import timezone
-
-    row, _ = CharterVersion.objects.using(alias).get_or_create(
+def charter_version(charter: Charter, *, using: str | None = None) -> CharterVersion:
+    """The row that stores ``charter`` exactly as shown (created the first time it is shown)."""
+    row, _ = CharterVersion.objects.using(using or ledger_alias()).get_or_create(
         digest=charter.digest,
         defaults={
             "consent_version": charter.consent_version,
@@ -91,19 +68,7 @@ def charter_version(charter: Charter, *, using: str | None = None) -> int:
             "first_shown_at": timezone.now(),
         },
     )
-    # Cached only once the row is committed: a rolled-back transaction (a test, ATOMIC_REQUESTS
-    # failing) must not leave a process pointing at a row that no longer exists. In autocommit
-    # this runs at once.
-    transaction.on_commit(lambda: _versions.__setitem__(key, (row.pk, charter.digest)), using=alias)
-    return row.pk
-
-
-def texts_digest(charter: Charter, language: str) -> str:
-    key = (charter.digest, language)
-    found = _texts.get(key)
-    if found is None:
-        found = _texts[key] = core.texts_digest(charter, language)
-    return found
+    return row
 
 
 # -- appending ----------------------------------------------------------------------------------
@@ -118,8 +83,8 @@ def choices_for(charter: Charter, granted: frozenset[str], *, only: list[str] | 
 
 
 def append(
+    site: Site,
     *,
-    charter: Charter,
     consent: Consent,
     method: Method,
     language: str,
@@ -128,81 +93,44 @@ def append(
     created_at: datetime | None = None,
     using: str | None = None,
 ) -> int:
-    """Append the one record of a decision and return its id. One INSERT, in autocommit: no lock
-    held across rows.
+    """Append the one record of a choice made on ``site`` and return its id. One INSERT, in
+    autocommit: no lock held across rows.
 
-    ``created_at`` defaults to the decision time; pass the unrounded clock (the cookie keeps whole
-    seconds) so two decisions of one visitor within a second still differ.
+    ``created_at`` defaults to the choice's time; pass the unrounded clock (the cookie keeps whole
+    seconds) so two choices of one visitor within a second still differ.
     """
     alias = using or ledger_alias()
-    version_id = charter_version(charter, using=alias)
     assert consent.consent_id is not None and consent.decided_at is not None
     created_at = created_at or consent.decided_at
     fields = core.RecordFields(
         consent_id=consent.consent_id,
         created_at=_aware(created_at),
-        charter_digest=charter.digest,
-        texts_digest=texts_digest(charter, language),
+        charter_digest=site.charter.digest,
+        texts_digest=site.texts_digest(language),
         language=language,
         choices=dict(choices),
         method=method.value,
         user_id=user_id,
+        site=site.name,
     )
-    record_id = _insert(
-        alias,
-        {
-            "consent_id": fields.consent_id,
-            "created_at": created_at,
-            "charter_version_id": version_id,
-            "texts_digest": fields.texts_digest,
-            "language": language,
-            "choices": fields.choices,
-            "method": fields.method,
-            "user_id": user_id,
-            "record_hash": core.record_hash(ledger_keys()[0], fields),
-        },
+    record = ConsentRecord.objects.using(alias).create(
+        site=site.name,
+        consent_id=fields.consent_id,
+        created_at=created_at,
+        charter_version=charter_version(site.charter, using=alias),
+        texts_digest=fields.texts_digest,
+        language=language,
+        choices=fields.choices,
+        method=fields.method,
+        user_id=user_id,
+        record_hash=core.record_hash(ledger_keys()[0], fields),
     )
-    batch = int(conf.config()["LEDGER_SEAL_BATCH"] or 0)
-    if batch > 0 and record_id % batch == 0:
+    from .sites import registry
+
+    if record.pk % registry.settings().seal_batch == 0:
         # A batch has (probably) filled: seal once this response is out, not while the visitor waits.
         _pending.alias = alias
-    return record_id
-
-
-#: alias -> (INSERT ... RETURNING id, fields), or None where the ORM's own create() is used.
-_insert_plans: dict[str, tuple[str, list[Any]] | None] = {}
-
-
-def _insert(alias: str, values: dict[str, Any]) -> int:
-    """INSERT one record and return its id.
-
-    On PostgreSQL and SQLite the statement is written once and reused, each value prepared by its
-    model field exactly as the ORM would (``get_db_prep_save``): building the SQL through the ORM
-    on every decision cost more than the INSERT itself on a busy CPU. No ``post_save`` signal is
-    sent (the ledger is append-only evidence, nothing should hook into its writes). Other
-    databases go through ``QuerySet.create``.
-    """
-    connection = connections[alias]
-    if alias not in _insert_plans:
-        plan = None
-        if connection.vendor in ("postgresql", "sqlite") and connection.features.can_return_columns_from_insert:
-            meta = ConsentRecord._meta
-            fields = [f for f in meta.concrete_fields if not f.primary_key]
-            qn = connection.ops.quote_name
-            sql = (
-                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-                f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}"
-            )
-            plan = (sql, fields)
-        _insert_plans[alias] = plan
-    plan = _insert_plans[alias]
-    if plan is None:
-        return ConsentRecord.objects.using(alias).create(**values).pk
-    sql, fields = plan
-    params = [f.get_db_prep_save(values[f.attname], connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
+    return int(record.pk)
 
 
 # -- sealing ------------------------------------------------------------------------------------
@@ -216,7 +144,8 @@ def _seal_after_response(**kwargs: Any) -> None:
         return
     _pending.alias = None
     try:
-        seal_pending(using=alias)
+        for site in sites_in_ledger(using=alias):
+            seal_pending(site, using=alias)
     except Exception:  # noqa: BLE001 - sealing later is fine; failing a finished request is not
         log.exception("cookiecharter: automatic ledger sealing failed; run cookiecharter_seal")
 
@@ -224,7 +153,16 @@ def _seal_after_response(**kwargs: Any) -> None:
 request_finished.connect(_seal_after_response, dispatch_uid="cookiecharter.ledger.seal")
 
 
+def sites_in_ledger(*, using: str | None = None) -> list[str]:
+    """Every site that has records or seals in the ledger (configured now or not)."""
+    alias = using or ledger_alias()
+    names = set(ConsentRecord.objects.using(alias).values_list("site", flat=True).distinct())
+    names |= set(LedgerSeal.objects.using(alias).values_list("site", flat=True).distinct())
+    return sorted(names)
+
+
 def seal_pending(
+    site: str,
     *,
     using: str | None = None,
     batch: int | None = None,
@@ -232,25 +170,25 @@ def seal_pending(
     grace_seconds: float = SEAL_GRACE_SECONDS,
     now: datetime | None = None,
 ) -> list[LedgerSeal]:
-    """Seal every full batch of unsealed records (and, with ``partial``, the rest too).
+    """Seal every full batch of the site's unsealed records (and, with ``partial``, the rest too).
 
     Safe to run from several processes at once: each seal's ``number`` and ``first_id`` are
-    unique, so of two sealers racing for the same batch one INSERT fails and that sealer stops.
+    unique per site, so of two sealers racing for the same batch one INSERT fails and that sealer
+    stops.
     """
-    from django.utils import timezone
+    from .sites import registry
 
     alias = using or ledger_alias()
-    size = int(batch or conf.config()["LEDGER_SEAL_BATCH"] or 1000)
+    size = int(batch or registry.settings().seal_batch)
     key = ledger_keys()[0]
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=grace_seconds)
     made: list[LedgerSeal] = []
     while True:
-        last = LedgerSeal.objects.using(alias).order_by("-number").first()
-        after = last.last_id if last else 0
+        last = LedgerSeal.objects.using(alias).filter(site=site).order_by("-number").first()
         rows = list(
             ConsentRecord.objects.using(alias)
-            .filter(id__gt=after)
+            .filter(site=site, id__gt=last.last_id if last else 0)
             .order_by("id")
             .values_list("id", "record_hash", "created_at")[:size]
         )
@@ -267,13 +205,14 @@ def seal_pending(
             records=eligible,
             previous_hash=last.seal_hash if last else "",
             created_at=now,
+            site=site,
         )
         try:
             with transaction.atomic(using=alias):
                 # The model's columns carry the core's field names (created_at is ``now``).
                 seal = LedgerSeal.objects.using(alias).create(**dataclasses.asdict(fields), seal_hash=seal_hash)
         except IntegrityError:
-            log.info("cookiecharter: seal %s made by another process meanwhile", fields.number)
+            log.info("cookiecharter: seal %s of site %s made by another process meanwhile", fields.number, site)
             return made
         made.append(seal)
 
@@ -281,9 +220,10 @@ def seal_pending(
 # -- verifying ----------------------------------------------------------------------------------
 
 
-def _stored_records(alias: str) -> Iterator[core.StoredRecord]:
+def _stored_records(alias: str, site: str) -> Iterator[core.StoredRecord]:
     rows = (
         ConsentRecord.objects.using(alias)
+        .filter(site=site)
         .order_by("id")
         .values_list(
             "id", "consent_id", "created_at", "charter_version__digest", "texts_digest",
@@ -302,6 +242,7 @@ def _stored_records(alias: str) -> Iterator[core.StoredRecord]:
                 choices=choices if isinstance(choices, dict) else {},
                 method=method,
                 user_id=user_id,
+                site=site,
             ),
             rhash,
         )
@@ -314,15 +255,10 @@ def _seal_fields(seal: LedgerSeal) -> core.SealFields:
     return core.SealFields(**values)
 
 
-def _stored_seals(alias: str) -> list[core.StoredSeal]:
+def _stored_seals(alias: str, site: str) -> list[core.StoredSeal]:
     return [
-        core.StoredSeal(
-            _seal_fields(s),
-            s.seal_hash,
-            _aware(s.pruned_at) if s.pruned_at else None,
-            s.pruned_hash,
-        )
-        for s in LedgerSeal.objects.using(alias).order_by("number")
+        core.StoredSeal(_seal_fields(s), s.seal_hash, _aware(s.pruned_at) if s.pruned_at else None, s.pruned_hash)
+        for s in LedgerSeal.objects.using(alias).filter(site=site).order_by("number")
     ]
 
 
@@ -346,45 +282,41 @@ def high_water_mark(alias: str) -> int | None:
     return None
 
 
-def verify(*, using: str | None = None) -> core.Report:
+def verify(site: str, *, using: str | None = None) -> core.Report:
+    """Check every record and seal of one site, and that no record is missing from the table."""
     alias = using or ledger_alias()
     # The sequence first: a record inserted while we read can then only look "extra", never missing.
     hwm = high_water_mark(alias)
-    seals = _stored_seals(alias)
-    return core.verify(ledger_keys(), _stored_records(alias), seals, high_water_mark=hwm)
+    seals = _stored_seals(alias, site)
+    others = (
+        ConsentRecord.objects.using(alias).exclude(site=site).order_by("id").values_list("id", flat=True)
+        .iterator(chunk_size=10000)
+    )
+    return core.verify(ledger_keys(), _stored_records(alias, site), seals, high_water_mark=hwm, other_ids=others)
 
 
 # -- pruning ------------------------------------------------------------------------------------
 
 
-def prune(*, days: int, using: str | None = None, now: datetime | None = None) -> tuple[int, int]:
-    """Delete records older than ``days``, whole seals at a time; return (seals, records) pruned.
+def prune(site: str, *, days: int, using: str | None = None, now: datetime | None = None) -> tuple[int, int]:
+    """Delete a site's records older than ``days``, whole seals at a time; return (seals, records).
 
     Old records not yet sealed are sealed first, so nothing is deleted without a seal that says
     what was there; each pruned seal keeps its row, marked with an HMAC of the pruning time.
     """
-    from django.utils import timezone
-
     alias = using or ledger_alias()
     now = now or timezone.now()
     cutoff = now - timedelta(days=days)
-    seal_pending(using=alias, partial=True, now=now)
+    seal_pending(site, using=alias, partial=True, now=now)
     key = ledger_keys()[0]
     seals = records = 0
-    for seal in LedgerSeal.objects.using(alias).filter(pruned_at__isnull=True).order_by("number"):
-        newest = (
-            ConsentRecord.objects.using(alias)
-            .filter(id__gte=seal.first_id, id__lte=seal.last_id)
-            .aggregate(m=Max("created_at"))["m"]
-        )
+    for seal in LedgerSeal.objects.using(alias).filter(site=site, pruned_at__isnull=True).order_by("number"):
+        covered = ConsentRecord.objects.using(alias).filter(site=site, id__gte=seal.first_id, id__lte=seal.last_id)
+        newest = covered.aggregate(m=Max("created_at"))["m"]
         if newest is not None and _aware(newest) >= cutoff:
             break  # seals are in time order: the rest are younger still
         with transaction.atomic(using=alias):
-            deleted, _ = (
-                ConsentRecord.objects.using(alias)
-                .filter(id__gte=seal.first_id, id__lte=seal.last_id)
-                .delete()
-            )
+            deleted, _ = covered.delete()
             seal.pruned_at = now
             seal.pruned_hash = core.pruned_hash(key, seal.seal_hash, _aware(now))
             seal.save(using=alias, update_fields=["pruned_at", "pruned_hash"])
@@ -416,5 +348,5 @@ connection_created.connect(_tune_sqlite, dispatch_uid="cookiecharter.ledger.sqli
 
 __all__ = [
     "append", "charter_version", "choices_for", "high_water_mark", "ledger_keys", "prune",
-    "seal_pending", "texts_digest", "verify",
+    "seal_pending", "sites_in_ledger", "verify",
 ]

@@ -62,12 +62,13 @@ def refuse_all(request):
     # What the consent endpoint does with a withdrawal: write the new decision on the response.
     from datetime import datetime, timezone
 
-    from cookiecharter.consent import current_charter, set_consent_cookie
     from cookiecharter.core.consent import Consent, new_consent_id
+    from cookiecharter.sites import site_for
 
-    decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version, frozenset())
+    site = site_for(request)
+    decision = Consent(new_consent_id(), datetime.now(timezone.utc), site.charter.consent_version, frozenset())
     response = HttpResponse("refused")
-    set_consent_cookie(response, decision)
+    site.set_consent_cookie(response, decision)
     return response
 
 
@@ -75,11 +76,12 @@ def refuse_in_request(request):
     # As the consent endpoint does: the new decision becomes the request's consent at once.
     from datetime import datetime, timezone
 
-    from cookiecharter.consent import current_charter, remember_consent
     from cookiecharter.core.consent import Consent, new_consent_id
+    from cookiecharter.sites import site_for
 
-    decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version, frozenset())
-    remember_consent(request, decision)
+    request.consent = Consent(
+        new_consent_id(), datetime.now(timezone.utc), site_for(request).charter.consent_version, frozenset()
+    )
     return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
 
 

@@ -77,7 +77,7 @@ def test_concurrent_sealers_never_double_seal(settings):
         from cookiecharter import ledger
 
         try:
-            made.extend(s.number for s in ledger.seal_pending(batch=4, grace_seconds=0))
+            made.extend(s.number for s in ledger.seal_pending("default", batch=4, grace_seconds=0))
         finally:
             connections.close_all()
 

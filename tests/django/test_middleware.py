@@ -10,9 +10,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient, Client
 
-from cookiecharter.consent import codec, current_charter
 from cookiecharter.core.consent import Consent, new_consent_id
-from cookiecharter.middleware import UndeclaredCookieError
+from cookiecharter.core.headers import UndeclaredCookieError
+from tests.django.site import charter, sign
 from cookiecharter.models import ObservedCookie
 
 CHARTER = Path(__file__).with_name("enforcement_charter.toml")
@@ -32,9 +32,9 @@ def enforcement(settings):
 
 def consent_cookie(*granted: str) -> str:
     """A real signed consent value, as the consent endpoint writes it."""
-    decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version,
+    decision = Consent(new_consent_id(), datetime.now(timezone.utc), charter().consent_version,
                        frozenset(granted))
-    return codec().encode(decision)
+    return sign(decision)
 
 
 def client_with(*granted: str, **cookies: str) -> Client:
@@ -294,7 +294,7 @@ def test_a_remembered_value_expires_with_the_consent(settings):
 
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CONSENT_COOKIE_AGE": 100}
     decided = datetime.now(timezone.utc) - timedelta(seconds=98)
-    value = codec().encode(Consent(new_consent_id(), decided, current_charter().consent_version, frozenset({"statistics"})))
+    value = sign(Consent(new_consent_id(), decided, charter().consent_version, frozenset({"statistics"})))
     client = Client()
     client.cookies["cookies_preferences"] = value
     assert client.get("/consent-state/").content == b"statistics=True"

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 
+#: Six months: CNIL's recommended lifetime for a remembered choice, a refusal included.
+SIX_MONTHS = 15_778_800
+
+
 class Method(str, enum.Enum):
     """How a decision was made; recorded in the proof ledger."""
 
@@ -46,9 +50,8 @@ class Consent:
 
     @classmethod
     def undecided(cls) -> Consent:
-        """No decision yet: one shared instance (a Consent is immutable, and building a frozen
-        dataclass costs microseconds that every first visit would pay several times)."""
-        return _UNDECIDED if cls is Consent else cls(None, None, None, frozenset())
+        """No choice yet."""
+        return cls(None, None, None, frozenset())
 
     @property
     def decided(self) -> bool:
@@ -57,9 +60,6 @@ class Consent:
     def allows(self, purpose: str) -> bool:
         """True when the purpose is granted. Exempt purposes are the charter's business, not this."""
         return purpose in self.granted
-
-
-_UNDECIDED = Consent(None, None, None, frozenset())
 
 
 # -- the signed cookie ----------------------------------------------------------------------
@@ -104,25 +104,6 @@ def _base36(n: int) -> str:
     return "".join(reversed(out))
 
 
-#: How many verified values a codec remembers (a few hundred kilobytes at most).
-_VERIFIED_LIMIT = 4096
-
-
-def _still_holds(
-    consent: Consent, seconds: int, charter_version: str, max_age: int, now: float,
-    purposes: Collection[str] | None,
-) -> bool:
-    """What ``_decode`` checks beyond the signature, for a value decoded before at ``seconds``."""
-    if consent.consent_version != charter_version:
-        return False
-    if purposes is not None and not consent.granted <= (
-        purposes if isinstance(purposes, frozenset) else frozenset(purposes)
-    ):
-        return False
-    age = now - seconds
-    return -CLOCK_SKEW_SECONDS <= age <= max_age
-
-
 class ConsentCodec:
     """Writes and reads the ``cookies_preferences`` value: ``ID.TIME.VERSION.PURPOSES.SIG``.
 
@@ -137,13 +118,6 @@ class ConsentCodec:
             raise ValueError("the consent cookie needs a non-empty signing key")
         self._secret = secret
         self._keys = (secret, *fallbacks)
-        # Values whose signature this codec has already checked, with what they decoded to. A
-        # returning visitor sends the same value on every request until they decide again, and the
-        # HMAC is most of what reading it costs; what still depends on the call (the charter's
-        # version and purposes, the age) is checked again on every hit. Bounded; a new key means a
-        # new codec, so nothing verified under an old key outlives it.
-        # Each with the decision's time in epoch seconds, which is what the age check needs.
-        self._verified: dict[str, tuple[Consent, int]] = {}
 
     def _sign(self, key: bytes, payload: str) -> str:
         return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:_SIG_BYTES])
@@ -185,18 +159,10 @@ class ConsentCodec:
         rejected (it cannot come from this charter, whatever its signature).
         """
         at = time.time() if now is None else now.timestamp()
-        hit = self._verified.get(value) if isinstance(value, str) else None
-        if hit is not None and _still_holds(hit[0], hit[1], charter_version, max_age, at, purposes):
-            return hit[0]
         try:
-            consent = self._decode(value, charter_version, max_age, at, purposes)
-        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no decision
+            return self._decode(value, charter_version, max_age, at, purposes)
+        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
             return Consent.undecided()
-        if consent.decided and consent.decided_at is not None:
-            if len(self._verified) >= _VERIFIED_LIMIT:
-                self._verified.clear()  # start afresh rather than keep expired entries forever
-            self._verified[value] = (consent, int(consent.decided_at.timestamp()))  # type: ignore[index]
-        return consent
 
     def _decode(
         self,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import heapq
 import hmac
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -33,6 +34,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .charter import Charter
+
+#: The name of the site a single-site installation has; also what records made before sites
+#: existed belong to.
+DEFAULT_SITE = "default"
 
 # -- canonical forms --------------------------------------------------------------------------
 
@@ -61,21 +66,26 @@ class RecordFields:
     choices: Mapping[str, bool]
     method: str
     user_id: str | None
+    #: The site the choice was made on (see ``DEFAULT_SITE``).
+    site: str = DEFAULT_SITE
 
     def canonical(self) -> bytes:
-        return _canonical_json(
-            {
-                "v": 1,
-                "consent_id": self.consent_id,
-                "created_at": canonical_time(self.created_at),
-                "charter": self.charter_digest,
-                "texts": self.texts_digest,
-                "language": self.language,
-                "choices": {str(k): bool(v) for k, v in self.choices.items()},
-                "method": self.method,
-                "user_id": self.user_id,
-            }
-        )
+        data = {
+            "v": 1,
+            "consent_id": self.consent_id,
+            "created_at": canonical_time(self.created_at),
+            "charter": self.charter_digest,
+            "texts": self.texts_digest,
+            "language": self.language,
+            "choices": {str(k): bool(v) for k, v in self.choices.items()},
+            "method": self.method,
+            "user_id": self.user_id,
+        }
+        # The default site's records hash as they did before sites existed, so a ledger kept from
+        # then verifies; any other site is part of what is hashed (moving a record shows).
+        if self.site != DEFAULT_SITE:
+            data["site"] = self.site
+        return _canonical_json(data)
 
 
 def record_hash(key: bytes, fields: RecordFields) -> str:
@@ -166,21 +176,23 @@ class SealFields:
     records_digest: str
     previous_hash: str
     created_at: datetime
+    site: str = DEFAULT_SITE
 
     def canonical(self) -> bytes:
-        return _canonical_json(
-            {
-                "v": 1,
-                "number": self.number,
-                "first_id": self.first_id,
-                "last_id": self.last_id,
-                "count": self.count,
-                "ids": self.ids,
-                "records": self.records_digest,
-                "previous": self.previous_hash,
-                "created_at": canonical_time(self.created_at),
-            }
-        )
+        data = {
+            "v": 1,
+            "number": self.number,
+            "first_id": self.first_id,
+            "last_id": self.last_id,
+            "count": self.count,
+            "ids": self.ids,
+            "records": self.records_digest,
+            "previous": self.previous_hash,
+            "created_at": canonical_time(self.created_at),
+        }
+        if self.site != DEFAULT_SITE:  # as for records: the default site's seals hash as before
+            data["site"] = self.site
+        return _canonical_json(data)
 
 
 def seal_hash(key: bytes, seal: SealFields) -> str:
@@ -199,6 +211,7 @@ def make_seal(
     records: Sequence[tuple[int, str]],
     previous_hash: str,
     created_at: datetime,
+    site: str = DEFAULT_SITE,
 ) -> tuple[SealFields, str]:
     """A seal over ``records`` (``(id, record_hash)`` in id order) and its hash."""
     if not records:
@@ -213,6 +226,7 @@ def make_seal(
         records_digest=records_digest(h for _, h in records),
         previous_hash=previous_hash,
         created_at=created_at,
+        site=site,
     )
     return fields, seal_hash(key, fields)
 
@@ -272,6 +286,7 @@ def verify(
     seals: Iterable[StoredSeal],
     *,
     high_water_mark: int | None = None,
+    other_ids: Iterable[int] = (),
 ) -> Report:
     """Recompute every hash and seal; report what was altered, deleted or inserted.
 
@@ -279,7 +294,9 @@ def verify(
     come in id order; they are streamed, never all held in memory (only a 16-byte fingerprint of
     each hash, to spot copies), so a ledger of millions of records verifies in bounded memory.
     ``high_water_mark`` is the highest id the database ever handed out (from its sequence), which
-    reveals the deletion of the newest unsealed records.
+    reveals the deletion of the newest unsealed records. ``other_ids`` are the ids, in order, of
+    the records of the table's other sites: they fill the id sequence, so a gap means a record is
+    missing from the table, whichever site it belonged to.
     """
     report = Report()
     problems = report.problems
@@ -291,7 +308,16 @@ def verify(
     upcoming = next(pending, None)
     expected_unsealed = last_sealed_id + 1  # ids start at 1 and are never reused
     previous_id = 0
-    for rec in records:
+    stream = heapq.merge(
+        ((r.id, r) for r in records), ((i, None) for i in other_ids), key=lambda item: item[0]
+    )
+    for rid, rec in stream:
+        if rec is None:  # another site's record: it only fills the id sequence
+            if rid > last_sealed_id:
+                if rid > expected_unsealed:
+                    problems.append(_gap(expected_unsealed, rid - 1))
+                expected_unsealed = max(expected_unsealed, rid + 1)
+            continue
         if rec.id <= previous_id:
             raise ValueError("records must come in increasing id order")
         previous_id = rec.id

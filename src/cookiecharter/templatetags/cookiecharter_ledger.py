@@ -12,8 +12,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext
 
-from ..consent import current_charter, get_consent
 from ..models import ConsentRecord
+from ..sites import site_for
 
 register = template.Library()
 
@@ -32,16 +32,17 @@ def _method_label(method: str) -> str:
 @register.inclusion_tag("cookiecharter/visitor_consent.html", takes_context=True)
 def cookiecharter_visitor_consent(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
-    consent = get_consent(request) if request is not None else None
+    consent = getattr(request, "consent", None)
     if consent is None or consent.consent_id is None:
         return {"consent": None}
+    site = site_for(request)
     record = (
-        ConsentRecord.objects.filter(consent_id=consent.consent_id)
+        ConsentRecord.objects.filter(site=site.name, consent_id=consent.consent_id)
         .select_related("charter_version")
         .order_by("-id")
         .first()
     )
-    charter = current_charter()
+    charter = site.charter
     lang = (getattr(request, "LANGUAGE_CODE", None) or "").split("-")[0]
     choices = []
     if record is not None and isinstance(record.choices, dict):

@@ -9,17 +9,17 @@ import pytest
 from flask import Flask, make_response, request
 
 from cookiecharter.core.consent import Consent, ConsentCodec, new_consent_id
-from cookiecharter.core.enforcement import UndeclaredCookieError
+from cookiecharter.core.headers import UndeclaredCookieError
 from cookiecharter.core.loading import load_charter
 from cookiecharter.wsgi import ENVIRON_KEY, CookieCharterWSGI
 
-CHARTER = load_charter(Path(__file__).parent / "django" / "enforcement_charter.toml")
-SECRET = "flask-test-key-0123456789abcdef"
+CHARTER = load_charter(Path(__file__).parent.parent / "django" / "enforcement_charter.toml")
+SECRET = b"flask-test-key-0123456789abcdef"
 
 
 def signed(*granted: str) -> str:
     decision = Consent(new_consent_id(), datetime.now(timezone.utc), CHARTER.consent_version, frozenset(granted))
-    return ConsentCodec(SECRET.encode()).encode(decision)
+    return ConsentCodec(SECRET).encode(decision)
 
 
 def make_app(**options) -> Flask:
@@ -95,7 +95,7 @@ def test_a_remembered_consent_value_expires_with_the_consent():
     from datetime import timedelta
 
     decided = datetime.now(timezone.utc) - timedelta(seconds=98)
-    value = ConsentCodec(SECRET.encode()).encode(
+    value = ConsentCodec(SECRET).encode(
         Consent(new_consent_id(), decided, CHARTER.consent_version, frozenset({"statistics"}))
     )
     client = make_app(consent_max_age=100).test_client()
@@ -104,3 +104,11 @@ def test_a_remembered_consent_value_expires_with_the_consent():
     assert client.get("/ga").text == "statistics=True"  # remembered
     time.sleep(3)
     assert client.get("/ga").text == "statistics=False"
+
+
+def test_a_str_secret_is_refused_with_the_fix():
+    # A str is what a site passes when it hands over SECRET_KEY itself: every choice would then
+    # read as "no choice yet", silently. It must fail at start-up, saying what to pass.
+    app = Flask(__name__)
+    with pytest.raises(TypeError, match="as bytes.*consent_key"):
+        CookieCharterWSGI(app.wsgi_app, charter=CHARTER, secret="not-bytes")

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
+from ..models import CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,8 +29,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ObservedCookieAdmin(ReadOnlyAdmin):
     """Cookies the middleware blocked, reported or capped: what the charter may be missing."""
 
-    list_display = ("name", "reason", "count", "first_seen", "last_seen", "example_path")
-    list_filter = ("reason",)
+    list_display = ("name", "site", "reason", "count", "first_seen", "last_seen", "example_path")
+    list_filter = ("site", "reason")
     search_fields = ("name", "example_path")
     ordering = ("-last_seen",)
     date_hierarchy = "last_seen"
@@ -74,8 +74,8 @@ class PurposeChoiceFilter(admin.SimpleListFilter):
 
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(EvidenceAdmin):
-    list_display = ("consent_id", "created_at", "method", "language", "choices_summary", "user_id", "charter_version")
-    list_filter = (("created_at", admin.DateFieldListFilter), "method", "language", PurposeChoiceFilter)
+    list_display = ("consent_id", "site", "created_at", "method", "language", "choices_summary", "user_id", "charter_version")
+    list_filter = ("site", ("created_at", admin.DateFieldListFilter), "method", "language", PurposeChoiceFilter)
     search_fields = ("=consent_id",)
     date_hierarchy = "created_at"
     list_select_related = ("charter_version",)
@@ -139,9 +139,7 @@ class CharterVersionAdmin(EvidenceAdmin):
 
 @admin.register(LedgerSeal)
 class LedgerSealAdmin(EvidenceAdmin):
-    list_display = ("number", "first_id", "last_id", "count", "created_at", "pruned_at")
-    ordering = ("-number",)
+    list_display = ("site", "number", "first_id", "last_id", "count", "created_at", "pruned_at")
+    list_filter = ("site",)
+    ordering = ("site", "-number")
 
-
-# The compliance overview page (its own module: it is a page, not a list of rows).
-from .admin_overview import ComplianceOverviewAdmin  # noqa: E402,F401 - registers it

@@ -19,15 +19,14 @@ from cookiecharter.core.charter import (
     Purpose,
 )
 from cookiecharter.core.consent import Consent
-from cookiecharter.core.decision import (
-    NOTHING,
+from cookiecharter.core.draft import declaration_stub
+from cookiecharter.core.filter import (
     CookieFilter,
     CookieToSet,
     Deletion,
     Policy,
     Reason,
     Undeclared,
-    declaration_stub,
     decide,
     third_party_cookies,
 )
@@ -146,7 +145,7 @@ def test_blocked_reset_of_a_cookie_the_browser_holds_also_deletes_it():
 
 def test_no_deletion_when_the_response_deletes_it_itself_or_it_is_granted():
     assert decide([CookieToSet("_ga", 0)], ["_ga"], UNDECIDED, CHARTER).deletions == ()
-    assert decide([], ["_ga"], granting("statistics"), CHARTER) is NOTHING
+    assert not decide([], ["_ga"], granting("statistics"), CHARTER).changes_response
 
 
 def test_over_long_lifetime_is_capped_to_the_declared_one():
@@ -158,12 +157,20 @@ def test_over_long_lifetime_is_capped_to_the_declared_one():
     assert [(c.name, c.allowed) for c in out.capped] == [("lang", None)]
 
 
-def test_nothing_to_do_is_cheap_and_shared():
-    assert decide([], ["sessionid", "csrftoken"], UNDECIDED, CHARTER) is NOTHING
-    flt = CookieFilter.for_charter(CHARTER)
-    assert flt is CookieFilter.for_charter(CHARTER)
-    assert not flt.needs_attention(["sessionid", "csrftoken"])
-    assert flt.needs_attention(["_ga_1"])
+def test_exempt_request_cookies_call_for_nothing_and_a_withdrawn_one_for_its_deletion():
+    out = decide([], ["sessionid", "csrftoken"], UNDECIDED, CHARTER)
+    assert not out.changes_response and not out.reported
+    out = decide([], ["sessionid", "_ga_1"], UNDECIDED, CHARTER)
+    assert [d.name for d in out.deletions] == ["_ga_1"]
+    assert not decide([], ["_ga_1"], granting("statistics"), CHARTER).deletions
+
+
+def test_withheld_names_the_request_cookies_a_view_must_not_read():
+    flt = CookieFilter(CHARTER)
+    present = ["sessionid", "_ga", "_ga_1", "tracker", "mapwidget_session"]
+    assert flt.withheld(present, UNDECIDED) == ["_ga", "_ga_1", "mapwidget_session"]
+    assert flt.withheld(present, granting("statistics")) == ["mapwidget_session"]
+    assert flt.withheld(present, granting("statistics", "embeds")) == []
 
 
 def test_third_party_cookies_listed_for_the_preferences_centre():
@@ -182,29 +189,6 @@ def test_declaration_stub_is_valid_toml_naming_the_cookie():
     assert entry["name"] == 'odd"name'
     assert entry["lifetime"] == "400 days"
     assert tomllib.loads(declaration_stub("s"))["cookies"][0]["lifetime"] == "session"
-
-
-# -- raw Set-Cookie headers ------------------------------------------------------------------
-
-def test_set_cookie_header_reads_name_and_lifetime_like_a_browser():
-    now = time.time()
-    h = SetCookieHeader.parse('_ga=GA1.2.3; Path=/; Max-Age=63115200; Expires=Wed, 21 Oct 2099 07:28:00 GMT; Secure')
-    assert (h.name, h.value, h.lifetime(now)) == ("_ga", "GA1.2.3", 63_115_200)  # Max-Age wins
-    h = SetCookieHeader.parse(f"x=1; expires={http_date(now + 3600)}")
-    assert 3590 <= h.lifetime(now) <= 3600
-    assert SetCookieHeader.parse("x=1; Max-Age=abc").lifetime(now) is None  # ignored, as browsers do
-    assert SetCookieHeader.parse('weird name="a b,c"; path=/').name == "weird name"
-    assert SetCookieHeader.parse("novalue").name == ""
-
-
-def test_set_cookie_header_rewrites_only_the_lifetime():
-    now = 1_700_000_000
-    h = SetCookieHeader.parse("_ga=1; Path=/x; Max-Age=999999999; HttpOnly; SameSite=Lax")
-    out = h.with_lifetime(3600, now)
-    again = SetCookieHeader.parse(out)
-    assert again.max_age == 3600 and again.lifetime(now) == 3600
-    assert ("Path", "/x") in again.attributes and ("HttpOnly", "") in again.attributes
-    assert "Max-Age" not in h.with_lifetime(None, now) and "Expires" not in h.with_lifetime(None, now)
 
 
 # -- Hypothesis: the invariants over random charters, consents and cookie sets --------------
@@ -288,13 +272,6 @@ def test_never_lets_through_undeclared_or_unconsented_and_never_blocks_exempt(
         assert d.name not in kept
     for c in out.capped:
         assert c.allowed is None or c.requested > c.allowed
-    # The shortcut never contradicts the decision: "untouched" means kept as is, whatever the consent.
-    flt = CookieFilter.for_charter(charter, policy)
-    for c in to_set:
-        if flt.untouched(c.name, c.lifetime):
-            for any_consent in (UNDECIDED, consent):
-                alone = flt.decide([c], [], any_consent)
-                assert not alone.blocked and not alone.capped and alone.kept == (c.name,)
 
 
 # -- the raw-header path the ASGI/WSGI adapters take, fuzzed ----------------------------------
@@ -317,13 +294,12 @@ attributes = st.lists(
 )
 def test_raw_headers_never_carry_an_unconsented_or_undeclared_cookie(cookies, granted, present):
     from cookiecharter.core.consent import ConsentCodec
-    from cookiecharter.core.enforcement import HeaderEnforcer
+    from cookiecharter.core.headers import Enforcer
 
-    enforcer = HeaderEnforcer(CHARTER, ConsentCodec(b"k" * 32), Policy())
+    enforcer = Enforcer(CHARTER, ConsentCodec(b"k" * 32), Policy())
     headers = [f"{name}={value}" + "".join(f"; {a}" for a in attrs) for name, value, attrs in cookies]
-    out = enforcer.apply(headers, dict.fromkeys(present, "1"), granting(*granted), "/p")
-    if out is None:
-        out = headers
+    filtered = enforcer.filter_headers(headers, list(present), granting(*granted), "/p")
+    out = headers if filtered is None else filtered[0]
     now = time.time()
     for header in out:
         parsed = SetCookieHeader.parse(header)

@@ -14,10 +14,10 @@ from starlette.testclient import TestClient
 
 from cookiecharter.asgi import CookieCharterASGI
 from cookiecharter.core.consent import Consent, ConsentCodec, new_consent_id
-from cookiecharter.core.enforcement import UndeclaredCookieError
+from cookiecharter.core.headers import UndeclaredCookieError
 from cookiecharter.core.loading import load_charter
 
-CHARTER = load_charter(Path(__file__).parent / "django" / "enforcement_charter.toml")
+CHARTER = load_charter(Path(__file__).parent.parent / "django" / "enforcement_charter.toml")
 SECRET = b"starlette-test-key-0123456789abcdef"
 
 

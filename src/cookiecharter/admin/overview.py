@@ -20,16 +20,18 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from . import compliance
-from .models import ComplianceOverview, ObservedCookie
+from .. import compliance
+from ..models import ComplianceOverview, ObservedCookie
+from ..sites import registry
 
 #: The permission the page asks for: whoever may read the ledger may read its summary.
 PERMISSION = "cookiecharter.view_consentrecord"
 
-#: Where the last verification's outcome is kept (per signed-in user, in their session).
-SESSION_KEY = "cookiecharter.compliance.verification"
+#: Where the last verification's outcome is kept (per signed-in user, in their session), per site.
+SESSION_KEY = "cookiecharter.compliance.verification.{site}"
 
 
 @admin.register(ComplianceOverview)
@@ -59,42 +61,67 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
 
+    def _site(self, request: HttpRequest) -> str:
+        """The site the page is about: ``?site=NAME``, else the site the back office is served on."""
+        names = registry.names()
+        asked = request.GET.get("site") or request.POST.get("site")
+        if asked in names:
+            return str(asked)
+        own = getattr(request, "cookiecharter_site", None)
+        return own.name if own is not None and own.name in names else names[0]
+
+    def _switcher(self, request: HttpRequest, current: str) -> list[dict[str, Any]]:
+        """Every configured site, labelled by its controller's name, for the site switcher."""
+        out = []
+        for name in registry.names():
+            try:
+                label = registry.get(name).label
+            except Exception:  # noqa: BLE001 - a site whose charter does not load is still listed
+                label = name
+            out.append({"name": name, "label": label, "current": name == current})
+        return out
+
     def overview_view(self, request: HttpRequest) -> HttpResponse:
         self._check(request)
         now = timezone.now()
-        state = compliance.charter_state()
+        site = self._site(request)
+        settings = registry.settings().site(site)
+        state = compliance.charter_state(site)
         consent_keys = [p.key for p in state.charter.consent_purposes] if state.charter else []
-        verification = compliance.Verification.from_data(request.session.get(SESSION_KEY))
-        ledger_state = compliance.ledger_state(now=now)
+        verification = compliance.Verification.from_data(request.session.get(SESSION_KEY.format(site=site)))
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "title": _("Compliance overview"),
             "subtitle": None,
             "opts": self.opts,
             "app_label": self.opts.app_label,
+            "site_name": site,
+            "sites": self._switcher(request, site),
             "charter_state": state,
-            "decisions": compliance.decisions(consent_keys, now=now),
-            "ledger_state": ledger_state,
+            "choices": compliance.choice_counts(site, consent_keys, now=now),
+            "ledger_state": compliance.ledger_state(site, now=now),
             "verification": verification,
-            "observed": compliance.top_observed(),
+            "observed": compliance.top_observed(site),
             "observed_url": self._observed_url(),
-            "checks": compliance.checklist(state, verification, now=now),
+            "checks": compliance.checklist(state, settings, verification, now=now),
             "verify_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_verify"),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
 
     def verify_view(self, request: HttpRequest) -> HttpResponse:
-        """POST (CSRF-checked by the admin): run the verifier, keep its outcome, back to the page."""
+        """POST (CSRF-checked by the admin): run the verifier on one site, keep its outcome, back to the page."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"], _("Verification is started with the button (POST)."))
         self._check(request)
-        result = compliance.verify_ledger()
+        site = self._site(request)
+        result = compliance.verify_ledger(site)
         # The outcome is shown by the page itself, from the session: no flash message, since
         # Django's default message storage is a cookie ("messages") that a site's charter may
         # not declare, and the enforcement middleware would rightly block it.
-        request.session[SESSION_KEY] = result.as_data()
-        return HttpResponseRedirect(reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_changelist") + "#proof")
+        request.session[SESSION_KEY.format(site=site)] = result.as_data()
+        page = reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_changelist")
+        return HttpResponseRedirect(f"{page}?{urlencode({'site': site})}#proof")
 
     def _observed_url(self) -> str | None:
         opts = ObservedCookie._meta
