@@ -21,8 +21,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Installed so that a site can be named by a django.contrib.sites Site (SITE_ID in a SITES entry).
+    "django.contrib.sites",
     "cookiecharter",
 ]
+# The sites framework's own notion of "the current site", which Django's views ask for; a
+# cookiecharter site is found by the request's host whatever this says.
+SITE_ID = 1
 
 MIDDLEWARE = [
     "cookiecharter.middleware.CookieCharterMiddleware",
