@@ -66,9 +66,10 @@ class CharterState:
         return self.charter.digest[:12] if self.charter else ""
 
 
-def charter_state(site: str) -> CharterState:
+def charter_state(site: str, origin: str = "") -> CharterState:
     """Run the loader on the site's file (as ``cookiecharter validate`` does) and describe the
-    charter the site serves."""
+    charter the site serves. ``origin`` (``https://host:port``) prefixes the links to the site's
+    public pages when they are on another host than the page showing them."""
     path = registry.settings().site(site).charter
     state = CharterState(path=path, valid=True)
     try:
@@ -104,7 +105,10 @@ def charter_state(site: str) -> CharterState:
     state.first_shown_at = versions.filter(consent_version=charter.consent_version).aggregate(
         first=Min("first_shown_at")
     )["first"]
-    state.links = _charter_links(charter, served.charter_url_name)
+    state.links = [
+        {**link, "page": origin + link["page"], "pdf": origin + link["pdf"]}
+        for link in _charter_links(charter, served.charter_url_name)
+    ]
     return state
 
 

@@ -281,3 +281,12 @@ def test_outside_debug_the_file_is_read_once(settings, tmp_path):
     assert registry.get("default").declared_charter.edition == "test-1"
     with override_settings(COOKIECHARTER={"CHARTER": str(path)}):  # a settings change reads it again
         assert registry.get("default").declared_charter.edition == "test-2"
+
+
+def test_the_overview_links_each_sites_public_pages_on_its_own_host(two_sites, client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("dpo", "dpo@example.org", "pw"))
+    page = "/admin/cookiecharter/complianceoverview/"
+    sister = client.get(page, {"site": "sister"}, HTTP_HOST="portal.example:8000").content.decode()
+    assert f'href="http://{SISTER}:8000/fr/cookies/"' in sister
+    own = client.get(page, {"site": "sister"}, HTTP_HOST=SISTER).content.decode()
+    assert 'href="/fr/cookies/"' in own

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http.request import split_domain_port
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -24,6 +25,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from .. import compliance
+from ..conf import SiteSettings
 from ..models import ComplianceOverview, ObservedCookie
 from ..sites import registry
 
@@ -70,6 +72,17 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         own = getattr(request, "cookiecharter_site", None)
         return own.name if own is not None and own.name in names else names[0]
 
+    def _origin(self, request: HttpRequest, site: SiteSettings) -> str:
+        """Where the site's public pages are, seen from this request: nothing when on this very host
+        (or the site is the default one, which answers every host), else its first host name, with
+        the request's scheme and port."""
+        own = getattr(request, "cookiecharter_site", None)
+        if (own is not None and own.name == site.name) or not site.hosts:
+            return ""
+        host = site.hosts[0].lstrip(".")
+        _domain, port = split_domain_port(request.get_host())
+        return f"{request.scheme}://{host}{':' + port if port else ''}"
+
     def _switcher(self, request: HttpRequest, current: str) -> list[dict[str, Any]]:
         """Every configured site, labelled by its controller's name, for the site switcher."""
         out = []
@@ -86,7 +99,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         now = timezone.now()
         site = self._site(request)
         settings = registry.settings().site(site)
-        state = compliance.charter_state(site)
+        state = compliance.charter_state(site, self._origin(request, settings))
         consent_keys = [p.key for p in state.charter.consent_purposes] if state.charter else []
         verification = compliance.Verification.from_data(request.session.get(SESSION_KEY.format(site=site)))
         context: dict[str, Any] = {
