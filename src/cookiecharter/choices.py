@@ -93,7 +93,7 @@ def granted_by(site: Site, request: HttpRequest, choice: str, named: list[str]) 
 
 def record(site: Site, request: HttpRequest, choice: str, granted: frozenset[str]) -> tuple[Consent, Method]:
     """Record the visitor's choice in the ledger and make it the request's ``consent``."""
-    previous: Consent = request.consent  # type: ignore[attr-defined]
+    previous: Consent = request.consent
     method = Method(choice)
     if choice != Method.ACCEPT_ALL.value and previous.decided and previous.granted - granted:
         method = Method.WITHDRAW
@@ -114,7 +114,7 @@ def record(site: Site, request: HttpRequest, choice: str, granted: frozenset[str
         user_id=_user_id(request),
         created_at=now,
     )
-    request.consent = consent  # type: ignore[attr-defined]
+    request.consent = consent
     return consent, method
 
 
@@ -144,7 +144,7 @@ def record_browser_signal(request: HttpRequest, response: HttpResponseBase | Non
             return None  # a page view, not an asset, an error page or a redirect
         charter = site.charter
         refused = [p.key for p in charter.consent_purposes if p.refused_by_gpc]
-        if not refused or request.consent.consent_id is not None:  # type: ignore[attr-defined]
+        if not refused or request.consent.consent_id is not None:
             return None
         rest = [p.key for p in charter.consent_purposes if not p.refused_by_gpc]
         now = timezone.now()
@@ -160,7 +160,7 @@ def record_browser_signal(request: HttpRequest, response: HttpResponseBase | Non
             user_id=_user_id(request),
             created_at=now,
         )
-        request.consent = consent  # type: ignore[attr-defined]
+        request.consent = consent
         setattr(request, _SIGNAL_ATTR, consent)
     if response is not None and not getattr(request, _SIGNAL_COOKIE_ATTR, False):
         site.set_consent_cookie(response, consent)

@@ -155,7 +155,7 @@ def _template_context(site: Site, lang: str, consent_url: str, charter_url: str,
     charter = site.charter
     fallback = charter.languages[0] if charter.languages else "en"
     purposes = []
-    third_parties = []
+    third_parties: list[dict[str, Any]] = []
     for purpose in charter.consent_purposes:
         cookies = [_cookie_context(c, lang, fallback) for c in charter.cookies_for(purpose.key)]
         purposes.append(

@@ -71,8 +71,8 @@ def start(request: HttpRequest, sites: SiteRegistry = registry) -> Site | None:
     """Put the request's site and the visitor's choice on the request (None: no site serves it)."""
     site = sites.for_request(request)
     if site is not None:
-        request.cookiecharter_site = site  # type: ignore[attr-defined]
-        request.consent = site.read_consent(request)  # type: ignore[attr-defined]
+        request.cookiecharter_site = site
+        request.consent = site.read_consent(request)
     return site
 
 
@@ -102,7 +102,7 @@ def enforce(site: Site, request: HttpRequest, response: HttpResponseBase) -> Out
     header = SetCookieHeader.parse(raw) if raw is not None else None
     if header is not None:
         to_set.append(header.to_set(now))
-    outcome = site.enforcer.judge(to_set, request.COOKIES, request.consent)  # type: ignore[attr-defined]
+    outcome = site.enforcer.judge(to_set, request.COOKIES, request.consent)
     if outcome is None:
         return None
     raw_index = len(morsels)  # the hand-set header, when there is one, comes after the morsels

@@ -101,7 +101,7 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
         raise Http404("No purpose of the charter needs consent: there are no preferences to set.")
     ui = ui_for(request, site)
     response = HttpResponse(
-        ui.preferences.fill(ui.values(request, request.consent, next_url=target)),  # type: ignore[attr-defined]
+        ui.preferences.fill(ui.values(request, request.consent, next_url=target)),
         content_type="text/html; charset=utf-8",
     )
     response["Cache-Control"] = NO_STORE  # the visitor's own choices and CSRF token

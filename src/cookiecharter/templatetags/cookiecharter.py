@@ -102,7 +102,7 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, site: 
     carry 5 KB of markup few visitors open."""
     if request.META.get("HTTP_SEC_GPC"):
         choices.record_browser_signal(request)
-    consent = request.consent  # type: ignore[attr-defined]
+    consent = request.consent
     due = not consent.decided
     opened = request.GET.get(OPEN_PARAM) == OPEN_VALUE
     if not (due or opened):
@@ -146,7 +146,7 @@ def cookiecharter_allow(context: template.Context, purpose: str) -> str:
             f"cookiecharter_allow: {purpose!r} is not a purpose of the charter that needs consent"
         )
     ui = ui_for(request, site)
-    consent = request.consent  # type: ignore[attr-defined]
+    consent = request.consent
     granted = sorted((consent.granted if consent.decided else frozenset()) | {purpose})
     title = charter.purpose(purpose).text("title", ui.language, charter.languages[0])
     query = query_without_open(request).urlencode()
@@ -176,7 +176,7 @@ def consent_allows(request: HttpRequest, purpose: str) -> bool:
             "consent_allows was given no request: add 'django.template.context_processors.request' to "
             "TEMPLATES' context_processors (see cookiecharter.E012)."
         )
-    return site_for(request).allows(request.consent, purpose)  # type: ignore[attr-defined]
+    return site_for(request).allows(request.consent, purpose)
 
 
 class IfConsentNode(template.Node):
