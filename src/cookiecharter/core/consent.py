@@ -67,10 +67,12 @@ class Consent:
 #: Random bytes in a consent id: 96 bits, 16 base64url characters.
 CONSENT_ID_BYTES = 12
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{16}")
-_TIME_RE = re.compile(r"[0-9a-z]{1,10}")
-_VERSION_RE = re.compile(r"[0-9a-f]{10}")
-_PURPOSES_RE = re.compile(r"(?:[a-z][a-z0-9_-]{0,31}(?:\+[a-z][a-z0-9_-]{0,31})*)?")
-_SIG_RE = re.compile(r"[A-Za-z0-9_-]{22}")
+#: The whole value, ID.TIME.VERSION.PURPOSES.SIG, in one expression (PURPOSES may be the browser
+#: signal's "!"). Each part is of bounded length, and the expression cannot backtrack far.
+_VALUE_RE = re.compile(
+    r"(?P<payload>(?P<id>[A-Za-z0-9_-]{16})\.(?P<time>[0-9a-z]{1,10})\.(?P<version>[0-9a-f]{10})\."
+    r"(?P<purposes>!|(?:[a-z][a-z0-9_-]{0,31}(?:\+[a-z][a-z0-9_-]{0,31})*)?))\.(?P<sig>[A-Za-z0-9_-]{22})"
+)
 #: The PURPOSES field of a cookie that only records a Global Privacy Control signal (nothing granted,
 #: the ``refused_by_gpc`` purposes refused, the rest undecided). "!" is cookie-safe and can never be a
 #: purpose key.
@@ -173,22 +175,14 @@ class ConsentCodec:
         purposes: Collection[str] | None,
     ) -> Consent:
         undecided = Consent.undecided()
-        if not isinstance(value, str) or not value or len(value) > _MAX_VALUE_LENGTH:
+        if not isinstance(value, str) or len(value) > _MAX_VALUE_LENGTH:
             return undecided
-        parts = value.split(".")
-        if len(parts) != 5:
+        parsed = _VALUE_RE.fullmatch(value)
+        if parsed is None:
             return undecided
-        cid, time36, version, granted, sig = parts
+        cid, time36, version, granted, sig = parsed.group("id", "time", "version", "purposes", "sig")
         signal_only = granted == BROWSER_SIGNAL_MARK
-        if not (
-            _ID_RE.fullmatch(cid)
-            and _TIME_RE.fullmatch(time36)
-            and _VERSION_RE.fullmatch(version)
-            and (signal_only or _PURPOSES_RE.fullmatch(granted))
-            and _SIG_RE.fullmatch(sig)
-        ):
-            return undecided
-        payload = value[: -len(sig) - 1]
+        payload = parsed["payload"]
         if not any(hmac.compare_digest(self._sign(key, payload), sig) for key in self._keys):
             return undecided
         # Only now, with the signature good, do the contents count.
