@@ -7,6 +7,7 @@ Environment variables (the browser tests use them to run several portals side by
   with its own charter, ``demo/charter-sister.toml``;
 - ``DEMO_DATABASE``: an SQLite file path (default ``demo/db.sqlite3``) or a ``postgres://`` URL;
 - ``DEMO_WIDGET_ORIGIN``: where the third-party map widget is served (default http://localhost:8001);
+- ``DEMO_LEDGER_DIRECTORY``: the ledger's folder outside the database (default ``demo/ledger``);
 - ``DEMO_DEBUG``: "1" for Django's debug mode (the default for ``make demo``), "0" otherwise.
 """
 
@@ -124,6 +125,9 @@ STATIC_ROOT = DEMO_DIR / "static-collected"
 # back office for both (the compliance overview switches between them).
 COOKIECHARTER = {
     "CHARTER": os.environ.get("COOKIECHARTER_CHARTER") or str(DEMO_DIR / "charter.toml"),
+    # Outside the database: the witness of the ledger's seals, and the proof of refusals made while
+    # the database does not answer (docs/ledger.md).
+    "LEDGER_DIRECTORY": os.environ.get("DEMO_LEDGER_DIRECTORY") or str(DEMO_DIR / "ledger"),
     "SITES": {
         "sainte-victoire": {"HOSTS": [SISTER_HOST], "CHARTER": str(DEMO_DIR / "charter-sister.toml")},
     },

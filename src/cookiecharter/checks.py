@@ -365,6 +365,27 @@ def _host_allowed(host: str, patterns: list[str]) -> bool:
     return any(p == "*" or is_same_domain(host, p) for p in patterns)
 
 
+# -- the ledger -----------------------------------------------------------------------------------
+
+
+@register(TAG)
+def check_ledger(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W009: no folder outside the database for the witness and the records waiting for it."""
+    config = _settings()
+    if config is None or config.directory:
+        return []
+    return [
+        Warning(
+            "COOKIECHARTER has no LEDGER_DIRECTORY: the end of the ledger's chain has no witness outside the "
+            "database (deleting the newest seal with its records would not show), and a refusal made while "
+            "the database is down is kept in the log only.",
+            hint='Set COOKIECHARTER["LEDGER_DIRECTORY"] to a folder the database cannot write, e.g. '
+            'BASE_DIR / "ledger" (better: on another volume, or shipped to a log host); docs/ledger.md.',
+            id="cookiecharter.W009",
+        )
+    ]
+
+
 # -- the middleware -------------------------------------------------------------------------------
 
 

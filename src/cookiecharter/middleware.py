@@ -21,6 +21,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseNotFound
 from django.http.response import HttpResponseBase
+from django.utils.cache import patch_vary_headers
 
 from . import choices, observed
 from .core.filter import CookieToSet, Outcome
@@ -52,6 +53,7 @@ class CookieCharterMiddleware:
         outcome = enforce(site, request, response)
         if outcome is not None:
             finish(site, request, outcome)
+        vary(request, response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
@@ -64,6 +66,7 @@ class CookieCharterMiddleware:
         outcome = enforce(site, request, response)
         if outcome is not None:
             await sync_to_async(finish, thread_sensitive=True)(site, request, outcome)
+        vary(request, response)
         return response
 
 
@@ -82,6 +85,14 @@ def unknown_host(request: HttpRequest) -> HttpResponseNotFound:
     return HttpResponseNotFound(
         "No site of this installation serves this host name.", content_type="text/plain; charset=utf-8"
     )
+
+
+def vary(request: HttpRequest, response: HttpResponseBase) -> None:
+    """A page rendered with the visitor's choice (the banner for a visitor who has not chosen, an
+    ``ifconsent`` block, an "allow" button) must never be served from a shared cache to someone
+    else: one visitor's statistics script, or the absence of a banner, would reach everybody."""
+    if getattr(request, "cookiecharter_varies", False):
+        patch_vary_headers(response, ("Cookie",))
 
 
 def _exempt(request: HttpRequest) -> bool:

@@ -102,6 +102,7 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, site: 
     carry 5 KB of markup few visitors open."""
     if request.META.get("HTTP_SEC_GPC"):
         choices.record_browser_signal(request)
+    request.cookiecharter_varies = True  # this page differs with the visitor's choice
     consent = request.consent
     due = not consent.decided
     opened = request.GET.get(OPEN_PARAM) == OPEN_VALUE
@@ -147,6 +148,7 @@ def cookiecharter_allow(context: template.Context, purpose: str) -> str:
         )
     ui = ui_for(request, site)
     consent = request.consent
+    request.cookiecharter_varies = True
     granted = sorted((consent.granted if consent.decided else frozenset()) | {purpose})
     title = charter.purpose(purpose).text("title", ui.language, charter.languages[0])
     query = query_without_open(request).urlencode()
@@ -176,6 +178,7 @@ def consent_allows(request: HttpRequest, purpose: str) -> bool:
             "consent_allows was given no request: add 'django.template.context_processors.request' to "
             "TEMPLATES' context_processors (see cookiecharter.E012)."
         )
+    request.cookiecharter_varies = True  # the page differs with the visitor's choice
     return site_for(request).allows(request.consent, purpose)
 
 

@@ -115,10 +115,22 @@
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
-    }).then(r => { if (!r.ok) throw r; return r.json(); }).then(decided).catch(() => {
+    }).then(r => {
+      // 503: the site cannot record this consent now; it said so and set nothing. Posting the form
+      // again would only ask twice: tell the visitor (the server's words, in their language).
+      if (r.status == 503) return r.json().then(e => alert(form, e.error));
+      if (!r.ok) throw r;
+      return r.json().then(decided);
+    }).catch(() => {
       form.ccPlain = true;  // never lose a decision: fall back to the plain form post
       form.requestSubmit(button);
     });
+  }
+
+  function alert(form, text) {
+    var at = form.closest(".cc-actions") || form, p = at.previousElementSibling;
+    if (!p || p.className != "cc-error") { p = d.createElement("p"); p.className = "cc-error"; p.setAttribute("role", "alert"); at.before(p); }
+    p.textContent = text;
   }
 
   function dialog() { return d.getElementById("cookiecharter-preferences"); }
