@@ -1,0 +1,292 @@
+"""Cookie names and patterns: whether a declaration can work, and whether two declarations overlap.
+
+A declared name is exact (``sessionid``), a prefix (``_ga_*``) or a regular expression. A name or
+prefix must be an RFC 6265 token; a pattern must be able to match one, must not match every name,
+and must keep working when the charter combines all patterns into one matcher. Two declarations
+overlap when some cookie name matches both: every cookie must fall under exactly one.
+
+Overlaps between patterns cannot be decided exactly in general, so ``overlap_witness`` looks for a
+name both match among examples built from each pattern's parse tree; what it reports is always a
+real overlap (the example is matched by both), though it may miss an exotic one.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ..charter import CookieName, MatchKind
+from .locator import Loc
+
+try:  # the regular-expression parser moved (and its old name warns) in Python 3.11
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+#: RFC 6265 section 4.1.1: cookie-name is an RFC 2616 token: visible ASCII but the separators.
+_SEPARATORS = frozenset('()<>@,;:\\"/[]?={} \t')
+TOKEN_CHARS = "".join(c for c in map(chr, range(33, 127)) if c not in _SEPARATORS)
+# Characters tried first when building example names from a pattern (the usual ones).
+_EXAMPLE_CHARS = "a0_xZ9-." + "".join(c for c in TOKEN_CHARS if c not in "a0_xZ9-.")
+#: Names so unlike each other that a pattern matching them all matches anything.
+_UNRELATED_NAMES = ("a", "Z9", "zz_top", "__Host-x", "sessionid", "_ga_ABC123", "x.y-z", "QQQQQQQQQQQQ")
+_MAX_EXAMPLES = 12
+_MAX_REPEAT_EXAMPLE = 8
+
+
+def _compile_declared(pattern: str) -> re.Pattern[str]:
+    """A declared regex as the charter's matcher embeds it: in a group, with DOTALL."""
+    return re.compile(f"(?:{pattern})", re.DOTALL)
+
+
+def _op_name(op: Any) -> str:
+    return str(getattr(op, "name", op)).upper()
+
+
+def _in_class(ch: str, items: Iterable[tuple[Any, Any]]) -> bool:
+    """Whether ``ch`` belongs to a parsed character class (the ``IN`` node of the parser)."""
+    negate = hit = False
+    code = ord(ch)
+    for op, av in items:
+        name = _op_name(op)
+        if name == "NEGATE":
+            negate = True
+        elif name == "LITERAL":
+            hit = hit or code == av
+        elif name == "RANGE":
+            hit = hit or av[0] <= code <= av[1]
+        elif name == "CATEGORY":
+            category = _op_name(av)
+            positive = {
+                "CATEGORY_DIGIT": ch.isdigit(),
+                "CATEGORY_SPACE": ch.isspace(),
+                "CATEGORY_WORD": ch.isalnum() or ch == "_",
+                "CATEGORY_LINEBREAK": ch == "\n",
+            }
+            key = category.replace("NOT_", "")
+            if key in positive:
+                hit = hit or (positive[key] != ("NOT_" in category))
+            else:  # an unknown category: assume it may hold the character
+                hit = True
+        else:
+            hit = True
+    return hit != negate
+
+
+def _satisfiable(pattern: Any) -> bool:
+    """Whether a parsed regex can match some string made of cookie-name characters only."""
+    for op, av in pattern:
+        name = _op_name(op)
+        if name == "LITERAL":
+            ok = chr(av) in TOKEN_CHARS
+        elif name == "IN":
+            ok = any(_in_class(c, av) for c in TOKEN_CHARS)
+        elif name == "BRANCH":
+            ok = any(_satisfiable(branch) for branch in av[1])
+        elif name == "SUBPATTERN":
+            ok = _satisfiable(av[-1])
+        elif name == "ATOMIC_GROUP":
+            ok = _satisfiable(av)
+        elif name.endswith("_REPEAT"):
+            ok = av[0] == 0 or _satisfiable(av[2])
+        else:  # anchors, look-arounds, NOT_LITERAL, ANY...: no restriction we can prove
+            ok = True
+        if not ok:
+            return False
+    return True
+
+
+def _pattern_examples(pattern: Any) -> list[str]:
+    """A few candidate strings for a parsed regex (the caller keeps the ones that really match)."""
+    results = [""]
+    for op, av in pattern:
+        name = _op_name(op)
+        if name == "LITERAL":
+            options = [chr(av)]
+        elif name == "NOT_LITERAL":
+            options = [c for c in _EXAMPLE_CHARS if ord(c) != av][:1]
+        elif name == "ANY":
+            options = ["a"]
+        elif name == "IN":
+            options = [c for c in _EXAMPLE_CHARS if _in_class(c, av)][:2]
+            if not options:
+                options = [c for c in map(chr, range(32, 127)) if _in_class(c, av)][:1]
+        elif name == "BRANCH":
+            options = [e for branch in av[1] for e in _pattern_examples(branch)]
+        elif name == "SUBPATTERN":
+            options = _pattern_examples(av[-1])
+        elif name == "ATOMIC_GROUP":
+            options = _pattern_examples(av)
+        elif name.endswith("_REPEAT"):
+            low, high, item = av
+            inner = _pattern_examples(item)
+            counts = sorted({min(low, _MAX_REPEAT_EXAMPLE), min(max(low, 1), high, _MAX_REPEAT_EXAMPLE),
+                             min(low + 2, high, _MAX_REPEAT_EXAMPLE)})  # fmt: skip
+            options = [e * n for n in counts for e in inner]
+        else:  # anchors and look-arounds consume nothing
+            options = [""]
+        if not options:
+            return []
+        results = [r + o for r in results for o in options][:_MAX_EXAMPLES]
+    return results
+
+
+_GLOBAL_FLAGS = (
+    "invalid regular expression: an inline flag such as (?i) applies to the whole charter's matcher; "
+    "scope it instead, as (?i:...)"
+)
+
+
+def cookie_name_problem(name: CookieName) -> str | None:
+    """Why a declared name or pattern cannot work as a cookie declaration, or None when it can.
+
+    Public so that a charter built in code (``Charter.with_cookies``) can be held to the same
+    rules as one read from a file.
+    """
+    if name.kind is not MatchKind.REGEX:
+        if name.kind is MatchKind.PREFIX and not name.value:
+            return 'a prefix needs at least one character before "*": "*" alone would match every cookie'
+        bad = sorted({c for c in name.value if c not in TOKEN_CHARS})
+        if not name.value:
+            return "a cookie name cannot be empty"
+        if bad:
+            what = "prefix" if name.kind is MatchKind.PREFIX else "cookie name"
+            consequence = "; no cookie name can start with it" if name.kind is MatchKind.PREFIX else ""
+            return (
+                f"{name.display!r} is not a valid {what}: a cookie name cannot contain "
+                f"{', '.join(repr(c) for c in bad)} (RFC 6265: visible ASCII except separators){consequence}"
+            )
+        return None
+    pattern = name.value
+    if not pattern:
+        return "an empty regex would match no cookie"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            compiled = _compile_declared(pattern)
+            parsed = _sre_parse.parse(pattern)
+    except re.error as exc:
+        if "flags" in str(exc).lower():
+            return _GLOBAL_FLAGS
+        return f"invalid regular expression: {exc}"
+    except (RecursionError, OverflowError, ValueError) as exc:
+        return f"invalid regular expression: {exc}"
+    if caught:
+        warned = str(caught[0].message)
+        if "flags" in warned.lower():  # Python 3.10 only warns where 3.11 refuses
+            return _GLOBAL_FLAGS
+        # Python's "possible nested set" and the like: the meaning may change in a later Python.
+        return f"ambiguous regular expression: {warned} (escape the character, e.g. \\[)"
+    if compiled.groupindex:
+        return f"named groups ({', '.join(compiled.groupindex)}) are not allowed; use (?:...)"
+    if {"GROUPREF", "GROUPREF_EXISTS"} & set(_op_names(parsed)):
+        # Group numbers shift when the patterns are combined into the charter's one matcher.
+        return "back-references are not supported: the patterns are combined into one matcher"
+    if parsed.getwidth()[1] == 0:
+        return f"`{pattern}` only matches the empty name, and a cookie name is never empty"
+    if not _satisfiable(parsed):
+        return f"`{pattern}` can never match a valid cookie name (RFC 6265: visible ASCII except separators)"
+    if all(compiled.fullmatch(candidate) for candidate in _UNRELATED_NAMES):
+        return f"`{pattern}` matches any cookie name; declare names, or a narrower pattern"
+    return None
+
+
+def _op_names(pattern: Any) -> Iterable[str]:
+    """Every operation in a parsed regex, nested ones included."""
+    for op, av in pattern:
+        yield _op_name(op)
+        for part in av if isinstance(av, (tuple, list)) else (av,):
+            if isinstance(part, _sre_parse.SubPattern):
+                yield from _op_names(part)
+            elif isinstance(part, list) and part and isinstance(part[0], _sre_parse.SubPattern):
+                for branch in part:  # BRANCH's alternatives
+                    yield from _op_names(branch)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A cookie declaration's name, checked for overlaps: where it is, and sample names it matches."""
+
+    name: CookieName
+    field: Loc
+    examples: tuple[str, ...]
+    regex: re.Pattern[str] | None
+    #: What every name it matches starts with: two declarations whose heads are not one a prefix
+    #: of the other cannot overlap, which spares most pairs the example search.
+    head: str
+
+    @classmethod
+    def of(cls, name: CookieName, field: Loc) -> Named:
+        """A declaration's name (already free of ``cookie_name_problem``), ready for overlap checks."""
+        regex = _compile_declared(name.value) if name.kind is MatchKind.REGEX else None
+        return cls(name, field, _examples_for(name, regex), regex, _literal_head(name))
+
+    def could_overlap(self, other: Named) -> bool:
+        return self.head.startswith(other.head) or other.head.startswith(self.head)
+
+    def matches(self, candidate: str) -> bool:
+        if self.regex is not None:
+            return self.regex.fullmatch(candidate) is not None
+        return self.name.matches(candidate)
+
+
+def _literal_head(name: CookieName) -> str:
+    """The literal text every name matched by ``name`` starts with ("" when there is none)."""
+    if name.kind is not MatchKind.REGEX:
+        return name.value
+    head = ""
+    try:
+        parsed = _sre_parse.parse(name.value)
+    except (re.error, RecursionError, OverflowError, ValueError):  # pragma: no cover - compiled already
+        return ""
+    for op, av in parsed:
+        op_name = _op_name(op)
+        if op_name == "LITERAL":
+            head += chr(av)
+        elif op_name == "AT" and _op_name(av) == "AT_BEGINNING" and not head:
+            continue
+        else:
+            break
+    return head
+
+
+def _examples_for(name: CookieName, regex: re.Pattern[str] | None) -> tuple[str, ...]:
+    if name.kind is MatchKind.EXACT:
+        return (name.value,)
+    if name.kind is MatchKind.PREFIX:
+        return tuple(name.value + suffix for suffix in ("", "x", "_1", "Z9", "-a.b"))
+    assert regex is not None
+    try:
+        candidates = _pattern_examples(_sre_parse.parse(name.value))
+    except (re.error, RecursionError, OverflowError, ValueError):  # pragma: no cover - compiled already
+        candidates = []
+    seen = dict.fromkeys(c for c in candidates if regex.fullmatch(c))
+    return tuple(seen)
+
+
+def overlap_witness(a: Named, b: Named) -> str | None:
+    """A name both declarations match, or None when we find none."""
+    if a.name.kind is MatchKind.PREFIX and b.name.kind is MatchKind.PREFIX:
+        if a.name.value.startswith(b.name.value):
+            return a.name.value
+        if b.name.value.startswith(a.name.value):
+            return b.name.value
+        return None
+    for prefixed, other in ((a, b), (b, a)):
+        # A prefix followed by the tail of one of the other's examples: "_pk_id." + "0" against
+        # "_pk_[a-z]+\\.[0-9]+" finds the overlap that neither's own examples show.
+        if prefixed.name.kind is MatchKind.PREFIX:
+            for example in other.examples:
+                for k in range(len(example) + 1):
+                    if other.matches(prefixed.name.value + example[k:]):
+                        return prefixed.name.value + example[k:]
+    for candidate in a.examples:
+        if b.matches(candidate):
+            return candidate
+    for candidate in b.examples:
+        if a.matches(candidate):
+            return candidate
+    return None
