@@ -50,6 +50,9 @@ CASES = [
     ("unknown-exemption", 13, "purposes.necessary.exemption", "unknown exemption 'necessary' (did you mean \"strictly-necessary\"?)"),
     ("missing-field", 26, "cookies[0].provider", "required, but missing"),
     ("language-not-listed", 21, "purposes.statistics.title.de", "'de' is not in [charter].languages (fr, en)"),
+    # Issue 12, problem 3: values written back into Set-Cookie headers.
+    ("path-splits-header", 37, "cookies[0].path", "without control characters or ';' (RFC 6265 path-value"),
+    ("path-adds-attribute", 37, "cookies[0].path", "without control characters or ';' (RFC 6265 path-value"),
 ]
 
 

@@ -27,6 +27,7 @@ from ..charter import (
     Source,
 )
 from ..lifetime import Lifetime, LifetimeError
+from ..setcookie import is_attribute_value
 from .locator import Loc
 from .names import Named, cookie_name_problem, overlap_witness
 from .problems import CharterError, Problem, Report, did_you_mean
@@ -40,11 +41,13 @@ from .schema import (
     toml_type,
 )
 
-_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+# Each is used with fullmatch: with match() and "$", a value ending in a newline would pass, and
+# these values end up in headers, attributes and links.
+_LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOST_RE = re.compile(rf"^\.?(?:{_LABEL}\.)*{_LABEL}$")
-_EMAIL_RE = re.compile(r"^(?:mailto:)?[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_URL_RE = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$")
+_HOST_RE = re.compile(rf"\.?(?:{_LABEL}\.)*{_LABEL}")
+_EMAIL_RE = re.compile(r"(?:mailto:)?[^@\s]+@[^@\s]+\.[^@\s.]+")
+_URL_RE = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
 _EXEMPTIONS = tuple(e.value for e in Exemption)
 _ADVERTISING_MODES = frozenset({"ad_storage", "ad_user_data", "ad_personalization"})
 _PARTIES = tuple(p.value for p in Party)
@@ -118,7 +121,7 @@ class Rules:
         ok = True
         seen: set[str] = set()
         for i, lang in enumerate(head.languages):
-            if not _LANGUAGE_RE.match(lang):
+            if not _LANGUAGE_RE.fullmatch(lang):
                 self.report.problem(
                     loc + (i,), f'{lang!r} is not a language code; expected a code such as "fr", "en" or "pt-BR"',
                     line_of=loc,
@@ -137,12 +140,12 @@ class Rules:
                 self.report.problem(("controller", key), "must not be empty: the charter page shows it")
         contact = (controller.contact or "").strip()
         if contact.startswith(("http://", "https://")):
-            if not _URL_RE.match(contact):
+            if not _URL_RE.fullmatch(contact):
                 self.report.problem(("controller", "contact"), f"expected an http(s) URL, got {contact!r}")
-        elif "@" in contact and "\n" not in contact and not _EMAIL_RE.match(contact):
+        elif "@" in contact and "\n" not in contact and not _EMAIL_RE.fullmatch(contact):
             # One line with an "@" is meant as an address; a postal address spans lines.
             self.report.problem(("controller", "contact"), f"expected an e-mail address such as dpo@example.org, got {contact!r}")
-        if controller.url and not _URL_RE.match(controller.url):
+        if controller.url and not _URL_RE.fullmatch(controller.url):
             self.report.problem(("controller", "url"), f"expected an http(s) URL, got {controller.url!r}")
 
     def check_texts(self, loc: Loc, texts: Mapping[str, str] | None, languages: tuple[str, ...] | None) -> None:
@@ -176,7 +179,7 @@ class Rules:
         purposes: dict[str, Purpose] = {}
         for key, value in raw.items():
             loc: Loc = ("purposes", key)
-            if not PURPOSE_KEY_RE.match(key):
+            if not PURPOSE_KEY_RE.fullmatch(key):
                 self.report.problem(
                     loc,
                     "a purpose key is 1 to 32 lower-case letters, digits, '-' or '_', starting with a letter "
@@ -298,7 +301,7 @@ class Rules:
             )
         for key in ("domain", "cookie_domain"):
             host = getattr(section, key)
-            if host and not _HOST_RE.match(host):
+            if host and not _HOST_RE.fullmatch(host):
                 self.report.problem(
                     loc + (key,), f'expected a host name such as "example.org" or ".example.org", got {host!r}'
                 )
@@ -310,9 +313,15 @@ class Rules:
                 loc + ("cookie_domain" if section.cookie_domain else "path",),
                 'a "__Host-" cookie is set with path "/" and no domain (browsers refuse it otherwise)',
             )
-        if not section.path.startswith("/"):
-            self.report.problem(loc + ("path",), f"a cookie path starts with '/', got {section.path!r}")
-        if section.policy_url and not _URL_RE.match(section.policy_url):
+        if not section.path.startswith("/") or not is_attribute_value(section.path):
+            # The path goes into the deletion header as it is: a CR/LF would split the response,
+            # a ";" add an attribute of the charter author's choosing.
+            self.report.problem(
+                loc + ("path",),
+                "a cookie path starts with '/' and holds printable ASCII only, without control characters "
+                f"or ';' (RFC 6265 path-value: it is written into Set-Cookie headers), got {section.path!r}",
+            )
+        if section.policy_url and not _URL_RE.fullmatch(section.policy_url):
             self.report.problem(loc + ("policy_url",), f"expected an http(s) URL, got {section.policy_url!r}")
         if section.provider is not None and not section.provider.strip():
             self.report.problem(loc + ("provider",), "must not be empty: say who sets this cookie")
