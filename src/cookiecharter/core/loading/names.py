@@ -8,6 +8,12 @@ overlap when some cookie name matches both: every cookie must fall under exactly
 Overlaps between patterns cannot be decided exactly in general, so ``overlap_witness`` looks for a
 name both match among examples built from each pattern's parse tree; what it reports is always a
 real overlap (the example is matched by both), though it may miss an exotic one.
+
+Patterns are matched with RE2 (``core.patterns``), here as on every request, so this analysis
+costs time linear in the charter whatever its patterns: Python's parser only reads a pattern's
+structure (for examples, the literal head, what can never match), and never runs it. A pattern must
+therefore mean the same to both: what RE2 lacks (back-references, look-arounds, atomic groups) or
+reads differently (``{,n}``) is refused with a problem that says so.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..charter import CookieName, MatchKind
+from ..patterns import compile_problem
 from .locator import Loc
 
 try:  # the regular-expression parser moved (and its old name warns) in Python 3.11
@@ -35,11 +42,8 @@ _EXAMPLE_CHARS = "a0_xZ9-." + "".join(c for c in TOKEN_CHARS if c not in "a0_xZ9
 _UNRELATED_NAMES = ("a", "Z9", "zz_top", "__Host-x", "sessionid", "_ga_ABC123", "x.y-z", "QQQQQQQQQQQQ")
 _MAX_EXAMPLES = 12
 _MAX_REPEAT_EXAMPLE = 8
-
-
-def _compile_declared(pattern: str) -> re.Pattern[str]:
-    """A declared regex as the charter's matcher embeds it: in a group, with DOTALL."""
-    return re.compile(f"(?:{pattern})", re.DOTALL)
+#: Longer examples are dropped, so nested repeats such as ((a{8}){8}){8} cannot make huge ones.
+_MAX_EXAMPLE_LENGTH = 256
 
 
 def _op_name(op: Any) -> str:
@@ -125,18 +129,47 @@ def _pattern_examples(pattern: Any) -> list[str]:
             inner = _pattern_examples(item)
             counts = sorted({min(low, _MAX_REPEAT_EXAMPLE), min(max(low, 1), high, _MAX_REPEAT_EXAMPLE),
                              min(low + 2, high, _MAX_REPEAT_EXAMPLE)})  # fmt: skip
-            options = [e * n for n in counts for e in inner]
-        else:  # anchors and look-arounds consume nothing
+            options = [e * n for n in counts for e in inner if len(e) * n <= _MAX_EXAMPLE_LENGTH]
+        else:  # anchors consume nothing
             options = [""]
-        if not options:
+        results = [r + o for r in results for o in options if len(r) + len(o) <= _MAX_EXAMPLE_LENGTH]
+        if not results:
             return []
-        results = [r + o for r in results for o in options][:_MAX_EXAMPLES]
+        results = results[:_MAX_EXAMPLES]
     return results
 
 
 _GLOBAL_FLAGS = (
-    "invalid regular expression: an inline flag such as (?i) applies to the whole charter's matcher; "
+    "invalid regular expression: an inline flag such as (?i) may not apply to the whole pattern; "
     "scope it instead, as (?i:...)"
+)
+_ENGINE = "cookie-name patterns run on RE2, a linear-time engine"
+#: Python's parse operations RE2 has no equivalent of, and what to tell the charter's author.
+_UNSUPPORTED = {
+    "GROUPREF": f"back-references are not supported: {_ENGINE} that has none",
+    "GROUPREF_EXISTS": f"back-references are not supported: {_ENGINE} that has none",
+    "ASSERT": (
+        f"look-ahead and look-behind, (?=...) (?!...) (?<=...) (?<!...), are not supported: {_ENGINE} that "
+        "has none (a pattern always matches the whole cookie name)"
+    ),
+    "ASSERT_NOT": (
+        f"look-ahead and look-behind, (?=...) (?!...) (?<=...) (?<!...), are not supported: {_ENGINE} that "
+        "has none (a pattern always matches the whole cookie name)"
+    ),
+    "ATOMIC_GROUP": (
+        f"atomic groups and possessive repeats, (?>...) a++ a*+ a?+, are not supported: {_ENGINE} that never "
+        "backtracks anyway; write (?:...) and a+"
+    ),
+    "POSSESSIVE_REPEAT": (
+        f"atomic groups and possessive repeats, (?>...) a++ a*+ a?+, are not supported: {_ENGINE} that never "
+        "backtracks anyway; write (?:...) and a+"
+    ),
+}
+#: RE2's refusals that need a word more.
+_RE2_HINTS = (
+    ("invalid escape sequence: \\Z", "a pattern always matches the whole cookie name: drop the \\Z"),
+    ("invalid repetition size", "RE2 repeats at most 1000 times"),
+    ("invalid perl operator: (?#", "comments (?#...) are not supported"),
 )
 
 
@@ -166,30 +199,40 @@ def cookie_name_problem(name: CookieName) -> str | None:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            compiled = _compile_declared(pattern)
             parsed = _sre_parse.parse(pattern)
     except re.error as exc:
-        if "flags" in str(exc).lower():
+        if "flags" in str(exc).lower():  # Python 3.11+: "global flags not at the start"
             return _GLOBAL_FLAGS
         return f"invalid regular expression: {exc}"
     except (RecursionError, OverflowError, ValueError) as exc:
         return f"invalid regular expression: {exc}"
+    if parsed.state.flags & ~re.UNICODE:
+        # A global flag such as (?i) at the start: the analysis below reads literals as written.
+        return _GLOBAL_FLAGS
     if caught:
         warned = str(caught[0].message)
         if "flags" in warned.lower():  # Python 3.10 only warns where 3.11 refuses
             return _GLOBAL_FLAGS
         # Python's "possible nested set" and the like: the meaning may change in a later Python.
         return f"ambiguous regular expression: {warned} (escape the character, e.g. \\[)"
-    if compiled.groupindex:
-        return f"named groups ({', '.join(compiled.groupindex)}) are not allowed; use (?:...)"
-    if {"GROUPREF", "GROUPREF_EXISTS"} & set(_op_names(parsed)):
-        # Group numbers shift when the patterns are combined into the charter's one matcher.
-        return "back-references are not supported: the patterns are combined into one matcher"
+    if parsed.state.groupdict:
+        return f"named groups ({', '.join(parsed.state.groupdict)}) are not allowed; use (?:...)"
+    unsupported = next((_UNSUPPORTED[op] for op in _op_names(parsed) if op in _UNSUPPORTED), None)
+    if unsupported is not None:
+        return unsupported
+    if "{," in pattern:
+        # Python reads a{,3} as a{0,3}; RE2 reads it as the text "a{,3}". Refused, so that the
+        # pattern means the same to the analysis here and to the matcher.
+        return "write {0,n} rather than {,n}: RE2, the engine cookie names are matched with, reads {,n} as plain text"
+    engine_problem = compile_problem(pattern)
+    if engine_problem is not None:
+        hint = next((f"; {h}" for start, h in _RE2_HINTS if engine_problem.startswith(start)), "")
+        return f"not supported by RE2, the linear-time engine cookie names are matched with: {engine_problem}{hint}"
     if parsed.getwidth()[1] == 0:
         return f"`{pattern}` only matches the empty name, and a cookie name is never empty"
     if not _satisfiable(parsed):
         return f"`{pattern}` can never match a valid cookie name (RFC 6265: visible ASCII except separators)"
-    if all(compiled.fullmatch(candidate) for candidate in _UNRELATED_NAMES):
+    if all(name.matches(candidate) for candidate in _UNRELATED_NAMES):
         return f"`{pattern}` matches any cookie name; declare names, or a narrower pattern"
     return None
 
@@ -213,7 +256,6 @@ class Named:
     name: CookieName
     field: Loc
     examples: tuple[str, ...]
-    regex: re.Pattern[str] | None
     #: What every name it matches starts with: two declarations whose heads are not one a prefix
     #: of the other cannot overlap, which spares most pairs the example search.
     head: str
@@ -221,16 +263,13 @@ class Named:
     @classmethod
     def of(cls, name: CookieName, field: Loc) -> Named:
         """A declaration's name (already free of ``cookie_name_problem``), ready for overlap checks."""
-        regex = _compile_declared(name.value) if name.kind is MatchKind.REGEX else None
-        return cls(name, field, _examples_for(name, regex), regex, _literal_head(name))
+        return cls(name, field, _examples_for(name), _literal_head(name))
 
     def could_overlap(self, other: Named) -> bool:
         return self.head.startswith(other.head) or other.head.startswith(self.head)
 
     def matches(self, candidate: str) -> bool:
-        if self.regex is not None:
-            return self.regex.fullmatch(candidate) is not None
-        return self.name.matches(candidate)
+        return self.name.matches(candidate)  # with RE2 for a pattern: linear in the candidate
 
 
 def _literal_head(name: CookieName) -> str:
@@ -240,7 +279,7 @@ def _literal_head(name: CookieName) -> str:
     head = ""
     try:
         parsed = _sre_parse.parse(name.value)
-    except (re.error, RecursionError, OverflowError, ValueError):  # pragma: no cover - compiled already
+    except (re.error, RecursionError, OverflowError, ValueError):  # pragma: no cover - parsed already
         return ""
     for op, av in parsed:
         op_name = _op_name(op)
@@ -253,17 +292,16 @@ def _literal_head(name: CookieName) -> str:
     return head
 
 
-def _examples_for(name: CookieName, regex: re.Pattern[str] | None) -> tuple[str, ...]:
+def _examples_for(name: CookieName) -> tuple[str, ...]:
     if name.kind is MatchKind.EXACT:
         return (name.value,)
     if name.kind is MatchKind.PREFIX:
         return tuple(name.value + suffix for suffix in ("", "x", "_1", "Z9", "-a.b"))
-    assert regex is not None
     try:
         candidates = _pattern_examples(_sre_parse.parse(name.value))
-    except (re.error, RecursionError, OverflowError, ValueError):  # pragma: no cover - compiled already
+    except (re.error, RecursionError, OverflowError, ValueError):  # pragma: no cover - parsed already
         candidates = []
-    seen = dict.fromkeys(c for c in candidates if regex.fullmatch(c))
+    seen = dict.fromkeys(c for c in candidates if name.matches(c))
     return tuple(seen)
 
 

@@ -27,6 +27,7 @@ from ..charter import (
     Source,
 )
 from ..lifetime import Lifetime, LifetimeError
+from ..patterns import PatternError
 from ..setcookie import is_attribute_value
 from .locator import Loc
 from .names import Named, cookie_name_problem, overlap_witness
@@ -105,10 +106,13 @@ class Rules:
         )
         try:
             charter.match("")  # compiles every pattern into the one matcher now, not on first request
-        except re.error as exc:  # pragma: no cover - each regex was checked on its own
-            raise CharterError(
-                [Problem(self.report.filename, None, "cookies", f"the patterns do not compile together: {exc}")]
-            ) from None
+        except PatternError as exc:
+            # Each pattern compiled on its own, so what is left is their size together.
+            message = (
+                f"the patterns do not compile together ({exc}): together they need more memory than RE2 "
+                "allows a matcher; shorten the longest ones, or declare fewer patterns"
+            )
+            raise CharterError([Problem(self.report.filename, None, "cookies", message)]) from None
         return charter
 
     def check_languages(self, head: CharterSection) -> tuple[str, ...] | None:
