@@ -47,7 +47,7 @@ def _clear_pdf_cache() -> None:
 
 @require_safe
 def charter_pdf(request: HttpRequest) -> HttpResponse:
-    from .pdf import render_pdf  # reportlab is an extra ("pdf"): import it only when asked
+    from .page.pdf import render_pdf  # reportlab is an extra ("pdf"): import it only when asked
 
     charter = get_charter()
     lang = translation.get_language() or settings.LANGUAGE_CODE

@@ -103,7 +103,7 @@ def test_markdown_keeps_cells_intact(tmp_path: Path) -> None:
 
 
 def test_pdf_has_the_rows_metadata_and_page_numbers() -> None:
-    from cookiecharter.pdf import render_pdf
+    from cookiecharter.page.pdf import render_pdf
 
     charter = load_charter(SEED)
     body = render_pdf(build_page(charter, "fr"), controller=charter.controller.name)
@@ -193,7 +193,7 @@ def test_render_html_configures_django_itself_in_a_fresh_process() -> None:
 
 
 def test_markup_in_charter_texts_is_shown_as_text_everywhere(tmp_path: Path) -> None:
-    from cookiecharter.pdf import render_pdf
+    from cookiecharter.page.pdf import render_pdf
 
     tricky = 'Panier <b>gras</b> & \\"guillemets\\" | barre'  # TOML-escaped quotes
     charter = load_charter(write_charter(tmp_path, NECESSARY.replace("Garder le panier.", tricky)))
