@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from cookiecharter.core import loads_charter
-from tests.core.test_loading_checks import HEAD, cookie, only
+from tests.core.test_loading_checks import HEAD, cookie, only, problems
 
 
 @pytest.mark.parametrize(
@@ -66,8 +66,5 @@ def test_a_trailing_newline_does_not_slip_through_a_pattern(replace: str, by: st
 
 
 def test_a_language_code_with_a_trailing_newline_is_not_a_language_code() -> None:
-    text = HEAD.replace('languages = ["en"]', 'languages = ["en\\n"]') + cookie()
-    with pytest.raises(Exception) as caught:
-        loads_charter(text, "c.toml")
-    first = caught.value.problems[0]  # type: ignore[attr-defined]
+    first = problems(HEAD.replace('languages = ["en"]', 'languages = ["en\\n"]') + cookie())[0]
     assert (first.field, "is not a language code" in first.message) == ("charter.languages[0]", True)
