@@ -31,6 +31,6 @@ def test_a_deletion_header_reads_back_as_the_same_cookie_expired() -> None:
     header = deletion_header("_pk_id.1.ab", "/app", ".example.org")
     parsed = SetCookieHeader.parse(header)
     assert parsed is not None and parsed.name == "_pk_id.1.ab"
-    assert dict((k.lower(), v) for k, v in parsed.attributes) == {
+    assert {k.lower(): v for k, v in parsed.attributes} == {
         "expires": "Thu, 01 Jan 1970 00:00:00 GMT", "max-age": "0", "path": "/app", "domain": ".example.org",
     }  # fmt: skip

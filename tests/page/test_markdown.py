@@ -41,17 +41,17 @@ def tricky_charter(directory: Path) -> Path:
         + f"""
 [purposes.basics]
 exemption = "strictly-necessary"
-title.en = {t['title']}
-description.en = {t['description']}
+title.en = {t["title"]}
+description.en = {t["description"]}
 
 [[cookies]]
-regex = {t['regex']}
-provider = {t['provider']}
+regex = {t["regex"]}
+provider = {t["provider"]}
 purpose = "basics"
-service.en = {t['service']}
-description.en = {t['cookie_description']}
+service.en = {t["service"]}
+description.en = {t["cookie_description"]}
 lifetime = "1 day"
-reason.en = {t['reason']}
+reason.en = {t["reason"]}
 party = "third"
 domain = "maps.example.net"
 policy_url = "https://example.org/privacy)<b>"

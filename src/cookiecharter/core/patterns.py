@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import re2  # type: ignore[import-untyped]  # the bindings ship no type information
+import re2
 
 
 def _options() -> re2.Options:

@@ -75,7 +75,9 @@ def to_markdown(page: Page, pdf_href: str | None = None) -> str:
         if section.terms:
             out += [f"- **{t(term.term)}**: {t(term.text)}" for term in section.terms] + [""]
         if section.links:
-            out += [f"- {_md_link(link.label, link.href)}" if link.href else f"- {t(link.label)}" for link in section.links]
+            out += [
+                f"- {_md_link(link.label, link.href)}" if link.href else f"- {t(link.label)}" for link in section.links
+            ]
             out += [""]
     out += [f"## {t(page.cookies_heading)}", ""]
     if page.site:
@@ -83,7 +85,14 @@ def to_markdown(page: Page, pdf_href: str | None = None) -> str:
     for paragraph in page.cookies_intro:
         out += [t(paragraph), ""]
     for table in page.tables:
-        out += [f"### {t(table.title)}", "", t(table.description), "", f"**{t(table.status)}.** {t(table.status_detail)}", ""]
+        out += [
+            f"### {t(table.title)}",
+            "",
+            t(table.description),
+            "",
+            f"**{t(table.status)}.** {t(table.status_detail)}",
+            "",
+        ]
         out.append("| " + " | ".join(t(c.label) for c in table.columns) + " |")
         out.append("|" + "|".join("---" for _ in table.columns) + "|")
         for row in table.rows:

@@ -19,6 +19,7 @@ reads differently (``{,n}``) is refused with a problem that says so.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,10 +29,10 @@ from ..charter import CookieName, MatchKind
 from ..patterns import compile_problem
 from .locator import Loc
 
-try:  # the regular-expression parser moved (and its old name warns) in Python 3.11
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+if sys.version_info >= (3, 11):  # the regular-expression parser moved (and its old name warns)
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]  # private, and absent from the stubs
+else:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parse
 
 #: RFC 6265 section 4.1.1: cookie-name is an RFC 2616 token: visible ASCII but the separators.
 _SEPARATORS = frozenset('()<>@,;:\\"/[]?={} \t')
@@ -71,10 +72,9 @@ def _in_class(ch: str, items: Iterable[tuple[Any, Any]]) -> bool:
                 "CATEGORY_LINEBREAK": ch == "\n",
             }
             key = category.replace("NOT_", "")
-            if key in positive:
-                hit = hit or (positive[key] != ("NOT_" in category))
-            else:  # an unknown category: assume it may hold the character
-                hit = True
+            # An unknown category: assume it may hold the character.
+            in_category = positive[key] != ("NOT_" in category) if key in positive else True
+            hit = hit or in_category
         else:
             hit = True
     return hit != negate

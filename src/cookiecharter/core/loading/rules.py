@@ -84,7 +84,9 @@ class Rules:
         report = self.report
         head = read_section(report, ("charter",), CharterSection, data["charter"]) if "charter" in data else None
         controller = (
-            read_section(report, ("controller",), ControllerSection, data["controller"]) if "controller" in data else None
+            read_section(report, ("controller",), ControllerSection, data["controller"])
+            if "controller" in data
+            else None
         )
         languages = self.check_languages(head) if head is not None else None
         if controller is not None:
@@ -127,12 +129,12 @@ class Rules:
         for i, lang in enumerate(head.languages):
             if not _LANGUAGE_RE.fullmatch(lang):
                 self.report.problem(
-                    loc + (i,), f'{lang!r} is not a language code; expected a code such as "fr", "en" or "pt-BR"',
+                    (*loc, i), f'{lang!r} is not a language code; expected a code such as "fr", "en" or "pt-BR"',
                     line_of=loc,
                 )  # fmt: skip
                 ok = False
             elif lang in seen:
-                self.report.problem(loc + (i,), f"{lang!r} is listed twice", line_of=loc)
+                self.report.problem((*loc, i), f"{lang!r} is listed twice", line_of=loc)
                 ok = False
             seen.add(lang)
         return tuple(head.languages) if ok else None
@@ -148,7 +150,9 @@ class Rules:
                 self.report.problem(("controller", "contact"), f"expected an http(s) URL, got {contact!r}")
         elif "@" in contact and "\n" not in contact and not _EMAIL_RE.fullmatch(contact):
             # One line with an "@" is meant as an address; a postal address spans lines.
-            self.report.problem(("controller", "contact"), f"expected an e-mail address such as dpo@example.org, got {contact!r}")
+            self.report.problem(
+                ("controller", "contact"), f"expected an e-mail address such as dpo@example.org, got {contact!r}"
+            )
         if controller.url and not _URL_RE.fullmatch(controller.url):
             self.report.problem(("controller", "url"), f"expected an http(s) URL, got {controller.url!r}")
 
@@ -159,16 +163,16 @@ class Rules:
         for lang in languages:
             if lang not in texts:
                 self.report.problem(
-                    loc + (lang,),
+                    (*loc, lang),
                     f"missing the {lang!r} translation (every language of [charter].languages needs one)",
                     line_of=loc,
                 )
             elif not texts[lang].strip():
-                self.report.problem(loc + (lang,), "must not be empty")
+                self.report.problem((*loc, lang), "must not be empty")
         for lang in texts:
             if lang not in languages:
                 self.report.problem(
-                    loc + (lang,),
+                    (*loc, lang),
                     f"{lang!r} is not in [charter].languages ({', '.join(languages)}){did_you_mean(lang, languages)}",
                 )
 
@@ -198,39 +202,39 @@ class Rules:
                     exemption = Exemption(section.exemption)
                 except ValueError:
                     self.report.problem(
-                        loc + ("exemption",),
+                        (*loc, "exemption"),
                         f"unknown exemption {section.exemption!r}{did_you_mean(section.exemption, _EXEMPTIONS)}; "
                         f"expected one of: {', '.join(_EXEMPTIONS)} (or no exemption key: the purpose needs consent)",
                     )
             if section.refused_by_gpc and section.exemption is not None:
                 self.report.problem(
-                    loc + ("refused_by_gpc",),
+                    (*loc, "refused_by_gpc"),
                     "an exempt purpose is never asked about, so a Global Privacy Control signal cannot refuse it; "
                     "remove refused_by_gpc or the exemption",
                 )
             for i, mode in enumerate(section.consent_mode):
                 if mode not in CONSENT_MODE_TYPES:
                     self.report.problem(
-                        loc + ("consent_mode", i),
+                        (*loc, "consent_mode", i),
                         f"unknown Consent Mode type {mode!r}{did_you_mean(mode, CONSENT_MODE_TYPES)}; "
                         f"expected one of: {', '.join(sorted(CONSENT_MODE_TYPES))}",
-                        line_of=loc + ("consent_mode",),
+                        line_of=(*loc, "consent_mode"),
                     )
             advertising = sorted(set(section.consent_mode) & _ADVERTISING_MODES)
             if advertising and section.exemption is not None:
                 self.report.problem(
-                    loc + ("consent_mode",),
+                    (*loc, "consent_mode"),
                     f"{', '.join(advertising)} are advertising: no exemption covers them, so this purpose "
                     "must ask for consent (remove the exemption)",
                 )
             elif advertising and not section.refused_by_gpc:
                 self.report.problem(
-                    loc + ("consent_mode",),
+                    (*loc, "consent_mode"),
                     f"a purpose granting {', '.join(advertising)} is advertising, which a Global Privacy "
                     "Control signal refuses: add refused_by_gpc = true",
                 )
-            self.check_texts(loc + ("title",), section.title, languages)
-            self.check_texts(loc + ("description",), section.description, languages)
+            self.check_texts((*loc, "title"), section.title, languages)
+            self.check_texts((*loc, "description"), section.description, languages)
             purposes[key] = Purpose(
                 key=key,
                 title=_texts(section.title or {}),
@@ -272,7 +276,7 @@ class Rules:
             declared = self.purpose_keys
             if purpose is None and declared is not None and section.purpose not in declared:
                 self.report.problem(
-                    loc + ("purpose",),
+                    (*loc, "purpose"),
                     f"unknown purpose {section.purpose!r}{did_you_mean(section.purpose, declared)}; "
                     f"declared purposes: {', '.join(declared) or 'none'}",
                 )
@@ -282,70 +286,70 @@ class Rules:
             try:
                 lifetime = Lifetime.parse(section.lifetime)
             except LifetimeError as exc:
-                self.report.problem(loc + ("lifetime",), str(exc))
+                self.report.problem((*loc, "lifetime"), str(exc))
 
         party: Party | None = None
         try:
             party = Party(section.party)
         except ValueError:
             self.report.problem(
-                loc + ("party",),
+                (*loc, "party"),
                 f'expected "first" or "third", got {section.party!r}{did_you_mean(section.party, _PARTIES)}',
             )
         if party is Party.THIRD and not section.domain:
             self.report.problem(
-                loc + ("party",),
+                (*loc, "party"),
                 'a third-party cookie needs `domain`: the host that sets and reads it, such as "maps.example.net"',
             )
         if party is Party.FIRST and section.domain:
             self.report.problem(
-                loc + ("domain",),
-                "`domain` names the third party that sets a third-party cookie; set party = \"third\", "
+                (*loc, "domain"),
+                '`domain` names the third party that sets a third-party cookie; set party = "third", '
                 "or use `cookie_domain` for where a first-party cookie is scoped",
             )
         for key in ("domain", "cookie_domain"):
             host = getattr(section, key)
             if host and not _HOST_RE.fullmatch(host):
                 self.report.problem(
-                    loc + (key,), f'expected a host name such as "example.org" or ".example.org", got {host!r}'
+                    (*loc, key), f'expected a host name such as "example.org" or ".example.org", got {host!r}'
                 )
         host_prefixed = section.name is not None and section.name.startswith("__Host-")
         if host_prefixed and (section.cookie_domain or section.path != "/"):
             # Browsers refuse a __Host- cookie with a Domain or a Path other than "/", so a deletion
             # header built from these attributes would never reach it.
             self.report.problem(
-                loc + ("cookie_domain" if section.cookie_domain else "path",),
+                (*loc, "cookie_domain" if section.cookie_domain else "path"),
                 'a "__Host-" cookie is set with path "/" and no domain (browsers refuse it otherwise)',
             )
         if not section.path.startswith("/") or not is_attribute_value(section.path):
             # The path goes into the deletion header as it is: a CR/LF would split the response,
             # a ";" add an attribute of the charter author's choosing.
             self.report.problem(
-                loc + ("path",),
+                (*loc, "path"),
                 "a cookie path starts with '/' and holds printable ASCII only, without control characters "
                 f"or ';' (RFC 6265 path-value: it is written into Set-Cookie headers), got {section.path!r}",
             )
         if section.policy_url and not _URL_RE.fullmatch(section.policy_url):
-            self.report.problem(loc + ("policy_url",), f"expected an http(s) URL, got {section.policy_url!r}")
+            self.report.problem((*loc, "policy_url"), f"expected an http(s) URL, got {section.policy_url!r}")
         if section.provider is not None and not section.provider.strip():
-            self.report.problem(loc + ("provider",), "must not be empty: say who sets this cookie")
+            self.report.problem((*loc, "provider"), "must not be empty: say who sets this cookie")
 
-        self.check_texts(loc + ("service",), section.service, languages)
-        self.check_texts(loc + ("description",), section.description, languages)
+        self.check_texts((*loc, "service"), section.service, languages)
+        self.check_texts((*loc, "description"), section.description, languages)
         if section.reason:
-            self.check_texts(loc + ("reason",), section.reason, languages)
+            self.check_texts((*loc, "reason"), section.reason, languages)
 
         if purpose is not None and purpose.exemption is not None:
             if not section.reason:
                 first = (languages or ("en",))[0]
                 self.report.problem(
-                    loc + ("reason",),
+                    (*loc, "reason"),
                     f"a cookie of the exempt purpose {purpose.key!r} ({purpose.exemption.value}) needs "
                     f'`reason.{first} = "..."` saying why it does without consent (CNIL asks for one)',
                 )
             if purpose.exemption is Exemption.AUDIENCE_MEASUREMENT and party is Party.THIRD:
                 self.report.problem(
-                    loc + ("party",),
+                    (*loc, "party"),
                     "an exempt audience-measurement cookie must be first-party: a third-party cookie can "
                     "follow the visitor from site to site, which the CNIL exemption rules out",
                 )
@@ -355,12 +359,12 @@ class Rules:
                 and lifetime.exceeds(AUDIENCE_MAX_LIFETIME)
             ):
                 self.report.problem(
-                    loc + ("lifetime",),
+                    (*loc, "lifetime"),
                     f"an exempt audience-measurement cookie may live at most 13 months (CNIL), got "
                     f"{section.lifetime!r}; shorten it, or drop the exemption so the purpose asks for consent",
                 )
 
-        if lifetime is None or party is None or purpose is None or section.name is None and section.regex is None:
+        if lifetime is None or party is None or purpose is None or (section.name is None and section.regex is None):
             return None
         return Cookie(
             name=CookieName.from_declaration(name=section.name, regex=section.regex),
@@ -382,19 +386,19 @@ class Rules:
         name = self.cookie_name_declared(loc, section)
         if name is None:
             return None
-        return Named.of(name, loc + ("regex" if name.kind is MatchKind.REGEX else "name",))
+        return Named.of(name, (*loc, "regex" if name.kind is MatchKind.REGEX else "name"))
 
     def cookie_name_declared(self, loc: Loc, section: CookieSection) -> CookieName | None:
         if section.name is None and section.regex is None:
             self.report.problem(loc, 'a cookie needs `name` (exact, or a prefix ending in "*") or `regex`')
             return None
         if section.name is not None and section.regex is not None:
-            self.report.problem(loc + ("regex",), "give `name` or `regex`, not both")
+            self.report.problem((*loc, "regex"), "give `name` or `regex`, not both")
             return None
         name = CookieName.from_declaration(name=section.name, regex=section.regex)
         problem = cookie_name_problem(name)
         if problem is not None:
-            self.report.problem(loc + ("regex" if name.kind is MatchKind.REGEX else "name",), problem)
+            self.report.problem((*loc, "regex" if name.kind is MatchKind.REGEX else "name"), problem)
             return None
         return name
 

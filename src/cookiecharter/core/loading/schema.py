@@ -7,7 +7,7 @@ the meaning checks (``rules``).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Optional, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -34,22 +34,22 @@ class Section(BaseModel):
 class CharterSection(Section):
     required = ("languages",)
     edition: str = ""
-    languages: Optional[list[str]] = None
+    languages: list[str] | None = None
 
 
 class ControllerSection(Section):
     required = ("name", "contact")
-    name: Optional[str] = None
-    contact: Optional[str] = None
+    name: str | None = None
+    contact: str | None = None
     url: str = ""
 
 
 class PurposeSection(Section):
     required = ("title", "description")
     # Kept as plain strings so that a misspelling gets a "did you mean" from the meaning pass.
-    exemption: Optional[str] = None
-    title: Optional[dict[str, str]] = None
-    description: Optional[dict[str, str]] = None
+    exemption: str | None = None
+    title: dict[str, str] | None = None
+    description: dict[str, str] | None = None
     refused_by_gpc: bool = False
     consent_mode: list[str] = []
 
@@ -57,13 +57,13 @@ class PurposeSection(Section):
 class CookieSection(Section):
     # name or regex: checked by the loader, which says which one is missing.
     required = ("provider", "purpose", "service", "description", "lifetime")
-    name: Optional[str] = None
-    regex: Optional[str] = None
-    provider: Optional[str] = None
-    purpose: Optional[str] = None
-    service: Optional[dict[str, str]] = None
-    description: Optional[dict[str, str]] = None
-    lifetime: Optional[str] = None
+    name: str | None = None
+    regex: str | None = None
+    provider: str | None = None
+    purpose: str | None = None
+    service: dict[str, str] | None = None
+    description: dict[str, str] | None = None
+    lifetime: str | None = None
     party: str = "first"
     domain: str = ""
     reason: dict[str, str] = {}
@@ -134,7 +134,7 @@ def read_section(report: Report, prefix: Loc, model: type[SectionT], value: Any)
         dropped = set()
     for key in model.required:
         if getattr(section, key) is None and key not in dropped:
-            report.problem(prefix + (key,), f"required, but missing: {_REQUIRED_HINTS.get(key, key)}")
+            report.problem((*prefix, key), f"required, but missing: {_REQUIRED_HINTS.get(key, key)}")
     return section
 
 
@@ -150,7 +150,7 @@ def _structure_error(report: Report, prefix: Loc, error: Any, model: type[Sectio
     elif kind == "dict_type":
         # Only the per-language texts are dicts in the schema.
         key = loc[-1]
-        message = f"expected a text per language, such as {key}.en = \"...\", got {toml_type(error.get('input'))}"
+        message = f'expected a text per language, such as {key}.en = "...", got {toml_type(error.get("input"))}'
     else:
         expected = _expected(kind)
         message = f"expected {expected}, got {toml_type(error.get('input'))}" if expected else error["msg"]

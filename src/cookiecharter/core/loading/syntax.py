@@ -36,7 +36,7 @@ _SYNTAX_HINTS = (
     ("Cannot declare", "this table is declared twice"),
     ("Invalid value", 'strings need quotes ("2 weeks"), booleans are true or false, arrays are closed with ]'),
     ("Expected '=' after a key", 'expected key = value, with a bare key of letters, digits, "-" and "_"'),
-    ("Invalid statement", 'expected key = value or a [table] header; quote a key with other characters'),
+    ("Invalid statement", "expected key = value or a [table] header; quote a key with other characters"),
 )
 
 
