@@ -63,7 +63,7 @@ def charter_page(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def charter_pdf(request: HttpRequest) -> HttpResponse:
-    from .pdf import render_pdf  # reportlab is an extra ("pdf"): import it only when asked
+    from .page.pdf import render_pdf  # reportlab is an extra ("pdf"): import it only when asked
 
     site = site_for(request)
     lang = translation.get_language() or settings.LANGUAGE_CODE
