@@ -13,9 +13,10 @@ the cookies of purposes not (or no longer) granted.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
-from http.cookies import Morsel
+from http.cookies import CookieError, Morsel
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -27,6 +28,8 @@ from . import choices, observed
 from .core.filter import CookieToSet, Outcome
 from .core.setcookie import SetCookieHeader, http_date, lifetime_from, parse_cookie_date
 from .sites import Site, SiteRegistry, registry
+
+logger = logging.getLogger("cookiecharter.enforcement")
 
 
 class CookieCharterMiddleware:
@@ -130,7 +133,12 @@ def enforce(site: Site, request: HttpRequest, response: HttpResponseBase) -> Out
         else:
             response.cookies.pop(morsels[blocked.index].key, None)
     for deletion in outcome.deletions:
-        response.delete_cookie(deletion.name, path=deletion.path, domain=deletion.domain or None)
+        try:
+            response.delete_cookie(deletion.name, path=deletion.path, domain=deletion.domain or None)
+        except CookieError:
+            # A name the browser kept but Django's cookie writer refuses (a space in it, say): it
+            # cannot be deleted from here, and is no reason for a 500; it is withheld from the view.
+            logger.warning("cannot delete cookie %r: Django cannot write a cookie of that name", deletion.name)
     return outcome
 
 
