@@ -65,7 +65,7 @@ def fill(n: int, days: float) -> None:
     charter = site.charter
     version = ledger.charter_version(charter).pk
     key = ledger.ledger_keys()[0]
-    texts = site.texts_digest("fr")
+    texts = core.texts_digest(charter, "fr")
     rng = random.Random(7)
     now = timezone.now()
     start = now - timedelta(days=days)

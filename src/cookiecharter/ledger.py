@@ -144,7 +144,7 @@ def append(
         consent_id=consent.consent_id,
         created_at=_aware(created_at),
         charter_digest=site.charter.digest,
-        texts_digest=site.texts_digest(language),
+        texts_digest=core.texts_digest(site.charter, language),
         language=language,
         choices=dict(choices),
         method=method.value,

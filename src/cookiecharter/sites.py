@@ -29,7 +29,6 @@ from .core.consent import Consent, ConsentCodec
 from .core.filter import Policy, Undeclared
 from .core.framework_cookies import FrameworkCookies, declare_framework_cookies
 from .core.headers import Enforcer
-from .core.ledger import texts_digest
 from .core.loading import CharterError, load_charter
 
 if TYPE_CHECKING:
@@ -92,7 +91,7 @@ class Site:
 
     ``declared_charter`` is the file as written; ``charter`` adds Django's own cookies and the
     consent cookie, named and timed as the settings say (what the site really sets). The renderings
-    (consent UI, PDF, texts digests) are made on first use and kept here, except under ``DEBUG``,
+    (consent UI, PDF) are made on first use and kept here, except under ``DEBUG``,
     where template edits must show on the next request.
     """
 
@@ -196,10 +195,6 @@ class Site:
         return self._keep(
             ("ui", active_language, urlconf, script_prefix), lambda: ConsentUI(self, self.language(active_language))
         )
-
-    def texts_digest(self, language: str) -> str:
-        """SHA-256 of the texts a visitor reading ``language`` is shown (pinned by each proof record)."""
-        return self._keep(("texts", language), lambda: texts_digest(self.charter, language))
 
     def pdf(self, language: str, url: str, build: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
         """The charter's PDF (body, file name) in a language: drawing one takes some 200 ms
