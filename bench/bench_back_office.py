@@ -55,7 +55,7 @@ def fill(n: int, days: float) -> None:
     from django.utils import timezone
 
     from cookiecharter import ledger
-    from cookiecharter.core import ledger as core
+    from cookiecharter.core import proof as core
     from cookiecharter.models import ConsentRecord, LedgerSeal
     from cookiecharter.sites import registry
 

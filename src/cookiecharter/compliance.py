@@ -25,7 +25,7 @@ from .checks import MIDDLEWARE_PATH
 from .conf import SiteSettings
 from .core.charter import AUDIENCE_MAX_LIFETIME, Charter, Exemption
 from .core.consent import SIX_MONTHS
-from .core.ledger import ProblemKind, Report
+from .core.proof import ProblemKind, Report
 from .core.loading import CharterError, load_charter
 from .models import METHOD_CHOICES, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
 from .sites import registry

@@ -30,7 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .core.consent import SIX_MONTHS
 from .core.filter import Undeclared
-from .core.ledger import DEFAULT_SITE
+from .core.proof import DEFAULT_SITE
 
 # DEFAULT_SITE names the site the top-level ``CHARTER`` configures: every host no other site claims.
 

@@ -1,6 +1,6 @@
 """The proof ledger in the database: append a record, seal batches, verify, prune; per site.
 
-The hashing rules are ``cookiecharter.core.ledger``; this module only moves rows. A choice costs
+The hashing rules are ``cookiecharter.core.proof``; this module only moves rows. A choice costs
 one INSERT through the ORM (and a look-up of its charter version row), so writers never queue
 behind one another. Each site has its own chain of seals over its own records; seals are made
 after the fact, by whichever process fills a batch or finds the last sealing older than
@@ -31,7 +31,7 @@ from django.db.backends.signals import connection_created
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from .core import ledger as core
+from .core import proof as core
 from .core.charter import Charter
 from .core.consent import Consent, Method
 from .core.pending import PendingFile

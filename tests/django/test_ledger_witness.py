@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from cookiecharter import ledger
-from cookiecharter.core import ledger as core
+from cookiecharter.core import proof as core
 from cookiecharter.models import ConsentRecord, LedgerSeal
 
 RECORDS = ConsentRecord._meta.db_table

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .ledger import Problem, ProblemKind, StoredSeal, canonical_time
+from .proof import Problem, ProblemKind, StoredSeal, canonical_time
 
 
 @dataclass(frozen=True)

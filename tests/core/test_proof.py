@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cookiecharter.core import ledger
-from cookiecharter.core.ledger import ProblemKind, RecordFields, StoredRecord, StoredSeal
+from cookiecharter.core import proof as ledger
+from cookiecharter.core.proof import ProblemKind, RecordFields, StoredRecord, StoredSeal
 from cookiecharter.core.loading import load_charter
 
 KEY = b"ledger-key-for-tests"
@@ -159,7 +159,7 @@ def test_ledger_and_codec_cores_import_no_django():
     import sys
 
     probe = (
-        "import json, sys; import cookiecharter.core.ledger, cookiecharter.core.consent; "
+        "import json, sys; import cookiecharter.core.proof, cookiecharter.core.consent; "
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'django')))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
