@@ -146,3 +146,22 @@ def test_a_page_that_depends_on_the_visitors_choice_varies_on_the_cookie():
     client.post(URL, {"choice": "refuse-all"})
     decided = client.get("/fr/cookies/")  # no banner now: the same URL, another page
     assert "Cookie" in decided["Vary"]
+
+
+def test_a_locked_sqlite_file_costs_a_bounded_wait_and_readers_never_wait():
+    from cookiecharter.ledger import SQLITE_BUSY_TIMEOUT_MS
+
+    connection.close()
+    connection.ensure_connection()  # a new connection, tuned as every new one is
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == SQLITE_BUSY_TIMEOUT_MS <= 2000
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=5, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        assert Client().get("/fr/cookies/").status_code == 200  # a page that only reads
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

@@ -321,3 +321,10 @@ def test_a_request_cookie_whose_name_django_cannot_write_is_no_reason_for_a_500(
     assert response.status_code == 200
     assert response.cookies["_ga_ok"]["max-age"] == 0  # the others are still deleted
     assert any("cannot delete cookie '_ga_a b'" in r.getMessage() for r in caplog.records)
+
+
+def test_an_expires_in_any_order_a_browser_accepts_is_capped_too():
+    # django_language is declared from the settings as a session cookie; this Expires would keep it
+    # for years in a browser, though an HTTP-date parser cannot read it (issue 12, problem 8).
+    morsel = Client().get("/language-far/").cookies["django_language"]
+    assert morsel["expires"] == "" and morsel["max-age"] == ""
