@@ -6,7 +6,7 @@ import string
 import time
 from datetime import datetime, timezone
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cookiecharter.core.charter import (
@@ -31,7 +31,8 @@ from cookiecharter.core.filter import (
     third_party_cookies,
 )
 from cookiecharter.core.lifetime import Lifetime
-from cookiecharter.core.setcookie import SetCookieHeader, http_date
+from cookiecharter.core.setcookie import SetCookieHeader
+from tests import fuzzing
 
 YEAR = 31_557_600
 
@@ -218,7 +219,8 @@ def charters(draw):
     return make_charter(*decls, purposes=purposes)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzzing.mark
+@fuzzing.fuzz(300)
 @given(
     charter=charters(),
     granted=st.frozensets(st.sampled_from(["a", "b", "c", "d", "e"])),
@@ -286,7 +288,8 @@ attributes = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@fuzzing.mark
+@fuzzing.fuzz(300)
 @given(
     cookies=st.lists(st.tuples(header_names, st.text(string.ascii_letters + '" ,=', max_size=6), attributes), max_size=6),
     granted=st.frozensets(st.sampled_from(["statistics", "embeds"])),
