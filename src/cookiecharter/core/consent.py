@@ -6,14 +6,15 @@ The signed cookie that carries it (encode / decode) lives beside it in this modu
 from __future__ import annotations
 
 import base64
+import difflib
 import enum
 import hashlib
 import hmac
 import re
 import secrets
 import time
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 
@@ -47,6 +48,11 @@ class Consent:
     #: the charter marks ``refused_by_gpc`` are refused, the others are still to be asked about,
     #: so ``decided`` stays False (the banner shows) while the consent id is already known.
     browser_signal: bool = False
+    #: The charter's purposes, ``{key: needs consent}``, when the consent was read for a charter (as
+    #: ``request.consent`` is): then ``allows`` knows an exempt purpose and an unknown one.
+    purposes: Mapping[str, bool] | None = field(default=None, compare=False, repr=False)
+    #: Raise ``UnknownPurpose`` for a purpose the charter does not have (under DEBUG: a typo).
+    strict: bool = field(default=False, compare=False, repr=False)
 
     @classmethod
     def undecided(cls) -> Consent:
@@ -58,8 +64,34 @@ class Consent:
         return self.consent_id is not None and not self.browser_signal
 
     def allows(self, purpose: str) -> bool:
-        """True when the purpose is granted. Exempt purposes are the charter's business, not this."""
+        """May the purpose's cookies be used? Granted: yes. Read for a charter, also yes for an exempt
+        purpose, and no (or ``UnknownPurpose`` when ``strict``) for one the charter does not have."""
+        if self.purposes is not None:
+            needs_consent = self.purposes.get(purpose)
+            if needs_consent is None:
+                if self.strict:
+                    raise UnknownPurpose(purpose, self.purposes)
+                return False
+            if not needs_consent:
+                return True
         return purpose in self.granted
+
+    def for_charter(self, purposes: Mapping[str, bool], *, strict: bool = False) -> Consent:
+        """This consent, knowing the charter's purposes (see ``allows``)."""
+        return replace(self, purposes=purposes, strict=strict)
+
+
+class UnknownPurpose(LookupError):
+    """A purpose the charter does not have was asked about (a typo, found under DEBUG)."""
+
+    def __init__(self, purpose: str, purposes: Iterable[str]) -> None:
+        keys = list(purposes)
+        close = difflib.get_close_matches(purpose, keys, n=1)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        super().__init__(
+            f'"{purpose}" is not a purpose of the charter ({", ".join(keys)}).{hint} An unknown purpose is '
+            "never allowed; this error shows only under DEBUG."
+        )
 
 
 # -- the signed cookie ----------------------------------------------------------------------

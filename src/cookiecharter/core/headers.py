@@ -53,9 +53,12 @@ class Enforcer:
     policy: Policy = field(default_factory=Policy)
     consent_max_age: int = SIX_MONTHS
     policy_hint: str = 'choose the "block" or "report" policy for undeclared cookies'
+    #: ``request.consent.allows`` of a purpose the charter lacks raises (under DEBUG: a typo).
+    strict: bool = False
 
     def __post_init__(self) -> None:
         self.filter = CookieFilter(self.charter, self.policy)
+        self._purposes = {p.key: p.needs_consent for p in self.charter.purposes}
 
     @classmethod
     def from_secret(
@@ -91,14 +94,18 @@ class Enforcer:
     def read_consent(self, value: str | None) -> Consent:
         """The choice a consent cookie's value carries (``Consent.undecided()`` for none, and for
         anything garbled, forged, expired or answering another version of the charter)."""
-        if not value:
-            return Consent.undecided()
-        return self.codec.decode(
+        consent = Consent.undecided() if not value else self.codec.decode(
             value,
             charter_version=self.charter.consent_version,
             max_age=self.consent_max_age,
             purposes=self.charter.consent_keys,
         )
+        return self.bind(consent)
+
+    def bind(self, consent: Consent) -> Consent:
+        """``consent`` knowing this charter's purposes, so that its ``allows`` answers as the
+        ``ifconsent`` tag does: granted or exempt, and never (or an error under ``strict``) unknown."""
+        return consent.for_charter(self._purposes, strict=self.strict)
 
     def consent_of(self, cookies: Mapping[str, str]) -> Consent:
         """The choice a request's cookies carry."""
