@@ -464,9 +464,11 @@ def check_consent_rules(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 @register(TAG)
 def check_extras(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """W015: the charter page links its PDF, which needs the "pdf" extra (reportlab)."""
-    import importlib.util
-
-    if importlib.util.find_spec("reportlab") is not None:
+    try:
+        import reportlab  # noqa: F401
+    except ImportError:
+        pass
+    else:
         return []
     return [
         Warning(
@@ -569,11 +571,16 @@ def check_layout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     from django.template import engines
     from django.template.backends.django import DjangoTemplates
 
+    config = _settings()
+    layout = (config.base_template if config else None) or "cookiecharter/base.html"
     try:
         engine = next(e.engine for e in engines.all() if isinstance(e, DjangoTemplates))
-        rendered = _rendered_blocks(engine, "cookiecharter/base.html")
-        origin = str(engine.find_template("cookiecharter/base.html")[1].name)
+        rendered = _rendered_blocks(engine, layout)
+        origin = str(engine.find_template(layout)[1].name)
     except Exception:  # noqa: BLE001 - a broken template is reported by Django itself when used
+        if layout != "cookiecharter/base.html":
+            return [Error(f'COOKIECHARTER["BASE_TEMPLATE"] is {layout!r}, which cannot be loaded.',
+                          hint="Name the site's own layout, as {% extends %} would.", id="cookiecharter.E005")]
         return []
     if rendered is None:
         return []
@@ -582,17 +589,18 @@ def check_layout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         found.append(
             Error(
                 f"{origin} does not render a {{% block content %}}: the charter page would be empty.",
-                hint="In your override of cookiecharter/base.html, put {% block content %}{% endblock %} inside "
-                "a block your own layout renders (see docs/charter-page.md).",
+                hint="Put {% block content %}{% endblock %} where the page goes in that layout (or inside a block "
+                "your own layout renders), or name another layout in COOKIECHARTER[\"BASE_TEMPLATE\"] "
+                "(docs/charter-page.md).",
                 obj=origin,
                 id="cookiecharter.E005",
             )
         )
-    if "cookiecharter_head" not in rendered:
+    if "cookiecharter_head" not in rendered and layout == "cookiecharter/base.html":
         found.append(
             Warning(
-                f"{origin} does not render a {{% block cookiecharter_head %}}: the charter page would have no "
-                "stylesheet.",
+                f"{origin} does not render a {{% block cookiecharter_head %}}: the charter page's <head> would not "
+                "announce its PDF version.",
                 hint="In your override of cookiecharter/base.html, put {% block cookiecharter_head %}{% endblock %} "
                 "inside a block of your layout's <head>.",
                 obj=origin,

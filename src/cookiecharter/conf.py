@@ -75,6 +75,9 @@ GLOBAL_DEFAULTS: dict[str, Any] = {
     "LEDGER_DATABASE": "default",
     # URL name of the charter page (the banner and the footer link point at it).
     "CHARTER_URL_NAME": "cookiecharter:charter",
+    # The site's own layout the charter page extends (it needs a {% block content %}); None: the
+    # package's minimal standalone layout.
+    "BASE_TEMPLATE": None,
 }
 
 DEFAULTS: dict[str, Any] = {**SITE_DEFAULTS, **GLOBAL_DEFAULTS}
@@ -121,6 +124,7 @@ class Settings:
     seal_interval: float = 60
     seal_grace: float = 5
     directory: str | None = None
+    base_template: str | None = None
 
     @property
     def default(self) -> SiteSettings | None:
@@ -256,4 +260,5 @@ def read_settings(user: Mapping[str, Any] | None) -> Settings:
         seal_interval=float(interval),
         seal_grace=float(grace),
         directory=os.fspath(directory) if directory is not None else None,
+        base_template=glob["BASE_TEMPLATE"] or None,
     )

@@ -317,3 +317,19 @@ def test_raw_headers_never_carry_an_unconsented_or_undeclared_cookie(cookies, gr
         assert not p.needs_consent or p.key in granted, f"unconsented cookie went out: {header!r}"
         if declaration.lifetime.seconds is not None and lifetime is not None:
             assert lifetime <= declaration.lifetime.seconds + 5, f"over-long lifetime went out: {header!r}"
+
+
+def test_a_drafted_entry_validates_once_pasted_into_the_charter_it_is_drafted_for():
+    from pathlib import Path
+
+    from cookiecharter.core.loading import loads_charter
+
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    for name in ("charter.toml", "charter-seed.toml"):  # one with purposes needing consent, one without
+        text = (demo / name).read_text(encoding="utf-8")
+        charter = loads_charter(text, name)
+        stub = declaration_stub("_tracker", 30 * 86_400, "/fr/", charter)
+        pasted = loads_charter(text + "\n" + stub + "\n", name)
+        drafted = pasted.match("_tracker")
+        assert drafted is not None and set(drafted.service) == set(charter.languages)
+        assert drafted.purpose in {p.key for p in charter.purposes}

@@ -204,3 +204,11 @@ def test_markup_in_charter_texts_is_shown_as_text_everywhere(tmp_path: Path) -> 
     assert 'Panier &lt;b&gt;gras&lt;/b&gt; &amp; "guillemets" \\| barre' in md
     out = CliRunner().invoke(main, ["render", str(tmp_path / "charter.toml"), "--format", "html"])
     assert "Panier &lt;b&gt;gras&lt;/b&gt; &amp; &quot;guillemets&quot; | barre" in out.stdout
+
+
+def test_render_refuses_a_language_the_charter_lacks() -> None:
+    from tests.charter_samples import DEMO
+
+    result = CliRunner().invoke(main, ["render", str(DEMO), "--format", "md", "--lang", "de"])
+    assert result.exit_code == 2
+    assert "the charter has texts in fr, en, not in 'de'" in result.output

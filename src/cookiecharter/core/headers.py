@@ -28,10 +28,10 @@ class UndeclaredCookieError(Exception):
     """A response set a cookie the charter does not declare, under the "raise" policy."""
 
 
-def undeclared_message(undeclared: Sequence[Blocked], path: str, other_policies: str) -> str:
+def undeclared_message(undeclared: Sequence[Blocked], path: str, other_policies: str, charter: Charter | None = None) -> str:
     """The "raise" policy's error: the cookies blocked, the charter entries that would declare
     them, and ``other_policies`` (how to choose another policy, said in the adapter's terms)."""
-    stubs = "\n\n".join(declaration_stub(b.name, b.lifetime, path) for b in undeclared)
+    stubs = "\n\n".join(declaration_stub(b.name, b.lifetime, path, charter) for b in undeclared)
     names = ", ".join(repr(b.name) for b in undeclared)
     return (
         f"The response to {path} sets {names}, which the cookie charter does not declare, so it "
@@ -159,7 +159,7 @@ class Enforcer:
                 extra={"cookie": d.name, "reason": "deleted", "path": path, "view": view},
             )
         if self.policy.undeclared is Undeclared.RAISE and outcome.undeclared:
-            raise UndeclaredCookieError(undeclared_message(outcome.undeclared, path, self.policy_hint))
+            raise UndeclaredCookieError(undeclared_message(outcome.undeclared, path, self.policy_hint, self.charter))
 
     def filter_headers(
         self, values: Sequence[str], present: Iterable[str], consent: Consent, path: str
