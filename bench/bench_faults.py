@@ -141,14 +141,14 @@ def _deletes_optional(set_cookies: list[str]) -> bool:
 
 
 def count(results: list[dict], records: dict[str, set[str]], waited: int) -> dict:
-    kinds = {k: 0 for k in KINDS}
+    kinds = dict.fromkeys(KINDS, 0)
     applied = refused_503 = lost = without_proof = optional_after_refusal = page_5xx = other_5xx = 0
     for r in results:
         kinds[r["kind"]] += 1
         status = r["status"]
         if r["kind"] == "signal" and (status >= 500 or status == 0):
             page_5xx += 1
-        elif r["kind"] != "signal" and (status >= 500 and status != 503 or status == 0):
+        elif r["kind"] != "signal" and ((status >= 500 and status != 503) or status == 0):
             other_5xx += 1
         consent = _consent(r["set"])
         if status == 503:
@@ -165,9 +165,9 @@ def count(results: list[dict], records: dict[str, set[str]], waited: int) -> dic
             lost += 1
             if granted and granted != "!":
                 without_proof += 1
-        if r["kind"] in ("refuse", "withdraw", "signal"):
-            if _sets_optional(r["set"]) or (r["kind"] == "withdraw" and not _deletes_optional(r["set"])):
-                optional_after_refusal += 1
+        kept_optional = _sets_optional(r["set"]) or (r["kind"] == "withdraw" and not _deletes_optional(r["set"]))
+        if r["kind"] in ("refuse", "withdraw", "signal") and kept_optional:
+            optional_after_refusal += 1
     return {
         "sent": len(results), "by kind": kinds, "applied": applied, "refused with 503": refused_503,
         "recorded later": waited, "lost": lost, "acceptances without proof": without_proof,

@@ -159,7 +159,12 @@ def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad options, unreadable charter or
     baseline, no browser, or a site that cannot be loaded.
     """
-    from cookiecharter.scan.command import ScanFailed, ScanRequest, execute, parse_formats  # Playwright stays out of `validate`
+    from cookiecharter.scan.command import (  # Playwright stays out of `validate`
+        ScanFailed,
+        ScanRequest,
+        execute,
+        parse_formats,
+    )
 
     try:
         wanted = parse_formats(formats)

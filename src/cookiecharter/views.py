@@ -75,7 +75,7 @@ def charter_pdf(request: HttpRequest) -> HttpResponse:
         return render_pdf(page, controller=site.charter.controller.name, url=url), page.pdf_filename
 
     body, filename = site.pdf(lang, url, draw)
-    etag = '"%s"' % hashlib.sha256(body).hexdigest()[:32]
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     if etag in (request.headers.get("If-None-Match") or ""):
         response: HttpResponse = HttpResponseNotModified()
         response["ETag"] = etag

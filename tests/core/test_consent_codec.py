@@ -163,7 +163,7 @@ def test_a_remembered_value_is_still_held_to_the_calls_version_purposes_and_age(
     codec = ConsentCodec(b"k" * 32)
     now = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
     value = codec.encode(Consent("AAAAAAAAAAAAAAAA", now, "0123456789", frozenset({"statistics"})))
-    ok = dict(charter_version="0123456789", max_age=3600, now=now, purposes=["statistics", "embeds"])
+    ok = {"charter_version": "0123456789", "max_age": 3600, "now": now, "purposes": ["statistics", "embeds"]}
     assert codec.decode(value, **ok).granted == {"statistics"}  # verified, remembered
     assert codec.decode(value, **ok).granted == {"statistics"}  # from memory
     assert not codec.decode(value, **{**ok, "charter_version": "9876543210"}).decided

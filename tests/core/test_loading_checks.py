@@ -62,7 +62,9 @@ def test_minimal_charter_loads() -> None:
 
 def test_error_str_is_one_line_per_problem() -> None:
     text = HEAD + cookie().replace('"1 day"', '"soon"') + cookie('name = "a b"')
-    error = pytest.raises(CharterError, loads_charter, text, "c.toml").value
+    with pytest.raises(CharterError) as caught:
+        loads_charter(text, "c.toml")
+    error = caught.value
     assert isinstance(error, ValueError)
     assert str(error).splitlines() == [str(p) for p in error.problems]
     assert str(error).splitlines()[0].startswith("c.toml:24: cookies[0].lifetime: expected \"session\"")
@@ -321,7 +323,9 @@ def test_cookie_name_problem_is_public_for_charters_built_in_code(pattern: str, 
 def test_charter_error_pickles_with_its_problems() -> None:
     import pickle
 
-    error = pytest.raises(CharterError, loads_charter, HEAD + cookie('name = "a b"'), "c.toml").value
+    with pytest.raises(CharterError) as caught:
+        loads_charter(HEAD + cookie('name = "a b"'), "c.toml")
+    error = caught.value
     copy = pickle.loads(pickle.dumps(error))
     assert copy.problems == error.problems and str(copy) == str(error)
 

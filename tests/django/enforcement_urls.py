@@ -82,7 +82,7 @@ def refuse_in_request(request):
     request.consent = Consent(
         new_consent_id(), datetime.now(timezone.utc), site_for(request).charter.consent_version, frozenset()
     )
-    return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
+    return HttpResponse("statistics={}".format(request.consent.allows("statistics")))
 
 
 def language_far_expiry(request):
@@ -97,7 +97,7 @@ def plain(request):
 
 
 def consent_state(request):
-    return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
+    return HttpResponse("statistics={}".format(request.consent.allows("statistics")))
 
 
 urlpatterns = [

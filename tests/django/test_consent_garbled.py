@@ -22,8 +22,8 @@ AGE = 15_778_800
 
 
 def genuine(**changes) -> str:
-    base = dict(consent_id="ABCDEFGHIJKLMNOP", decided_at=timezone.now().replace(microsecond=0),
-                consent_version=charter().consent_version, granted=frozenset({"statistics"}))
+    base = {"consent_id": "ABCDEFGHIJKLMNOP", "decided_at": timezone.now().replace(microsecond=0),
+                "consent_version": charter().consent_version, "granted": frozenset({"statistics"})}
     base.update(changes)
     return sign(Consent(**base))
 

@@ -12,8 +12,8 @@ from django.test import AsyncClient, Client
 
 from cookiecharter.core.consent import Consent, new_consent_id
 from cookiecharter.core.headers import UndeclaredCookieError
-from tests.django.site import charter, sign
 from cookiecharter.models import ObservedCookie
+from tests.django.site import charter, sign
 
 CHARTER = Path(__file__).with_name("enforcement_charter.toml")
 MIDDLEWARE = "cookiecharter.middleware.CookieCharterMiddleware"
@@ -289,7 +289,6 @@ def test_a_new_charter_forgets_remembered_values(settings, tmp_path):
 
 def test_a_remembered_value_expires_with_the_consent(settings):
     import time
-
     from datetime import timedelta
 
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CONSENT_COOKIE_AGE": 100}

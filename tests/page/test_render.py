@@ -109,7 +109,7 @@ def test_pdf_has_the_rows_metadata_and_page_numbers() -> None:
     body = render_pdf(build_page(charter, "fr"), controller=charter.controller.name)
     reader = PdfReader(io.BytesIO(body))
     text = _flat("\n".join(p.extract_text() for p in reader.pages))
-    for name, service_fr, _en, purpose_fr, lifetime in SEED_ROWS:
+    for name, service_fr, _en, _purpose_fr, lifetime in SEED_ROWS:
         assert name in text and lifetime in text
         assert _flat(service_fr) in text
     assert "Qu'est-ce qu'un cookie" in text and "Durée de conservation" in text

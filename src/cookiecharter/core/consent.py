@@ -17,7 +17,6 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-
 #: Six months: CNIL's recommended lifetime for a remembered choice, a refusal included.
 SIX_MONTHS = 15_778_800
 
@@ -195,7 +194,7 @@ class ConsentCodec:
         at = time.time() if now is None else now.timestamp()
         try:
             return self._decode(value, charter_version, max_age, at, purposes)
-        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
+        except Exception:
             return Consent.undecided()
 
     def _decode(

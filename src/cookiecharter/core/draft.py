@@ -23,10 +23,7 @@ def declaration_stub(
     and a purpose it declares (the first that needs consent, so that until a person decides
     otherwise the cookie waits for the visitor's consent; a reason too if that purpose is exempt).
     """
-    if lifetime is not None and lifetime > 0:
-        spelled = str(Lifetime.of_seconds(lifetime))
-    else:
-        spelled = "session"
+    spelled = str(Lifetime.of_seconds(lifetime)) if lifetime is not None and lifetime > 0 else "session"
     languages = charter.languages if charter is not None and charter.languages else ("en",)
     purpose = _likely_purpose(charter)
     lines = ["[[cookies]]"]
