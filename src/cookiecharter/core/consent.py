@@ -184,18 +184,26 @@ class ConsentCodec:
         max_age: int,
         now: datetime | None = None,
         purposes: Collection[str] | None = None,
+        charter_purposes: Mapping[str, bool] | None = None,
+        strict: bool = False,
     ) -> Consent:
-        """The decision ``value`` carries, or ``Consent.undecided()`` when it carries none.
+        """The choice ``value`` carries, or ``Consent.undecided()`` when it carries none.
 
         ``now`` is the time to judge the age by (the clock when omitted). ``purposes``, when
         given, are the keys the current charter asks about; a value granting any other key is
-        rejected (it cannot come from this charter, whatever its signature).
+        rejected (it cannot come from this charter, whatever its signature). ``charter_purposes``
+        and ``strict`` go to the ``Consent`` returned (see ``Consent.allows``).
         """
         at = time.time() if now is None else now.timestamp()
         try:
-            return self._decode(value, charter_version, max_age, at, purposes)
-        except Exception:
-            return Consent.undecided()
+            found = self._decode(value, charter_version, max_age, at, purposes)
+        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
+            found = None
+        if found is None:
+            return Consent(None, None, None, frozenset(), False, charter_purposes, strict)
+        cid, seconds, keys, signal_only = found
+        return Consent(cid, datetime.fromtimestamp(seconds, tz=timezone.utc), charter_version, keys, signal_only,
+                       charter_purposes, strict)
 
     def _decode(
         self,
@@ -204,31 +212,33 @@ class ConsentCodec:
         max_age: int,
         now: float,
         purposes: Collection[str] | None,
-    ) -> Consent:
-        undecided = Consent.undecided()
+    ) -> tuple[str, int, frozenset[str], bool] | None:
+        """(consent id, time, granted keys, browser signal only) of a genuine current value, else None."""
         if not isinstance(value, str) or len(value) > _MAX_VALUE_LENGTH:
-            return undecided
+            return None
         parsed = _VALUE_RE.fullmatch(value)
         if parsed is None:
-            return undecided
+            return None
         cid, time36, version, granted, sig = parsed.group("id", "time", "version", "purposes", "sig")
-        signal_only = granted == BROWSER_SIGNAL_MARK
         payload = parsed["payload"]
-        if not any(hmac.compare_digest(self._sign(key, payload), sig) for key in self._keys):
-            return undecided
+        for key in self._keys:
+            if hmac.compare_digest(self._sign(key, payload), sig):
+                break
+        else:
+            return None
         # Only now, with the signature good, do the contents count.
         if version != charter_version:
-            return undecided
+            return None
+        signal_only = granted == BROWSER_SIGNAL_MARK
         if signal_only:
             granted = ""
         keys = frozenset(granted.split("+")) if granted else frozenset()
         if granted and len(keys) != granted.count("+") + 1:
-            return undecided  # a key twice: not something encode() writes
+            return None  # a key twice: not something encode() writes
         if purposes is not None and not keys <= frozenset(purposes):
-            return undecided
+            return None
         seconds = int(time36, 36)
         age = now - seconds
         if age > max_age or age < -CLOCK_SKEW_SECONDS:
-            return undecided
-        decided_at = datetime.fromtimestamp(seconds, tz=timezone.utc)
-        return Consent(cid, decided_at, version, keys, browser_signal=signal_only)
+            return None
+        return cid, seconds, keys, signal_only

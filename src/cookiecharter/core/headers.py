@@ -94,13 +94,14 @@ class Enforcer:
     def read_consent(self, value: str | None) -> Consent:
         """The choice a consent cookie's value carries (``Consent.undecided()`` for none, and for
         anything garbled, forged, expired or answering another version of the charter)."""
-        consent = Consent.undecided() if not value else self.codec.decode(
+        return self.codec.decode(
             value,
             charter_version=self.charter.consent_version,
             max_age=self.consent_max_age,
             purposes=self.charter.consent_keys,
+            charter_purposes=self._purposes,
+            strict=self.strict,
         )
-        return self.bind(consent)
 
     def bind(self, consent: Consent) -> Consent:
         """``consent`` knowing this charter's purposes, so that its ``allows`` answers as the
