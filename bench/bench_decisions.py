@@ -198,7 +198,7 @@ def postgres_database(create: bool, name: str) -> str | None:
                 conn.execute(f'CREATE DATABASE "{name}"')
             else:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure: skip this backend, say why
         return str(exc)
     return None
 

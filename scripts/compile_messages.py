@@ -65,7 +65,7 @@ def stale_reason(po_path: Path) -> str | None:
     po = polib.pofile(str(po_path))
     try:
         mo = polib.mofile(str(mo_path))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is stale
         return f"unreadable ({exc})"
     expected, actual = _po_messages(po), _mo_messages(mo)
     if expected != actual:

@@ -27,7 +27,7 @@ def postgres_reachable() -> str | None:
             dbname=POSTGRES["NAME"], connect_timeout=3,
         ):
             return None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return f"PostgreSQL at {POSTGRES['HOST']}:{POSTGRES['PORT']} is not reachable: {exc}"
 
 

@@ -155,7 +155,7 @@ def _session_cookie(environ: dict) -> tuple[str, bool]:
     jar = SimpleCookie()
     try:
         jar.load(environ.get("HTTP_COOKIE", ""))
-    except Exception:  # noqa: S110 - a header it cannot read is a visitor without a session, not an error
+    except Exception:  # noqa: BLE001, S110 - a header it cannot read is a visitor without a session, not an error
         pass
     morsel = jar.get(COOKIE_NAME)
     if morsel and morsel.value:
@@ -215,7 +215,7 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
+    def log_message(self, format: str, *args: object) -> None:  # the stdlib's name
         sys.stderr.write("mapwidget: " + (format % args) + "\n")
 
 

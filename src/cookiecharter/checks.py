@@ -345,7 +345,7 @@ def check_site_ids(app_configs: Any = None, databases: Any = None, **kwargs: Any
         return []
     try:
         known = contrib_site_domains(wanted)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken template is reported by Django itself when used  # noqa: BLE001 - a broken URLconf is Django's own check's to report  # noqa: BLE001 - an unmigrated database is Django's to report
         return []
     return [
         Error(
@@ -407,7 +407,7 @@ def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="cookiecharter.E011",
             )
         ]
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken URLconf is Django's own check's to report
         return []
     other = next((code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE), None)
     middleware = [str(m) for m in getattr(settings, "MIDDLEWARE", None) or ()]
@@ -577,7 +577,7 @@ def check_layout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         engine = next(e.engine for e in engines.all() if isinstance(e, DjangoTemplates))
         rendered = _rendered_blocks(engine, layout)
         origin = str(engine.find_template(layout)[1].name)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a broken template is reported by Django itself when used
         if layout != "cookiecharter/base.html":
             return [Error(f'COOKIECHARTER["BASE_TEMPLATE"] is {layout!r}, which cannot be loaded.',
                           hint="Name the site's own layout, as {% extends %} would.", id="cookiecharter.E005")]

@@ -35,7 +35,7 @@ def decide_in_threads(n: int, choice_of=lambda i: "accept-all") -> list[int]:
             response = client.post(URL, {"choice": choice_of(i), "purpose": "statistics"},
                                    HTTP_ACCEPT="application/json")
             statuses[i] = response.status_code
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
             connections.close_all()  # this thread's own connections

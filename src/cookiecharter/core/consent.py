@@ -197,7 +197,7 @@ class ConsentCodec:
         at = time.time() if now is None else now.timestamp()
         try:
             found = self._decode(value, charter_version, max_age, at, purposes)
-        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
+        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
             found = None
         if found is None:
             return Consent(None, None, None, frozenset(), False, charter_purposes, strict)
