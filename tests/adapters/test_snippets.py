@@ -43,7 +43,7 @@ def test_the_starlette_snippet(in_a_site_folder):
     from starlette.testclient import TestClient
 
     space: dict = {}
-    exec(compile(snippet("starlette"), "docs/adapters.md", "exec"), space)  # noqa: S102 - the doc's own code
+    exec(compile(snippet("starlette"), "docs/adapters.md", "exec"), space)  # the doc's own code
     client = TestClient(space["app"])
     first = client.get("/")
     assert first.text == "statistics allowed: False" and "_pk_id.1" not in first.cookies
@@ -54,7 +54,7 @@ def test_the_starlette_snippet(in_a_site_folder):
 
 def test_the_flask_snippet(in_a_site_folder):
     space: dict = {"__name__": "snippet"}
-    exec(compile(snippet("flask"), "docs/adapters.md", "exec"), space)  # noqa: S102 - the doc's own code
+    exec(compile(snippet("flask"), "docs/adapters.md", "exec"), space)  # the doc's own code
     client = space["app"].test_client()
     first = client.get("/")
     assert first.text == "statistics allowed: False" and "_pk_id.1" not in first.headers.get("Set-Cookie", "")
