@@ -96,3 +96,18 @@ def test_the_per_site_cache_before_cookiecharter_keeps_each_visitors_page(templa
     assert "measured</p>" in mine and "data-cookiecharter-banner" not in mine
     for page in (new, other):
         assert "not measured" in page and "data-cookiecharter-banner" in page
+
+
+@pytest.mark.parametrize("name", ["scan-ci", "scan-baseline"])
+def test_the_ci_guide_uses_options_the_scanner_takes(name):
+    import shlex
+
+    from cookiecharter.cli import main
+
+    text = (HOWTO / "scanner-in-ci.md").read_text(encoding="utf-8")
+    found = re.search(rf"<!-- howto:{name} -->\s*```sh\n(.*?)```", text, re.S)
+    assert found, f"docs/howto/scanner-in-ci.md has no {name} block"
+    args = shlex.split(found.group(1).replace("\\\n", " "))
+    assert args[:2] == ["cookiecharter", "scan"]
+    params = main.commands["scan"].make_context("scan", args[2:]).params
+    assert params["charter_file"] == "charter.toml" and params["formats"] == "json,html,sarif"
