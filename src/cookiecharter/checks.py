@@ -25,14 +25,14 @@ MIDDLEWARE_PATH = "cookiecharter.middleware.CookieCharterMiddleware"
 
 #: The setting that decides each framework cookie's lifetime, for messages.
 _AGE_SETTING = {
-    "messages": "MESSAGE_STORAGE",
+    "messages": "the cookie_name of MESSAGE_STORAGE",
     "session": "SESSION_COOKIE_AGE",
     "csrf": "CSRF_COOKIE_AGE",
     "language": "LANGUAGE_COOKIE_AGE",
     "consent": 'COOKIECHARTER["CONSENT_COOKIE_AGE"]',
 }
 _NAME_SETTING = {
-    "messages": "MESSAGE_STORAGE",
+    "messages": "the cookie_name of MESSAGE_STORAGE",
     "session": "SESSION_COOKIE_NAME",
     "csrf": "CSRF_COOKIE_NAME",
     "language": "LANGUAGE_COOKIE_NAME",
@@ -104,7 +104,8 @@ def _check_site(site: SiteSettings, count: int) -> list[CheckMessage]:
         return [
             Error(
                 f"{of}the charter file {path} cannot be read: {exc.strerror or exc}.",
-                hint='Check COOKIECHARTER["CHARTER"] (an absolute path is safest) and the file\'s permissions.',
+                hint='Check COOKIECHARTER["CHARTER"] (an absolute path is safest) and the file\'s permissions; '
+                "`python manage.py cookiecharter_init` writes a first charter from your settings.",
                 obj=path,
                 id="cookiecharter.E002",
             )
@@ -169,7 +170,7 @@ def _check_framework_cookies(charter: Charter, site: SiteSettings, of: str) -> l
                 )
         else:
             # The framework sets no such cookie here (no middleware, CSRF_USE_SESSIONS, USE_I18N=False).
-            name = getattr(settings, _NAME_SETTING[kind], default) if kind != "consent" else default
+            name = default if kind in ("consent", "messages") else getattr(settings, _NAME_SETTING[kind], default)
             declared = charter.match(name)
             if declared is not None and declared.name.kind is MatchKind.EXACT and declared.name.value == name:
                 reason = {
@@ -489,6 +490,14 @@ def check_ledger(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 # -- the middleware -------------------------------------------------------------------------------
 
 
+#: Middleware that may stand before ours: they set no cookie, and the per-site cache must see the
+#: response after ours has added ``Vary: Cookie`` (Django's documentation puts it first).
+SETS_NO_COOKIE = frozenset({
+    "django.middleware.cache.UpdateCacheMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+})
+
+
 @register(TAG)
 def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """W101: the middleware is missing; W102: it is not first, so it misses cookies set after it."""
@@ -503,11 +512,12 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             )
         ]
     position = middleware.index(MIDDLEWARE_PATH)
-    if position != 0:
+    in_front = [m for m in middleware[:position] if m not in SETS_NO_COOKIE]
+    if in_front:
         return [
             Warning(
                 f"CookieCharterMiddleware is at position {position + 1} in MIDDLEWARE, after "
-                f"{', '.join(middleware[:position])}: cookies those set on the way out are never checked.",
+                f"{', '.join(in_front)}: cookies those set on the way out are never checked.",
                 hint="Put it first, so it sees every cookie set by the views and by every other middleware.",
                 id="cookiecharter.W102",
             )

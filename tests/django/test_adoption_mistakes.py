@@ -91,3 +91,22 @@ def test_a_choice_kept_too_long_and_gpc_ignored_are_checks(settings):
 def test_a_missing_pdf_extra_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "reportlab", None)  # what an install without the "pdf" extra looks like
     assert "cookiecharter[django,pdf]" in messages()["cookiecharter.W015"].hint
+
+
+@pytest.mark.parametrize("command", ["cookiecharter_verify", "cookiecharter_seal", "cookiecharter_observed"])
+def test_a_ledger_command_before_migrate_names_the_fix(tmp_path, command):
+    import os
+    import subprocess
+
+    (tmp_path / "unmigrated_settings.py").write_text(
+        "from tests.settings import *  # noqa: F403\n"
+        f"DATABASES = {{'default': {{'ENGINE': 'django.db.backends.sqlite3', 'NAME': {str(tmp_path / 'new.sqlite3')!r}}}}}\n"
+        f"COOKIECHARTER = {{**COOKIECHARTER, 'LEDGER_DIRECTORY': {str(tmp_path / 'ledger')!r}}}  # noqa: F405\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), root]),
+           "DJANGO_SETTINGS_MODULE": "unmigrated_settings"}
+    result = subprocess.run([sys.executable, "-m", "django", command], env=env, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 1, result.stderr
+    assert "manage.py migrate" in result.stderr and "Traceback" not in result.stderr

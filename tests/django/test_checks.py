@@ -186,3 +186,12 @@ def test_w006_override_extending_the_package_base_keeps_its_blocks(tmp_path: Pat
     assert messages == []
     messages = _layout_ids(tmp_path, {"cookiecharter/base.html": "<html><body>{% block content %}{% endblock %}</body></html>"})
     assert [m.id for m in messages] == ["cookiecharter.W006"]
+
+
+def test_w004_charter_declares_the_messages_cookie_the_session_storage_never_sets(tmp_path: Path) -> None:
+    messages_cookie = NECESSARY.replace('name = "cart"', 'name = "messages"')
+    path = write_charter(tmp_path, messages_cookie)
+    storage = "django.contrib.messages.storage.session.SessionStorage"
+    with override_settings(COOKIECHARTER={"CHARTER": str(path)}, MESSAGE_STORAGE=storage):
+        message = _one(check_charter(), "cookiecharter.W004")
+    assert "'messages'" in message.msg and "MESSAGE_STORAGE keeps no cookie" in message.msg

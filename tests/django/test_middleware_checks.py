@@ -77,3 +77,13 @@ def test_a_flash_message_cookie_is_declared_from_the_settings(settings):
     assert ids(settings) == []
     settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
     assert registry.get("default").charter.match("messages") is None
+
+
+def test_the_per_site_cache_may_stand_in_front(settings):
+    # Django's documentation puts UpdateCacheMiddleware first; it sets no cookie, so nothing escapes.
+    settings.MIDDLEWARE = ["django.middleware.cache.UpdateCacheMiddleware", MIDDLEWARE_PATH, *BASE,
+                           "django.middleware.cache.FetchFromCacheMiddleware"]
+    assert "cookiecharter.W102" not in ids(settings)
+    settings.MIDDLEWARE = ["django.middleware.cache.UpdateCacheMiddleware", BASE[0], MIDDLEWARE_PATH, *BASE[1:]]
+    (message,) = [m for m in run_checks(tags=["cookiecharter"]) if m.id == "cookiecharter.W102"]
+    assert "SecurityMiddleware" in message.msg and "UpdateCacheMiddleware" not in message.msg

@@ -159,3 +159,11 @@ def test_the_charter_page_takes_the_sites_own_layout(settings, client):
     assert "cookiecharter.E005" not in {m.id for m in run_checks(tags=["cookiecharter"])}
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "BASE_TEMPLATE": "no_such_layout.html"}
     assert "cookiecharter.E005" in {m.id for m in run_checks(tags=["cookiecharter"])}
+
+
+def test_the_page_varies_with_the_cookie_even_in_a_layout_without_the_banner(settings, client):
+    # The "your choice" section shows the visitor's own consent id: a shared cache must not give it to another.
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "BASE_TEMPLATE": "site_layout.html"}
+    response = client.get("/fr/cookies/")
+    assert "cookiecharter_banner" not in response.content.decode() and "cc-banner" not in response.content.decode()
+    assert "Cookie" in response["Vary"]

@@ -1,10 +1,12 @@
-"""The ``--site`` option the ledger commands share."""
+"""What the ledger commands share: the ``--site`` option, and a clear error when the database
+cannot be read (not migrated yet, or down) instead of a traceback."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from ..sites import registry
 
@@ -31,3 +33,16 @@ def chosen_sites(options: dict[str, Any], present: list[str] | None = None) -> l
         return list(dict.fromkeys(asked))
     # The configured sites in their order, then any other the ledger still holds records of.
     return configured + sorted(set(present or []) - set(configured))
+
+
+class LedgerCommand(BaseCommand):
+    """A command that reads or writes the ledger's tables."""
+
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        try:
+            return super().execute(*args, **options)
+        except DatabaseError as exc:
+            raise CommandError(
+                f"the ledger's database could not be used ({exc}): is it reachable, and has "
+                "`python manage.py migrate` been run?"
+            ) from exc

@@ -36,7 +36,10 @@ def _method_label(method: str) -> str:
 def cookiecharter_visitor_consent(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     consent = getattr(request, "consent", None)
-    if consent is None or consent.consent_id is None:
+    if request is None or consent is None:
+        return {"consent": None}
+    request.cookiecharter_varies = True  # the section differs with the visitor's choice
+    if consent.consent_id is None:
         return {"consent": None}
     site = site_for(request)
     try:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from ...core.draft import declaration_stub
 from ...models import ObservedCookie
 from ...sites import registry
-from ..sites import add_site_argument, chosen_sites
+from ..sites import LedgerCommand, add_site_argument, chosen_sites
 
 
-class Command(BaseCommand):
+class Command(LedgerCommand):
     help = "List cookies the enforcement middleware blocked, reported or capped (--toml: charter entries to add)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from ... import ledger
 from ...sites import registry
-from ..sites import add_site_argument, chosen_sites
+from ..sites import LedgerCommand, add_site_argument, chosen_sites
 
 
-class Command(BaseCommand):
+class Command(LedgerCommand):
     help = (
         "Delete consent records older than --days (default: each site's LEDGER_RETENTION_DAYS), whole "
         "seals at a time; each pruned seal is marked so cookiecharter_verify stays clean."

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from ... import ledger
-from ..sites import add_site_argument, chosen_sites
+from ..sites import LedgerCommand, add_site_argument, chosen_sites
 
 
-class Command(BaseCommand):
+class Command(LedgerCommand):
     help = "Seal unsealed consent records in batches of LEDGER_SEAL_BATCH, the last batch partial."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from ... import ledger
 from ...core.proof import ProblemKind
-from ..sites import add_site_argument, chosen_sites
+from ..sites import LedgerCommand, add_site_argument, chosen_sites
 
 
-class Command(BaseCommand):
+class Command(LedgerCommand):
     help = "Verify the consent proof ledger: every record hash, every seal and the seal chain."
 
     def add_arguments(self, parser: CommandParser) -> None:
