@@ -6,11 +6,13 @@ check of a charter runs for each configured site; a message about one site of se
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import to_locale
 
 from .conf import Settings, SiteSettings, read_settings
 from .core.catalogue import available_languages
@@ -224,7 +226,7 @@ def _check_languages(charter: Charter, of: str) -> list[CheckMessage]:
         )
     shipped = set(available_languages())
     for lang in charter.languages:
-        if lang.lower() not in shipped and lang.split("-")[0].lower() not in shipped:
+        if lang.lower() not in shipped and lang.split("-")[0].lower() not in shipped and not _site_catalogue(lang):
             found.append(
                 Warning(
                     f"{of}cookiecharter ships no translation for {lang!r}: the page's general texts (what a cookie "
@@ -235,6 +237,16 @@ def _check_languages(charter: Charter, of: str) -> list[CheckMessage]:
                 )
             )
     return found
+
+
+def _site_catalogue(lang: str) -> bool:
+    """Whether the site's LOCALE_PATHS hold a compiled catalogue for ``lang`` (or its base language)."""
+    locales = {to_locale(lang), to_locale(lang.split("-")[0])}
+    return any(
+        (Path(folder) / locale / "LC_MESSAGES" / "django.mo").is_file()
+        for folder in getattr(settings, "LOCALE_PATHS", ())
+        for locale in locales
+    )
 
 
 def _check_patterns(charter: Charter, of: str) -> list[CheckMessage]:

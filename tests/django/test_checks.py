@@ -108,6 +108,12 @@ def test_w005_charter_language_without_a_shipped_catalogue(tmp_path: Path) -> No
         messages = check_charter()
     assert _ids(messages) == ["cookiecharter.W005"]
     assert "'de'" in messages[0].msg
+    # A catalogue the site keeps in its LOCALE_PATHS counts.
+    (tmp_path / "locale" / "de" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "locale" / "de" / "LC_MESSAGES" / "django.mo").write_bytes(b"")
+    with override_settings(COOKIECHARTER={"CHARTER": str(path)}, LANGUAGES=[("fr", "Français"), ("de", "Deutsch")],
+                           LOCALE_PATHS=[str(tmp_path / "locale")]):
+        assert _ids(check_charter()) == []
 
 
 def test_checks_are_registered_under_the_cookiecharter_tag() -> None:
