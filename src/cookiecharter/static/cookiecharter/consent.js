@@ -1,17 +1,16 @@
-/* cookiecharter page script, see docs/consent-ui.md. Loaded in <head> so the Consent Mode
-   default precedes every tag. The forms work without it; it only saves reloads. */
+/* cookiecharter page script, see docs/consent-ui.md. In <head>, so the Consent Mode default
+   precedes every tag. The forms work without it; it saves reloads. */
 (function (w, d) {
   "use strict";
   var me = d.currentScript, nonce = me && me.nonce, el = d.getElementById("cookiecharter-config");
   if (!el) return;
   var cfg = JSON.parse(el.textContent), P = cfg.purposes, opener, running, live, loading, queue = [],
     gpc = navigator.globalPrivacyControl === true,
-    TYPES = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
-      "functionality_storage", "personalization_storage", "security_storage"],
+    TYPES = "ad_storage ad_user_data ad_personalization analytics_storage functionality_storage personalization_storage security_storage".split(" "),
     $ = (s, r) => (r || d).querySelector(s),
-    $$ = (s, r) => [].slice.call((r || d).querySelectorAll(s));
+    $$ = (s, r) => [...(r || d).querySelectorAll(s)];
 
-  // Cookie ID.TIME.VERSION.PURPOSES.SIG; another charter version, or "!" (only a GPC signal), is no decision.
+  // ID.TIME.VERSION.PURPOSES.SIG; another version, or "!" (a GPC signal alone), is no decision.
   function read() {
     var c = d.cookie.split("; ").filter(c => !c.indexOf(cfg.cookie + "="))[0],
       v = c ? c.slice(cfg.cookie.length + 1).replace(/"/g, "").split(".") : [];
@@ -20,7 +19,7 @@
       : { decided: false, granted: [] };
   }
   var state = read();
-  function has(k) { return state.granted.indexOf(k) >= 0; }
+  function has(k) { return state.granted.includes(k); }
 
   // Google Consent Mode v2.
   w.dataLayer = w.dataLayer || [];
@@ -34,7 +33,7 @@
   gtag("consent", "default", Object.assign(modes(), { wait_for_update: 500 }));
   if (state.decided) gtag("consent", "update", modes());
 
-  // <script type="text/plain" data-cookiecharter=P>: in document order, each waiting for the last.
+  // <script type="text/plain" data-cookiecharter=P>: in document order, each after the last.
   function scripts() {
     $$('script[type="text/plain"][data-cookiecharter]:not([data-cc-q])').forEach(s => {
       if (has(s.dataset.cookiecharter)) { s.setAttribute("data-cc-q", ""); queue.push(s); }
@@ -44,7 +43,7 @@
   function next() {
     var old = queue.shift(), s = d.createElement("script"), src = old && old.hasAttribute("src");
     if (!(running = !!old)) return;
-    [].forEach.call(old.attributes, a => a.name == "type" || s.setAttribute(a.name, a.value));
+    [...old.attributes].forEach(a => a.name == "type" || s.setAttribute(a.name, a.value));
     if (old.dataset.type) s.type = old.dataset.type;
     if (nonce) s.nonce = nonce;
     s.text = old.text;
@@ -53,8 +52,8 @@
     if (!src) next();
   }
 
-  // <iframe data-cookiecharter=P data-src>: load if granted, else unload it and, unless the page
-  // has its own [data-cookiecharter-placeholder] beside it, put a same-size placeholder in front.
+  // <iframe data-cookiecharter=P data-src>: loaded if granted, else unloaded, with a same-size
+  // placeholder unless one is beside it ([data-cookiecharter-placeholder]).
   function frames() {
     $$("iframe[data-cookiecharter]").forEach(f => {
       var k = f.dataset.cookiecharter, ph = f.ccPh, p, b;
@@ -82,9 +81,9 @@
     });
   }
 
-  // Withdrawal: expire the visible cookies of withdrawn purposes on the host, each parent domain, the declared path.
+  // Withdrawal: expire the cookies of withdrawn purposes on the host, each parent domain, their path.
   function purge(keys) {
-    var rules = [].concat.apply([], keys.map(k => P[k].cookies)), h = location.hostname.split(".");
+    var rules = keys.flatMap(k => P[k].cookies), h = location.hostname.split(".");
     d.cookie.split("; ").forEach(c => {
       var n = c.split("=")[0];
       rules.forEach(r => { try {
@@ -100,23 +99,24 @@
     state = { decided: true, granted: r.granted.filter(k => P[k]) };
     if (banner) banner.remove();
     if (g && g.open) g.close();
-    if (live) live.textContent = cfg.text.saved;  // the banner vanished: say why, to screen readers too
+    if (live) live.textContent = cfg.text.saved;  // for screen readers too
     gtag("consent", "update", modes());
     purge(before.filter(k => !has(k)));
     scripts();
     frames();
-    d.dispatchEvent(new CustomEvent("cookiecharter:consent", { detail: { granted: state.granted.slice() } }));
+    d.dispatchEvent(new CustomEvent("cookiecharter:consent", { detail: { granted: [...state.granted] } }));
   }
 
   function post(form, button) {
-    var data = new FormData(form);
+    var data = new FormData(form), banner = $("[data-cookiecharter-banner]");
+    if (banner) banner.hidden = true;  // at once: the page moves with the click
     if (button && button.name) data.append(button.name, button.value);
     if (gpc) data.append("gpc", "1");  // a script cannot send Sec-GPC itself
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
     }).then(r => { if (!r.ok) throw r; return r.json(); }).then(decided).catch(() => {
-      form.ccPlain = true;  // never lose a decision: fall back to the plain form post
+      form.ccPlain = true;  // never lose a choice: post the plain form
       form.requestSubmit(button);
     });
   }
@@ -124,8 +124,8 @@
   function dialog() { return d.getElementById("cookiecharter-preferences"); }
   function sync(g) { $$("[data-cookiecharter-purpose]", g).forEach(c => (c.checked = has(c.value))); }
 
-  // A page holds the dialog only if the server opened it; else it is fetched once, when first
-  // needed, and should that fail the page is asked for with it open (the no-script way).
+  // The dialog is in the page if the server opened it; else fetched once, or failing that the
+  // page is asked for with it open (the no-script way).
   function withDialog(then) {
     var g = dialog(), l = location;
     if (g) return then(g);
@@ -139,12 +139,12 @@
     opener = from || d.activeElement;
     withDialog(g => {
       sync(g);
-      g.removeAttribute("open");  // opened by the server: reopen it modal (close() would fire "close")
+      g.removeAttribute("open");  // opened by the server: reopen it modal
       g.showModal();
     });
   }
 
-  // A placeholder's button: the current choice plus this purpose, saved as a custom choice.
+  // A placeholder's button: the current choice plus this purpose.
   function allow(k) {
     withDialog(g => {
       var form = $("form[data-cookiecharter-form]", g);
@@ -156,7 +156,7 @@
 
   function start() {
     var g = dialog();
-    live = d.createElement("p");  // a status region must exist before its message for it to be read
+    live = d.createElement("p");  // a status region must exist before its message
     live.setAttribute("role", "status");
     live.className = "cc-sr";
     d.body.append(live);
@@ -170,7 +170,7 @@
       var a = e.target.closest("a[data-cookiecharter-open]");
       if (a) { e.preventDefault(); open(a); }
     });
-    // Escape and "Close without saving" decide nothing; focus returns to what opened the dialog.
+    // Closing decides nothing; focus returns to what opened the dialog.
     d.addEventListener("close", e => {
       if (e.target.id == "cookiecharter-preferences" && opener && opener.isConnected) opener.focus();
     }, true);
@@ -180,7 +180,7 @@
   }
 
   w.cookiecharter = {
-    consent: () => ({ decided: state.decided, granted: state.granted.slice(), gpc: gpc }),
+    consent: () => ({ decided: state.decided, granted: [...state.granted], gpc: gpc }),
     open: () => open(),
     on: fn => d.addEventListener("cookiecharter:consent", e => fn(e.detail)),
   };
