@@ -81,6 +81,22 @@
     });
   }
 
+  // {% ifconsent P live %}: <template data-cookiecharter-if=P [data-on]>, branch shown, <template
+  // data-cookiecharter-else> (n counts nesting). The other branch waits, inert, in its marker.
+  function blocks(r) {
+    $$("[data-cookiecharter-if]", r).forEach(a => {
+      var k = a.dataset.cookiecharterIf, on = has(k), b = a.nextSibling, n = 1, shown = [], c;
+      if (!P[k] || on == a.hasAttribute("data-on")) return;
+      for (; b && (n += b.nodeType == 1 && b.hasAttribute("data-cookiecharter-if") - b.hasAttribute("data-cookiecharter-else")); b = b.nextSibling) shown.push(b);
+      if (!b) return;
+      c = (on ? a : b).content;
+      (on ? b : a).content.append(...shown);  // a frame put away unloads
+      blocks(c);
+      b.before(c);
+      a.toggleAttribute("data-on", on);
+    });
+  }
+
   // Withdrawal: expire the cookies of withdrawn purposes on the host, each parent domain, their path.
   function purge(keys) {
     var rules = keys.flatMap(k => P[k].cookies), h = location.hostname.split(".");
@@ -102,6 +118,7 @@
     if (live) live.textContent = cfg.text.saved;  // for screen readers too
     gtag("consent", "update", modes());
     purge(before.filter(k => !has(k)));
+    blocks();
     scripts();
     frames();
     d.dispatchEvent(new CustomEvent("cookiecharter:consent", { detail: { granted: [...state.granted] } }));
@@ -175,6 +192,7 @@
       if (e.target.id == "cookiecharter-preferences" && opener && opener.isConnected) opener.focus();
     }, true);
     if (g && g.open) open();  // ?cookiecharter=preferences
+    blocks();
     scripts();
     frames();
   }
