@@ -184,6 +184,9 @@ def test_allow_button_grants_one_purpose_on_top_of_the_current_choice():
     assert re.findall(r'name="purpose" value="([a-z]+)"', html) == ["embeds", "statistics"]
     assert '<input type="hidden" name="choice" value="custom">' in html
     assert "Autoriser «\u00a0Contenus intégrés (carte)\u00a0»" in html
+    # The button names its purpose without posting it (no name): the page script reads it to post
+    # the visitor's choice as it is when they click, which may have changed since the page was made.
+    assert '<button type="submit" class="cc-btn" data-cookiecharter-action="allow" value="embeds">' in html
     with pytest.raises(TemplateSyntaxError):
         render(template=Template('{% load cookiecharter %}{% cookiecharter_allow "necessary" %}'))
 

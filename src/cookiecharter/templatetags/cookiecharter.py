@@ -155,11 +155,12 @@ def cookiecharter_allow(context: template.Context, purpose: str) -> str:
     return format_html(
         '<form method="post" action="{}" class="cc-allow" data-cookiecharter-form>{}'
         '<input type="hidden" name="next" value="{}"><input type="hidden" name="choice" value="custom">{}'
-        '<button type="submit" class="cc-btn" data-cookiecharter-action="allow">{}</button></form>',
+        '<button type="submit" class="cc-btn" data-cookiecharter-action="allow" value="{}">{}</button></form>',
         ui.consent_url,
         mark_safe(ui.values(request, consent, context.get("csrf_token"))["csrf"]),
         request.path + ("?" + query if query else ""),
         mark_safe("".join(format_html('<input type="hidden" name="purpose" value="{}">', k) for k in granted)),
+        purpose,  # unnamed, so never posted: the page script reads it to post the current choice plus it
         gettext("Allow “%s”") % title,
     )
 

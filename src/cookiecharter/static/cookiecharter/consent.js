@@ -128,6 +128,11 @@
     var data = new FormData(form), banner = $("[data-cookiecharter-banner]");
     if (banner) banner.hidden = true;  // at once: the page moves with the click
     if (button && button.name) data.append(button.name, button.value);
+    // An "Allow" form has the choice of when the page was made: post today's plus its purpose.
+    if (button && button.dataset.cookiecharterAction == "allow") {
+      data.delete("purpose");
+      state.granted.concat(button.value).forEach(k => data.append("purpose", k));
+    }
     if (gpc) data.append("gpc", "1");  // a script cannot send Sec-GPC itself
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
