@@ -55,7 +55,7 @@ def fill(n: int, days: float) -> None:
     from django.utils import timezone
 
     from cookiecharter import ledger
-    from cookiecharter.core import ledger as core
+    from cookiecharter.core import proof as core
     from cookiecharter.models import ConsentRecord, LedgerSeal
     from cookiecharter.sites import registry
 
@@ -65,7 +65,7 @@ def fill(n: int, days: float) -> None:
     charter = site.charter
     version = ledger.charter_version(charter).pk
     key = ledger.ledger_keys()[0]
-    texts = site.texts_digest("fr")
+    texts = core.texts_digest(charter, "fr")
     rng = random.Random(7)
     now = timezone.now()
     start = now - timedelta(days=days)

@@ -48,7 +48,7 @@ ROOT_URLCONF = "tests.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [ROOT / "tests" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -75,4 +75,4 @@ LANGUAGES = [("fr", "Français"), ("en", "English")]
 USE_I18N = True
 STATIC_URL = "/static/"
 
-COOKIECHARTER = {"CHARTER": str(ROOT / "demo" / "charter.toml")}
+COOKIECHARTER = {"CHARTER": str(ROOT / "demo" / "charter.toml"), "LEDGER_DIRECTORY": str(_db_dir / "ledger")}

@@ -7,6 +7,7 @@ Environment variables (the browser tests use them to run several portals side by
   with its own charter, ``demo/charter-sister.toml``;
 - ``DEMO_DATABASE``: an SQLite file path (default ``demo/db.sqlite3``) or a ``postgres://`` URL;
 - ``DEMO_WIDGET_ORIGIN``: where the third-party map widget is served (default http://localhost:8001);
+- ``DEMO_LEDGER_DIRECTORY``: the ledger's folder outside the database (default ``demo/ledger``);
 - ``DEMO_DEBUG``: "1" for Django's debug mode (the default for ``make demo``), "0" otherwise.
 """
 
@@ -36,8 +37,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # The portal before cookiecharter: its templates/cookiecharter/base.html puts the charter page
-    # inside the portal's own layout (header, navigation, footer).
     "portal",
     "cookiecharter",
 ]
@@ -124,6 +123,11 @@ STATIC_ROOT = DEMO_DIR / "static-collected"
 # back office for both (the compliance overview switches between them).
 COOKIECHARTER = {
     "CHARTER": os.environ.get("COOKIECHARTER_CHARTER") or str(DEMO_DIR / "charter.toml"),
+    # The charter page in the portal's own layout (header, navigation, footer): base.html's content block.
+    "BASE_TEMPLATE": "base.html",
+    # Outside the database: the witness of the ledger's seals, and the proof of refusals made while
+    # the database does not answer (docs/ledger.md).
+    "LEDGER_DIRECTORY": os.environ.get("DEMO_LEDGER_DIRECTORY") or str(DEMO_DIR / "ledger"),
     "SITES": {
         "sainte-victoire": {"HOSTS": [SISTER_HOST], "CHARTER": str(DEMO_DIR / "charter-sister.toml")},
     },

@@ -92,7 +92,13 @@ def granted_by(site: Site, request: HttpRequest, choice: str, named: list[str]) 
 
 
 def record(site: Site, request: HttpRequest, choice: str, granted: frozenset[str]) -> tuple[Consent, Method]:
-    """Record the visitor's choice in the ledger and make it the request's ``consent``."""
+    """Record the visitor's choice in the ledger and make it the request's ``consent``.
+
+    A choice that grants nothing the visitor had not granted already (a refusal, a withdrawal, the
+    same choice again) takes effect even when the database does not answer: its proof waits in the
+    pending file. One that grants something new raises ``ledger.ProofUnavailable`` then: no consent
+    without its proof.
+    """
     previous: Consent = request.consent
     method = Method(choice)
     if choice != Method.ACCEPT_ALL.value and previous.decided and previous.granted - granted:
@@ -113,7 +119,9 @@ def record(site: Site, request: HttpRequest, choice: str, granted: frozenset[str
         choices=ledger.choices_for(site.charter, granted),
         user_id=_user_id(request),
         created_at=now,
+        may_wait=granted <= (previous.granted if previous.decided else frozenset()),
     )
+    consent = site.enforcer.bind(consent)
     request.consent = consent
     return consent, method
 
@@ -159,7 +167,9 @@ def record_browser_signal(request: HttpRequest, response: HttpResponseBase | Non
             choices=ledger.choices_for(charter, frozenset(), only=refused),
             user_id=_user_id(request),
             created_at=now,
+            may_wait=True,  # a refusal: it takes effect whether or not the database answers
         )
+        consent = site.enforcer.bind(consent)
         request.consent = consent
         setattr(request, _SIGNAL_ATTR, consent)
     if response is not None and not getattr(request, _SIGNAL_COOKIE_ATTR, False):

@@ -101,7 +101,7 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 
     Markdown and PDF do not import Django; HTML renders the Django app's own template in-process.
     """
-    from cookiecharter import standalone  # rendering stays out of `validate`'s import path
+    from cookiecharter.page import standalone  # rendering stays out of `validate`'s import path
 
     try:
         charter = standalone.prepare(load_charter(charter_file), django_cookies=django_cookies)
@@ -112,15 +112,28 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
         click.echo(str(exc), err=True)
         click.echo(f"{charter_file}: invalid: fix it first (cookiecharter validate {charter_file})", err=True)
         sys.exit(EXIT_INVALID)
+    lang = lang or charter.languages[0]
+    if lang not in charter.languages:
+        # A page in a language the charter has no texts in would mix languages: refuse it.
+        raise click.BadParameter(
+            f"the charter has texts in {', '.join(charter.languages)}, not in {lang!r}", param_hint="--lang"
+        )
     try:
-        body = standalone.render(charter, lang or charter.languages[0], fmt, stylesheet=stylesheet, pdf_href=pdf_href)  # type: ignore[arg-type]
+        if fmt == "md":
+            body = standalone.render_markdown(charter, lang, pdf_href=pdf_href).encode("utf-8")
+        elif fmt == "pdf":
+            body = standalone.render_pdf_bytes(charter, lang)
+        else:  # html: the Django app's own template, so the Django layer renders it
+            from cookiecharter.standalone_html import render_html
+
+            body = render_html(charter, lang, stylesheet=stylesheet, pdf_href=pdf_href).encode("utf-8")
     except ImportError as exc:
         extra = {"pdf": "pdf", "html": "django"}.get(fmt, "")
         raise click.ClickException(f"--format {fmt} needs the {extra!r} extra: pip install 'cookiecharter[{extra}]' ({exc})") from exc
     if output:
         with open(output, "wb") as fh:
             fh.write(body)
-        click.echo(f"wrote {output} ({len(body)} bytes, {fmt}, {lang or charter.languages[0]})", err=True)
+        click.echo(f"wrote {output} ({len(body)} bytes, {fmt}, {lang})", err=True)
     elif fmt == "pdf" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal: use -o FILE or redirect")
     else:
@@ -146,7 +159,12 @@ def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad options, unreadable charter or
     baseline, no browser, or a site that cannot be loaded.
     """
-    from cookiecharter.scan.command import ScanFailed, ScanRequest, execute, parse_formats  # Playwright stays out of `validate`
+    from cookiecharter.scan.command import (  # Playwright stays out of `validate`
+        ScanFailed,
+        ScanRequest,
+        execute,
+        parse_formats,
+    )
 
     try:
         wanted = parse_formats(formats)

@@ -25,8 +25,8 @@ from .checks import MIDDLEWARE_PATH
 from .conf import SiteSettings
 from .core.charter import AUDIENCE_MAX_LIFETIME, Charter, Exemption
 from .core.consent import SIX_MONTHS
-from .core.ledger import ProblemKind, Report
 from .core.loading import CharterError, load_charter
+from .core.proof import ProblemKind, Report
 from .models import METHOD_CHOICES, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
 from .sites import registry
 
@@ -245,17 +245,22 @@ class Verification:
     inserted: int
     #: The first problems, as the verify command prints them.
     problems: list[str]
+    #: Witness checkpoints compared with the chain, and proof records waiting for the database.
+    witnessed: int = 0
+    pending: int = 0
+    #: Problems of the chain of seals itself (a seal edited, missing, or unlike the witness's).
+    broken_seals: int = 0
 
     #: How many problem lines are kept (the command line tool lists them all).
     KEEP = 20
 
     @property
     def ok(self) -> bool:
-        return not (self.altered or self.deleted or self.inserted)
+        return not (self.altered or self.deleted or self.inserted or self.broken_seals)
 
     @property
     def more(self) -> int:
-        return self.altered + self.deleted + self.inserted - len(self.problems)
+        return self.altered + self.deleted + self.inserted + self.broken_seals - len(self.problems)
 
     @classmethod
     def of(cls, report: Report, at: datetime) -> Verification:
@@ -269,18 +274,24 @@ class Verification:
             deleted=kinds.count(ProblemKind.DELETED),
             inserted=kinds.count(ProblemKind.INSERTED),
             problems=[str(p) for p in report.problems[: cls.KEEP]],
+            witnessed=report.witnessed,
+            pending=report.pending,
+            broken_seals=kinds.count(ProblemKind.SEAL),
         )
 
+    _FIELDS = ("at", "records", "seals", "sealed_records", "altered", "deleted", "inserted", "problems",
+               "witnessed", "pending", "broken_seals")
+
     def as_data(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("at", "records", "seals", "sealed_records", "altered", "deleted", "inserted", "problems")}
+        return {k: getattr(self, k) for k in self._FIELDS}
 
     @classmethod
     def from_data(cls, data: Any) -> Verification | None:
         if not isinstance(data, dict):
             return None
         try:
-            return cls(**{k: data[k] for k in ("at", "records", "seals", "sealed_records", "altered", "deleted", "inserted", "problems")})
-        except (KeyError, TypeError):
+            return cls(**{k: data[k] for k in cls._FIELDS if k in data})
+        except TypeError:
             return None
 
     @property
@@ -485,6 +496,17 @@ def _localised(when: datetime) -> str:
 
 
 __all__ = [
-    "Check", "CharterState", "ChoiceCounts", "LedgerState", "Status", "Verification", "WINDOWS",
-    "charter_state", "checklist", "choice_counts", "ledger_state", "top_observed", "verify_ledger",
+    "WINDOWS",
+    "CharterState",
+    "Check",
+    "ChoiceCounts",
+    "LedgerState",
+    "Status",
+    "Verification",
+    "charter_state",
+    "checklist",
+    "choice_counts",
+    "ledger_state",
+    "top_observed",
+    "verify_ledger",
 ]

@@ -30,7 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .core.consent import SIX_MONTHS
 from .core.filter import Undeclared
-from .core.ledger import DEFAULT_SITE
+from .core.proof import DEFAULT_SITE
 
 # DEFAULT_SITE names the site the top-level ``CHARTER`` configures: every host no other site claims.
 
@@ -63,10 +63,21 @@ GLOBAL_DEFAULTS: dict[str, Any] = {
     "SITES": {},
     # How many proof records one seal covers (tamper evidence).
     "LEDGER_SEAL_BATCH": 1000,
+    # Seal whatever is unsealed at least this often (seconds), so no burst leaves a long tail unsealed.
+    "LEDGER_SEAL_INTERVAL": 60,
+    # A record younger than this (seconds) waits for the next seal: on PostgreSQL a lower id can commit
+    # after a higher one, and a seal must never skip a record still in flight.
+    "LEDGER_SEAL_GRACE": 5,
+    # A folder outside the database: the witness of the seals (checkpoints) and the proof records
+    # waiting for the database when it does not answer. None: neither (check cookiecharter.W009).
+    "LEDGER_DIRECTORY": None,
     # Database alias the ledger writes to.
     "LEDGER_DATABASE": "default",
     # URL name of the charter page (the banner and the footer link point at it).
     "CHARTER_URL_NAME": "cookiecharter:charter",
+    # The site's own layout the charter page extends (it needs a {% block content %}); None: the
+    # package's minimal standalone layout.
+    "BASE_TEMPLATE": None,
 }
 
 DEFAULTS: dict[str, Any] = {**SITE_DEFAULTS, **GLOBAL_DEFAULTS}
@@ -110,6 +121,10 @@ class Settings:
     seal_batch: int
     database: str
     charter_url_name: str
+    seal_interval: float = 60
+    seal_grace: float = 5
+    directory: str | None = None
+    base_template: str | None = None
 
     @property
     def default(self) -> SiteSettings | None:
@@ -228,9 +243,22 @@ def read_settings(user: Mapping[str, Any] | None) -> Settings:
     batch = glob["LEDGER_SEAL_BATCH"]
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise _fail('["LEDGER_SEAL_BATCH"]', f"expected a positive number of records, got {batch!r}.")
+    interval = glob["LEDGER_SEAL_INTERVAL"]
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval <= 0:
+        raise _fail('["LEDGER_SEAL_INTERVAL"]', f"expected a positive number of seconds, got {interval!r}.")
+    grace = glob["LEDGER_SEAL_GRACE"]
+    if isinstance(grace, bool) or not isinstance(grace, (int, float)) or grace < 0:
+        raise _fail('["LEDGER_SEAL_GRACE"]', f"expected a number of seconds, got {grace!r}.")
+    directory = glob["LEDGER_DIRECTORY"]
+    if directory is not None and not isinstance(directory, (str, os.PathLike)):
+        raise _fail('["LEDGER_DIRECTORY"]', f"expected the path of a folder, got {directory!r}.")
     return Settings(
         sites=tuple(sites),
         seal_batch=batch,
         database=str(glob["LEDGER_DATABASE"]),
         charter_url_name=str(glob["CHARTER_URL_NAME"]),
+        seal_interval=float(interval),
+        seal_grace=float(grace),
+        directory=os.fspath(directory) if directory is not None else None,
+        base_template=glob["BASE_TEMPLATE"] or None,
     )

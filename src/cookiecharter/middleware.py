@@ -13,19 +13,23 @@ the cookies of purposes not (or no longer) granted.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
-from http.cookies import Morsel
+from http.cookies import CookieError, Morsel
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseNotFound
 from django.http.response import HttpResponseBase
+from django.utils.cache import patch_vary_headers
 
 from . import choices, observed
 from .core.filter import CookieToSet, Outcome
 from .core.setcookie import SetCookieHeader, http_date, lifetime_from, parse_cookie_date
 from .sites import Site, SiteRegistry, registry
+
+logger = logging.getLogger("cookiecharter.enforcement")
 
 
 class CookieCharterMiddleware:
@@ -52,6 +56,7 @@ class CookieCharterMiddleware:
         outcome = enforce(site, request, response)
         if outcome is not None:
             finish(site, request, outcome)
+        vary(request, response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
@@ -64,6 +69,7 @@ class CookieCharterMiddleware:
         outcome = enforce(site, request, response)
         if outcome is not None:
             await sync_to_async(finish, thread_sensitive=True)(site, request, outcome)
+        vary(request, response)
         return response
 
 
@@ -82,6 +88,14 @@ def unknown_host(request: HttpRequest) -> HttpResponseNotFound:
     return HttpResponseNotFound(
         "No site of this installation serves this host name.", content_type="text/plain; charset=utf-8"
     )
+
+
+def vary(request: HttpRequest, response: HttpResponseBase) -> None:
+    """A page rendered with the visitor's choice (the banner for a visitor who has not chosen, an
+    ``ifconsent`` block, an "allow" button) must never be served from a shared cache to someone
+    else: one visitor's statistics script, or the absence of a banner, would reach everybody."""
+    if getattr(request, "cookiecharter_varies", False):
+        patch_vary_headers(response, ("Cookie",))
 
 
 def _exempt(request: HttpRequest) -> bool:
@@ -119,7 +133,12 @@ def enforce(site: Site, request: HttpRequest, response: HttpResponseBase) -> Out
         else:
             response.cookies.pop(morsels[blocked.index].key, None)
     for deletion in outcome.deletions:
-        response.delete_cookie(deletion.name, path=deletion.path, domain=deletion.domain or None)
+        try:
+            response.delete_cookie(deletion.name, path=deletion.path, domain=deletion.domain or None)
+        except CookieError:
+            # A name the browser kept but Django's cookie writer refuses (a space in it, say): it
+            # cannot be deleted from here, and is no reason for a 500; it is withheld from the view.
+            logger.warning("cannot delete cookie %r: Django cannot write a cookie of that name", deletion.name)
     return outcome
 
 

@@ -4,7 +4,7 @@ Tamper evidence without a global lock: each record carries an HMAC over its own 
 (``record_hash``), so an edit shows; ``LedgerSeal`` rows, made in batches after the fact, each
 cover a run of record ids with their count and a hash over their hashes, chained to the previous
 seal, so a deletion or an insertion inside a sealed range shows too. Writers never wait on each
-other: a decision is one INSERT. The hashing itself lives in ``cookiecharter.core.ledger``; the
+other: a decision is one INSERT. The hashing itself lives in ``cookiecharter.core.proof``; the
 database work (append, seal, verify, prune) in ``cookiecharter.ledger``.
 
 Like ``django.contrib.sessions``, the record is an abstract base plus a concrete model, so a site
@@ -66,13 +66,14 @@ class AbstractConsentRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    #: SHA-256 of the texts shown in ``language`` (see ``core.ledger.texts_digest``).
+    #: SHA-256 of the texts shown in ``language`` (see ``core.proof.texts_digest``).
     texts_digest = models.CharField(_("texts digest"), max_length=64)
     language = models.CharField(_("language"), max_length=16)
     #: ``{purpose: true/false}`` for every purpose that needs consent (undecided ones left out).
     choices = models.JSONField(_("choices"))
     method = models.CharField(_("method"), max_length=16, choices=METHOD_CHOICES)
-    user_id = models.CharField(_("user id"), max_length=150, null=True, blank=True)
+    #: NULL (not "") when no one was signed in: "no account" is not an account with an empty id.
+    user_id = models.CharField(_("user id"), max_length=150, null=True, blank=True)  # noqa: DJ001
     record_hash = models.CharField(_("record hash"), max_length=64)
 
     class Meta:

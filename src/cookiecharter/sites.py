@@ -29,7 +29,6 @@ from .core.consent import Consent, ConsentCodec
 from .core.filter import Policy, Undeclared
 from .core.framework_cookies import FrameworkCookies, declare_framework_cookies
 from .core.headers import Enforcer
-from .core.ledger import texts_digest
 from .core.loading import CharterError, load_charter
 
 if TYPE_CHECKING:
@@ -92,7 +91,7 @@ class Site:
 
     ``declared_charter`` is the file as written; ``charter`` adds Django's own cookies and the
     consent cookie, named and timed as the settings say (what the site really sets). The renderings
-    (consent UI, PDF, texts digests) are made on first use and kept here, except under ``DEBUG``,
+    (consent UI, PDF) are made on first use and kept here, except under ``DEBUG``,
     where template edits must show on the next request.
     """
 
@@ -115,6 +114,7 @@ class Site:
             Policy(consent_cookie_name=config.consent_cookie.name, undeclared=undeclared),
             config.consent_cookie.age,
             policy_hint=f'set COOKIECHARTER{self._settings_key}["UNDECLARED"] to "block" or "report"',
+            strict=debug,
         )
         #: The ledger's HMAC keys: the current one first, then those of SECRET_KEY_FALLBACKS.
         self.ledger_keys = tuple(derived_keys(LEDGER_SALT))
@@ -153,17 +153,6 @@ class Site:
             samesite=cookie.samesite,
         )
 
-    def allows(self, consent: Consent, purpose: str) -> bool:
-        """May a page under this consent use the purpose's cookies? Granted or exempt: yes; an
-        unknown purpose fails closed (and raises under DEBUG, where it is a typo to fix)."""
-        if purpose in self.charter.consent_keys:
-            return consent.allows(purpose)
-        if self.charter.has_purpose(purpose):
-            return True
-        if self.debug:
-            raise UnknownPurpose(purpose, self.charter)
-        return False
-
     def language(self, active: str | None) -> str:
         """The charter's language for Django's active one (its first language when it lacks it)."""
         lang = (active or "").split("-")[0].lower()
@@ -197,29 +186,10 @@ class Site:
             ("ui", active_language, urlconf, script_prefix), lambda: ConsentUI(self, self.language(active_language))
         )
 
-    def texts_digest(self, language: str) -> str:
-        """SHA-256 of the texts a visitor reading ``language`` is shown (pinned by each proof record)."""
-        return self._keep(("texts", language), lambda: texts_digest(self.charter, language))
-
     def pdf(self, language: str, url: str, build: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
         """The charter's PDF (body, file name) in a language: drawing one takes some 200 ms
         (docs/benchmarks.md) and the output depends only on the charter, language and address."""
         return self._keep(("pdf", language, url), build)
-
-
-class UnknownPurpose(LookupError):
-    """A template or view asked about a purpose the charter does not have (a typo, under DEBUG)."""
-
-    def __init__(self, purpose: str, charter: Charter) -> None:
-        import difflib
-
-        keys = [p.key for p in charter.purposes]
-        close = difflib.get_close_matches(purpose, keys, n=1)
-        hint = f' Did you mean "{close[0]}"?' if close else ""
-        super().__init__(
-            f'"{purpose}" is not a purpose of the charter ({", ".join(keys)}).{hint} An unknown purpose is '
-            "never allowed; this error shows only under DEBUG."
-        )
 
 
 def _mtime(path: str) -> int | None:

@@ -17,17 +17,29 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
-from . import choices
+from . import choices, ledger
 from .consent_ui import ui_for
 from .page import Page, build_page
-from .sites import Site, site_for
+from .sites import Site, registry, site_for
 
 #: What ``never_cache`` writes, as one constant: an answer about one visitor must never be stored
 #: by a shared cache.
 NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
+#: When to ask again after the ledger could not record an acceptance (seconds, ``Retry-After``).
+RETRY_AFTER = 60
+
+
+def _own(response: HttpResponse) -> HttpResponse:
+    """The package's own answers about one visitor: never framed by another page (clickjacking a
+    choice), never kept by a shared cache, whatever middleware the site has or lacks."""
+    response["Cache-Control"] = NO_STORE
+    response["X-Frame-Options"] = "DENY"
+    response["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response
 
 
 def _page(site: Site) -> Page:
@@ -45,13 +57,14 @@ def charter_page(request: HttpRequest) -> HttpResponse:
         "charter": site.charter,
         "site": site,
         "pdf_url": reverse("cookiecharter:charter-pdf"),
+        "base_template": registry.settings().base_template,
     }
     return render(request, "cookiecharter/charter_page.html", context)
 
 
 @require_safe
 def charter_pdf(request: HttpRequest) -> HttpResponse:
-    from .pdf import render_pdf  # reportlab is an extra ("pdf"): import it only when asked
+    from .page.pdf import render_pdf  # reportlab is an extra ("pdf"): import it only when asked
 
     site = site_for(request)
     lang = translation.get_language() or settings.LANGUAGE_CODE
@@ -62,7 +75,7 @@ def charter_pdf(request: HttpRequest) -> HttpResponse:
         return render_pdf(page, controller=site.charter.controller.name, url=url), page.pdf_filename
 
     body, filename = site.pdf(lang, url, draw)
-    etag = '"%s"' % hashlib.sha256(body).hexdigest()[:32]
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     if etag in (request.headers.get("If-None-Match") or ""):
         response: HttpResponse = HttpResponseNotModified()
         response["ETag"] = etag
@@ -79,8 +92,8 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _bad_request(request: HttpRequest, reason: str) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"error": reason}, status=400)
-    return HttpResponse(reason, status=400, content_type="text/plain; charset=utf-8")
+        return _own(JsonResponse({"error": reason}, status=400))
+    return _own(HttpResponse(reason, status=400, content_type="text/plain; charset=utf-8"))
 
 
 def _on_this_site(request: HttpRequest, url: str) -> bool:
@@ -100,12 +113,10 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
     if not site.charter.needs_consent:
         raise Http404("No purpose of the charter needs consent: there are no preferences to set.")
     ui = ui_for(request, site)
-    response = HttpResponse(
+    return _own(HttpResponse(
         ui.preferences.fill(ui.values(request, request.consent, next_url=target)),
         content_type="text/html; charset=utf-8",
-    )
-    response["Cache-Control"] = NO_STORE  # the visitor's own choices and CSRF token
-    return response
+    ))
 
 
 @require_POST
@@ -123,7 +134,12 @@ def _choose(request: HttpRequest) -> HttpResponse:
         granted = choices.granted_by(site, request, request.POST.get("choice", ""), request.POST.getlist("purpose"))
     except choices.InvalidChoice as exc:
         return _bad_request(request, str(exc))
-    consent, method = choices.record(site, request, request.POST["choice"], granted)
+    target = request.POST.get("next") or ""
+    target = target if target and _on_this_site(request, target) else "/"
+    try:
+        consent, method = choices.record(site, request, request.POST["choice"], granted)
+    except ledger.ProofUnavailable:
+        return _unavailable(request, target)
     if _wants_json(request):
         response: HttpResponse = JsonResponse(
             {
@@ -135,11 +151,26 @@ def _choose(request: HttpRequest) -> HttpResponse:
             }
         )
     else:
-        target = request.POST.get("next") or ""
-        response = HttpResponseRedirect(target if target and _on_this_site(request, target) else "/", status=303)
-    response["Cache-Control"] = NO_STORE
+        response = HttpResponseRedirect(target, status=303)
     site.set_consent_cookie(response, consent)
-    return response
+    return _own(response)
+
+
+def _unavailable(request: HttpRequest, target: str) -> HttpResponse:
+    """503 for a choice that grants something the ledger cannot prove now: nothing is set, the
+    visitor is told in their language, and asked to try again later (``Retry-After``)."""
+    message = gettext(
+        "Your choice could not be saved: the site cannot record consents right now, so nothing optional "
+        "has been switched on. Please try again in a minute."
+    )
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse({"error": message, "retry_after": RETRY_AFTER}, status=503)
+    else:
+        response = render(request, "cookiecharter/unavailable.html",
+                          {"next": target, "retry_minutes": max(1, RETRY_AFTER // 60),
+                           "base_template": registry.settings().base_template}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return _own(response)
 
 
 _choose_csrf_protected = csrf_protect(_choose)

@@ -110,5 +110,5 @@ def test_a_str_secret_is_refused_with_the_fix():
     # A str is what a site passes when it hands over SECRET_KEY itself: every choice would then
     # read as "no choice yet", silently. It must fail at start-up, saying what to pass.
     app = Flask(__name__)
-    with pytest.raises(TypeError, match="as bytes.*consent_key"):
+    with pytest.raises(TypeError, match=r"as bytes.*consent_key"):
         CookieCharterWSGI(app.wsgi_app, charter=CHARTER, secret="not-bytes")

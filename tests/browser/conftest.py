@@ -327,6 +327,7 @@ def start_demo(charter: str | Path | None = None, extra_env: dict[str, str] | No
     env.update(
         COOKIECHARTER_CHARTER=str(charter_path),
         DEMO_DATABASE=str(db_path),
+        DEMO_LEDGER_DIRECTORY=str(workdir / "ledger"),
         DEMO_WIDGET_ORIGIN=f"http://localhost:{widget_port}",
         DEMO_DEBUG="0",
         PYTHONUNBUFFERED="1",

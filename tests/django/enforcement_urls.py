@@ -82,7 +82,14 @@ def refuse_in_request(request):
     request.consent = Consent(
         new_consent_id(), datetime.now(timezone.utc), site_for(request).charter.consent_version, frozenset()
     )
-    return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
+    return HttpResponse("statistics={}".format(request.consent.allows("statistics")))
+
+
+def language_far_expiry(request):
+    # An Expires in an order browsers accept and HTTP dates do not (RFC 6265, 5.1.1).
+    response = HttpResponse("language")
+    response.set_cookie("django_language", "en", expires="2045 Jan 23 06:11:32")
+    return response
 
 
 def plain(request):
@@ -90,7 +97,7 @@ def plain(request):
 
 
 def consent_state(request):
-    return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
+    return HttpResponse("statistics={}".format(request.consent.allows("statistics")))
 
 
 urlpatterns = [
@@ -103,6 +110,7 @@ urlpatterns = [
     path("exempt-async/", exempt_tracker_async, name="exempt-async"),
     path("long-cart/", long_cart, name="long-cart"),
     path("plain/", plain, name="plain"),
+    path("language-far/", language_far_expiry, name="language-far"),
     path("refuse/", refuse_all, name="refuse"),
     path("refuse-in-request/", refuse_in_request, name="refuse-in-request"),
     path("consent-state/", consent_state, name="consent-state"),

@@ -164,7 +164,7 @@ def test_record_carries_the_page_language(client):
     client.post("/en/cookies/consent/", {"choice": "accept-all"})
     record = only_record()
     assert record.language == "en"
-    from cookiecharter.core.ledger import texts_digest
+    from cookiecharter.core.proof import texts_digest
 
     assert record.texts_digest == texts_digest(charter(), "en")
     assert record.charter_version.data == charter().as_data()

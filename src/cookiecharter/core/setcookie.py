@@ -92,7 +92,7 @@ class SetCookieHeader:
         if seconds is not None:
             kept.append(("Expires", http_date(now + seconds)))
             kept.append(("Max-Age", str(seconds)))
-        head = f"{self.name}={self.value}" if self.name else self.value
+        head = f"{self.name}={self.value}"  # "=value" for a nameless cookie: the same cookie to a browser
         return "; ".join([head, *(f"{k}={v}" if v else k for k, v in kept)])
 
 
@@ -169,8 +169,27 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     return cookies
 
 
+#: What an attribute value such as Path may hold (RFC 6265 4.1.1, av-octet): printable US-ASCII
+#: and the space, but no ";" (it would start another attribute) and no control character (a CR
+#: or LF would end the header line and start another header).
+_ATTRIBUTE_VALUE = re.compile(r"[\x20-\x3a\x3c-\x7e]*")
+
+
+def is_attribute_value(text: str) -> bool:
+    """Whether ``text`` can be written as it is into a ``Set-Cookie`` attribute (RFC 6265 av-value)."""
+    return _ATTRIBUTE_VALUE.fullmatch(text) is not None
+
+
 def deletion_header(name: str, path: str = "/", domain: str = "") -> str:
-    """A ``Set-Cookie`` value that makes the browser drop ``name`` at that path and domain."""
+    """A ``Set-Cookie`` value that makes the browser drop ``name`` at that path and domain.
+
+    Raises ``ValueError`` rather than write a CR, LF or ";" into the header: the charter loader
+    refuses such a path or domain, and this guards what does not come through it (a charter built
+    in code, a framework's settings).
+    """
+    for part, value in (("name", name), ("path", path), ("domain", domain)):
+        if "\r" in value or "\n" in value or ";" in value:
+            raise ValueError(f"cookie {part} {value!r} would split the Set-Cookie header or add an attribute to it")
     parts = [f'{name}=""', f"expires={EPOCH_HTTP_DATE}", "Max-Age=0", f"Path={path or '/'}"]
     if domain:
         parts.append(f"Domain={domain}")

@@ -47,7 +47,7 @@ def _request(context: template.Context) -> HttpRequest:
         raise ImproperlyConfigured(
             "The cookiecharter tags need the request in the template context: add "
             "'django.template.context_processors.request' to TEMPLATES' context_processors "
-            "and render with render(request, ...) (see cookiecharter.E012)."
+            "and render with render(request, ...) (see cookiecharter.E010)."
         )
     return request
 
@@ -104,6 +104,7 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, site: 
     carry 5 KB of markup few visitors open."""
     if request.META.get("HTTP_SEC_GPC"):
         choices.record_browser_signal(request)
+    request.cookiecharter_varies = True  # this page differs with the visitor's choice
     consent = request.consent
     due = not consent.decided
     opened = request.GET.get(OPEN_PARAM) == OPEN_VALUE
@@ -149,6 +150,7 @@ def cookiecharter_allow(context: template.Context, purpose: str) -> str:
         )
     ui = ui_for(request, site)
     consent = request.consent
+    request.cookiecharter_varies = True
     granted = sorted((consent.granted if consent.decided else frozenset()) | {purpose})
     title = charter.purpose(purpose).text("title", ui.language, charter.languages[0])
     query = query_without_open(request).urlencode()
@@ -177,9 +179,11 @@ def consent_allows(request: HttpRequest, purpose: str) -> bool:
     if request is None or request == "":
         raise ImproperlyConfigured(
             "consent_allows was given no request: add 'django.template.context_processors.request' to "
-            "TEMPLATES' context_processors (see cookiecharter.E012)."
+            "TEMPLATES' context_processors (see cookiecharter.E010)."
         )
-    return site_for(request).allows(request.consent, purpose)
+    site_for(request)  # the middleware must have seen the request (a clear error otherwise)
+    request.cookiecharter_varies = True  # the page differs with the visitor's choice
+    return request.consent.allows(purpose)
 
 
 class IfConsentNode(template.Node):

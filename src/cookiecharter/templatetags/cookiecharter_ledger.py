@@ -7,15 +7,18 @@ else's; they can cite the id in a request to the controller (access, withdrawal,
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import template
+from django.db import DatabaseError
 from django.utils.translation import gettext
 
 from ..models import ConsentRecord
 from ..sites import site_for
 
 register = template.Library()
+logger = logging.getLogger("cookiecharter.ledger")
 
 
 def _method_label(method: str) -> str:
@@ -36,12 +39,17 @@ def cookiecharter_visitor_consent(context: template.Context) -> dict[str, Any]:
     if consent is None or consent.consent_id is None:
         return {"consent": None}
     site = site_for(request)
-    record = (
-        ConsentRecord.objects.filter(site=site.name, consent_id=consent.consent_id)
-        .select_related("charter_version")
-        .order_by("-id")
-        .first()
-    )
+    try:
+        record = (
+            ConsentRecord.objects.filter(site=site.name, consent_id=consent.consent_id)
+            .select_related("charter_version")
+            .order_by("-id")
+            .first()
+        )
+    except DatabaseError:
+        # The page must not fail because the ledger cannot be read: the visitor still gets their id.
+        logger.warning("cookiecharter: the ledger could not be read for the charter page", exc_info=True)
+        return {"consent": consent, "record": None, "unavailable": True, "controller": site.charter.controller}
     charter = site.charter
     lang = (getattr(request, "LANGUAGE_CODE", None) or "").split("-")[0]
     choices = []

@@ -1,4 +1,8 @@
-"""Seal the ledger's unsealed records now (normally done automatically, batch by batch)."""
+"""Seal the ledger's unsealed records now (normally done automatically, batch by batch and by time).
+
+First moves into the database the proof records that waited for it (``LEDGER_DIRECTORY``); fit for
+cron, every few minutes.
+"""
 
 from __future__ import annotations
 
@@ -23,11 +27,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--grace",
             type=float,
-            default=ledger.SEAL_GRACE_SECONDS,
-            help="Leave records younger than this many seconds (a write may still be in flight).",
+            default=None,
+            help="Leave records younger than this many seconds (a write may still be in flight; default: "
+            "LEDGER_SEAL_GRACE).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        written = ledger.write_pending(using=options["database"])
+        if written:
+            self.stdout.write(f"{written} proof records that waited for the database written")
         for site in chosen_sites(options, ledger.sites_in_ledger(using=options["database"])):
             seals = ledger.seal_pending(
                 site,

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import ledger
-from ...core.ledger import ProblemKind
+from ...core.proof import ProblemKind
 from ..sites import add_site_argument, chosen_sites
 
 

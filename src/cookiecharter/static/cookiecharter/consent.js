@@ -1,5 +1,5 @@
-/* cookiecharter page script, see docs/consent-ui.md. In <head>, so the Consent Mode default
-   precedes every tag. The forms work without it; it saves reloads. */
+/* cookiecharter page script (docs/consent-ui.md), in <head>: the Consent Mode default precedes
+   every tag. The forms work without it. */
 (function (w, d) {
   "use strict";
   var me = d.currentScript, nonce = me && me.nonce, el = d.getElementById("cookiecharter-config");
@@ -10,7 +10,7 @@
     $ = (s, r) => (r || d).querySelector(s),
     $$ = (s, r) => [...(r || d).querySelectorAll(s)];
 
-  // ID.TIME.VERSION.PURPOSES.SIG; another version, or "!" (a GPC signal alone), is no decision.
+  // ID.TIME.VERSION.PURPOSES.SIG; another version, or "!" (GPC only): no choice.
   function read() {
     var c = d.cookie.split("; ").filter(c => !c.indexOf(cfg.cookie + "="))[0],
       v = c ? c.slice(cfg.cookie.length + 1).replace(/"/g, "").split(".") : [];
@@ -21,7 +21,6 @@
   var state = read();
   function has(k) { return state.granted.includes(k); }
 
-  // Google Consent Mode v2.
   w.dataLayer = w.dataLayer || [];
   var gtag = w.gtag || (w.gtag = function () { w.dataLayer.push(arguments); });
   function modes() {
@@ -52,8 +51,7 @@
     if (!src) next();
   }
 
-  // <iframe data-cookiecharter=P data-src>: loaded if granted, else unloaded, with a same-size
-  // placeholder unless one is beside it ([data-cookiecharter-placeholder]).
+  // <iframe data-cookiecharter=P data-src>: loaded if granted, else unloaded behind a placeholder.
   function frames() {
     $$("iframe[data-cookiecharter]").forEach(f => {
       var k = f.dataset.cookiecharter, ph = f.ccPh, p, b;
@@ -81,8 +79,8 @@
     });
   }
 
-  // {% ifconsent P live %}: <template data-cookiecharter-if=P [data-on]>, branch shown, <template
-  // data-cookiecharter-else> (n counts nesting). The other branch waits, inert, in its marker.
+  // {% ifconsent P live %}: <template data-cookiecharter-if=P [data-on]>, shown branch, <template
+  // data-cookiecharter-else>; the other branch waits in its marker (n counts nesting).
   function blocks(r) {
     $$("[data-cookiecharter-if]", r).forEach(a => {
       var k = a.dataset.cookiecharterIf, on = has(k), b = a.nextSibling, n = 1, shown = [], c;
@@ -97,7 +95,7 @@
     });
   }
 
-  // Withdrawal: expire the cookies of withdrawn purposes on the host, each parent domain, their path.
+  // Withdrawal: expire visible cookies of withdrawn purposes (host, parent domains, declared path).
   function purge(keys) {
     var rules = keys.flatMap(k => P[k].cookies), h = location.hostname.split(".");
     d.cookie.split("; ").forEach(c => {
@@ -128,7 +126,7 @@
     var data = new FormData(form), banner = $("[data-cookiecharter-banner]");
     if (banner) banner.hidden = true;  // at once: the page moves with the click
     if (button && button.name) data.append(button.name, button.value);
-    // An "Allow" form has the choice of when the page was made: post today's plus its purpose.
+    // An Allow form holds the choice its page was made with: post the current one plus its purpose.
     if (button && button.dataset.cookiecharterAction == "allow") {
       data.delete("purpose");
       state.granted.concat(button.value).forEach(k => data.append("purpose", k));
@@ -137,17 +135,28 @@
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
-    }).then(r => { if (!r.ok) throw r; return r.json(); }).then(decided).catch(() => {
+    }).then(r => {
+      // Not recorded, so not in force: say why, in the banner; no second post.
+      if (r.status == 503) return r.json().then(e => { if (banner) banner.hidden = false; alert(form, e.error); });
+      if (!r.ok) throw r;
+      return r.json().then(decided);
+    }).catch(() => {
       form.ccPlain = true;  // never lose a choice: post the plain form
       form.requestSubmit(button);
     });
+  }
+
+  function alert(form, text) {
+    var at = form.closest(".cc-actions") || form, p = at.previousElementSibling;
+    if (!p || p.role != "alert") { p = d.createElement("p"); p.role = "alert"; at.before(p); }
+    p.textContent = text;
   }
 
   function dialog() { return d.getElementById("cookiecharter-preferences"); }
   function sync(g) { $$("[data-cookiecharter-purpose]", g).forEach(c => (c.checked = has(c.value))); }
 
   // The dialog is in the page if the server opened it; else fetched once, or failing that the
-  // page is asked for with it open (the no-script way).
+  // page is asked for with it open.
   function withDialog(then) {
     var g = dialog(), l = location;
     if (g) return then(g);
@@ -178,10 +187,8 @@
 
   function start() {
     var g = dialog();
-    live = d.createElement("p");  // a status region must exist before its message
-    live.setAttribute("role", "status");
-    live.className = "cc-sr";
-    d.body.append(live);
+    // A status region must exist before its message.
+    d.body.append(live = Object.assign(d.createElement("p"), { role: "status", className: "cc-sr" }));
     if ($("[data-cookiecharter-banner]")) state = { decided: false, granted: [] };  // the server knows best
     d.addEventListener("submit", e => {
       var f = e.target;
@@ -192,7 +199,7 @@
       var a = e.target.closest("a[data-cookiecharter-open]");
       if (a) { e.preventDefault(); open(a); }
     });
-    // Closing decides nothing; focus returns to what opened the dialog.
+    // Closing chooses nothing; focus goes back to the opener.
     d.addEventListener("close", e => {
       if (e.target.id == "cookiecharter-preferences" && opener && opener.isConnected) opener.focus();
     }, true);

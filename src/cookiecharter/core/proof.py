@@ -247,9 +247,34 @@ class Problem:
     message: str
     record_id: int | None = None
     seal_number: int | None = None
+    #: How a run of such problems about consecutive records reads as one ("{span}" is replaced by
+    #: "records 1001-2000 (1000)"); empty for a problem that stands alone.
+    run: str = ""
+    #: The last record of a run (``record_id`` is the first).
+    last_record_id: int | None = None
+    count: int = 1
 
     def __str__(self) -> str:
         return f"{self.kind.value}: {self.message}"
+
+
+def collapse(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems about consecutive records of one kind, one cause, as one problem each: deleting a
+    sealed batch is one finding ("records 1001-2000 (1000) ... are missing"), not a thousand."""
+    out: list[Problem] = []
+    for problem in problems:
+        last = out[-1] if out else None
+        if problem.run and last is not None and last.run == problem.run and last.kind is problem.kind:
+            first = last.record_id
+            count = last.count + problem.count
+            span = f"records {first}-{problem.last_record_id or problem.record_id} ({count})"
+            out[-1] = Problem(
+                problem.kind, problem.run.replace("{span}", span), first, problem.seal_number, problem.run,
+                problem.last_record_id or problem.record_id, count,
+            )
+        else:
+            out.append(problem)
+    return out
 
 
 @dataclass(frozen=True)
@@ -274,6 +299,10 @@ class Report:
     sealed_records: int = 0
     pruned_seals: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: Checkpoints of the witness compared with the chain (0: no witness, or nothing sealed yet).
+    witnessed: int = 0
+    #: Proof records waiting outside the database for it to answer again (not a problem: a debt).
+    pending: int = 0
 
     @property
     def ok(self) -> bool:
@@ -337,7 +366,8 @@ def verify(
             current.see(rec, problems)
         elif rec.id <= last_sealed_id:
             problems.append(
-                Problem(ProblemKind.INSERTED, f"record {rec.id} lies between two seals, in neither", rec.id)
+                Problem(ProblemKind.INSERTED, f"record {rec.id} lies between two seals, in neither", rec.id,
+                        run="{span} lie between two seals, in none (a seal over them was removed?)")
             )
         else:
             if rec.id > expected_unsealed:
@@ -350,6 +380,7 @@ def verify(
     top = max(high_water_mark or 0, expected_unsealed - 1)
     if top >= expected_unsealed:
         problems.append(_gap(expected_unsealed, top))
+    report.problems = collapse(problems)
     return report
 
 
@@ -428,12 +459,14 @@ class _OpenSeal:
     def see(self, rec: StoredRecord, problems: list[Problem]) -> None:
         number = self.seal.fields.number
         if self.pruned:
-            problems.append(Problem(ProblemKind.INSERTED, f"record {rec.id} sits in pruned seal {number}", rec.id, number))
+            problems.append(Problem(ProblemKind.INSERTED, f"record {rec.id} sits in pruned seal {number}", rec.id, number,
+                                    run=f"{{span}} sit in pruned seal {number}"))
         elif rec.id in self.ids:
             self.hashes[rec.id] = rec.record_hash
         else:
             problems.append(
-                Problem(ProblemKind.INSERTED, f"record {rec.id} was not there when seal {number} was made", rec.id, number)
+                Problem(ProblemKind.INSERTED, f"record {rec.id} was not there when seal {number} was made", rec.id, number,
+                        run=f"{{span}} were not there when seal {number} was made")
             )
 
     def close(self, problems: list[Problem], report: Report) -> None:
@@ -443,10 +476,11 @@ class _OpenSeal:
         report.sealed_records += len(self.ids)
         for rid in sorted(self.ids - self.hashes.keys()):
             problems.append(
-                Problem(ProblemKind.DELETED, f"record {rid} (sealed by seal {f.number}) is missing", rid, f.number)
+                Problem(ProblemKind.DELETED, f"record {rid} (sealed by seal {f.number}) is missing", rid, f.number,
+                        run=f"{{span}} (sealed by seal {f.number}) are missing")
             )
-        if len(self.hashes) == len(self.ids):
-            if records_digest(self.hashes[rid] for rid in sorted(self.ids)) != f.records_digest:
+        all_there = len(self.hashes) == len(self.ids)
+        if all_there and records_digest(self.hashes[rid] for rid in sorted(self.ids)) != f.records_digest:
                 problems.append(
                     Problem(
                         ProblemKind.SEAL,

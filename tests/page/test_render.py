@@ -99,17 +99,17 @@ def test_markdown_keeps_cells_intact(tmp_path: Path) -> None:
     row = next(line for line in md.splitlines() if "`cart`" in line)
     assert "Garder \\| le panier." in row
     assert row.count(" | ") == 4  # five cells: the escaped pipe did not add one
-    assert "[Télécharger cette charte en PDF](pdf/)" in md
+    assert "[Télécharger cette charte en PDF](<pdf/>)" in md
 
 
 def test_pdf_has_the_rows_metadata_and_page_numbers() -> None:
-    from cookiecharter.pdf import render_pdf
+    from cookiecharter.page.pdf import render_pdf
 
     charter = load_charter(SEED)
     body = render_pdf(build_page(charter, "fr"), controller=charter.controller.name)
     reader = PdfReader(io.BytesIO(body))
     text = _flat("\n".join(p.extract_text() for p in reader.pages))
-    for name, service_fr, _en, purpose_fr, lifetime in SEED_ROWS:
+    for name, service_fr, _en, _purpose_fr, lifetime in SEED_ROWS:
         assert name in text and lifetime in text
         assert _flat(service_fr) in text
     assert "Qu'est-ce qu'un cookie" in text and "Durée de conservation" in text
@@ -193,14 +193,22 @@ def test_render_html_configures_django_itself_in_a_fresh_process() -> None:
 
 
 def test_markup_in_charter_texts_is_shown_as_text_everywhere(tmp_path: Path) -> None:
-    from cookiecharter.pdf import render_pdf
+    from cookiecharter.page.pdf import render_pdf
 
     tricky = 'Panier <b>gras</b> & \\"guillemets\\" | barre'  # TOML-escaped quotes
     charter = load_charter(write_charter(tmp_path, NECESSARY.replace("Garder le panier.", tricky)))
     page = build_page(charter, "fr")
     text = _flat(PdfReader(io.BytesIO(render_pdf(page))).pages[-1].extract_text())
     assert 'Panier <b>gras</b> & "guillemets" | barre' in text
-    md = to_markdown(page)
-    assert 'Panier <b>gras</b> & "guillemets" \\| barre' in md
+    md = to_markdown(page)  # as entities, which Markdown renders as the characters (tests/page/test_markdown.py)
+    assert 'Panier &lt;b&gt;gras&lt;/b&gt; &amp; "guillemets" \\| barre' in md
     out = CliRunner().invoke(main, ["render", str(tmp_path / "charter.toml"), "--format", "html"])
     assert "Panier &lt;b&gt;gras&lt;/b&gt; &amp; &quot;guillemets&quot; | barre" in out.stdout
+
+
+def test_render_refuses_a_language_the_charter_lacks() -> None:
+    from tests.charter_samples import DEMO
+
+    result = CliRunner().invoke(main, ["render", str(DEMO), "--format", "md", "--lang", "de"])
+    assert result.exit_code == 2
+    assert "the charter has texts in fr, en, not in 'de'" in result.output

@@ -23,8 +23,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .page import Page, Row
-from .page import Table as PurposeTable
+from .model import Page, Row
+from .model import Table as PurposeTable
 
 # The colours of the HTML page's light theme, so print-outs of both look alike.
 INK = colors.HexColor("#1e1e1e")
@@ -156,7 +156,7 @@ def _numbered_canvas(page: Page) -> type[Canvas]:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        def showPage(self) -> None:  # reportlab's name
             self._saved.append(dict(self.__dict__))
             self._startPage()
 

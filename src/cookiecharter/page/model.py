@@ -2,8 +2,8 @@
 
 ``build_page(charter, lang, translator)`` turns a charter into a ``Page``: every heading, paragraph,
 table and cell already translated into ``lang``. The HTML view (Django template), the PDF
-(``cookiecharter.pdf``) and ``cookiecharter render`` all render that same object, so they cannot
-disagree about what a cookie is for or how long it lives.
+(``page.pdf``), the Markdown (``page.markdown``) and ``cookiecharter render`` all render that same
+object, so they cannot disagree about what a cookie is for or how long it lives.
 
 Nothing here imports Django: the Django view passes ``django.utils.translation`` as the translator
 (so a site can override a string the Django way), ``cookiecharter render`` passes the package's
@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .core.catalogue import Translator
-from .core.catalogue import translator as catalogue_translator
-from .core.charter import Charter, Cookie, Exemption, Party, Purpose
-from .core.lifetime import Lifetime
+from ..core.catalogue import Translator
+from ..core.catalogue import translator as catalogue_translator
+from ..core.charter import Charter, Cookie, Exemption, Party, Purpose
+from ..core.lifetime import Lifetime
 
-__all__ = ["Column", "Link", "Page", "Row", "Section", "Table", "Term", "build_page", "human_lifetime", "to_markdown"]
+__all__ = ["Column", "Link", "Page", "Row", "Section", "Table", "Term", "build_page", "human_lifetime"]
 
 
 @dataclass(frozen=True)
@@ -352,51 +352,3 @@ def _row(cookie: Cookie, lang: str, fallback: str, t: Translator) -> Row:
         readers=(t.gettext("%(domain)s (third party)") % {"domain": cookie.domain}) if third else t.gettext("This site only"),
         policy=policy,
     )
-
-
-# -- Markdown ------------------------------------------------------------------------------------
-def _md_cell(text: str) -> str:
-    # A pipe would end the cell and a newline the row.
-    return " ".join(text.replace("|", "\\|").split())
-
-
-def to_markdown(page: Page, pdf_href: str | None = None) -> str:
-    """The page as CommonMark with GitHub-style tables."""
-    out: list[str] = [f"# {page.title}", ""]
-    for paragraph in page.lead:
-        out += [paragraph, ""]
-    for section in page.sections:
-        out += [f"## {section.heading}", ""]
-        for paragraph in section.paragraphs:
-            out += [paragraph, ""]
-        if section.terms:
-            out += [f"- **{term.term}**: {term.text}" for term in section.terms] + [""]
-        if section.links:
-            out += [f"- [{link.label}]({link.href})" if link.href else f"- {link.label}" for link in section.links] + [""]
-    out += [f"## {page.cookies_heading}", ""]
-    if page.site:
-        out += [f"<{page.site.href}>", ""]
-    for paragraph in page.cookies_intro:
-        out += [paragraph, ""]
-    for table in page.tables:
-        out += [f"### {table.title}", "", table.description, "", f"**{table.status}.** {table.status_detail}", ""]
-        out.append("| " + " | ".join(_md_cell(c.label) for c in table.columns) + " |")
-        out.append("|" + "|".join("---" for _ in table.columns) + "|")
-        for row in table.rows:
-            cells = []
-            for column in table.columns:
-                text = _md_cell(row.cell(column.key))
-                if column.key == "name":
-                    text = f"`{row.name}`"
-                elif column.key == "purpose" and row.reason:
-                    text += f"<br>*{_md_cell(page.reason_label)}* {_md_cell(row.reason)}"
-                elif column.key == "readers" and row.policy:
-                    text += f"<br>[{_md_cell(row.policy.label)}]({row.policy.href})"
-                cells.append(text)
-            out.append("| " + " | ".join(cells) + " |")
-        out.append("")
-    footer = [s for s in (page.edition_label, page.digest_label) if s]
-    out += ["---", "", " · ".join(footer), "", page.generated_note, ""]
-    if pdf_href:
-        out += [f"[{page.pdf_label}]({pdf_href})", ""]
-    return "\n".join(out)
