@@ -7,7 +7,7 @@ Starlette is not needed at run time. Usage::
     from cookiecharter.asgi import CookieCharterASGI
     from cookiecharter.core.loading import load_charter
 
-    app = CookieCharterASGI(app, charter=load_charter("charter.toml"), secret=CONSENT_KEY)
+    app = CookieCharterASGI(app, charter=load_charter("charter.toml"), secret=CONSENT_KEY)  # bytes; docs/adapters.md
     # Starlette: app.add_middleware(CookieCharterASGI, charter=..., secret=...)
 
 The visitor's consent is put on ``scope["state"]["consent"]`` (``request.state.consent`` in

@@ -25,18 +25,21 @@ MIDDLEWARE_PATH = "cookiecharter.middleware.CookieCharterMiddleware"
 
 #: The setting that decides each framework cookie's lifetime, for messages.
 _AGE_SETTING = {
+    "messages": "MESSAGE_STORAGE",
     "session": "SESSION_COOKIE_AGE",
     "csrf": "CSRF_COOKIE_AGE",
     "language": "LANGUAGE_COOKIE_AGE",
     "consent": 'COOKIECHARTER["CONSENT_COOKIE_AGE"]',
 }
 _NAME_SETTING = {
+    "messages": "MESSAGE_STORAGE",
     "session": "SESSION_COOKIE_NAME",
     "csrf": "CSRF_COOKIE_NAME",
     "language": "LANGUAGE_COOKIE_NAME",
     "consent": 'COOKIECHARTER["CONSENT_COOKIE_NAME"]',
 }
-_KIND_LABEL = {"session": "session", "csrf": "CSRF", "language": "language", "consent": "consent"}
+_KIND_LABEL = {"session": "session", "csrf": "CSRF", "language": "language", "consent": "consent",
+               "messages": "messages"}
 
 #: How far a declared lifetime may be from the settings' and still count as the same: calendar
 #: units do not divide evenly ("1 year" is 365.25 days, LANGUAGE_COOKIE_AGE is often 365 days).
@@ -122,7 +125,6 @@ def _check_site(site: SiteSettings, count: int) -> list[CheckMessage]:
         _check_framework_cookies(declared, site, of)
         + _check_languages(declared, of)
         + _check_patterns(full, of)
-        + _check_message_cookie(full, of)
     )
 
 
@@ -171,6 +173,7 @@ def _check_framework_cookies(charter: Charter, site: SiteSettings, of: str) -> l
             declared = charter.match(name)
             if declared is not None and declared.name.kind is MatchKind.EXACT and declared.name.value == name:
                 reason = {
+                    "messages": "MessageMiddleware is not in MIDDLEWARE or MESSAGE_STORAGE keeps no cookie",
                     "session": "no SessionMiddleware is in MIDDLEWARE",
                     "csrf": "CSRF_USE_SESSIONS is True or CsrfViewMiddleware is not in MIDDLEWARE",
                     "language": "USE_I18N is False",
@@ -254,33 +257,6 @@ def _check_patterns(charter: Charter, of: str) -> list[CheckMessage]:
                 )
             )
     return found
-
-
-#: Django's message storages that write a cookie (FallbackStorage tries the cookie first).
-_COOKIE_MESSAGE_STORAGES = {
-    "django.contrib.messages.storage.cookie.CookieStorage",
-    "django.contrib.messages.storage.fallback.FallbackStorage",
-}
-
-
-def _check_message_cookie(charter: Charter, of: str) -> list[CheckMessage]:
-    """W103: Django's messages framework will set a cookie the charter does not declare."""
-    if "django.contrib.messages.middleware.MessageMiddleware" not in (getattr(settings, "MIDDLEWARE", None) or []):
-        return []
-    storage = getattr(settings, "MESSAGE_STORAGE", "django.contrib.messages.storage.fallback.FallbackStorage")
-    name = getattr(settings, "MESSAGE_COOKIE_NAME", "messages")
-    if storage not in _COOKIE_MESSAGE_STORAGES or charter.declares(name):
-        return []
-    return [
-        Warning(
-            f"{of}MESSAGE_STORAGE ({storage.rsplit('.', 1)[-1]}) keeps flash messages in a cookie named "
-            f"{name!r} that the charter does not declare: the enforcement blocks it (and raises under "
-            "DEBUG), so messages such as the admin's \"saved\" notices are lost.",
-            hint='Set MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage", or declare '
-            f"the {name!r} cookie in the charter (strictly necessary, session).",
-            id="cookiecharter.W103",
-        )
-    ]
 
 
 # -- which site a request gets ---------------------------------------------------------------------

@@ -77,10 +77,30 @@ def framework_cookies(site: SiteSettings) -> FrameworkCookies:
         language_age=s.LANGUAGE_COOKIE_AGE,
         consent_name=site.consent_cookie.name,
         consent_age=site.consent_cookie.age,
+        messages_name=_message_cookie(),
     )
 
 
-def _django_translate(message: str, language: str) -> str:
+#: Django's message storages that write a cookie (FallbackStorage tries the cookie first).
+_COOKIE_MESSAGE_STORAGES = {
+    "django.contrib.messages.storage.cookie.CookieStorage",
+    "django.contrib.messages.storage.fallback.FallbackStorage",
+}
+
+
+def _message_cookie() -> str | None:
+    """The name of the cookie Django's messages framework keeps flash messages in, if it does."""
+    default = "django.contrib.messages.storage.fallback.FallbackStorage"
+    if not _uses_middleware("MessageMiddleware") or getattr(
+        django_settings, "MESSAGE_STORAGE", default
+    ) not in _COOKIE_MESSAGE_STORAGES:
+        return None
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    return str(CookieStorage.cookie_name)
+
+
+def django_translate(message: str, language: str) -> str:
     # Django's machinery, not the bare catalogue: a site may override these strings in LOCALE_PATHS.
     with translation.override(language):
         return translation.gettext(message)
@@ -104,7 +124,7 @@ class Site:
         self.charter_mtime = _mtime(config.charter)
         self.declared_charter = load_charter(config.charter)
         self.charter: Charter = declare_framework_cookies(
-            self.declared_charter, framework_cookies(config), _django_translate
+            self.declared_charter, framework_cookies(config), django_translate
         )
         undeclared = config.undeclared or (Undeclared.RAISE if debug else Undeclared.BLOCK)
         current, *fallbacks = derived_keys(CONSENT_SALT)

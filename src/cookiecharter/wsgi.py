@@ -6,7 +6,7 @@ Flask::
     from cookiecharter.core.loading import load_charter
     from cookiecharter.wsgi import CookieCharterWSGI
 
-    app.wsgi_app = CookieCharterWSGI(app.wsgi_app, charter=load_charter("charter.toml"), secret=KEY)
+    app.wsgi_app = CookieCharterWSGI(app.wsgi_app, charter=load_charter("charter.toml"), secret=CONSENT_KEY)  # bytes; docs/adapters.md
 
 The visitor's consent is put in ``environ["cookiecharter.consent"]`` (in Flask:
 ``request.environ["cookiecharter.consent"]``). ``secret`` is the consent cookie's HMAC key (bytes).
