@@ -425,6 +425,15 @@ def check_consent_rules(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                     id="cookiecharter.W013",
                 )
             )
+        if not site.withhold:
+            found.append(
+                Warning(
+                    f"{of}WITHHOLD_COOKIES is False: a view still reads cookies of purposes the visitor refused or "
+                    "withdrew (the CNIL has fined sites for reading cookies after a withdrawal).",
+                    hint="Remove WITHHOLD_COOKIES = False.",
+                    id="cookiecharter.W016",
+                )
+            )
         if not site.honour_gpc:
             found.append(
                 Warning(

@@ -54,6 +54,9 @@ SITE_DEFAULTS: dict[str, Any] = {
     "UNDECLARED": None,
     # Honour Global Privacy Control (Sec-GPC: 1) as a refusal of the purposes marked refused_by_gpc.
     "HONOUR_GPC": True,
+    # Hide from the application (request.COOKIES, the Cookie header) every cookie of a purpose the
+    # visitor has not granted, so that a withdrawn cookie cannot be read either.
+    "WITHHOLD_COOKIES": True,
     # How long proof records are kept before cookiecharter_prune removes them (days).
     "LEDGER_RETENTION_DAYS": 5 * 366,
 }
@@ -111,6 +114,7 @@ class SiteSettings:
     undeclared: Undeclared | None
     honour_gpc: bool
     retention_days: int
+    withhold: bool = True
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,7 @@ def _site(name: str, values: Mapping[str, Any], where: str) -> SiteSettings:
         undeclared=undeclared,
         honour_gpc=typed("HONOUR_GPC", bool, "True or False"),
         retention_days=typed("LEDGER_RETENTION_DAYS", int, "a number of days"),
+        withhold=typed("WITHHOLD_COOKIES", bool, "True or False"),
     )
 
 

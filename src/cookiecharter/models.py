@@ -136,6 +136,7 @@ OBSERVED_REASON_CHOICES = [
     ("undeclared", _("Undeclared")),
     ("not-consented", _("Not consented")),
     ("lifetime-capped", _("Lifetime capped")),
+    ("withheld", _("Withheld from the application")),
 ]
 
 

@@ -92,6 +92,14 @@ def language_far_expiry(request):
     return response
 
 
+def cookies_seen(request):
+    # What a view can read of the visitor's cookies, both ways.
+    from django.http import JsonResponse
+
+    header = sorted(p.split("=", 1)[0].strip() for p in request.META.get("HTTP_COOKIE", "").split(";") if p.strip())
+    return JsonResponse({"cookies": sorted(request.COOKIES), "header": ",".join(header)})
+
+
 def plain(request):
     return HttpResponse("plain")
 
@@ -110,6 +118,7 @@ urlpatterns = [
     path("exempt-async/", exempt_tracker_async, name="exempt-async"),
     path("long-cart/", long_cart, name="long-cart"),
     path("plain/", plain, name="plain"),
+    path("cookies-seen/", cookies_seen, name="cookies-seen"),
     path("language-far/", language_far_expiry, name="language-far"),
     path("refuse/", refuse_all, name="refuse"),
     path("refuse-in-request/", refuse_in_request, name="refuse-in-request"),

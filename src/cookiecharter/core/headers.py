@@ -116,6 +116,7 @@ class Enforcer:
         """The request cookies the application must not read under this consent."""
         return self.filter.withheld(cookies, consent)
 
+
     # -- the response --------------------------------------------------------------------------
     def judge(self, to_set: Sequence[CookieToSet], present: Iterable[str], consent: Consent) -> Outcome | None:
         """The filter's decisions on a response, or None when it is to go out as it is.
@@ -174,6 +175,13 @@ class Enforcer:
             return None
         self.report(outcome, path)
         return rewrite(values, parsed, outcome, now), outcome
+
+
+def without(cookie_header: str, names: Iterable[str]) -> str:
+    """A request's ``Cookie`` header without the cookies called ``names``, the others as they were."""
+    gone = set(names)
+    kept = [pair for pair in cookie_header.split(";") if pair.partition("=")[0].strip() not in gone]
+    return ";".join(kept).strip()
 
 
 def rewrite(values: Sequence[str], parsed: Sequence[SetCookieHeader], outcome: Outcome, now: float) -> list[str]:
