@@ -147,7 +147,7 @@ def test_accept_all_then_withdraw_statistics(demo, visitor):
         visitor.add_cookies([{"name": "portal_audience", "value": "earlier-visit", "url": demo.url}])
     page.goto(demo.url + DATASET)
     # The widget frame loads (with the script, or written with its src by the server without it).
-    frame = page.locator("iframe[data-cookiecharter=embeds]")
+    frame = page.locator(".map-slot iframe")
     expect(frame).to_have_attribute("src", re.compile("^" + re.escape(demo.widget_url)))
     wait_for_cookie(page, visitor, "mapwidget_session", demo.widget_url)
     assert widget, "the widget frame was never requested"
@@ -304,7 +304,7 @@ def test_the_placeholder_button_allows_the_map_alone(demo, visitor):
     expect(page.locator(BANNER)).to_have_count(0)
     assert widget == []
     page.get_by_role("button", name="Autoriser « Contenus intégrés (carte) »").click()
-    frame = page.locator("iframe[data-cookiecharter=embeds]")
+    frame = page.locator(".map-slot iframe")
     expect(frame).to_have_attribute("src", re.compile("^" + re.escape(demo.widget_url)))
     wait_for_cookie(page, visitor, "mapwidget_session", demo.widget_url)
     expect(page.get_by_text("La carte est fournie par MapWidget")).not_to_be_visible()
@@ -372,7 +372,7 @@ def test_everything_works_under_a_strict_content_security_policy(demo, context):
     page.locator(DIALOG).get_by_role("button", name="Tout accepter").click()
     expect(page.locator(BANNER)).to_have_count(0)
     wait_for_cookie(page, context, "portal_audience")  # the activated script ran
-    expect(page.locator("iframe[data-cookiecharter=embeds]")).to_have_attribute(
+    expect(page.locator(".map-slot iframe")).to_have_attribute(
         "src", re.compile("^" + re.escape(demo.widget_url))
     )
     assert page.evaluate("window.violations") == []

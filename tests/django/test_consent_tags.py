@@ -50,8 +50,15 @@ def test_undecided_visitor_gets_the_banner_with_three_posting_choices():
     # "Personnaliser" without JavaScript: a GET of the same page, its own query kept.
     assert '<form method="get" action="/fr/datasets/parkings/"' in banner
     assert '<input type="hidden" name="page" value="2">' in banner
-    for label in ("Tout accepter", "Tout refuser", "Personnaliser", "Ville d&#x27;Aix-en-Provence", "6 mois"):
+    for label in ("Tout accepter", "Tout refuser", "Personnaliser", "Ville d&#x27;Aix-en-Provence"):
         assert label in banner
+    # A short first layer: who, which purposes (titles; their descriptions and cookies are one tap
+    # away), that nothing is set without consent, that the choice can be changed, the charter.
+    assert "Uniquement avec votre accord, Ville d&#x27;Aix-en-Provence et des tiers utilisent des cookies pour :" in banner
+    assert "<strong>Mesure d&#x27;audience</strong>, <strong>Contenus intégrés (carte)</strong>." in banner
+    assert "Vous pourrez changer d'avis à tout moment." in banner
+    assert '<a href="/fr/cookies/">Lire la charte cookies</a>' in banner
+    assert "Compter les visites" not in banner  # a description: in the preferences
     # The dialog is not in the page: the page script fetches it when it is opened, and without
     # JavaScript "Customise" asks for the page with it open.
     assert "<dialog" not in html
@@ -177,6 +184,9 @@ def test_allow_button_grants_one_purpose_on_top_of_the_current_choice():
     assert re.findall(r'name="purpose" value="([a-z]+)"', html) == ["embeds", "statistics"]
     assert '<input type="hidden" name="choice" value="custom">' in html
     assert "Autoriser «\u00a0Contenus intégrés (carte)\u00a0»" in html
+    # The button names its purpose without posting it (no name): the page script reads it to post
+    # the visitor's choice as it is when they click, which may have changed since the page was made.
+    assert '<button type="submit" class="cc-btn" data-cookiecharter-action="allow" value="embeds">' in html
     with pytest.raises(TemplateSyntaxError):
         render(template=Template('{% load cookiecharter %}{% cookiecharter_allow "necessary" %}'))
 
@@ -229,3 +239,69 @@ def test_the_tags_take_no_argument_and_find_the_request_on_a_request_context():
     assert "data-cookiecharter-banner" in html
     with pytest.raises(ImproperlyConfigured, match="need the request in the template context"):
         Template("{% load cookiecharter %}{% cookiecharter_head %}").render(Context({}))
+
+
+# -- {% ifconsent "PURPOSE" live %}: a block the page script keeps in step with a choice ----------
+
+LIVE = Template(
+    '{% load cookiecharter %}<main>{% ifconsent "statistics" live %}<script src="/a.js"></script>on{% else %}off'
+    '{% endifconsent %}|{% ifconsent "embeds" live %}<iframe src="https://map.example/"></iframe>{% endifconsent %}</main>'
+)
+
+
+def test_a_live_block_keeps_the_branch_not_shown_inert_in_a_template():
+    html = render(template=LIVE)
+    # Undecided: the refused branches are shown; the granted ones wait inside <template> (where the
+    # browser neither loads the frame nor runs the script) between markers the page script finds.
+    assert html == (
+        '<main><template data-cookiecharter-if="statistics"><script src="/a.js"></script>on</template>off'
+        '<template data-cookiecharter-else></template>'
+        '|<template data-cookiecharter-if="embeds"><iframe src="https://map.example/"></iframe></template>'
+        '<template data-cookiecharter-else></template></main>'
+    )
+    html = render(template=LIVE, cookies_preferences=decided("statistics"))
+    assert html == (
+        '<main><template data-cookiecharter-if="statistics" data-on></template><script src="/a.js"></script>on'
+        '<template data-cookiecharter-else>off</template>'
+        '|<template data-cookiecharter-if="embeds"><iframe src="https://map.example/"></iframe></template>'
+        '<template data-cookiecharter-else></template></main>'
+    )
+
+
+def test_a_live_block_on_a_purpose_that_cannot_change_renders_as_a_plain_one():
+    # An exempt purpose is always allowed and an unknown one never: nothing to follow, no markers.
+    template = Template(
+        '{% load cookiecharter %}{% ifconsent "necessary" live %}needed{% endifconsent %}'
+        "|{% ifconsent 'statistcs' live %}typo{% else %}closed{% endifconsent %}"
+    )
+    assert render(template=template) == "needed|closed"
+    # The plain tag is unchanged: it can still sit inside an attribute.
+    plain = Template('{% load cookiecharter %}<iframe {% ifconsent "embeds" %}src{% else %}data-src{% endifconsent %}="x">')
+    assert render(template=plain) == '<iframe data-src="x">'
+    assert render(template=plain, cookies_preferences=decided("embeds")) == '<iframe src="x">'
+
+
+def test_live_blocks_nest_and_render_their_context():
+    template = Template(
+        '{% load cookiecharter %}{% ifconsent "statistics" live %}[{% ifconsent "embeds" live %}{{ n }}'
+        "{% else %}no map{% endifconsent %}]{% endifconsent %}"
+    )
+    request = RequestFactory().get("/fr/")
+    request.COOKIES["cookies_preferences"] = decided("statistics")
+    through_middleware(request)
+    html = template.render(Context({"request": request, "n": "<b>"}))
+    assert html == (
+        '<template data-cookiecharter-if="statistics" data-on></template>'
+        '[<template data-cookiecharter-if="embeds">&lt;b&gt;</template>no map<template data-cookiecharter-else></template>]'
+        "<template data-cookiecharter-else></template>"
+    )
+
+
+@pytest.mark.parametrize("source", [
+    '{% ifconsent "statistics" alive %}x{% endifconsent %}',
+    '{% ifconsent live %}x{% endifconsent %}',
+    '{% ifconsent "statistics" live live %}x{% endifconsent %}',
+])
+def test_live_is_the_only_word_the_tag_takes_after_its_purpose(source):
+    with pytest.raises(TemplateSyntaxError, match=r"takes one purpose, in quotes, then optionally live"):
+        Template("{% load cookiecharter %}" + source)

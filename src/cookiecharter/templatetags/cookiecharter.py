@@ -12,7 +12,9 @@
 - ``{% cookiecharter_preferences_button %}`` on the charter page: the same, as a button.
 - ``{% cookiecharter_allow "PURPOSE" %}`` in the placeholder of a blocked frame: grants that purpose.
 - ``{% ifconsent "PURPOSE" %}…{% else %}…{% endifconsent %}`` and the filter
-  ``request|consent_allows:"PURPOSE"``: may this page use the purpose's cookies?
+  ``request|consent_allows:"PURPOSE"``: may this page use the purpose's cookies? With
+  ``{% ifconsent "PURPOSE" live %}`` the block also follows a choice the page script saves
+  without a reload (the branch not shown waits, inert, in a ``<template>``).
 
 Every tag asks the request's site (``request.cookiecharter_site``, set by the middleware) for its
 consent UI, rendered once per language (``cookiecharter.consent_ui``). Everything works without
@@ -155,11 +157,12 @@ def cookiecharter_allow(context: template.Context, purpose: str) -> str:
     return format_html(
         '<form method="post" action="{}" class="cc-allow" data-cookiecharter-form>{}'
         '<input type="hidden" name="next" value="{}"><input type="hidden" name="choice" value="custom">{}'
-        '<button type="submit" class="cc-btn" data-cookiecharter-action="allow">{}</button></form>',
+        '<button type="submit" class="cc-btn" data-cookiecharter-action="allow" value="{}">{}</button></form>',
         ui.consent_url,
         mark_safe(ui.values(request, consent, context.get("csrf_token"))["csrf"]),
         request.path + ("?" + query if query else ""),
         mark_safe("".join(format_html('<input type="hidden" name="purpose" value="{}">', k) for k in granted)),
+        purpose,  # unnamed, so never posted: the page script reads it to post the current choice plus it
         gettext("Allow “%s”") % title,
     )
 
@@ -186,14 +189,31 @@ def consent_allows(request: HttpRequest, purpose: str) -> bool:
 class IfConsentNode(template.Node):
     child_nodelists = ("nodelist_allowed", "nodelist_otherwise")
 
-    def __init__(self, purpose: str, allowed: template.NodeList, otherwise: template.NodeList) -> None:
+    def __init__(self, purpose: str, allowed: template.NodeList, otherwise: template.NodeList,
+                 live: bool = False) -> None:
         self.purpose, self.nodelist_allowed, self.nodelist_otherwise = purpose, allowed, otherwise
+        self.live = live
 
     def __repr__(self) -> str:
-        return f"<IfConsentNode {self.purpose!r}>"
+        return f"<IfConsentNode {self.purpose!r}{' live' if self.live else ''}>"
 
     def render(self, context: template.Context) -> str:
-        if consent_allows(_request(context), self.purpose):
+        request = _request(context)
+        allowed = consent_allows(request, self.purpose)
+        # Live, for a purpose a visitor can grant or withdraw: both branches, the one not shown
+        # inside a <template> (inert: nothing in it loads or runs), between two markers the page
+        # script finds to swap them after a choice. An exempt or unknown purpose never changes.
+        if self.live and self.purpose in site_for(request).charter.consent_keys:
+            granted, refused = self.nodelist_allowed.render(context), self.nodelist_otherwise.render(context)
+            return format_html(
+                '<template data-cookiecharter-if="{}"{}>{}</template>{}<template data-cookiecharter-else>{}</template>',
+                self.purpose,
+                mark_safe(" data-on" if allowed else ""),
+                "" if allowed else granted,  # rendered nodelists are safe strings already
+                granted if allowed else refused,
+                refused if allowed else "",
+            )
+        if allowed:
             return self.nodelist_allowed.render(context)
         return self.nodelist_otherwise.render(context)
 
@@ -201,12 +221,17 @@ class IfConsentNode(template.Node):
 @register.tag
 def ifconsent(parser: template.base.Parser, token: template.base.Token) -> IfConsentNode:
     """``{% ifconsent "statistics" %}…{% else %}…{% endifconsent %}``: the first part when the page
-    may use the purpose's cookies (as ``consent_allows``), the optional ``{% else %}`` part otherwise."""
+    may use the purpose's cookies (as ``consent_allows``), the optional ``{% else %}`` part otherwise.
+
+    ``{% ifconsent "statistics" live %}`` follows a choice made on the page without a reload (see
+    ``IfConsentNode``): for content between elements, not inside a tag or an attribute."""
     bits = token.split_contents()
-    purpose = bits[1] if len(bits) == 2 else ""
+    live = len(bits) == 3 and bits[2] == "live"
+    purpose = bits[1] if len(bits) == 2 or live else ""
     if len(purpose) < 3 or purpose[0] not in "\"'" or purpose[-1] != purpose[0]:
         raise template.TemplateSyntaxError(
-            f"{bits[0]} takes one purpose, in quotes: {{% {bits[0]} \"statistics\" %}}, not {token.contents!r}"
+            f"{bits[0]} takes one purpose, in quotes, then optionally live: "
+            f"{{% {bits[0]} \"statistics\" %}} or {{% {bits[0]} \"statistics\" live %}}, not {token.contents!r}"
         )
     allowed = parser.parse(("else", "endifconsent"))
     if parser.next_token().contents == "else":
@@ -214,4 +239,4 @@ def ifconsent(parser: template.base.Parser, token: template.base.Token) -> IfCon
         parser.delete_first_token()
     else:
         otherwise = template.NodeList()
-    return IfConsentNode(purpose[1:-1], allowed, otherwise)
+    return IfConsentNode(purpose[1:-1], allowed, otherwise, live)

@@ -6,10 +6,9 @@
   if (!el) return;
   var cfg = JSON.parse(el.textContent), P = cfg.purposes, opener, running, live, loading, queue = [],
     gpc = navigator.globalPrivacyControl === true,
-    TYPES = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
-      "functionality_storage", "personalization_storage", "security_storage"],
+    TYPES = "ad_storage ad_user_data ad_personalization analytics_storage functionality_storage personalization_storage security_storage".split(" "),
     $ = (s, r) => (r || d).querySelector(s),
-    $$ = (s, r) => [].slice.call((r || d).querySelectorAll(s));
+    $$ = (s, r) => [...(r || d).querySelectorAll(s)];
 
   // ID.TIME.VERSION.PURPOSES.SIG; another version, or "!" (GPC only): no choice.
   function read() {
@@ -20,9 +19,8 @@
       : { decided: false, granted: [] };
   }
   var state = read();
-  function has(k) { return state.granted.indexOf(k) >= 0; }
+  function has(k) { return state.granted.includes(k); }
 
-  // Google Consent Mode v2.
   w.dataLayer = w.dataLayer || [];
   var gtag = w.gtag || (w.gtag = function () { w.dataLayer.push(arguments); });
   function modes() {
@@ -34,7 +32,7 @@
   gtag("consent", "default", Object.assign(modes(), { wait_for_update: 500 }));
   if (state.decided) gtag("consent", "update", modes());
 
-  // <script type="text/plain" data-cookiecharter=P>: in document order, each waiting for the last.
+  // <script type="text/plain" data-cookiecharter=P>: in document order, each after the last.
   function scripts() {
     $$('script[type="text/plain"][data-cookiecharter]:not([data-cc-q])').forEach(s => {
       if (has(s.dataset.cookiecharter)) { s.setAttribute("data-cc-q", ""); queue.push(s); }
@@ -44,7 +42,7 @@
   function next() {
     var old = queue.shift(), s = d.createElement("script"), src = old && old.hasAttribute("src");
     if (!(running = !!old)) return;
-    [].forEach.call(old.attributes, a => a.name == "type" || s.setAttribute(a.name, a.value));
+    [...old.attributes].forEach(a => a.name == "type" || s.setAttribute(a.name, a.value));
     if (old.dataset.type) s.type = old.dataset.type;
     if (nonce) s.nonce = nonce;
     s.text = old.text;
@@ -53,8 +51,7 @@
     if (!src) next();
   }
 
-  // <iframe data-cookiecharter=P data-src>: loaded if granted, else unloaded, with a placeholder
-  // unless the page has its own [data-cookiecharter-placeholder].
+  // <iframe data-cookiecharter=P data-src>: loaded if granted, else unloaded behind a placeholder.
   function frames() {
     $$("iframe[data-cookiecharter]").forEach(f => {
       var k = f.dataset.cookiecharter, ph = f.ccPh, p, b;
@@ -82,9 +79,25 @@
     });
   }
 
+  // {% ifconsent P live %}: <template data-cookiecharter-if=P [data-on]>, shown branch, <template
+  // data-cookiecharter-else>; the other branch waits in its marker (n counts nesting).
+  function blocks(r) {
+    $$("[data-cookiecharter-if]", r).forEach(a => {
+      var k = a.dataset.cookiecharterIf, on = has(k), b = a.nextSibling, n = 1, shown = [], c;
+      if (!P[k] || on == a.hasAttribute("data-on")) return;
+      for (; b && (n += b.nodeType == 1 && b.hasAttribute("data-cookiecharter-if") - b.hasAttribute("data-cookiecharter-else")); b = b.nextSibling) shown.push(b);
+      if (!b) return;
+      c = (on ? a : b).content;
+      (on ? b : a).content.append(...shown);  // a frame put away unloads
+      blocks(c);
+      b.before(c);
+      a.toggleAttribute("data-on", on);
+    });
+  }
+
   // Withdrawal: expire visible cookies of withdrawn purposes (host, parent domains, declared path).
   function purge(keys) {
-    var rules = [].concat.apply([], keys.map(k => P[k].cookies)), h = location.hostname.split(".");
+    var rules = keys.flatMap(k => P[k].cookies), h = location.hostname.split(".");
     d.cookie.split("; ").forEach(c => {
       var n = c.split("=")[0];
       rules.forEach(r => { try {
@@ -100,27 +113,35 @@
     state = { decided: true, granted: r.granted.filter(k => P[k]) };
     if (banner) banner.remove();
     if (g && g.open) g.close();
-    if (live) live.textContent = cfg.text.saved;  // say why the banner went, to screen readers too
+    if (live) live.textContent = cfg.text.saved;  // for screen readers too
     gtag("consent", "update", modes());
     purge(before.filter(k => !has(k)));
+    blocks();
     scripts();
     frames();
-    d.dispatchEvent(new CustomEvent("cookiecharter:consent", { detail: { granted: state.granted.slice() } }));
+    d.dispatchEvent(new CustomEvent("cookiecharter:consent", { detail: { granted: [...state.granted] } }));
   }
 
   function post(form, button) {
-    var data = new FormData(form);
+    var data = new FormData(form), banner = $("[data-cookiecharter-banner]");
+    if (banner) banner.hidden = true;  // at once: the page moves with the click
     if (button && button.name) data.append(button.name, button.value);
+    // An Allow form holds the choice its page was made with: post the current one plus its purpose.
+    if (button && button.dataset.cookiecharterAction == "allow") {
+      data.delete("purpose");
+      state.granted.concat(button.value).forEach(k => data.append("purpose", k));
+    }
     if (gpc) data.append("gpc", "1");  // a script cannot send Sec-GPC itself
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
     }).then(r => {
-      if (r.status == 503) return r.json().then(e => alert(form, e.error));  // not posted twice
+      // Not recorded, so not in force: say why, in the banner; no second post.
+      if (r.status == 503) return r.json().then(e => { if (banner) banner.hidden = false; alert(form, e.error); });
       if (!r.ok) throw r;
       return r.json().then(decided);
     }).catch(() => {
-      form.ccPlain = true;  // never lose a decision: fall back to the plain form post
+      form.ccPlain = true;  // never lose a choice: post the plain form
       form.requestSubmit(button);
     });
   }
@@ -134,8 +155,8 @@
   function dialog() { return d.getElementById("cookiecharter-preferences"); }
   function sync(g) { $$("[data-cookiecharter-purpose]", g).forEach(c => (c.checked = has(c.value))); }
 
-  // The dialog is in the page only if the server opened it; else fetched once, when needed, or
-  // (should that fail) the page is asked for with it open.
+  // The dialog is in the page if the server opened it; else fetched once, or failing that the
+  // page is asked for with it open.
   function withDialog(then) {
     var g = dialog(), l = location;
     if (g) return then(g);
@@ -149,12 +170,12 @@
     opener = from || d.activeElement;
     withDialog(g => {
       sync(g);
-      g.removeAttribute("open");  // opened by the server: reopen it modal (close() would fire "close")
+      g.removeAttribute("open");  // opened by the server: reopen it modal
       g.showModal();
     });
   }
 
-  // A placeholder's button: the current choice plus this purpose, saved as a custom choice.
+  // A placeholder's button: the current choice plus this purpose.
   function allow(k) {
     withDialog(g => {
       var form = $("form[data-cookiecharter-form]", g);
@@ -166,10 +187,8 @@
 
   function start() {
     var g = dialog();
-    live = d.createElement("p");  // a status region exists before its message, to be read
-    live.setAttribute("role", "status");
-    live.className = "cc-sr";
-    d.body.append(live);
+    // A status region must exist before its message.
+    d.body.append(live = Object.assign(d.createElement("p"), { role: "status", className: "cc-sr" }));
     if ($("[data-cookiecharter-banner]")) state = { decided: false, granted: [] };  // the server knows best
     d.addEventListener("submit", e => {
       var f = e.target;
@@ -180,17 +199,18 @@
       var a = e.target.closest("a[data-cookiecharter-open]");
       if (a) { e.preventDefault(); open(a); }
     });
-    // Escape and "Close without saving" choose nothing; focus goes back to the opener.
+    // Closing chooses nothing; focus goes back to the opener.
     d.addEventListener("close", e => {
       if (e.target.id == "cookiecharter-preferences" && opener && opener.isConnected) opener.focus();
     }, true);
     if (g && g.open) open();  // ?cookiecharter=preferences
+    blocks();
     scripts();
     frames();
   }
 
   w.cookiecharter = {
-    consent: () => ({ decided: state.decided, granted: state.granted.slice(), gpc: gpc }),
+    consent: () => ({ decided: state.decided, granted: [...state.granted], gpc: gpc }),
     open: () => open(),
     on: fn => d.addEventListener("cookiecharter:consent", e => fn(e.detail)),
   };
