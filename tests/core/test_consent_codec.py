@@ -152,8 +152,12 @@ def test_browser_signal_state_round_trips_and_is_not_a_decision():
     assert value.split(".")[3] == "!"
     back = read(value)
     assert back == signal and not back.decided and back.consent_id == signal.consent_id
-    with pytest.raises(ValueError):
-        codec.encode(Consent(new_consent_id(), NOW, VERSION, frozenset({"statistics"}), browser_signal=True))
+    # What an opted-in ADPC consent granted before any choice on the site: granted, still undecided.
+    partial = Consent(new_consent_id(), NOW, VERSION, frozenset({"statistics"}), browser_signal=True)
+    value = codec.encode(partial)
+    assert value.split(".")[3] == "!statistics"
+    back = read(value)
+    assert back == partial and not back.decided and back.allows("statistics") and not back.allows("embeds")
 
 
 def test_a_remembered_value_is_still_held_to_the_calls_version_purposes_and_age():

@@ -108,6 +108,10 @@ class Purpose(Translated):
     refused_by_gpc: bool = False
     #: Google Consent Mode v2 types granted when this purpose is granted.
     consent_mode: tuple[str, ...] = ()
+    #: Its identifier in the ADPC consent requests ("" : not offered to ADPC; ``core.signals``).
+    adpc: str = ""
+    #: An ADPC consent for it grants it by itself (signal-based consent, opted in per purpose).
+    adpc_consent: bool = False
     source: Source | None = field(default=None, compare=False)
 
     @property
@@ -322,6 +326,8 @@ def _purpose_data(p: Purpose) -> dict[str, Any]:
         "consent_mode": list(p.consent_mode),
         "title": dict(sorted(p.title.items())),
         "description": dict(sorted(p.description.items())),
+        # Only when set, so that the digest of a charter without them is what it always was.
+        **({"adpc": p.adpc, "adpc_consent": p.adpc_consent} if p.adpc else {}),
     }
 
 

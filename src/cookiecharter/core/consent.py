@@ -29,6 +29,10 @@ class Method(str, enum.Enum):
     CUSTOM = "custom"
     WITHDRAW = "withdraw"
     BROWSER_SIGNAL = "browser-signal"
+    #: An ADPC header's withdrawal, objection or (for an opted-in purpose) consent.
+    ADPC = "adpc"
+    #: The choice a signed-in person made on another device, applied on this one.
+    ACCOUNT = "account"
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,10 @@ class Consent:
     decided_at: datetime | None
     consent_version: str | None
     granted: frozenset[str]
-    #: True when the only "decision" is the browser's Global Privacy Control signal: the purposes
-    #: the charter marks ``refused_by_gpc`` are refused, the others are still to be asked about,
-    #: so ``decided`` stays False (the banner shows) while the consent id is already known.
+    #: True when the only "decision" is what the browser's signals settled (Global Privacy Control,
+    #: ADPC): the purposes they refuse are refused, ``granted`` holds what an opted-in ADPC consent
+    #: granted, the others are still to be asked about, so ``decided`` stays False (the banner
+    #: shows) while the consent id is already known.
     browser_signal: bool = False
     #: The charter's purposes, ``{key: needs consent}``, when the consent was read for a charter (as
     #: ``request.consent`` is): then ``allows`` knows an exempt purpose and an unknown one.
@@ -102,11 +107,11 @@ _ID_RE = re.compile(r"[A-Za-z0-9_-]{16}")
 #: signal's "!"). Each part is of bounded length, and the expression cannot backtrack far.
 _VALUE_RE = re.compile(
     r"(?P<payload>(?P<id>[A-Za-z0-9_-]{16})\.(?P<time>[0-9a-z]{1,10})\.(?P<version>[0-9a-f]{10})\."
-    r"(?P<purposes>!|(?:[a-z][a-z0-9_-]{0,31}(?:\+[a-z][a-z0-9_-]{0,31})*)?))\.(?P<sig>[A-Za-z0-9_-]{22})"
+    r"(?P<purposes>!?(?:[a-z][a-z0-9_-]{0,31}(?:\+[a-z][a-z0-9_-]{0,31})*)?))\.(?P<sig>[A-Za-z0-9_-]{22})"
 )
-#: The PURPOSES field of a cookie that only records a Global Privacy Control signal (nothing granted,
-#: the ``refused_by_gpc`` purposes refused, the rest undecided). "!" is cookie-safe and can never be a
-#: purpose key.
+#: Starts the PURPOSES field of a cookie that only records what the browser's signals settled (the
+#: purposes after it granted by an opted-in ADPC consent, the refused ones refused, the rest
+#: undecided). "!" is cookie-safe and can never start a purpose key.
 BROWSER_SIGNAL_MARK = "!"
 #: A value longer than this cannot be ours; it is dropped before any parsing.
 _MAX_VALUE_LENGTH = 512
@@ -161,11 +166,9 @@ class ConsentCodec:
         when = consent.decided_at
         if when.tzinfo is None:
             raise ValueError("decided_at must be timezone-aware")
-        if consent.browser_signal and consent.granted:
-            raise ValueError("a browser signal only refuses; it grants nothing")
         if consent.consent_id is None or not _ID_RE.fullmatch(consent.consent_id):
             raise ValueError("a consent id is 16 base64url characters")
-        purposes = BROWSER_SIGNAL_MARK if consent.browser_signal else "+".join(sorted(consent.granted))
+        purposes = (BROWSER_SIGNAL_MARK if consent.browser_signal else "") + "+".join(sorted(consent.granted))
         payload = ".".join(
             (
                 consent.consent_id,
@@ -197,7 +200,7 @@ class ConsentCodec:
         at = time.time() if now is None else now.timestamp()
         try:
             found = self._decode(value, charter_version, max_age, at, purposes)
-        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
+        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
             found = None
         if found is None:
             return Consent(None, None, None, frozenset(), False, charter_purposes, strict)
@@ -229,9 +232,9 @@ class ConsentCodec:
         # Only now, with the signature good, do the contents count.
         if version != charter_version:
             return None
-        signal_only = granted == BROWSER_SIGNAL_MARK
+        signal_only = granted.startswith(BROWSER_SIGNAL_MARK)
         if signal_only:
-            granted = ""
+            granted = granted[1:]
         keys = frozenset(granted.split("+")) if granted else frozenset()
         if granted and len(keys) != granted.count("+") + 1:
             return None  # a key twice: not something encode() writes

@@ -89,6 +89,10 @@ def charter_toml(charter: Charter, heading: str = "") -> str:
             lines.append("refused_by_gpc = true")
         if purpose.consent_mode:
             lines.append("consent_mode = [" + ", ".join(_toml_string(m) for m in purpose.consent_mode) + "]")
+        if purpose.adpc:
+            lines.append(f"adpc = {_toml_string(purpose.adpc)}")
+        if purpose.adpc_consent:
+            lines.append("adpc_consent = true")
     for cookie in charter.cookies:
         lines += ["", "[[cookies]]"]
         if cookie.name.kind is MatchKind.REGEX:

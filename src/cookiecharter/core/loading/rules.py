@@ -29,6 +29,7 @@ from ..charter import (
 from ..lifetime import Lifetime, LifetimeError
 from ..patterns import PatternError
 from ..setcookie import is_attribute_value
+from ..signals import ALL, IDENTIFIER_RE
 from .locator import Loc
 from .names import Named, cookie_name_problem, overlap_witness
 from .problems import CharterError, Problem, Report, did_you_mean
@@ -185,6 +186,7 @@ class Rules:
             self.report.problem(("purposes",), "declare at least one purpose, such as [purposes.necessary]")
         self.purpose_keys = list(raw)
         purposes: dict[str, Purpose] = {}
+        adpc_ids: dict[str, str] = {}
         for key, value in raw.items():
             loc: Loc = ("purposes", key)
             if not PURPOSE_KEY_RE.fullmatch(key):
@@ -212,6 +214,7 @@ class Rules:
                     "an exempt purpose is never asked about, so a Global Privacy Control signal cannot refuse it; "
                     "remove refused_by_gpc or the exemption",
                 )
+            self.check_adpc(loc, section, adpc_ids)
             for i, mode in enumerate(section.consent_mode):
                 if mode not in CONSENT_MODE_TYPES:
                     self.report.problem(
@@ -242,9 +245,41 @@ class Rules:
                 exemption=exemption,
                 refused_by_gpc=section.refused_by_gpc,
                 consent_mode=tuple(dict.fromkeys(section.consent_mode)),
+                adpc=section.adpc,
+                adpc_consent=section.adpc_consent,
                 source=Source(self.report.filename, self.report.line(loc)),
             )
         return purposes
+
+    def check_adpc(self, loc: Loc, section: PurposeSection, adpc_ids: dict[str, str]) -> None:
+        """A purpose's ADPC identifier: well formed, on a purpose that asks consent, used once."""
+        key = str(loc[-1])
+        if section.adpc_consent and not section.adpc:
+            self.report.problem(
+                (*loc, "adpc_consent"),
+                "adpc_consent = true needs the purpose's ADPC identifier: add adpc = \"...\" (e.g. the purpose's key)",
+            )
+        if not section.adpc:
+            return
+        if section.exemption is not None:
+            self.report.problem(
+                (*loc, "adpc"),
+                "an exempt purpose is never asked about, so no ADPC signal can give or withdraw it; remove adpc",
+            )
+        if not IDENTIFIER_RE.fullmatch(section.adpc) or section.adpc == ALL:
+            self.report.problem(
+                (*loc, "adpc"),
+                f"an ADPC identifier is 1 to 128 characters without spaces, quotes, commas or semicolons, and not "
+                f'"*" (they delimit the ADPC header); got {section.adpc!r}',
+            )
+        elif section.adpc in adpc_ids:
+            self.report.problem(
+                (*loc, "adpc"),
+                f"the ADPC identifier {section.adpc!r} is already the purpose {adpc_ids[section.adpc]!r}'s: a signal "
+                "must name one purpose",
+            )
+        else:
+            adpc_ids[section.adpc] = key
 
     def load_cookies(
         self, raw: Any, purposes: dict[str, Purpose], languages: tuple[str, ...] | None

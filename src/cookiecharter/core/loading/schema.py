@@ -52,6 +52,8 @@ class PurposeSection(Section):
     description: dict[str, str] | None = None
     refused_by_gpc: bool = False
     consent_mode: list[str] = []
+    adpc: str = ""
+    adpc_consent: bool = False
 
 
 class CookieSection(Section):
