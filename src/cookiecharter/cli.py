@@ -140,13 +140,15 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 @click.option("--timeout", type=click.FloatRange(1, 600), default=20.0, show_default=True, help="Seconds allowed for one page to load.")
 @click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Pages open at once (over all phases).")
 @click.option("--settle", type=click.FloatRange(0, 60), default=1.0, show_default=True, help="Longest wait, in seconds, for a page to settle after it loads (pending timers, late scripts); it ends sooner once the page is calm.")
-def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: str, fail_on: str, baseline: str | None, suggest: bool, browser: str | None, timeout: float, concurrency: int, settle: float) -> None:
+@click.option("--django-cookies", is_flag=True, help="Add Django's own cookies and the consent cookie to the charter, with Django's default names and lifetimes (as `render --django-cookies`).")
+@click.option("--django-settings", default=None, metavar="MODULE", help="The site's Django settings module (e.g. mysite.settings): its cookie names and lifetimes, and its charter when --charter is not given: the charter exactly as the site uses it.")
+def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: str, fail_on: str, baseline: str | None, suggest: bool, browser: str | None, timeout: float, concurrency: int, settle: float, django_cookies: bool, django_settings: str | None) -> None:
     """Audit URL in Chromium in four phases (arrival, refuse all, accept all, Global Privacy Control).
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad options, unreadable charter or
     baseline, no browser, or a site that cannot be loaded.
     """
-    from cookiecharter.scan.command import ScanFailed, ScanRequest, execute, parse_formats  # Playwright stays out of `validate`
+    from cookiecharter.scan.command import ExtraMissing, ScanFailed, ScanRequest, execute, parse_formats  # Playwright stays out of `validate`
 
     try:
         wanted = parse_formats(formats)
@@ -155,6 +157,11 @@ def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: 
     request = ScanRequest(
         url=url, charter=charter_file, pages=pages, out=out_dir, formats=wanted, fail_on=fail_on,
         baseline=baseline, suggest=suggest, browser=browser, timeout=timeout, concurrency=concurrency, settle=settle,
+        django_cookies=django_cookies, django_settings=django_settings,
     )  # fmt: skip
-    status, _ = execute(request)  # rich writes to sys.stdout / sys.stderr as they are at print time
+    try:
+        status, _ = execute(request)  # rich writes to sys.stdout / sys.stderr as they are at print time
+    except ExtraMissing as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
     sys.exit(status)

@@ -105,6 +105,10 @@ def test_basic_site_crawl_skips_links_that_act_and_files(basic) -> None:
     assert report.pages == [base + "/", base + "/about.html", base + "/contact.html"]
     assert not site.visited("/logout/") and not site.visited("/delete-account/")
     assert not site.visited("/files/report.pdf")
+    # Links with no extension to tell: a PDF the HEAD request recognises, and a CSV export on a
+    # server that refuses HEAD, recognised when loaded: neither is a page, neither takes a place.
+    assert report.not_pages == {base + "/files/charter/": "application/pdf", base + "/files/export/": "a download"}
+    assert ("HEAD", "/files/charter/") in site.methods and ("GET", "/files/charter/") not in site.methods
     for phase in report.phases:
         assert [v.url for v in phase.pages] == report.pages
         assert all(v.status == 200 and v.error is None for v in phase.pages)

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from ..core.charter import Charter
+from ..core.framework_cookies import FrameworkCookies, declare_framework_cookies
 from ..core.loading import CharterError, load_charter
 from .knowledge import default_knowledge_base
 from .model import Report
@@ -43,6 +44,11 @@ class ScanRequest:
     timeout: float = 20.0
     concurrency: int = 4
     settle: float = 1.0
+    #: Declare Django's own cookies and the consent cookie with Django's default names and lifetimes.
+    django_cookies: bool = False
+    #: A Django settings module (``mysite.settings``): its cookie names and lifetimes, and its
+    #: charter file when ``charter`` is not given: the charter exactly as that site uses it.
+    django_settings: str | None = None
 
 
 class ScanFailed(Exception):
@@ -61,8 +67,23 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return wanted
 
 
+class ExtraMissing(ImportError):
+    """The ``scan`` extra is not installed: the message says what to install."""
+
+
+def require_extra() -> None:
+    """Import what the scan needs now, so a missing extra is one clear sentence, not a traceback."""
+    try:
+        import playwright.async_api  # noqa: F401
+        import rich  # noqa: F401
+    except ImportError as exc:
+        raise ExtraMissing(f"scanning needs the 'scan' extra: pip install 'cookiecharter[scan]' ({exc})") from exc
+
+
 def execute(request: ScanRequest, out: TextIO | None = None, err: TextIO | None = None) -> tuple[int, Report | None]:
-    """Run the whole scan; returns (exit status, report). Raises nothing for expected failures."""
+    """Run the whole scan; returns (exit status, report). Raises nothing for expected failures,
+    except ``ExtraMissing`` (there is no rich to print with)."""
+    require_extra()
     from rich.console import Console
 
     console = Console(file=out, highlight=False, soft_wrap=True)
@@ -77,14 +98,7 @@ def execute(request: ScanRequest, out: TextIO | None = None, err: TextIO | None 
 def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]:  # noqa: ANN001
     if not request.url.startswith(("http://", "https://")):
         raise ScanFailed(f"{request.url!r} is not an http(s) URL")
-    charter: Charter | None = None
-    if request.charter:
-        try:
-            charter = load_charter(request.charter)
-        except OSError as exc:
-            raise ScanFailed(f"cannot read the charter {request.charter}: {exc.strerror or exc}") from None
-        except CharterError as exc:
-            raise ScanFailed(f"the charter is invalid (cookiecharter validate {request.charter}):\n{exc}") from None
+    charter, charter_path = _site_charter(request)
     baseline = None
     if request.baseline:
         try:
@@ -92,11 +106,8 @@ def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]
         except BaselineError as exc:
             raise ScanFailed(str(exc)) from None
     kb = default_knowledge_base()
-    try:
-        from .browser import BrowserNotFound
-        from .runner import ScanOptions, SiteUnreachable, scan
-    except ImportError as exc:  # pragma: no cover - the "scan" extra is missing
-        raise ScanFailed(f"scanning needs the 'scan' extra: pip install 'cookiecharter[scan]' ({exc})") from None
+    from .browser import BrowserNotFound
+    from .runner import ScanOptions, SiteUnreachable, scan
 
     options = ScanOptions(
         url=request.url,
@@ -117,7 +128,7 @@ def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]
         if type(exc).__module__.startswith("playwright"):
             raise ScanFailed(f"the browser failed: {str(exc).splitlines()[0]}") from None
         raise
-    report = build_report(raw, charter, request.charter, kb, started)
+    report = build_report(raw, charter, charter_path, kb, started)
     if baseline is not None and request.baseline:
         report.baseline = compare(report, baseline, request.baseline)
     try:
@@ -128,6 +139,43 @@ def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]
 
     print_summary(console, report, written)
     return exit_code(report, request.fail_on), report
+
+
+def _site_charter(request: ScanRequest) -> tuple[Charter | None, str | None]:
+    """The charter to audit against, as the site uses it: the file, plus the framework's cookies
+    (session, CSRF, language) and the consent cookie when the site's framework declares them
+    itself, as cookiecharter's Django layer does. Without this a site that relies on that layer
+    would see its own CSRF and consent cookies reported as undeclared."""
+    if request.django_cookies and request.django_settings:
+        raise ScanFailed("--django-cookies and --django-settings are exclusive: the settings already say which cookies Django sets")
+    framework = None
+    path = request.charter
+    if request.django_settings:
+        from .django_site import DjangoSiteError, read_site
+
+        try:
+            site = read_site(request.django_settings)
+        except DjangoSiteError as exc:
+            raise ScanFailed(str(exc)) from None
+        framework = site.framework
+        path = path or site.charter_path
+        if not path:
+            raise ScanFailed(f'{request.django_settings} sets no COOKIECHARTER["CHARTER"]: pass --charter FILE')
+    elif request.django_cookies:
+        framework = FrameworkCookies()
+        if not path:
+            raise ScanFailed("--django-cookies needs --charter FILE (the cookies are added to that charter)")
+    if not path:
+        return None, None
+    try:
+        charter = load_charter(path)
+    except OSError as exc:
+        raise ScanFailed(f"cannot read the charter {path}: {exc.strerror or exc}") from None
+    except CharterError as exc:
+        raise ScanFailed(f"the charter is invalid (cookiecharter validate {path}):\n{exc}") from None
+    if framework is not None:
+        charter = declare_framework_cookies(charter, framework)
+    return charter, os.fspath(path)
 
 
 def _with_progress(errors, start):  # noqa: ANN001, ANN202

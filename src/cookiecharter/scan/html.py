@@ -165,6 +165,10 @@ def to_html(report: Report) -> str:
             + (f"<details open><summary>Fixed</summary><ul>{''.join(f'<li><code>{_e(x)}</code></li>' for x in b.fixed)}</ul></details>" if b.fixed else "")
         )
     pages = "".join(f"<li><code>{_e(u)}</code></li>" for u in report.pages)
+    if report.not_pages:
+        pages += "</ul><p class='meta'>Links not audited, not being HTML pages:</p><ul>" + "".join(
+            f"<li><code>{_e(u)}</code> ({_e(what)})</li>" for u, what in report.not_pages.items()
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Cookie scan of {_e(report.url)}</title><style>{_CSS}</style></head>

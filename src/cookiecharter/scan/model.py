@@ -185,6 +185,11 @@ class Report(_Model):
     browser: str = ""
     charter: Optional[CharterInfo] = None
     pages: list[str] = Field(default_factory=list, description="The pages audited, start page first.")
+    not_pages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Links found but not audited because they are not HTML pages (a PDF, a CSV export, a "
+        "download): URL -> its content type or why.",
+    )
     phases: list[PhaseResult] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)

@@ -48,6 +48,7 @@ def build_report(
             else None
         ),
         pages=raw.pages,
+        not_pages=raw.not_pages,
         phases=phases,
         findings=findings,
     )

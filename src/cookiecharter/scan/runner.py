@@ -34,7 +34,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from . import banners
 from .browser import LAUNCH_ARGS, find_chromium
-from .crawl import Frontier, Link, normalise, parse_sitemap
+from .crawl import Frontier, Link, normalise, not_a_page, parse_sitemap
 from .model import PHASES, ButtonSeen, PageVisit, PhaseResult
 from .probe import (
     BINDING,
@@ -86,6 +86,12 @@ class RawScan:
     phases: list[PhaseResult]
     duration_ms: int = 0
     recorders: dict[str, PhaseRecorder] = field(default_factory=dict)
+    #: Links that turned out not to be HTML pages: URL -> content type (or "a download").
+    not_pages: dict[str, str] = field(default_factory=dict)
+
+
+class NotAPage(Exception):
+    """The URL answered with something else than an HTML page: not audited."""
 
 
 class SiteUnreachable(RuntimeError):
@@ -105,10 +111,11 @@ async def scan(options: ScanOptions, progress: Progress | None = None, vendor_of
     raw = RawScan(
         url=normalise(options.url),
         browser=f"Chromium {browser.version} ({executable})",
-        pages=list(run.frontier.pages),
+        pages=[u for u in run.frontier.pages if u not in run.frontier.not_pages],
         phases=phases,
         duration_ms=int((time.perf_counter() - started) * 1000),
         recorders=run.recorders,
+        not_pages=dict(run.frontier.not_pages),
     )
     arrival = next(p for p in phases if p.name == "arrival")
     if arrival.pages and arrival.pages[0].error and all(v.error for p in phases for v in p.pages[:1]):
@@ -132,6 +139,11 @@ class _Run:
         self._crawl_done = False
         #: Arrival visits that may still add links; the crawl is over when none is left.
         self._discovering = 0
+        # Links are offered one batch at a time, so the pages keep the order they were found in.
+        self._offering = asyncio.Lock()
+        #: Requests outside every phase's context (the sitemap, "is this link a page?"), so their
+        #: cookies, if any, pollute no jar.
+        self.fetcher: Any = None
         self.recorders: dict[str, PhaseRecorder] = {}
         self.vendor_of_host = vendor_of_host
         # Headless Chromium says "HeadlessChrome" in its user agent and some consent managers
@@ -142,6 +154,7 @@ class _Run:
         )
 
     async def all_phases(self) -> list[PhaseResult]:
+        self.fetcher = await self.pw.request.new_context(user_agent=self.user_agent, ignore_https_errors=True)
         sitemap = asyncio.create_task(self._sitemap())
         tasks = [asyncio.create_task(self._phase(name, sitemap)) for name in PHASES]
         try:
@@ -149,12 +162,13 @@ class _Run:
         finally:
             if not sitemap.done():
                 sitemap.cancel()
+            await self.fetcher.dispose()
 
     # -- crawl -----------------------------------------------------------------------------
     async def _sitemap(self) -> list[str]:
         """Page URLs of the site's sitemap.xml (one level of sitemap index), fetched outside
         every phase's context so its cookies, if any, pollute no jar."""
-        request = await self.pw.request.new_context(user_agent=self.user_agent, ignore_https_errors=True)
+        request = self.fetcher
         try:
             found: list[str] = []
             queue = [urljoin(self.start_url, "/sitemap.xml")]
@@ -176,13 +190,33 @@ class _Run:
             return found
         except Exception:  # noqa: BLE001 - no sitemap is not an error
             return []
-        finally:
-            await request.dispose()
 
-    def _offer(self, links: list[Link]) -> None:
-        self._added(self.frontier.offer(links))
+    async def _offer(self, links: list[Link]) -> None:
+        """Add the links worth auditing, once the server said each is an HTML page: a link to
+        the charter's PDF or a CSV export has no extension to tell, and must not take a page's
+        place in the audit (nor be reported as a page)."""
+        async with self._offering:
+            fresh = self.frontier.fresh(links)
+            while fresh and not self.frontier.full:
+                batch, fresh = fresh[: self.frontier.room], fresh[self.frontier.room :]
+                verdicts = await asyncio.gather(*(self._what_is(u) for u in batch))
+                for url, verdict in zip(batch, verdicts):
+                    if verdict:
+                        self.frontier.not_pages[url] = verdict
+                self._added(self.frontier.add(u for u, v in zip(batch, verdicts) if not v))
         if self.frontier.full:
             self._finish_crawl()
+
+    async def _what_is(self, url: str) -> str | None:
+        """None for an HTML page (or a server that will not say), else what the URL is. A HEAD
+        request: the page itself is not fetched twice."""
+        try:
+            resp = await self.fetcher.head(url, timeout=min(self.options.timeout_s, 10) * 1000, max_redirects=5)
+        except PlaywrightError:
+            return None
+        if not resp.ok:
+            return None  # 405 to HEAD, or an error page: the visit will say
+        return not_a_page(resp.headers.get("content-type"), resp.headers.get("content-disposition"))
 
     def _added(self, pages: list[str]) -> None:
         if pages:
@@ -241,7 +275,7 @@ class _Run:
                 await self._guarded(self._start_page(context, name, recorder, result, sitemap), recorder, self.start_url)
                 if discovering:
                     # Whether or not the start page loaded, the sitemap's pages are audited.
-                    self._offer([Link(u) for u in await _result_or_empty(sitemap)])
+                    await self._offer([Link(u) for u in await _result_or_empty(sitemap)])
             finally:
                 if discovering:
                     self._discovery_ended()
@@ -341,6 +375,11 @@ class _Run:
         budget = self.options.timeout_s * 2 + self.options.settle_s * 2 + self.options.banner_wait_s + 10
         try:
             await asyncio.wait_for(visit, budget)
+        except NotAPage as exc:
+            # A link the HEAD request could not tell apart (a server that answers HEAD with HTML):
+            # dropped from the audit, in every phase, rather than reported as a page.
+            self.frontier.not_pages.setdefault(url, str(exc))
+            recorder.visits[:] = [v for v in recorder.visits if v.url != url]
         except Exception as exc:  # noqa: BLE001
             existing = next((v for v in recorder.visits if v.url == url), None)
             message = "timed out" if isinstance(exc, asyncio.TimeoutError) else f"{type(exc).__name__}: {exc}"
@@ -351,8 +390,17 @@ class _Run:
                 existing.error = message
 
     async def _load(self, page: Page, url: str, visit: PageVisit) -> None:
-        response = await page.goto(url, wait_until="load", timeout=self.options.timeout_s * 1000)
+        try:
+            response = await page.goto(url, wait_until="load", timeout=self.options.timeout_s * 1000)
+        except PlaywrightError as exc:
+            if "Download is starting" in str(exc) and url != self.start_url:
+                raise NotAPage("a download") from None
+            raise
         visit.status = response.status if response is not None else None
+        if response is not None and url != self.start_url:
+            what = not_a_page(response.headers.get("content-type"), response.headers.get("content-disposition"))
+            if what:
+                raise NotAPage(what)
 
     async def _settle(self, page: Page) -> None:
         """Watch the page after its load event until it is calm, at most ``settle_s``: no request
@@ -416,7 +464,7 @@ class _Run:
                     # The links are there at the load event: offer them now, so the other
                     # pages start while this one settles; the sitemap's come after them.
                     self.frontier.alias(page.url)
-                    self._offer(await self._links(page))
+                    await self._offer(await self._links(page))
                 await self._settle(page)
                 result.buttons, result.screenshot, _ = await asyncio.gather(
                     banners.survey(page), self._screenshot(page), self._collect_storage(page, recorder, url)
@@ -501,7 +549,7 @@ class _Run:
         async with self._page_view(context, name, url, recorder) as (page, visit):
             await self._load(page, url, visit)
             if discovering and not self.frontier.full:
-                self._offer(await self._links(page))
+                await self._offer(await self._links(page))
             await self._settle(page)
             await self._collect_storage(page, recorder, url)
 
