@@ -10,7 +10,9 @@ cookies from). Files are plain; two conventions add what static files cannot say
   sent only when the request carries ``Sec-GPC: 1``; ``@sleep N`` delays the answer by N seconds
   (a page that times out); ``@no-head`` answers HEAD requests with 501, as some servers do;
 - ``{{SELF}}`` and ``{{THIRD}}`` in HTML, JS and XML are replaced by the two origins;
-- ``/_shared/`` serves ``sites/_shared/`` (the stand-in consent manager the banner sites use).
+- ``/_shared/`` serves ``sites/_shared/`` (the stand-in consent manager the banner sites use);
+- ``/_lib/`` serves ``libraries/node_modules/``: real consent-manager libraries installed from
+  npm, unmodified (``npm_libraries`` installs them), which the ``lib-*`` sites are built on.
 
 Every request is logged on the server object, so a test can check what was (not) visited.
 """
@@ -20,7 +22,9 @@ from __future__ import annotations
 import http.server
 import mimetypes
 import os
+import shutil
 import socketserver
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +34,7 @@ from pathlib import Path
 import pytest
 
 SITES = Path(__file__).parent / "sites"
+LIBRARIES = Path(__file__).parent / "libraries"
 UNDER_CI = os.environ.get("CI") == "true"
 
 
@@ -75,6 +80,8 @@ def _handler(site: SiteServer) -> type[http.server.BaseHTTPRequestHandler]:
             root = site.root
             if path.startswith("/_shared/"):  # the stand-in consent manager every banner site uses
                 root, path = SITES / "_shared", path[len("/_shared") :]
+            elif path.startswith("/_lib/"):  # the real libraries, as npm installed them
+                root, path = LIBRARIES / "node_modules", path[len("/_lib") :]
             target = (root / path.lstrip("/")).resolve()
             if target.is_dir():
                 target = target / "index.html"
@@ -156,6 +163,27 @@ def site_server() -> Iterator[Callable[[str], SiteServer]]:
     for server in running:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def npm_libraries() -> Path:
+    """The consent-manager libraries of libraries/package.json, installed from npm at the pinned
+    versions (``npm ci``, again whenever the lock file is newer than the install)."""
+    installed = LIBRARIES / "node_modules" / ".package-lock.json"
+    lock = LIBRARIES / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        npm = shutil.which("npm")
+        if npm is None:
+            if UNDER_CI:
+                pytest.fail("CI=true requires npm for the consent-manager libraries")
+            pytest.skip("npm is not installed: the tests on real consent-manager libraries need it")
+        done = subprocess.run(
+            [npm, "ci", "--prefix", str(LIBRARIES), "--no-audit", "--no-fund", "--ignore-scripts"],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        if done.returncode != 0:
+            pytest.fail(f"npm ci failed:\n{done.stderr[-2000:]}")
+    return LIBRARIES / "node_modules"
 
 
 @pytest.fixture(scope="session")

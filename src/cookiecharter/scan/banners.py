@@ -307,6 +307,90 @@ async def find_control(page: Page, action: Action, wait_s: float = 0.0) -> Found
         await asyncio.sleep(0.15)
 
 
+#: Containers consent managers render their banner in (and generic names sites give theirs): one
+#: that is in the page but not shown, when no control could be found, suggests a banner withheld
+#: from automated browsers.
+BANNER_CONTAINERS: tuple[str, ...] = (
+    "[data-cookiecharter-banner]", "#cc-main", "#cc_div", "#tarteaucitronRoot", ".klaro", "#onetrust-banner-sdk",
+    "#CybotCookiebotDialog", "#didomi-host", "#axeptio_overlay", "#usercentrics-root", ".osano-cm-window",
+    ".cc-window", "#cookie-law-info-bar", ".cky-consent-container", "#cmplz-cookiebanner-container",
+    "#BorlabsCookieBox", "#iubenda-cs-banner", "#moove_gdpr_cookie_info_bar", "#cookie-notice",
+    "[id*='cookie-banner' i]", "[class*='cookie-banner' i]", "[id*='cookie-consent' i]", "[id*='consent-banner' i]",
+)  # fmt: skip
+
+_HIDDEN_SCRIPT = """
+(selectors) => {
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width >= 1 && r.height >= 1 && s.visibility !== "hidden" && s.display !== "none" && Number(s.opacity) > 0.01;
+  };
+  for (const sel of selectors) {
+    let els = [];
+    try { els = Array.from(document.querySelectorAll(sel)); } catch (e) { continue; }
+    if (els.length && !els.some(shown)) return sel;
+  }
+  return null;
+}
+"""
+
+
+async def hidden_banner(page: Page) -> str | None:
+    """The selector of a banner container present in some frame but not shown, or None."""
+    for frame in list(page.frames):
+        try:
+            found = await frame.evaluate(_HIDDEN_SCRIPT, list(BANNER_CONTAINERS))
+        except Exception:  # noqa: BLE001
+            continue
+        if found:
+            return str(found)
+    return None
+
+
+async def banner_visible(page: Page) -> bool:
+    """Whether a first-layer control ("accept all" or "refuse all") is visible in any frame now."""
+    return bool(await _search(page, ("accept-all", "refuse-all")))
+
+
+#: Whether a control is ready for a person's click: visible, enabled, not covered, not moving,
+#: and live (see probe.LIVE_SCRIPT). Runs on the marked element, in its own frame.
+_READY_SCRIPT = """
+async (el) => {
+  const box = () => { const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height].map(Math.round).join(","); };
+  const first = box();
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const r = el.getBoundingClientRect();
+  const root = el.getRootNode();
+  const hit = root.elementFromPoint ? root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) : null;
+  const live = typeof window.%s === "function" ? window.%s(el) : true;
+  return {
+    stable: first === box(),
+    enabled: !el.disabled && getComputedStyle(el).pointerEvents !== "none",
+    uncovered: !hit || hit === el || el.contains(hit) || (hit.contains && hit.contains(el)),
+    live,
+  };
+}
+"""
+
+
+async def wait_ready(found: Found, wait_s: float) -> bool:
+    """Wait, at most ``wait_s``, until the control can really be clicked; True when it can."""
+    from .probe import LIVE_GLOBAL
+
+    script = _READY_SCRIPT % (LIVE_GLOBAL, LIVE_GLOBAL)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            state = await found.locator.evaluate(script, timeout=2000)
+        except Exception:  # noqa: BLE001 - re-rendered or navigating: the caller looks again
+            return False
+        if all(state.values()):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.1)
+
+
 async def survey(page: Page) -> list[ButtonSeen]:
     """Every control found on the page now (no waiting, nothing clicked): the arrival report."""
     found = await _search(page, ACTIONS)

@@ -119,7 +119,7 @@ def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]
     )
     started = datetime.now(timezone.utc)
     try:
-        raw = _with_progress(errors, lambda progress: scan(options, progress, kb.vendor_of_host))
+        raw = _with_progress(errors, lambda progress: scan(options, progress, kb.vendor_of_host, kb.category_of))
     except BrowserNotFound as exc:
         raise ScanFailed(str(exc)) from None
     except SiteUnreachable as exc:

@@ -106,6 +106,17 @@ class ButtonSeen(_Model):
     clicked: bool = False
 
 
+class ConsentRecord(_Model):
+    """A cookie or storage entry a consent manager wrote when the decision's control was clicked."""
+
+    kind: Literal["cookie", "localStorage", "sessionStorage"]
+    where: str = Field(description="The cookie's domain or the storage's origin.")
+    name: str
+    choice: Optional[Literal["refusal", "acceptance"]] = Field(
+        None, description="What the value says, where it can be read; null for a format the scanner cannot read."
+    )
+
+
 class PageVisit(_Model):
     url: str
     status: Optional[int] = None
@@ -124,10 +135,27 @@ class PhaseResult(_Model):
         None, description="The decision this phase made (null for arrival and gpc)."
     )
     decision_made: bool = Field(False, description="True when the decision's control was found and clicked.")
+    decision_verified: bool = Field(
+        False,
+        description="True only when the click was seen to take effect: the banner went away and the consent "
+        "manager's record (cookie or storage) was written, holding this choice or one it cannot read. "
+        "When false, the rules that depend on this phase are withheld.",
+    )
+    decision_attempts: int = Field(0, description="Clicks made on the decision's control (a click before the "
+                                   "control is live does nothing, so the scanner tries again, within a bound).")
+    decision_check: Optional[str] = Field(None, description="In words: what showed the decision took effect, or why it did not.")
+    consent_records: list[ConsentRecord] = Field(
+        default_factory=list, description="The consent manager's record as the decision left it."
+    )
     screenshot: Optional[str] = Field(
         None,
         description="A JPEG data: URL of the start page: as it settled (arrival, gpc: with the banner), "
         "or loaded again after the decision (refuse, accept: the banner should be gone).",
+    )
+    hidden_banner: Optional[str] = Field(
+        None,
+        description="A consent banner's container that is in the page but was not shown (its selector): a sign "
+        "that the site hides its banner from automated browsers.",
     )
     error: Optional[str] = None
     duration_ms: int = 0

@@ -32,14 +32,15 @@ from urllib.parse import urljoin, urlsplit
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from . import banners
-from .browser import LAUNCH_ARGS, find_chromium
+from . import banners, consent_state
+from .browser import IGNORED_DEFAULT_ARGS, LAUNCH_ARGS, find_chromium
 from .crawl import Frontier, Link, normalise, not_a_page, parse_sitemap
-from .model import PHASES, ButtonSeen, PageVisit, PhaseResult
+from .model import PHASES, ButtonSeen, ConsentRecord, PageVisit, PhaseResult
 from .probe import (
     BINDING,
     COOKIE_HOOK_SCRIPT,
     GPC_SCRIPT,
+    LIVE_SCRIPT,
     PENDING_PROBE,
     STORAGE_SCRIPT,
     PhaseRecorder,
@@ -69,6 +70,14 @@ class ScanOptions:
     calm_s: float = 0.25
     #: How long to wait for a banner's control to appear before deciding there is none.
     banner_wait_s: float = 3.0
+    #: How long a decision may take to show its effect (banner gone, consent record written),
+    #: clicks again included, before the phase is reported as untested.
+    decision_wait_s: float = 8.0
+    #: After each click, how long to watch for its effect before clicking again.
+    effect_wait_s: float = 1.5
+    #: How long to wait for a control to become live (handlers attached, not moving) before
+    #: clicking it anyway.
+    live_wait_s: float = 2.0
     screenshots: bool = True
 
 
@@ -98,13 +107,22 @@ class SiteUnreachable(RuntimeError):
     """The start page could not be loaded at all."""
 
 
-async def scan(options: ScanOptions, progress: Progress | None = None, vendor_of_host: Any = None) -> RawScan:
+async def scan(
+    options: ScanOptions, progress: Progress | None = None, vendor_of_host: Any = None, category_of: Any = None
+) -> RawScan:
+    """``vendor_of_host(host)`` and ``category_of(cookie_name)`` come from the knowledge base:
+    the first names third parties, the second tells a consent record from a tracker's cookie."""
     executable = find_chromium(options.browser)
     started = time.perf_counter()
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=executable, args=list(LAUNCH_ARGS), headless=True)
+        browser = await pw.chromium.launch(
+            executable_path=executable,
+            args=list(LAUNCH_ARGS),
+            ignore_default_args=list(IGNORED_DEFAULT_ARGS),
+            headless=True,
+        )
         try:
-            run = _Run(pw, browser, options, progress or (lambda *a: None), vendor_of_host)
+            run = _Run(pw, browser, options, progress or (lambda *a: None), vendor_of_host, category_of)
             phases = await run.all_phases()
         finally:
             await browser.close()
@@ -124,7 +142,10 @@ async def scan(options: ScanOptions, progress: Progress | None = None, vendor_of
 
 
 class _Run:
-    def __init__(self, pw: Any, browser: Browser, options: ScanOptions, progress: Progress, vendor_of_host: Any):
+    def __init__(
+        self, pw: Any, browser: Browser, options: ScanOptions, progress: Progress, vendor_of_host: Any, category_of: Any = None
+    ):
+        self.category_of = category_of or (lambda name: None)
         self.pw = pw
         self.browser = browser
         self.options = options
@@ -321,6 +342,7 @@ class _Run:
         await context.expose_binding(BINDING, on_write)
         await context.add_init_script(COOKIE_HOOK_SCRIPT)
         await context.add_init_script(pending_script(self.options.settle_s))
+        await context.add_init_script(LIVE_SCRIPT)
         if name == "gpc":
             await context.add_init_script(GPC_SCRIPT)
         return context
@@ -469,18 +491,26 @@ class _Run:
                 result.buttons, result.screenshot, _ = await asyncio.gather(
                     banners.survey(page), self._screenshot(page), self._collect_storage(page, recorder, url)
                 )
+                if not any(b.found for b in result.buttons):
+                    result.hidden_banner = await banners.hidden_banner(page)
             else:
                 action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
-                result.buttons, result.decision_made = await self._decide(page, action)
+                await self._decide(page, context, action, result)
                 await page.wait_for_load_state("load", timeout=self.options.timeout_s * 1000)
                 # What the click starts (the consent request, scripts it activates) must finish;
                 # the full settle comes after the next page view, where the decision applies.
                 await self._quiet(page)
-                # The start page again, as the next page view after the decision; its screenshot
-                # shows whether the banner stays away (taken while the page settles).
+                # The start page again, as the next page view after the decision; the screenshot
+                # is taken once it has settled, so it shows what a visitor then sees.
                 await self._load(page, url, visit)
-                _, result.screenshot = await asyncio.gather(self._settle(page), self._screenshot(page))
+                await self._settle(page)
+                result.screenshot = await self._screenshot(page)
                 await self._collect_storage(page, recorder, url)
+                if result.decision_verified and await banners.banner_visible(page):
+                    # The record was written, but the next page asks again: the choice is not
+                    # remembered, and the pages after it are audited as if none was made.
+                    result.decision_verified = False
+                    result.decision_check = (result.decision_check or "") + "; but the banner came back on the next page view"
 
     @contextlib.asynccontextmanager
     async def _page_view(
@@ -500,35 +530,108 @@ class _Run:
                 await _close(page)
         self.progress("page", name, url)
 
-    async def _decide(self, page: Page, action: banners.Action) -> tuple[list[ButtonSeen], bool]:
-        """Click ``action``'s control; when the first layer has none, try "customise" and then
-        the action (or "save", every switch left off, for a refusal) in the second layer."""
+    async def _decide(self, page: Page, context: BrowserContext, action: banners.Action, result: PhaseResult) -> None:
+        """Click ``action``'s control, as a person would, until the click is seen to take effect.
+
+        When the first layer has no such control, "customise" opens the second layer, where the
+        action (or "save", every switch left off, for a refusal) is clicked. Each click waits for
+        the control to be live, then the effect is watched for: the banner gone and the consent
+        manager's record written. A click that changed nothing (the handlers were not attached
+        yet) is made again, within ``decision_wait_s``. The phase records what happened in words."""
+        before = await consent_state.snapshot(page, context)
         steps: list[ButtonSeen] = []
+        result.buttons = steps
         found = await banners.find_control(page, action, wait_s=self.options.banner_wait_s)
-        if found is not None:
-            # force: the control was just seen visible by the finder; Playwright's actionability
-            # wait (stable animation frames) costs seconds on a loaded machine and proves nothing
-            # more. It is still a real mouse click at the control's centre, as a person's.
+        if found is None:
+            steps.append(ButtonSeen(action=action, found=False))
+            customise = await banners.find_control(page, "customise")
+            if customise is None:
+                steps.append(ButtonSeen(action="customise", found=False))
+                result.decision_check = f"no '{action.replace('-', ' ')}' control was found, so no decision was made"
+                return
+            steps.append(customise.seen)
+            second = None
+            deadline = time.monotonic() + self.options.decision_wait_s
+            while second is None and time.monotonic() < deadline:
+                await banners.wait_ready(customise, self.options.live_wait_s)
+                await self._press(customise)
+                second = await banners.find_control(page, action, wait_s=self.options.effect_wait_s)
+                if second is None and action == "refuse-all":
+                    second = await banners.find_control(page, "save", wait_s=0.3)
+                if second is None:
+                    customise = await banners.find_control(page, "customise") or customise
+            if second is None:
+                result.decision_check = "'customise' was clicked but its second layer offered no control to decide with"
+                return
+            found = second
+        steps.append(found.seen)
+        result.decision_made = True
+        await self._press_until_taken(page, context, found, action, before, result)
+
+    async def _press(self, found: banners.Found) -> None:
+        # force: the control was just seen ready; Playwright's own actionability wait costs
+        # seconds on a loaded machine and proves nothing more. It is still a real mouse click at
+        # the control's centre, as a person's.
+        try:
             await found.locator.click(timeout=5000, force=True)
-            found.seen.clicked = True
-            return [found.seen], True
-        steps.append(ButtonSeen(action=action, found=False))
-        customise = await banners.find_control(page, "customise")
-        if customise is None:
-            steps.append(ButtonSeen(action="customise", found=False))
-            return steps, False
-        await customise.locator.click(timeout=5000, force=True)
-        customise.seen.clicked = True
-        steps.append(customise.seen)
-        second = await banners.find_control(page, action, wait_s=1.5)
-        if second is None and action == "refuse-all":
-            second = await banners.find_control(page, "save", wait_s=0.5)
-        if second is None:
-            return steps, False
-        await second.locator.click(timeout=5000, force=True)
-        second.seen.clicked = True
-        steps.append(second.seen)
-        return steps, True
+        except PlaywrightError:
+            return  # gone or re-rendered meanwhile: the effect check says whether it mattered
+        found.seen.clicked = True
+
+    async def _press_until_taken(
+        self, page: Page, context: BrowserContext, found: banners.Found, action: banners.Action,
+        before: consent_state.Snapshot, result: PhaseResult,
+    ) -> None:  # fmt: skip
+        started = time.monotonic()
+        deadline = started + self.options.decision_wait_s
+        control: banners.Found | None = found
+        effect = _Effect()
+        while control is not None:
+            await banners.wait_ready(control, min(self.options.live_wait_s, max(0.0, deadline - time.monotonic())))
+            await self._press(control)
+            result.decision_attempts += 1
+            effect = await self._effect(page, context, action, before, min(deadline, time.monotonic() + self.options.effect_wait_s))
+            if effect.taken or effect.contradicted or time.monotonic() >= deadline:
+                break
+            # Nothing yet: the control may not have been live, or re-rendered. Look again.
+            control = await banners.find_control(page, control.seen.action)
+            if control is None:  # the control went away: give its effect the rest of the time
+                effect = await self._effect(page, context, action, before, deadline)
+        result.decision_verified = effect.taken
+        result.consent_records = effect.records
+        result.decision_check = effect.words(action, result.decision_attempts, time.monotonic() - started)
+
+    async def _effect(
+        self, page: Page, context: BrowserContext, action: banners.Action, before: consent_state.Snapshot, until: float
+    ) -> _Effect:
+        """Watch, until ``until``, for the click's effect: the banner gone (twice in a row, so
+        a page in the middle of navigating is not taken for one without a banner) and the
+        consent record written."""
+        wanted = "refusal" if action == "refuse-all" else "acceptance"
+        gone_in_a_row = 0
+        effect = _Effect()
+        while True:
+            try:
+                await page.wait_for_load_state("load", timeout=max(100, (until - time.monotonic()) * 1000))
+            except PlaywrightError:
+                pass
+            after = await consent_state.snapshot(page, context)
+            changed = consent_state.records(
+                consent_state.changes(before, after),
+                lambda n: self.category_of(n) == "consent",
+                lambda n: self.category_of(n) in ("statistics", "advertising"),
+            )
+            effect.records = [
+                ConsentRecord(kind=e.kind, where=e.where, name=e.name, choice=consent_state.read_choice(e.name, e.value))
+                for e in changed
+            ]
+            gone_in_a_row = 0 if await banners.banner_visible(page) else gone_in_a_row + 1
+            effect.banner_gone = gone_in_a_row >= 2
+            choices = {r.choice for r in effect.records if r.choice}
+            effect.contradicted = bool(choices) and wanted not in choices
+            if effect.taken or effect.contradicted or time.monotonic() >= until:
+                return effect
+            await asyncio.sleep(0.15)
 
     async def _links(self, page: Page) -> list[Link]:
         raw_links = await page.evaluate(LINKS_SCRIPT)
@@ -552,6 +655,37 @@ class _Run:
                 await self._offer(await self._links(page))
             await self._settle(page)
             await self._collect_storage(page, recorder, url)
+
+
+@dataclass
+class _Effect:
+    """What a decision's click was seen to do."""
+
+    banner_gone: bool = False
+    records: list[ConsentRecord] = field(default_factory=list)
+    contradicted: bool = False
+
+    @property
+    def taken(self) -> bool:
+        return self.banner_gone and bool(self.records) and not self.contradicted
+
+    def words(self, action: str, attempts: int, seconds: float) -> str:
+        label = "'refuse all'" if action == "refuse-all" else "'accept all'"
+        clicks = f"{attempts} click{'s' if attempts != 1 else ''} in {seconds:.1f} s"
+        stored = "; ".join(
+            f"{'cookie' if r.kind == 'cookie' else r.kind} {r.name} ({r.where})"
+            + (f" holds {'a refusal' if r.choice == 'refusal' else 'an acceptance'}" if r.choice else " was written")
+            for r in self.records
+        )
+        if self.contradicted:
+            return f"{label} was clicked but the consent record says otherwise: {stored} ({clicks})"
+        if self.taken:
+            return f"the banner went away and {stored} ({clicks})"
+        if self.records:
+            return f"{stored}, but the banner stayed on the page ({clicks})"
+        if self.banner_gone:
+            return f"the banner went away but nothing was stored: the choice is not remembered ({clicks})"
+        return f"{label} was clicked but nothing happened: the banner stayed and nothing was stored ({clicks})"
 
 
 def _touch(page: Any) -> None:
