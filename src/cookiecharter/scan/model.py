@@ -186,6 +186,15 @@ class CharterInfo(_Model):
     consent_version: str
 
 
+class Verdict(_Model):
+    """One of the four answers at the top of a report, in plain words."""
+
+    check: Literal["refusal-respected", "nothing-before-choice", "gpc-honoured", "acceptance-works"]
+    question: str
+    answer: Literal["yes", "no", "not asked", "not tested"]
+    detail: str = Field(description="The answer in a sentence, naming what went on when it is no.")
+
+
 class BaselineDiff(_Model):
     path: str
     new: list[str] = Field(default_factory=list, description="Fingerprints found now and not in the baseline.")
@@ -208,6 +217,11 @@ class Report(_Model):
     tool_version: str
     knowledge_base_version: str
     url: str
+    verdicts: list[Verdict] = Field(
+        default_factory=list,
+        description="The four answers (refusal respected, nothing before a choice, Global Privacy Control "
+        "honoured, acceptance works), derived from the findings and the phases' decisions.",
+    )
     started_at: str = Field(description="ISO 8601, UTC.")
     duration_ms: int = 0
     browser: str = ""
