@@ -29,6 +29,9 @@ def records(report: Report, phase: str) -> set[tuple[str, str | None]]:
         ("lib-tarteaucitron", "tarteaucitron", "tarteaucitron", "_site_stats"),
         # Shows no banner to a browser that announces automation (hideFromBots, on by default).
         ("lib-vanilla-cookieconsent", "vanilla-cookieconsent", "cc_cookie", "_site_stats"),
+        ("lib-klaro", "klaro", "klaro", "_site_stats"),
+        ("lib-cookieconsent", "cookieconsent", "cookieconsent_status", "_site_stats"),
+        ("lib-cookie-consent-js", "cookie-consent-js", "cookie-consent-tracking-allowed", "_site_stats"),
     ],
 )
 def test_real_libraries_each_decision_takes_effect(site_server, npm_libraries, chromium, scanner, tmp_path, site, manager, record, optional) -> None:

@@ -154,7 +154,9 @@ def test_labels_do_not_match_other_buttons(label: str) -> None:
 
 def test_every_required_manager_is_known() -> None:
     names = {m.name for m in banners.MANAGERS}
-    assert names >= {"vanilla-cookieconsent", "klaro", "tarteaucitron", "osano", "onetrust", "cookiebot", "didomi", "axeptio", "usercentrics"}
+    assert len(names) >= 25 and len(names) == len(banners.MANAGERS)
+    assert names >= {"vanilla-cookieconsent", "klaro", "tarteaucitron", "osano", "onetrust", "cookiebot", "didomi", "axeptio",
+                     "usercentrics", "complianz", "cookieyes", "iubenda", "borlabs-cookie"}  # fmt: skip
     for manager in banners.MANAGERS:
         assert manager.selectors.get("accept-all") and manager.selectors.get("refuse-all"), manager.name
 

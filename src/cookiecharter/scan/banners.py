@@ -117,6 +117,139 @@ MANAGERS: tuple[ConsentManager, ...] = (
             "save": ("#axeptio_btn_next",),
         },
     ),
+    # Osano's earlier, open-source banner (npm "cookieconsent"), still on many sites.
+    ConsentManager(
+        "cookieconsent",
+        {
+            "accept-all": (".cc-window .cc-allow",),
+            "refuse-all": (".cc-window .cc-deny",),
+        },
+    ),
+    ConsentManager(
+        "complianz",
+        {
+            "accept-all": (".cmplz-cookiebanner .cmplz-accept",),
+            "refuse-all": (".cmplz-cookiebanner .cmplz-deny",),
+            "customise": (".cmplz-cookiebanner .cmplz-view-preferences",),
+            "save": (".cmplz-cookiebanner .cmplz-save-preferences",),
+        },
+    ),
+    ConsentManager(
+        "cookieyes",
+        {
+            "accept-all": (".cky-consent-container .cky-btn-accept", "#cookie_action_close_header"),
+            "refuse-all": (".cky-consent-container .cky-btn-reject", "#cookie_action_close_header_reject"),
+            "customise": (".cky-consent-container .cky-btn-customize",),
+            "save": (".cky-btn-preferences",),
+        },
+    ),
+    ConsentManager(
+        "iubenda",
+        {
+            "accept-all": ("#iubenda-cs-banner .iubenda-cs-accept-btn",),
+            "refuse-all": ("#iubenda-cs-banner .iubenda-cs-reject-btn",),
+            "customise": ("#iubenda-cs-banner .iubenda-cs-customize-btn",),
+        },
+    ),
+    ConsentManager(
+        "borlabs-cookie",
+        {
+            "accept-all": ("#BorlabsCookieBox ._brlbs-btn-accept-all", "#BorlabsCookieBox a[data-cookie-accept-all]"),
+            "refuse-all": ("#BorlabsCookieBox ._brlbs-refuse-btn a", "#BorlabsCookieBox a[data-cookie-refuse]"),
+            "customise": ("#BorlabsCookieBox a[data-cookie-individual]",),
+        },
+    ),
+    ConsentManager(
+        "trustarc",
+        {
+            "accept-all": ("#truste-consent-button",),
+            "refuse-all": ("#truste-consent-required",),
+            "customise": ("#truste-show-consent",),
+        },
+    ),
+    ConsentManager(
+        "termly",
+        {
+            "accept-all": ("[data-tid='banner-accept']",),
+            "refuse-all": ("[data-tid='banner-decline']",),
+            "customise": ("[data-tid='banner-manage']",),
+        },
+    ),
+    ConsentManager(
+        "cookiefirst",
+        {
+            "accept-all": ("[data-cookiefirst-action='accept']",),
+            "refuse-all": ("[data-cookiefirst-action='reject']",),
+            "customise": ("[data-cookiefirst-action='adjust']",),
+            "save": ("[data-cookiefirst-action='save']",),
+        },
+    ),
+    ConsentManager(
+        "consentmanager.net",
+        {
+            "accept-all": ("#cmpbox .cmpboxbtnyes",),
+            "refuse-all": ("#cmpbox .cmpboxbtnno",),
+            "customise": ("#cmpbox .cmpboxbtncustom",),
+            "save": ("#cmpbox .cmpboxbtnsave",),
+        },
+    ),
+    ConsentManager(
+        "civic-cookie-control",
+        {
+            "accept-all": ("#ccc #ccc-recommended-settings", "#ccc #ccc-notify-accept"),
+            "refuse-all": ("#ccc #ccc-reject-settings", "#ccc #ccc-notify-reject"),
+            "customise": ("#ccc .ccc-notify-link",),
+        },
+    ),
+    ConsentManager(
+        "cookie-script",
+        {
+            "accept-all": ("#cookiescript_accept",),
+            "refuse-all": ("#cookiescript_reject",),
+            "customise": ("#cookiescript_manage",),
+            "save": ("#cookiescript_save",),
+        },
+    ),
+    ConsentManager(
+        "gdpr-cookie-compliance",
+        {
+            "accept-all": ("#moove_gdpr_cookie_info_bar .moove-gdpr-infobar-allow-all",),
+            "refuse-all": ("#moove_gdpr_cookie_info_bar .moove-gdpr-infobar-reject-btn",),
+            "customise": ("#moove_gdpr_cookie_info_bar .moove-gdpr-infobar-settings-btn",),
+        },
+    ),
+    ConsentManager(
+        "cookiehub",
+        {
+            "accept-all": (".ch2-dialog .ch2-allow-all-btn",),
+            "refuse-all": (".ch2-dialog .ch2-deny-all-btn",),
+            "customise": (".ch2-dialog .ch2-open-settings-btn",),
+        },
+    ),
+    ConsentManager(
+        "quantcast-choice",
+        {
+            "accept-all": (".qc-cmp2-summary-buttons button[mode='primary']",),
+            "refuse-all": (".qc-cmp2-summary-buttons button[mode='secondary']",),
+            "customise": (".qc-cmp2-summary-buttons button[mode='link']",),
+        },
+    ),
+    ConsentManager(
+        "cookie-information",
+        {
+            "accept-all": ("#coiPage-1 .coi-banner__accept",),
+            "refuse-all": ("#coiPage-1 .coi-banner__decline", "#declineButton"),
+            "customise": ("#coiPage-1 .coi-banner__settings", "#coiPage-1 .summary-texts__show-details"),
+        },
+    ),
+    # cookie-consent-js (npm), a small opt-in modal: "technically necessary only" or "accept all".
+    ConsentManager(
+        "cookie-consent-js",
+        {
+            "accept-all": (".cookie-consent-modal .btn-accept-all",),
+            "refuse-all": (".cookie-consent-modal .btn-accept-necessary",),
+        },
+    ),
     ConsentManager(
         "usercentrics",
         {
