@@ -85,3 +85,26 @@ def test_a_banner_hidden_from_automation_is_named_as_such(site_server, chromium,
     for phase in ("refuse", "accept"):
         result = report.phase(phase)
         assert result is not None and not result.decision_made and not result.decision_verified
+
+
+def test_what_the_managers_own_configuration_declares_optional_is_read(site_server, npm_libraries, chromium, scanner, tmp_path) -> None:
+    """Klaro declares _site_stats under "analytics"; the site writes it itself on every page:
+    without a charter, the manager's own configuration says it is optional."""
+    status, report, output = scanner(site_server("lib-klaro-leaky").url, tmp_path, pages=1, fail_on="warning")
+    assert report is not None, output
+    arrival = report.phase("arrival")
+    assert arrival is not None
+    assert [(d.manager, d.purpose, d.name) for d in arrival.manager_declared] == [("klaro", "analytics", "_site_stats")]
+    [optional] = [f for f in report.findings if f.rule == "CC015"]
+    assert optional.subject == "_site_stats" and "declared optional by the site's own consent manager (klaro" in optional.message
+    assert {a for v in report.verdicts if v.check != "acceptance-works" for a in [v.answer]} == {"no"}
+    assert status == 1
+
+
+def test_tarteaucitron_services_are_read_as_declared_optional(site_server, npm_libraries, chromium, scanner, tmp_path) -> None:
+    _, report, output = scanner(site_server("lib-tarteaucitron").url, tmp_path, pages=1)
+    assert report is not None, output
+    arrival = report.phase("arrival")
+    assert arrival is not None
+    assert [(d.manager, d.purpose, d.name) for d in arrival.manager_declared] == [("tarteaucitron", "analytic", "_site_stats")]
+    assert not [f for f in report.findings if f.rule == "CC015"]

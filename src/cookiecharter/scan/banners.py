@@ -480,6 +480,62 @@ async def hidden_banner(page: Page) -> str | None:
     return None
 
 
+#: What consent managers that expose their configuration on the page declare optional: the cookies
+#: of each service or category that is not required, with its purpose. Read from their own public
+#: objects (Klaro's ``klaroConfig``, tarteaucitron's ``tarteaucitron.services`` of the jobs the
+#: site pushed, vanilla-cookieconsent's ``CookieConsent.getConfig``, OneTrust's
+#: ``OneTrust.GetDomainData``); names may be regular expressions, sent as ``/source/``.
+_DECLARED_SCRIPT = """
+() => {
+  const out = [];
+  const nameOf = (c) => {
+    if (c instanceof RegExp) return "/" + c.source + "/";
+    if (Array.isArray(c)) return nameOf(c[0]);
+    if (c && typeof c === "object" && "name" in c) return nameOf(c.name);
+    return typeof c === "string" ? c : null;
+  };
+  const push = (manager, purpose, cookies) => {
+    for (const c of cookies || []) { const n = nameOf(c); if (n) out.push({manager, purpose: String(purpose || ""), name: n}); }
+  };
+  try {
+    const k = window.klaroConfig || (window.klaro && window.klaro.getManager && window.klaro.getManager().config);
+    if (k && Array.isArray(k.services || k.apps)) {
+      for (const s of (k.services || k.apps)) if (!s.required) push("klaro", (s.purposes || [])[0] || s.name, s.cookies);
+    }
+  } catch (e) {}
+  try {
+    const t = window.tarteaucitron;
+    if (t && t.services && Array.isArray(t.job)) {
+      for (const key of t.job) { const s = t.services[key]; if (s && s.needConsent !== false) push("tarteaucitron", s.type || key, s.cookies); }
+    }
+  } catch (e) {}
+  try {
+    const cc = window.CookieConsent;
+    const cats = cc && cc.getConfig && cc.getConfig("categories");
+    if (cats) for (const [name, cat] of Object.entries(cats)) {
+      if (!cat.readOnly) push("vanilla-cookieconsent", name, cat.autoClear && cat.autoClear.cookies);
+    }
+  } catch (e) {}
+  try {
+    const data = window.OneTrust && window.OneTrust.GetDomainData && window.OneTrust.GetDomainData();
+    if (data && Array.isArray(data.Groups)) {
+      for (const g of data.Groups) if (g.CustomGroupId !== "C0001") push("onetrust", g.GroupName || g.CustomGroupId, (g.Cookies || []).map(c => c.Name));
+    }
+  } catch (e) {}
+  return out;
+}
+"""
+
+
+async def declared_optional(page: Page) -> list[dict[str, str]]:
+    """Cookies the page's consent manager declares optional in its own configuration."""
+    try:
+        found = await page.main_frame.evaluate(_DECLARED_SCRIPT)
+    except Exception:  # noqa: BLE001
+        return []
+    return [dict(x) for x in found or [] if isinstance(x, dict)][:500]
+
+
 async def banner_visible(page: Page) -> bool:
     """Whether a first-layer control ("accept all" or "refuse all") is visible in any frame now."""
     return bool(await _search(page, ("accept-all", "refuse-all")))

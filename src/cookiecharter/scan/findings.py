@@ -11,6 +11,7 @@ severity lower than for a cookie really kept, and say so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -385,6 +386,15 @@ def _phase_items(phase: PhaseResult) -> dict[tuple[str, str], Evidence]:
 _ITEM_WORDS = {"cookie": "Cookie", "storage": "Storage key", "host": "Third-party host"}
 
 
+def _name_matches(pattern: str, name: str) -> bool:
+    if len(pattern) > 2 and pattern.startswith("/") and pattern.endswith("/"):
+        try:
+            return re.search(pattern[1:-1], name) is not None
+        except re.error:
+            return False
+    return pattern == name
+
+
 def _compare_phases(phases: list[PhaseResult], kb: KnowledgeBase, out: _Findings, untested: frozenset[str]) -> None:
     """Without a charter, the phases are compared: what appears only once 'accept all' took
     effect (absent on arrival) is optional, so it must not appear after 'refuse all' or under
@@ -392,6 +402,22 @@ def _compare_phases(phases: list[PhaseResult], kb: KnowledgeBase, out: _Findings
     files as necessary, security, consent or preferences, are left out."""
     by_name = {p.name: p for p in phases}
     arrival, accept = by_name.get("arrival"), by_name.get("accept")
+    # What the consent manager itself declares optional, wherever it turns up without consent.
+    declared = [d for p in phases for d in p.manager_declared]
+    for phase in phases:
+        if phase.name not in NO_CONSENT_PHASES - untested:
+            continue
+        for c in phase.cookies:
+            entry = next((d for d in declared if _name_matches(d.name, c.name)), None)
+            if entry is not None:
+                out.add(
+                    "optional-despite-refusal", "warning", c.name,
+                    f"Cookie `{c.name}` is declared optional by the site's own consent manager ({entry.manager}: "
+                    f"purpose `{entry.purpose}`), yet it appeared {WHERE}.",
+                    "Let the consent manager load what writes it (its script blocking), so it runs only after the "
+                    "visitor's consent and never after a refusal.",
+                    [_where(phase.name, c)],
+                )  # fmt: skip
     if arrival is None or accept is None or "accept" in untested:
         return
     records = {r.name for p in phases for r in p.consent_records}

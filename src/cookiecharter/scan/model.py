@@ -117,6 +117,15 @@ class ConsentRecord(_Model):
     )
 
 
+class DeclaredOptional(_Model):
+    """A cookie a consent manager's own configuration, read on the page, files under a purpose
+    that needs consent."""
+
+    manager: str
+    purpose: str = ""
+    name: str = Field(description="A cookie name, or a regular expression between slashes.")
+
+
 class PageVisit(_Model):
     url: str
     status: Optional[int] = None
@@ -151,6 +160,10 @@ class PhaseResult(_Model):
         None,
         description="A JPEG data: URL of the start page: as it settled (arrival, gpc: with the banner), "
         "or loaded again after the decision (refuse, accept: the banner should be gone).",
+    )
+    manager_declared: list[DeclaredOptional] = Field(
+        default_factory=list,
+        description="Arrival only: cookies the consent manager's own configuration declares optional.",
     )
     hidden_banner: Optional[str] = Field(
         None,

@@ -35,7 +35,7 @@ from playwright.async_api import Error as PlaywrightError
 from . import banners, consent_state
 from .browser import IGNORED_DEFAULT_ARGS, LAUNCH_ARGS, find_chromium
 from .crawl import Frontier, Link, normalise, not_a_page, parse_sitemap
-from .model import PHASES, ButtonSeen, ConsentRecord, PageVisit, PhaseResult
+from .model import PHASES, ButtonSeen, ConsentRecord, DeclaredOptional, PageVisit, PhaseResult
 from .probe import (
     BINDING,
     COOKIE_HOOK_SCRIPT,
@@ -493,6 +493,8 @@ class _Run:
                 )
                 if not any(b.found for b in result.buttons):
                     result.hidden_banner = await banners.hidden_banner(page)
+                if name == "arrival":
+                    result.manager_declared = [DeclaredOptional(**d) for d in await banners.declared_optional(page)]
             else:
                 action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
                 await self._decide(page, context, action, result)
