@@ -32,6 +32,10 @@ def records(report: Report, phase: str) -> set[tuple[str, str | None]]:
         ("lib-klaro", "klaro", "klaro", "_site_stats"),
         ("lib-cookieconsent", "cookieconsent", "cookieconsent_status", "_site_stats"),
         ("lib-cookie-consent-js", "cookie-consent-js", "cookie-consent-tracking-allowed", "_site_stats"),
+        # A web component: its buttons are in a shadow root.
+        ("lib-porsche-shadow", "porsche-cookie-consent-banner", "cookies_accepted_categories", "_site_stats"),
+        # The manager in an iframe of the page.
+        ("lib-klaro-iframe", "klaro", "klaro", "_site_stats"),
     ],
 )
 def test_real_libraries_each_decision_takes_effect(site_server, npm_libraries, chromium, scanner, tmp_path, site, manager, record, optional) -> None:
@@ -44,6 +48,8 @@ def test_real_libraries_each_decision_takes_effect(site_server, npm_libraries, c
         assert result.buttons[-1].manager == manager and result.buttons[-1].clicked
         assert (record, choice) in records(report, phase)
         assert "the banner went away" in (result.decision_check or "")
+        assert result.buttons[-1].in_shadow_dom is (site == "lib-porsche-shadow")
+        assert (result.buttons[-1].frame_url or "").endswith("/consent.html") is (site == "lib-klaro-iframe")
     # What each phase then stores: the optional cookie only after acceptance.
     assert optional not in names(report, "arrival") | names(report, "refuse") | names(report, "gpc")
     assert {optional, record} <= names(report, "accept") and record in names(report, "refuse")

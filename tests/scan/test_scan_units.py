@@ -316,6 +316,8 @@ def test_suggestions_without_a_charter_start_one_that_loads() -> None:
         ("cookies_preferences", "AAAAAAAAAAAAAAAA.s1x2y3.v1abc..SIGSIG", "refusal"),
         ("cookies_preferences", "AAAAAAAAAAAAAAAA.s1x2y3.v1abc.statistics+ads.SIGSIG", "acceptance"),
         ("session", "8f14e45fceea167a5a36dedd4bea2543", None),
+        ("cookies_accepted_categories", "technically_required", "refusal"),
+        ("cookies_accepted_categories", "technically_required%2Canalytics", "acceptance"),
     ],
 )
 def test_consent_records_are_read_where_their_value_says(name: str, value: str, choice: str | None) -> None:

@@ -250,6 +250,16 @@ MANAGERS: tuple[ConsentManager, ...] = (
             "refuse-all": (".cookie-consent-modal .btn-accept-necessary",),
         },
     ),
+    # Porsche's cookie-consent-banner (npm), a web component: its buttons are in a shadow root,
+    # named by their CSS parts.
+    ConsentManager(
+        "porsche-cookie-consent-banner",
+        {
+            "accept-all": ("[part='button-accept-all']",),
+            "refuse-all": ("[part='button-essential-only']",),
+            "save": ("[part='button-persist-selection']",),
+        },
+    ),
     ConsentManager(
         "usercentrics",
         {

@@ -123,7 +123,13 @@ _NOT_A_PURPOSE = re.compile(
     re.IGNORECASE,
 )
 #: Purposes that are never optional: their being granted says nothing about the choice.
-_NECESSARY = re.compile(r"^(?:necessary|essential|required|strictly[-_ ]?necessary|technical|functional_required|c0001|security)$", re.IGNORECASE)
+_NECESSARY = re.compile(
+    r"^(?:necessary|essential|required|mandatory|strictly[-_ ]?necessary|technical|technically[-_ ]?(?:required|necessary)|"
+    r"functional_required|c0001|security)$",
+    re.IGNORECASE,
+)
+#: A plain list of category names (Porsche's cookie-consent-banner: "technically_required,analytics").
+_CATEGORY_LIST = re.compile(r"[A-Za-z][\w-]*(?:\s*[,|]\s*[A-Za-z][\w-]*)*")
 
 _FLAG = re.compile(
     r"""["']?([A-Za-z_][\w.\-]*)["']?\s*[:=]\s*["']?(true|false|granted|denied|yes|no|1|0)\b(?!\.\d)""",
@@ -222,4 +228,8 @@ def read_choice(name: str, value: str) -> Choice | None:
         if found:
             return found
     flags = [(k, v.lower() in _TRUE) for k, v in _FLAG.findall(text)]
-    return _from_flags(flags) if flags else None
+    if flags:
+        return _from_flags(flags)
+    if _CATEGORY_LIST.fullmatch(text) and (_NECESSARY.match(re.split(r"\s*[,|]\s*", text)[0]) or "," in text or "|" in text):
+        return _from_categories(re.split(r"\s*[,|]\s*", text))
+    return None
