@@ -388,3 +388,14 @@ def test_without_a_charter_what_only_acceptance_brings_must_not_follow_a_refusal
     assert optional == {("mystery_id", "warning"), ("later_id", "warning")}
     [later] = [f for f in found if f.rule == "CC015" and f.subject == "later_id"]
     assert "appeared with Global Privacy Control on" in later.message
+
+
+def test_a_vendor_is_a_presumption_when_only_the_name_matches() -> None:
+    kb = default_knowledge_base()
+    own = cookie("_ga", 63_072_000)
+    own.set_by = SetBy(kind="script", url="http://site.test/stats.js")
+    theirs = cookie("_ga", 63_072_000)
+    theirs.set_by = SetBy(kind="script", url="https://www.googletagmanager.com/gtag/js?id=G-X")
+    audit([phase("arrival", own), phase("accept", theirs)], None, kb)
+    assert own.classification is not None and own.classification.by_name_only
+    assert theirs.classification is not None and not theirs.classification.by_name_only

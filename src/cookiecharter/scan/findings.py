@@ -176,6 +176,8 @@ def audit(phases: list[PhaseResult], charter: Charter | None, kb: KnowledgeBase)
     for phase in phases:
         for cookie in phase.cookies:
             cookie.classification = kb.classify(cookie.name, cookie.domain)
+            if cookie.classification is not None:
+                cookie.classification.by_name_only = not _written_by_vendor(cookie, cookie.classification.vendor, kb)
             if charter is not None:
                 declared = charter.match(cookie.name)
                 if declared is not None:
@@ -198,6 +200,23 @@ class _NoHost:
 
 
 _NO_HOST = _NoHost()
+
+
+def _written_by_vendor(cookie: CookieSeen, vendor: str, kb: KnowledgeBase) -> bool:
+    """Whether the script or response that wrote the cookie (or, for a third-party cookie, its
+    domain) is a host the knowledge base ties to the vendor its name suggests: `_ga` written by
+    the site's own script is named like Google Analytics's, not proven to be it."""
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(cookie.set_by.url).hostname or ""] if cookie.set_by.url else []
+    if cookie.party == "third":
+        hosts.append(cookie.domain)
+    family = vendor.split(" (")[0].split(" ")[0].lower()  # "Google Analytics 4" -> "google"
+    for host in hosts:
+        known = kb.host(host)
+        if known is not None and (known.vendor == vendor or known.vendor.lower().startswith(family)):
+            return True
+    return False
 
 
 def untested_phases(phases: list[PhaseResult]) -> frozenset[str]:
@@ -243,8 +262,8 @@ def _charter_rules(
             if declared is None:
                 known = cookie.classification
                 hint = (
-                    f"The knowledge base knows it: {known.vendor}, usually {known.category}, "
-                    f"about {known.typical_lifetime}. "
+                    f"{'Its name is that of' if known.by_name_only else 'It is'} {known.vendor}'s cookie, usually "
+                    f"{known.category}, about {known.typical_lifetime}. "
                     if known
                     else ""
                 )

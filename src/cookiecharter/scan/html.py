@@ -103,7 +103,11 @@ def _cookies(cookies: list[CookieSeen], broken: dict[str, list[str]] | None = No
         declared = (
             f"<code>{_e(c.declared_as)}</code> ({_e(c.purpose)})" if c.declared_as else "<span class='error'>undeclared</span>"
         )
-        known = f"{_e(c.classification.vendor)}, {_e(c.classification.category)}" if c.classification else "—"
+        known = (
+            f"{'named like ' if c.classification.by_name_only else ''}{_e(c.classification.vendor)}, {_e(c.classification.category)}"
+            if c.classification
+            else "—"
+        )
         by = f"{_e(c.set_by.kind)}{': <code>' + _e(c.set_by.url) + '</code>' if c.set_by.url else ''}"
         flags = " ".join(x for x, on in (("HttpOnly", c.http_only), ("Secure", c.secure)) if on)
         rows.append(

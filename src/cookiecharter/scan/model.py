@@ -48,6 +48,11 @@ class Classification(_Model):
     typical_lifetime: str = ""
     description: str = ""
     pattern: str = Field(description="The knowledge-base entry that matched (name, prefix* or /regex/).")
+    by_name_only: bool = Field(
+        True,
+        description="True when only the name matched: the cookie was written by the site itself (or by a host the "
+        "knowledge base does not tie to this vendor), so the vendor is a presumption, not a fact.",
+    )
 
 
 class CookieSeen(_Model):
