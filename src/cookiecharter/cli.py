@@ -128,7 +128,10 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 
 
 @main.command()
-@click.argument("url")
+@click.argument("url", required=False)
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False), default=None, help="Audit every site of this file (one URL per line) instead of URL: one report per site under --out, and summary.html/json/csv.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="With --sites: sites audited at once in this process (one browser).")
+@click.option("--broker", default=None, metavar="URL", help="With --sites: a Celery broker (redis://..., amqp://...); the sites go to workers started with `celery -A cookiecharter.scan.fleet.tasks worker --pool threads`.")
 @click.option("--charter", "charter_file", type=click.Path(dir_okay=False), default=None, help="The charter to audit against (without it: classify by the knowledge base).")
 @click.option("--pages", type=click.IntRange(1, 500), default=5, show_default=True, help="Pages to audit: the start page, its links, the sitemap's, then links of the pages visited.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="cookiecharter-scan", show_default=True, help="Directory for the reports.")
@@ -142,7 +145,7 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 @click.option("--settle", type=click.FloatRange(0, 60), default=1.0, show_default=True, help="Longest wait, in seconds, for a page to settle after it loads (pending timers, late scripts); it ends sooner once the page is calm.")
 @click.option("--django-cookies", is_flag=True, help="Add Django's own cookies and the consent cookie to the charter, with Django's default names and lifetimes (as `render --django-cookies`).")
 @click.option("--django-settings", default=None, metavar="MODULE", help="The site's Django settings module (e.g. mysite.settings): its cookie names and lifetimes, and its charter when --charter is not given: the charter exactly as the site uses it.")
-def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: str, fail_on: str, baseline: str | None, suggest: bool, browser: str | None, timeout: float, concurrency: int, settle: float, django_cookies: bool, django_settings: str | None) -> None:
+def scan(url: str | None, sites_file: str | None, jobs: int, broker: str | None, charter_file: str | None, pages: int, out_dir: str, formats: str, fail_on: str, baseline: str | None, suggest: bool, browser: str | None, timeout: float, concurrency: int, settle: float, django_cookies: bool, django_settings: str | None) -> None:
     """Audit URL in Chromium in four phases (arrival, refuse all, accept all, Global Privacy Control).
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad options, unreadable charter or
@@ -157,7 +160,7 @@ def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: 
     request = ScanRequest(
         url=url, charter=charter_file, pages=pages, out=out_dir, formats=wanted, fail_on=fail_on,
         baseline=baseline, suggest=suggest, browser=browser, timeout=timeout, concurrency=concurrency, settle=settle,
-        django_cookies=django_cookies, django_settings=django_settings,
+        django_cookies=django_cookies, django_settings=django_settings, sites=sites_file, jobs=jobs, broker=broker,
     )  # fmt: skip
     try:
         status, _ = execute(request)  # rich writes to sys.stdout / sys.stderr as they are at print time

@@ -32,7 +32,7 @@ FORMATS = ("json", "html", "sarif")
 
 @dataclass
 class ScanRequest:
-    url: str
+    url: str | None
     charter: str | None = None
     pages: int = 5
     out: str = "cookiecharter-scan"
@@ -49,6 +49,12 @@ class ScanRequest:
     #: A Django settings module (``mysite.settings``): its cookie names and lifetimes, and its
     #: charter file when ``charter`` is not given: the charter exactly as that site uses it.
     django_settings: str | None = None
+    #: A file of sites (one URL per line) instead of ``url``: one report per site and a summary.
+    sites: str | None = None
+    #: Sites audited at once in this process (one browser shared by them).
+    jobs: int = 2
+    #: A Celery broker URL: the sites go to workers (``cookiecharter.scan.fleet.tasks``) instead.
+    broker: str | None = None
 
 
 class ScanFailed(Exception):
@@ -96,6 +102,10 @@ def execute(request: ScanRequest, out: TextIO | None = None, err: TextIO | None 
 
 
 def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]:  # noqa: ANN001
+    if request.sites:
+        return _execute_fleet(request, console, errors), None
+    if not request.url:
+        raise ScanFailed("give a URL to audit, or --sites FILE")
     if not request.url.startswith(("http://", "https://")):
         raise ScanFailed(f"{request.url!r} is not an http(s) URL")
     charter, charter_path = _site_charter(request)
@@ -176,6 +186,93 @@ def _site_charter(request: ScanRequest) -> tuple[Charter | None, str | None]:
     if framework is not None:
         charter = declare_framework_cookies(charter, framework)
     return charter, os.fspath(path)
+
+
+def _execute_fleet(request: ScanRequest, console, errors) -> int:  # noqa: ANN001
+    """Many sites: locally on a bounded pool in one browser, or on Celery workers with --broker."""
+    from .fleet.jobs import SiteJob, read_sites, slug
+    from .fleet.summary import fleet_exit_code, outcome_of, write_site_reports, write_summary, SiteOutcome
+
+    if request.url:
+        raise ScanFailed("give either a URL or --sites FILE, not both")
+    if request.django_settings or request.baseline or request.suggest:
+        raise ScanFailed("--sites audits with --charter (and --django-cookies) only; --django-settings, --baseline "
+                         "and --suggest are for one site")  # fmt: skip
+    try:
+        urls = read_sites(request.sites or "")
+    except OSError as exc:
+        raise ScanFailed(f"cannot read the sites file {request.sites}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ScanFailed(str(exc)) from None
+    if not urls:
+        raise ScanFailed(f"{request.sites} lists no site")
+    charter, charter_path = _site_charter(request)  # validates it here, once, before any worker does
+    text = None
+    if charter_path:
+        with open(charter_path, encoding="utf-8") as fh:
+            text = fh.read()
+    jobs = [
+        SiteJob(url=u, pages=request.pages, timeout=request.timeout, concurrency=request.concurrency, settle=request.settle,
+                charter_text=text, charter_path=charter_path, django_cookies=request.django_cookies)
+        for u in urls
+    ]  # fmt: skip
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]Scanning sites[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        TimeElapsedColumn(), console=errors, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("starting", total=len(jobs))
+
+        def progress(done: int, total: int, url: str, word: str) -> None:
+            bar.update(task, completed=done, description=f"{word}: {url}")
+
+        if request.broker:
+            try:
+                from .fleet.distributed import BrokerUnavailable, run_distributed
+                from .fleet import tasks  # noqa: F401 - Celery itself
+            except ImportError as exc:
+                raise ScanFailed(f"--broker needs the 'fleet' extra: pip install 'cookiecharter[fleet]' ({exc})") from None
+
+            try:
+                results = [
+                    (job, report, attempts, error, worker)
+                    for job, report, attempts, error, worker in run_distributed(jobs, request.broker, progress)
+                ]
+            except BrokerUnavailable as exc:
+                raise ScanFailed(str(exc)) from None
+        else:
+            from .browser import BrowserNotFound, find_chromium
+            from .fleet.local import run_local
+
+            try:
+                executable = find_chromium(request.browser)
+            except BrowserNotFound as exc:
+                raise ScanFailed(str(exc)) from None
+            results = [
+                (job, report, attempts, error, None)
+                for job, report, attempts, error in asyncio.run(run_local(jobs, executable, request.jobs, 2, progress))
+            ]
+    outcomes: list[SiteOutcome] = []
+    reports: dict[str, Report] = {}
+    for job, report, attempts, error, worker in results:
+        if report is None:
+            outcomes.append(SiteOutcome(url=job.url, status="failed", attempts=attempts, error=error, worker=worker))
+            continue
+        directory = os.path.join(request.out, slug(job.url))
+        write_site_reports(report, directory, request.formats)
+        reports[job.url] = report
+        outcomes.append(outcome_of(report, attempts, directory, worker))
+    written = write_summary(outcomes, request.out)
+    failed = sum(o.status == "failed" for o in outcomes)
+    console.print(f"Scanned {len(outcomes)} site(s): {len(outcomes) - failed} audited, {failed} failed.")
+    for o in outcomes:
+        answers = ", ".join(f"{k}: {v}" for k, v in o.verdicts.items()) or (o.error or "")
+        console.print(f"  {o.url}  {o.status}{f' after {o.attempts} attempts' if o.attempts > 1 else ''}  {answers}")
+    for path in written:
+        console.print(f"wrote {path}")
+    return fleet_exit_code(outcomes, reports, request.fail_on)
 
 
 def _with_progress(errors, start):  # noqa: ANN001, ANN202

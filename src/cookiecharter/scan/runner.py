@@ -107,25 +107,40 @@ class SiteUnreachable(RuntimeError):
     """The start page could not be loaded at all."""
 
 
+async def launch(pw: Any, executable: str) -> Browser:
+    """Chromium as every audit drives it (see ``browser.py`` for the flags and why)."""
+    return await pw.chromium.launch(
+        executable_path=executable,
+        args=list(LAUNCH_ARGS),
+        ignore_default_args=list(IGNORED_DEFAULT_ARGS),
+        headless=True,
+    )
+
+
 async def scan(
     options: ScanOptions, progress: Progress | None = None, vendor_of_host: Any = None, category_of: Any = None
 ) -> RawScan:
-    """``vendor_of_host(host)`` and ``category_of(cookie_name)`` come from the knowledge base:
-    the first names third parties, the second tells a consent record from a tracker's cookie."""
+    """One site in a browser of its own. ``vendor_of_host(host)`` and ``category_of(cookie_name)``
+    come from the knowledge base: the first names third parties, the second tells a consent
+    record from a tracker's cookie."""
     executable = find_chromium(options.browser)
-    started = time.perf_counter()
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=executable,
-            args=list(LAUNCH_ARGS),
-            ignore_default_args=list(IGNORED_DEFAULT_ARGS),
-            headless=True,
-        )
+        browser = await launch(pw, executable)
         try:
-            run = _Run(pw, browser, options, progress or (lambda *a: None), vendor_of_host, category_of)
-            phases = await run.all_phases()
+            return await scan_in(pw, browser, executable, options, progress, vendor_of_host, category_of)
         finally:
             await browser.close()
+
+
+async def scan_in(
+    pw: Any, browser: Browser, executable: str, options: ScanOptions, progress: Progress | None = None,
+    vendor_of_host: Any = None, category_of: Any = None,
+) -> RawScan:  # fmt: skip
+    """One site in a browser already running (an audit of many sites shares one per process):
+    the site's phases get contexts of their own, closed when it is done."""
+    started = time.perf_counter()
+    run = _Run(pw, browser, options, progress or (lambda *a: None), vendor_of_host, category_of)
+    phases = await run.all_phases()
     raw = RawScan(
         url=normalise(options.url),
         browser=f"Chromium {browser.version} ({executable})",
