@@ -512,7 +512,7 @@ class _Run:
                     result.manager_declared = [DeclaredOptional(**d) for d in await banners.declared_optional(page)]
             else:
                 action: banners.Action = "refuse-all" if name == "refuse" else "accept-all"
-                await self._decide(page, context, action, result)
+                await self._decide(page, context, action, result, recorder)
                 await page.wait_for_load_state("load", timeout=self.options.timeout_s * 1000)
                 # What the click starts (the consent request, scripts it activates) must finish;
                 # the full settle comes after the next page view, where the decision applies.
@@ -547,7 +547,9 @@ class _Run:
                 await _close(page)
         self.progress("page", name, url)
 
-    async def _decide(self, page: Page, context: BrowserContext, action: banners.Action, result: PhaseResult) -> None:
+    async def _decide(
+        self, page: Page, context: BrowserContext, action: banners.Action, result: PhaseResult, recorder: PhaseRecorder
+    ) -> None:
         """Click ``action``'s control, as a person would, until the click is seen to take effect.
 
         When the first layer has no such control, "customise" opens the second layer, where the
@@ -555,7 +557,6 @@ class _Run:
         the control to be live, then the effect is watched for: the banner gone and the consent
         manager's record written. A click that changed nothing (the handlers were not attached
         yet) is made again, within ``decision_wait_s``. The phase records what happened in words."""
-        before = await consent_state.snapshot(page, context)
         steps: list[ButtonSeen] = []
         result.buttons = steps
         found = await banners.find_control(page, action, wait_s=self.options.banner_wait_s)
@@ -583,7 +584,7 @@ class _Run:
             found = second
         steps.append(found.seen)
         result.decision_made = True
-        await self._press_until_taken(page, context, found, action, before, result)
+        await self._press_until_taken(page, context, found, action, result, recorder)
 
     async def _press(self, found: banners.Found) -> None:
         # force: the control was just seen ready; Playwright's own actionability wait costs
@@ -597,8 +598,13 @@ class _Run:
 
     async def _press_until_taken(
         self, page: Page, context: BrowserContext, found: banners.Found, action: banners.Action,
-        before: consent_state.Snapshot, result: PhaseResult,
+        result: PhaseResult, recorder: PhaseRecorder,
     ) -> None:  # fmt: skip
+        # What the page stored before the choice, taken right before the first click; cookies
+        # whose every observed write came before that click are not its effect either (the
+        # browser's cookie store may learn of a script's write a moment late).
+        before = await consent_state.snapshot(page, context)
+        clicked_at = time.time()
         started = time.monotonic()
         deadline = started + self.options.decision_wait_s
         control: banners.Found | None = found
@@ -607,20 +613,23 @@ class _Run:
             await banners.wait_ready(control, min(self.options.live_wait_s, max(0.0, deadline - time.monotonic())))
             await self._press(control)
             result.decision_attempts += 1
-            effect = await self._effect(page, context, action, before, min(deadline, time.monotonic() + self.options.effect_wait_s))
+            effect = await self._effect(
+                page, context, action, before, min(deadline, time.monotonic() + self.options.effect_wait_s), recorder, clicked_at
+            )
             if effect.taken or effect.contradicted or time.monotonic() >= deadline:
                 break
             # Nothing yet: the control may not have been live, or re-rendered. Look again.
             control = await banners.find_control(page, control.seen.action)
             if control is None:  # the control went away: give its effect the rest of the time
-                effect = await self._effect(page, context, action, before, deadline)
+                effect = await self._effect(page, context, action, before, deadline, recorder, clicked_at)
         result.decision_verified = effect.taken
         result.consent_records = effect.records
         result.decision_check = effect.words(action, result.decision_attempts, time.monotonic() - started)
 
     async def _effect(
-        self, page: Page, context: BrowserContext, action: banners.Action, before: consent_state.Snapshot, until: float
-    ) -> _Effect:
+        self, page: Page, context: BrowserContext, action: banners.Action, before: consent_state.Snapshot, until: float,
+        recorder: PhaseRecorder, clicked_at: float,
+    ) -> _Effect:  # fmt: skip
         """Watch, until ``until``, for the click's effect: the banner gone (twice in a row, so
         a page in the middle of navigating is not taken for one without a banner) and the
         consent record written."""
@@ -633,8 +642,12 @@ class _Run:
             except PlaywrightError:
                 pass
             after = await consent_state.snapshot(page, context)
+            fresh = [
+                e for e in consent_state.changes(before, after)
+                if e.kind != "cookie" or not _written_only_before(recorder, e.name, clicked_at)
+            ]  # fmt: skip
             changed = consent_state.records(
-                consent_state.changes(before, after),
+                fresh,
                 lambda n: self.category_of(n) == "consent",
                 lambda n: self.category_of(n) in ("statistics", "advertising"),
             )
@@ -703,6 +716,12 @@ class _Effect:
         if self.banner_gone:
             return f"the banner went away but nothing was stored: the choice is not remembered ({clicks})"
         return f"{label} was clicked but nothing happened: the banner stayed and nothing was stored ({clicks})"
+
+
+def _written_only_before(recorder: PhaseRecorder, name: str, moment: float) -> bool:
+    """Whether every write of cookie ``name`` the phase observed happened before ``moment``."""
+    times = [w.at for w in recorder.writes if w.name == name]
+    return bool(times) and max(times) < moment
 
 
 def _touch(page: Any) -> None:
