@@ -328,8 +328,8 @@ class _Run:
         finally:
             if context is not None:
                 try:
-                    await context.close()
-                except PlaywrightError:
+                    await asyncio.wait_for(context.close(), 30)
+                except (PlaywrightError, asyncio.TimeoutError):
                     pass
         order = {u: i for i, u in enumerate(self.frontier.pages)}
         result.pages = sorted(recorder.visits, key=lambda v: order.get(v.url, len(order)))
@@ -409,9 +409,23 @@ class _Run:
 
     async def _guarded(self, visit: Any, recorder: PhaseRecorder, url: str) -> None:
         """One page's visit under the page budget; a failure is recorded, never raised."""
-        budget = self.options.timeout_s * 2 + self.options.settle_s * 2 + self.options.banner_wait_s + 10
+        o = self.options
+        # Two loads and settles (a decision phase loads its start page again), the banner's wait
+        # and the decision's bound with its clicks, and room for the rest.
+        budget = o.timeout_s * 2 + o.settle_s * 2 + o.banner_wait_s + o.decision_wait_s + o.live_wait_s * 2 + 10
+        # The budget starts once a concurrency slot is free: time spent waiting for one (400 page
+        # views of a 100-page audit share 4 slots) is no fault of the page.
+        await self.slots.acquire()
+        task = asyncio.ensure_future(visit)
         try:
-            await asyncio.wait_for(visit, budget)
+            done, _ = await asyncio.wait({task}, timeout=budget)
+            if not done:
+                # Cancelled, it closes its page; but a Playwright call that never answers (a
+                # renderer gone silent) must not hold the whole scan: wait a little, then go on.
+                task.cancel()
+                await asyncio.wait({task}, timeout=15)
+                raise asyncio.TimeoutError
+            task.result()
         except NotAPage as exc:
             # A link the HEAD request could not tell apart (a server that answers HEAD with HTML):
             # dropped from the audit, in every phase, rather than reported as a page.
@@ -425,6 +439,8 @@ class _Run:
                 recorder.visits.append(PageVisit(url=url, error=message))
             elif existing.error is None:
                 existing.error = message
+        finally:
+            self.slots.release()
 
     async def _load(self, page: Page, url: str, visit: PageVisit) -> None:
         try:
@@ -533,18 +549,17 @@ class _Run:
     async def _page_view(
         self, context: BrowserContext, name: str, url: str, recorder: PhaseRecorder
     ) -> AsyncIterator[tuple[Page, PageVisit]]:
-        """One page view of a phase: a concurrency slot, a timed visit in the phase's record, the
-        page closed afterwards, and the progress told once the slot is free (not on failure)."""
-        async with self.slots:
-            visit = PageVisit(url=url)
-            recorder.visits.append(visit)
-            t0 = time.perf_counter()
-            page = await self._open(context, url, recorder)
-            try:
-                yield page, visit
-            finally:
-                visit.duration_ms = int((time.perf_counter() - t0) * 1000)
-                await _close(page)
+        """One page view of a phase (its concurrency slot is held by ``_guarded``): a timed visit
+        in the phase's record, the page closed afterwards, and the progress told (not on failure)."""
+        visit = PageVisit(url=url)
+        recorder.visits.append(visit)
+        t0 = time.perf_counter()
+        page = await self._open(context, url, recorder)
+        try:
+            yield page, visit
+        finally:
+            visit.duration_ms = int((time.perf_counter() - t0) * 1000)
+            await _close(page)
         self.progress("page", name, url)
 
     async def _decide(
@@ -747,8 +762,10 @@ async def _scheduled_work(page: Page) -> int:
 
 async def _close(page: Page) -> None:
     try:
-        await page.close()
-    except PlaywrightError:
+        # Bounded: closing a page whose renderer stopped answering can wait forever; the
+        # context's close at the end of the phase takes it down in any case.
+        await asyncio.wait_for(page.close(), 10)
+    except (PlaywrightError, asyncio.TimeoutError):
         pass
 
 
