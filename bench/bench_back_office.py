@@ -55,16 +55,17 @@ def fill(n: int, days: float) -> None:
     from django.utils import timezone
 
     from cookiecharter import ledger
-    from cookiecharter.charter import get_charter
-    from cookiecharter.core import ledger as core
+    from cookiecharter.core import proof as core
     from cookiecharter.models import ConsentRecord, LedgerSeal
+    from cookiecharter.sites import registry
 
     ConsentRecord.objects.all().delete()
     LedgerSeal.objects.all().delete()
-    charter = get_charter()
-    version = ledger.charter_version(charter)
+    site = registry.get("default")
+    charter = site.charter
+    version = ledger.charter_version(charter).pk
     key = ledger.ledger_keys()[0]
-    texts = ledger.texts_digest(charter, "fr")
+    texts = core.texts_digest(charter, "fr")
     rng = random.Random(7)
     now = timezone.now()
     start = now - timedelta(days=days)
@@ -79,8 +80,8 @@ def fill(n: int, days: float) -> None:
     weights = [45, 35, 12, 3, 5]
     table = ConsentRecord._meta.db_table
     sql = (
-        f"INSERT INTO {table} (consent_id, created_at, charter_version_id, texts_digest, language, "
-        "choices, method, user_id, record_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, %s)"
+        f"INSERT INTO {table} (site, consent_id, created_at, charter_version_id, texts_digest, language, "
+        "choices, method, user_id, record_hash) VALUES ('default', %s, %s, %s, %s, %s, %s, %s, NULL, %s)"
     )
     import json
 
@@ -102,7 +103,7 @@ def fill(n: int, days: float) -> None:
     if batch:
         with connection.cursor() as cursor:
             cursor.executemany(sql, batch)
-    ledger.seal_pending(partial=True, grace_seconds=0)
+    ledger.seal_pending("default", partial=True, grace_seconds=0)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
@@ -148,7 +149,7 @@ def measure(label: str, rounds: int) -> dict:
 
     keys = ["statistics", "embeds"]
     # The two ways must agree before their times are compared.
-    fast = compliance.decisions(keys)
+    fast = compliance.choice_counts("default", keys)
     slow_counts, slow_shares = naive(keys)
     for line in fast.methods:
         for days in (7, 30):
@@ -166,16 +167,16 @@ def measure(label: str, rounds: int) -> dict:
     times: dict[str, list[float]] = {"decisions": [], "naive": [], "ledger_state": [], "page": []}
     for _ in range(rounds):
         for name, func in (
-            ("decisions", lambda: compliance.decisions(keys)),
+            ("decisions", lambda: compliance.choice_counts("default", keys)),
             ("naive", lambda: naive(keys)),
-            ("ledger_state", compliance.ledger_state),
+            ("ledger_state", lambda: compliance.ledger_state("default")),
             ("page", lambda: client.get(page)),
         ):
             t = time.perf_counter()
             func()
             times[name].append((time.perf_counter() - t) * 1000)
     t = time.perf_counter()
-    report = ledger.verify()
+    report = ledger.verify("default")
     verify_s = time.perf_counter() - t
     assert report.ok, report.problems[:3]
     result = {name: statistics.median(v) for name, v in times.items()}

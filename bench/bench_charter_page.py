@@ -27,7 +27,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from cookiecharter.core.loading import load_charter  # noqa: E402
 from cookiecharter.page import build_page, to_markdown  # noqa: E402
-from cookiecharter.pdf import render_pdf  # noqa: E402
+from cookiecharter.page.pdf import render_pdf  # noqa: E402
 
 
 def best(func, number: int) -> float:

@@ -68,14 +68,17 @@ def rendered_ui_html() -> tuple[bytes, bytes] | None:
         from django.test import RequestFactory
         from django.utils import translation
 
-        from cookiecharter.templatetags.cookiecharter import preferences_markup
+        from cookiecharter.consent_ui import ui_for
+        from cookiecharter.middleware import start
 
         translation.activate("fr")
         request = RequestFactory().get("/fr/")
+        site = start(request)
         html = Template("{% load cookiecharter %}{% cookiecharter_head %}{% cookiecharter_banner %}").render(
             Context({"request": request})
         )
-        dialog = preferences_markup(request, "/fr/") or ""
+        ui = ui_for(request, site)
+        dialog = ui.preferences.fill(ui.values(request, request.consent, next_url="/fr/"))
     except Exception as exc:  # noqa: BLE001 - the JS+CSS figure stands on its own
         print(f"(could not render our HTML for the other lines: {exc})", file=sys.stderr)
         return None

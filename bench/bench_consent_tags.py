@@ -27,10 +27,10 @@ ROOT = BENCH.parent
 
 #: What is timed: the tags (as the page renders them), and the steps inside them.
 STEPS = (
-    ("cookiecharter_head", "{% cookiecharter_head %} (includes the page lookup below)"),
-    ("_page_for", "  the page lookup (language, charter, cached markup), once per page"),
+    ("read_consent", "reading the consent cookie (the middleware, once per request)"),
+    ("cookiecharter_head", "{% cookiecharter_head %} (includes a UI look-up below)"),
+    ("ui_for", "  the site's consent UI for the request (language, URLconf, prefix), per tag"),
     ("cookiecharter_banner", "{% cookiecharter_banner %} (includes the steps below)"),
-    ("get_consent", "  reading the consent cookie"),
     ("_csrf_input", "  the CSRF token (made here on a first visit, reused by the page)"),
     ("cookiecharter_preferences_link", "{% cookiecharter_preferences_link %}"),
     ("ifconsent", '{% ifconsent "statistics" %} (with the script it shows)'),
@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.test.utils import override_settings
 
     import bench_requests
+    from cookiecharter import consent_ui
+    from cookiecharter.sites import Site
     from cookiecharter.templatetags import cookiecharter as tags
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -87,10 +89,11 @@ def main(argv: list[str] | None = None) -> int:
 
         node_class.render = render
 
-    time_nodes(tags._ConsentUINode, lambda node: node._render.__name__)
-    time_nodes(tags._IfConsentNode, lambda node: "ifconsent")
-    for name in ("_page_for", "get_consent", "_csrf_input"):
-        setattr(tags, name, timed(name, getattr(tags, name)))
+    time_nodes(tags.ConsentUINode, lambda node: node.render_tag.__name__)
+    time_nodes(tags.IfConsentNode, lambda node: "ifconsent")
+    tags.ui_for = timed("ui_for", tags.ui_for)
+    consent_ui._csrf_input = timed("_csrf_input", consent_ui._csrf_input)
+    Site.read_consent = timed("read_consent", Site.read_consent)
     factory = RequestFactory()
     pages: dict[str, list[int]] = {}
     results: dict[str, dict[str, float]] = {}

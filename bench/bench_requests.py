@@ -11,6 +11,8 @@ form, translated strings, a session read; the variants add only what each packag
 - ``bare``: Django alone;
 - ``cookiecharter-mw``: the bare page with ``CookieCharterMiddleware`` first (the enforcement alone);
 - ``cookiecharter``: the middleware plus the consent UI tags and an ``ifconsent`` block;
+- ``cookiecharter-2sites``: the same page from an installation of two sites, its site found by
+  host name (requests_site/two_sites.py);
 - ``cookie-consent``: django-cookie-consent 1.0.0 with its ``CleanCookiesMiddleware`` and the
   template snippet its documentation gives (the bar's <template>, the cookie groups, the filter).
 
@@ -53,7 +55,7 @@ T = TypeVar("T")
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookie-consent")
+VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookiecharter-2sites", "cookie-consent")
 SCENARIOS = ("first", "returning")
 PATH = "/fr/"
 
@@ -163,6 +165,7 @@ def middleware_alone(factory, headers):
     from django.http import HttpResponse
 
     from cookiecharter.middleware import CookieCharterMiddleware
+    from requests_site.two_sites import TwoSitesMiddleware
 
     def inner(request):
         request.COOKIES  # noqa: B018 - parsed by the session and CSRF middleware on any real page
@@ -171,11 +174,12 @@ def middleware_alone(factory, headers):
         return response
 
     wrapped = CookieCharterMiddleware(inner)
+    wrapped_two = TwoSitesMiddleware(inner)
 
     def measure(n: int) -> dict:
         out = {}
         for s in SCENARIOS:
-            for label, call in (("inner", inner), ("wrapped", wrapped)):
+            for label, call in (("inner", inner), ("wrapped", wrapped), ("wrapped-2sites", wrapped_two)):
                 ns = []
                 for _ in range(n):
                     request = factory.get(PATH, **headers[s])
@@ -212,12 +216,13 @@ def returning_cookie_header(variant: str) -> str:
     session.save()
     cookies = {"sessionid": session.session_key, "csrftoken": _get_new_csrf_string(), "portal_audience": "a1b2c3d4"}
     if variant.startswith("cookiecharter"):
-        from cookiecharter.consent import codec, current_charter
         from cookiecharter.core.consent import Consent, new_consent_id
+        from cookiecharter.sites import registry
 
-        decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version,
-                           frozenset({"statistics"}))
-        cookies["cookies_preferences"] = codec().encode(decision)
+        site = registry.get("default")  # the demo charter, as the two-site variant's "city" site
+        choice = Consent(new_consent_id(), datetime.now(timezone.utc), site.charter.consent_version,
+                         frozenset({"statistics"}))
+        cookies["cookies_preferences"] = site.enforcer.codec.encode(choice)
     elif variant == "cookie-consent":
         from cookie_consent.models import Cookie, CookieGroup
 
@@ -420,6 +425,7 @@ _LABELS = {
     "bare": "bare Django",
     "cookiecharter-mw": "+ cookiecharter middleware",
     "cookiecharter": "+ cookiecharter (middleware + banner)",
+    "cookiecharter-2sites": "+ cookiecharter, two sites",
     "cookie-consent": "+ django-cookie-consent 1.0.0",
 }
 
@@ -477,12 +483,14 @@ def report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples
     print(f"The middleware alone (median CPU µs of the thread per call around a trivial view that sets the CSRF cookie; "
           f"median over {rounds} rounds of {samples * 5} calls)")
     print()
-    print("| visitor | view alone | view + CookieCharterMiddleware | added |")
-    print("|---|---:|---:|---:|")
+    print("| visitor | view alone | view + CookieCharterMiddleware | added | same, two sites | added |")
+    print("|---|---:|---:|---:|---:|---:|")
     for s in SCENARIOS:
         inner = statistics.median(m[f"{s}-inner"] for m in micro)
         wrapped = statistics.median(m[f"{s}-wrapped"] for m in micro)
-        print(f"| {s} visit | {inner:.1f} | {wrapped:.1f} | +{wrapped - inner:.1f} µs |")
+        two = statistics.median(m[f"{s}-wrapped-2sites"] for m in micro)
+        print(f"| {s} visit | {inner:.1f} | {wrapped:.1f} | +{wrapped - inner:.1f} µs | {two:.1f} | "
+              f"+{two - inner:.1f} µs |")
     print()
     blocks = sorted({b for b, _, _ in cpu_medians})
     for b in blocks:

@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Start the demo: the portal on http://127.0.0.1:8000 and the map widget on http://localhost:8001.
+"""Start the demo: the platform's two portals on port 8000 and the map widget on http://localhost:8001.
+
+The main portal answers on http://127.0.0.1:8000 and the sister portal on
+http://sainte-victoire.localhost:8000 (browsers resolve ``*.localhost`` to this machine by
+themselves): one installation, one database, one back office, two charters.
 
 ``make demo`` runs this with the project's virtualenv. It migrates the SQLite database
 (demo/db.sqlite3), creates the demo back-office user, prints the URLs and the credentials, then runs
@@ -54,10 +58,12 @@ def main() -> int:
     _manage("demo_user", env=env)
 
     portal = f"http://127.0.0.1:{port}"
+    sister = f"http://{env.get('DEMO_SISTER_HOST', 'sainte-victoire.localhost')}:{port}"
     print(
-        "\n  Demo portal      " + f"{portal}/fr/  ({portal}/en/)\n"
+        "\n  Main portal      " + f"{portal}/fr/  ({portal}/en/)   charter with consent purposes, banner\n"
         "  Charter page     " + f"{portal}/fr/cookies/   PDF: {portal}/fr/cookies/pdf/\n"
-        "  Back office      " + f"{portal}/admin/\n"
+        "  Sister portal    " + f"{sister}/fr/   the seed's four cookies, no banner (open it in a browser)\n"
+        "  Back office      " + f"{portal}/admin/   (both portals; the overview switches between them)\n"
         "  Map widget       " + f"{env['DEMO_WIDGET_ORIGIN']}/map?dataset=fontaines\n"
         "  Demo user        demo / demo-portail\n"
         "\n  Ctrl-C stops both servers.\n",

@@ -21,10 +21,16 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Installed so that a site can be named by a django.contrib.sites Site (SITE_ID in a SITES entry).
+    "django.contrib.sites",
     "cookiecharter",
 ]
+# The sites framework's own notion of "the current site", which Django's views ask for; a
+# cookiecharter site is found by the request's host whatever this says.
+SITE_ID = 1
 
 MIDDLEWARE = [
+    "cookiecharter.middleware.CookieCharterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -33,6 +39,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
+
+# Flash messages in the session: the charter declares no "messages" cookie (see cookiecharter.W103).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "tests.urls"
 
@@ -66,4 +75,4 @@ LANGUAGES = [("fr", "Français"), ("en", "English")]
 USE_I18N = True
 STATIC_URL = "/static/"
 
-COOKIECHARTER = {"CHARTER": str(ROOT / "demo" / "charter.toml")}
+COOKIECHARTER = {"CHARTER": str(ROOT / "demo" / "charter.toml"), "LEDGER_DIRECTORY": str(_db_dir / "ledger")}

@@ -63,6 +63,7 @@ SNIPPETS: dict[str, dict[str, str]] = {
     "bare": {},
     "cookiecharter-mw": {},
     "cookiecharter": COOKIECHARTER,
+    "cookiecharter-2sites": COOKIECHARTER,
     "cookie-consent": COOKIE_CONSENT,
 }
 

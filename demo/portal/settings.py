@@ -1,9 +1,13 @@
 """Settings of the demo portal, an open-data platform modelled on the seed's.
 
 Environment variables (the browser tests use them to run several portals side by side):
-- ``COOKIECHARTER_CHARTER``: the charter file (default: ``demo/charter.toml``);
+- ``COOKIECHARTER_CHARTER``: the main portal's charter file (default: ``demo/charter.toml``);
+- ``DEMO_SISTER_HOST``: the host name of the sister portal (default ``sainte-victoire.localhost``,
+  which browsers resolve to this machine without any set-up), served by the same installation
+  with its own charter, ``demo/charter-sister.toml``;
 - ``DEMO_DATABASE``: an SQLite file path (default ``demo/db.sqlite3``) or a ``postgres://`` URL;
 - ``DEMO_WIDGET_ORIGIN``: where the third-party map widget is served (default http://localhost:8001);
+- ``DEMO_LEDGER_DIRECTORY``: the ledger's folder outside the database (default ``demo/ledger``);
 - ``DEMO_DEBUG``: "1" for Django's debug mode (the default for ``make demo``), "0" otherwise.
 """
 
@@ -22,7 +26,9 @@ DATA_DIR = DEMO_DIR / "data"
 # A demo: the key is public on purpose, and the portal only ever listens on the loopback address.
 SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-insecure-key-4f9c2b7e1d0a6385c2e7f1b9a4d8")
 DEBUG = os.environ.get("DEMO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# The platform's two portals: the main one on the loopback address, the sister on a name of its own.
+SISTER_HOST = os.environ.get("DEMO_SISTER_HOST", "sainte-victoire.localhost")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", SISTER_HOST]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -114,8 +120,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DEMO_DIR / "static-collected"
 
+# One installation, two portals (docs/sites.md): every host but the sister's gets the main portal's
+# charter; the sister portal has the seed's four cookies and shows no banner. One database and one
+# back office for both (the compliance overview switches between them).
 COOKIECHARTER = {
     "CHARTER": os.environ.get("COOKIECHARTER_CHARTER") or str(DEMO_DIR / "charter.toml"),
+    # Outside the database: the witness of the ledger's seals, and the proof of refusals made while
+    # the database does not answer (docs/ledger.md).
+    "LEDGER_DIRECTORY": os.environ.get("DEMO_LEDGER_DIRECTORY") or str(DEMO_DIR / "ledger"),
+    "SITES": {
+        "sainte-victoire": {"HOSTS": [SISTER_HOST], "CHARTER": str(DEMO_DIR / "charter-sister.toml")},
+    },
 }
 
 # The third-party map widget: another origin (another host name), so the browser treats it as a

@@ -159,8 +159,8 @@ def enforcement_demo(request: HttpRequest) -> HttpResponse:
 
     from django.shortcuts import redirect
 
-    from cookiecharter.core.decision import CookieToSet
-    from cookiecharter.middleware import cookie_filter
+    from cookiecharter.core.filter import CookieToSet
+    from cookiecharter.sites import site_for
 
     name = "portal_audience"
     if request.method == "POST":
@@ -169,7 +169,7 @@ def enforcement_demo(request: HttpRequest) -> HttpResponse:
         response.set_cookie(name, SERVER_AUDIENCE_PREFIX + secrets.token_hex(8), max_age=13 * 2_629_800, samesite="Lax")
         return response
     held = request.COOKIES.get(name)
-    verdict = cookie_filter().decide([CookieToSet(name, 13 * 2_629_800)], request.COOKIES, request.consent)
+    verdict = site_for(request).enforcer.filter.decide([CookieToSet(name, 13 * 2_629_800)], request.COOKIES, request.consent)
     return render(
         request,
         "portal/enforcement.html",

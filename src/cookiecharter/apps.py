@@ -9,7 +9,7 @@ class CookieCharterConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
-        from . import conf
         from . import ledger  # noqa: F401  (SQLite WAL + busy timeout; sealing after responses)
+        from . import sites
 
-        conf.connect_signals()
+        sites.connect_signals()

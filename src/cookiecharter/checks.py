@@ -1,26 +1,27 @@
-"""System checks (ids ``cookiecharter.E0xx`` / ``W0xx``), registered from ``apps.ready``.
+"""System checks (ids ``cookiecharter.E0xx`` / ``W0xx`` / ``E1xx`` / ``W1xx``), registered from ``apps.ready``.
 
-Ids are stable: documented in ``docs/checks.md``, silenced with ``SILENCED_SYSTEM_CHECKS``.
-E001-E009 / W001-W009 are about the charter and Django's own cookies (this module); E101 and
-W101-W103, about the enforcement, are in ``enforcement_checks.py``.
+Ids are stable: documented in ``docs/checks.md``, silenced with ``SILENCED_SYSTEM_CHECKS``. Every
+check of a charter runs for each configured site; a message about one site of several names it.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
-from .conf import config
+from .conf import Settings, SiteSettings, read_settings
 from .core.catalogue import available_languages
 from .core.charter import Charter, MatchKind
-from .core.framework_cookies import DEFAULT_NAMES, KINDS
+from .core.framework_cookies import DEFAULT_NAMES, KINDS, declare_framework_cookies
 from .core.lifetime import Lifetime
-from .core.loading import CharterError, load_charter
+from .core.loading import CharterError, cookie_name_problem, load_charter
+from .sites import framework_cookies
 
 TAG = "cookiecharter"
+MIDDLEWARE_PATH = "cookiecharter.middleware.CookieCharterMiddleware"
 
 #: The setting that decides each framework cookie's lifetime, for messages.
 _AGE_SETTING = {
@@ -36,7 +37,6 @@ _NAME_SETTING = {
     "consent": 'COOKIECHARTER["CONSENT_COOKIE_NAME"]',
 }
 _KIND_LABEL = {"session": "session", "csrf": "CSRF", "language": "language", "consent": "consent"}
-
 
 #: How far a declared lifetime may be from the settings' and still count as the same: calendar
 #: units do not divide evenly ("1 year" is 365.25 days, LANGUAGE_COOKIE_AGE is often 365 days).
@@ -57,53 +57,83 @@ def _where(cookie: Any) -> str:
     return f" ({cookie.source})" if getattr(cookie, "source", None) else ""
 
 
+def _settings() -> Settings | None:
+    try:
+        return read_settings(getattr(settings, "COOKIECHARTER", None))
+    except ImproperlyConfigured:
+        return None
+
+
+def _of_site(site: SiteSettings, count: int) -> str:
+    """How a message names the site it is about, when there are several."""
+    return f'Site "{site.name}": ' if count > 1 else ""
+
+
+# -- the settings and each site's charter ----------------------------------------------------------
+
+
 @register(TAG)
 def check_charter(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """E001-E003: the charter setting, the file, its validity. The rest needs a valid charter."""
-    path = config()["CHARTER"]
-    if not path:
+    """E001 the settings; per site: E002-E003 the file and its validity, then what needs a valid charter."""
+    try:
+        config = read_settings(getattr(settings, "COOKIECHARTER", None))
+    except ImproperlyConfigured as exc:
         return [
             Error(
-                'COOKIECHARTER["CHARTER"] is not set.',
-                hint='Point it at the charter TOML file, e.g. COOKIECHARTER = {"CHARTER": BASE_DIR / "charter.toml"}.',
+                str(exc),
+                hint='The settings are one dict, e.g. COOKIECHARTER = {"CHARTER": BASE_DIR / "charter.toml"}; '
+                "docs/settings.md lists every key.",
                 id="cookiecharter.E001",
             )
         ]
-    path = os.fspath(path)
+    found: list[CheckMessage] = []
+    for site in config.sites:
+        found += _check_site(site, len(config.sites))
+    return found
+
+
+def _check_site(site: SiteSettings, count: int) -> list[CheckMessage]:
+    of = _of_site(site, count)
+    path = site.charter
     try:
-        charter = load_charter(path)
+        declared = load_charter(path)
     except OSError as exc:
         return [
             Error(
-                f"The charter file {path} cannot be read: {exc.strerror or exc}.",
+                f"{of}the charter file {path} cannot be read: {exc.strerror or exc}.",
                 hint='Check COOKIECHARTER["CHARTER"] (an absolute path is safest) and the file\'s permissions.',
                 obj=path,
                 id="cookiecharter.E002",
             )
         ]
     except CharterError as exc:
-        count = len(exc.problems)
+        n = len(exc.problems)
         listing = "\n".join(f"  {problem}" for problem in exc.problems)
         return [
             Error(
-                f"The charter {path} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listing}",
+                f"{of}the charter {path} is invalid ({n} problem{'s' if n != 1 else ''}):\n{listing}",
                 hint=f"Fix each line listed; `cookiecharter validate {path}` checks the file on its own.",
                 obj=path,
                 id="cookiecharter.E003",
             )
         ]
-    return _check_framework_cookies(charter) + _check_languages(charter)
+    full = declare_framework_cookies(declared, framework_cookies(site))
+    return (
+        _check_framework_cookies(declared, site, of)
+        + _check_languages(declared, of)
+        + _check_patterns(full, of)
+        + _check_message_cookie(full, of)
+    )
 
 
-def _check_framework_cookies(charter: Charter) -> list[CheckMessage]:
+def _check_framework_cookies(charter: Charter, site: SiteSettings, of: str) -> list[CheckMessage]:
     """E004 lifetimes that contradict the settings; W001 stale default names; W004 cookies never set."""
-    from .charter import framework_cookies  # needs settings; imported late like every check input
-
-    framework = framework_cookies()
-    expected = framework.expected()
+    expected = framework_cookies(site).expected()
     found: list[CheckMessage] = []
+    obj = str(charter.source or site.charter)
     for kind in KINDS:
         label = _KIND_LABEL[kind]
+        default = DEFAULT_NAMES[kind]
         if kind in expected:
             name, lifetime = expected[kind]
             declared = charter.match(name)
@@ -111,38 +141,32 @@ def _check_framework_cookies(charter: Charter) -> list[CheckMessage]:
                 setting = _AGE_SETTING[kind]
                 if kind == "session" and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE:
                     setting = "SESSION_EXPIRE_AT_BROWSER_CLOSE"
+                spelled = "session" if lifetime.is_session else str(lifetime)
                 found.append(
                     Error(
-                        f"The charter declares the {label} cookie {name!r} with a lifetime of "
+                        f"{of}the charter declares the {label} cookie {name!r} with a lifetime of "
                         f"{_lifetime_text(declared.lifetime)}, but {setting} makes it "
                         f"{_lifetime_text(lifetime)}{_where(declared)}.",
-                        hint=(
-                            f'Write lifetime = "{lifetime}" in the charter, or remove the entry: Django\'s own '
-                            "cookies are declared from the settings when the charter leaves them out."
-                            if not lifetime.is_session
-                            else 'Write lifetime = "session" in the charter, or remove the entry: Django\'s own '
-                            "cookies are declared from the settings when the charter leaves them out."
-                        ),
-                        obj=str(charter.source or config()["CHARTER"]),
+                        hint=f'Write lifetime = "{spelled}" in the charter, or remove the entry: Django\'s own '
+                        "cookies are declared from the settings when the charter leaves them out.",
+                        obj=obj,
                         id="cookiecharter.E004",
                     )
                 )
-            default = DEFAULT_NAMES[kind]
             stale = charter.match(default) if name != default else None
             if stale is not None and stale.name.kind is MatchKind.EXACT and stale.name.value == default:
                 found.append(
                     Warning(
-                        f"The charter declares {default!r}, Django's default {label} cookie name, but "
+                        f"{of}the charter declares {default!r}, Django's default {label} cookie name, but "
                         f"{_NAME_SETTING[kind]} is {name!r}: the page lists a cookie the site never sets"
                         f"{_where(stale)}.",
                         hint=f"Rename the entry to {name!r}, or remove it (it is then declared from the settings).",
-                        obj=str(charter.source or config()["CHARTER"]),
+                        obj=obj,
                         id="cookiecharter.W001",
                     )
                 )
         else:
             # The framework sets no such cookie here (no middleware, CSRF_USE_SESSIONS, USE_I18N=False).
-            default = DEFAULT_NAMES[kind]
             name = getattr(settings, _NAME_SETTING[kind], default) if kind != "consent" else default
             declared = charter.match(name)
             if declared is not None and declared.name.kind is MatchKind.EXACT and declared.name.value == name:
@@ -153,18 +177,19 @@ def _check_framework_cookies(charter: Charter) -> list[CheckMessage]:
                 }.get(kind, "")
                 found.append(
                     Warning(
-                        f"The charter declares the {label} cookie {name!r}, which this site never sets: {reason}"
+                        f"{of}the charter declares the {label} cookie {name!r}, which this site never sets: {reason}"
                         f"{_where(declared)}.",
                         hint="Remove the entry, so the page does not list a cookie the site does not set.",
-                        obj=str(charter.source or config()["CHARTER"]),
+                        obj=obj,
                         id="cookiecharter.W004",
                     )
                 )
     return found
 
 
-def _check_languages(charter: Charter) -> list[CheckMessage]:
-    """W002 charter languages the site does not serve; W003 site languages the charter lacks; W005 no catalogue."""
+def _check_languages(charter: Charter, of: str) -> list[CheckMessage]:
+    """W002 charter languages the site does not serve; W003 site languages the charter lacks (one
+    warning for all of them); W005 no catalogue."""
     if not settings.USE_I18N:
         return []
     site = [code.lower() for code, _name in settings.LANGUAGES]
@@ -173,30 +198,33 @@ def _check_languages(charter: Charter) -> list[CheckMessage]:
         if lang.lower() not in site:
             found.append(
                 Warning(
-                    f"The charter has texts in {lang!r} but LANGUAGES does not list it: no page in that language "
-                    "will be served.",
+                    f"{of}the charter has texts in {lang!r} but LANGUAGES does not list it: no page in that "
+                    "language will be served.",
                     hint=f"Add {lang!r} to LANGUAGES, or drop that language from the charter's [charter] languages.",
                     id="cookiecharter.W002",
                 )
             )
-    for lang in site:
-        if lang not in (l.lower() for l in charter.languages):
-            found.append(
-                Warning(
-                    f"LANGUAGES lists {lang!r} but the charter has no texts in it: the page in {lang!r} shows the "
-                    f"charter's texts in {charter.languages[0]!r}.",
-                    hint=f"Add {lang!r} to the charter's languages with its titles and descriptions, or remove it "
-                    "from LANGUAGES.",
-                    id="cookiecharter.W003",
-                )
+    lacking = [lang for lang in site if lang not in (c.lower() for c in charter.languages)]
+    if lacking:
+        shown = ", ".join(repr(lang) for lang in lacking[:8]) + (f" and {len(lacking) - 8} more" if len(lacking) > 8 else "")
+        found.append(
+            Warning(
+                f"{of}LANGUAGES lists {len(lacking)} language{'s' if len(lacking) != 1 else ''} the charter has no "
+                f"texts in ({shown}): pages in {'them' if len(lacking) != 1 else 'it'} show the charter's texts in "
+                f"{charter.languages[0]!r}.",
+                hint="Set LANGUAGES to the languages the site really serves (Django's default lists nearly 100), "
+                f"e.g. LANGUAGES = [{', '.join(repr((c, c)) for c in charter.languages)}], or add the languages "
+                "to the charter with their titles and descriptions.",
+                id="cookiecharter.W003",
             )
+        )
     shipped = set(available_languages())
     for lang in charter.languages:
         if lang.lower() not in shipped and lang.split("-")[0].lower() not in shipped:
             found.append(
                 Warning(
-                    f"cookiecharter ships no translation for {lang!r}: the page's general texts (what a cookie is, "
-                    "the column headings) will be in English there.",
+                    f"{of}cookiecharter ships no translation for {lang!r}: the page's general texts (what a cookie "
+                    "is, the column headings) will be in English there.",
                     hint="Translate the package's catalogue into this language in your LOCALE_PATHS "
                     f"(shipped: {', '.join(sorted(shipped))}).",
                     id="cookiecharter.W005",
@@ -205,8 +233,186 @@ def _check_languages(charter: Charter) -> list[CheckMessage]:
     return found
 
 
-# The enforcement checks (E1xx / W1xx) live beside the middleware; importing registers them.
-from . import enforcement_checks  # noqa: E402,F401
+def _check_patterns(charter: Charter, of: str) -> list[CheckMessage]:
+    """E101: a declaration (from the file or from the settings) that no valid cookie name can match.
+
+    The loader holds a file's declarations to this rule already; the settings' own cookie names
+    have not been through it, so the loader's own question is asked again of the whole charter.
+    """
+    found: list[CheckMessage] = []
+    for cookie in charter.cookies:
+        why = cookie_name_problem(cookie.name)
+        if why:
+            found.append(
+                Error(
+                    f"{of}the charter declaration `{cookie.name.display}`{_where(cookie)} can never match a valid "
+                    f"cookie name: {why}.",
+                    hint="A cookie name is visible ASCII without separators ( ) < > @ , ; : \\ \" / [ ] ? = { } "
+                    "space tab (RFC 6265). Fix the charter entry, or the setting that names this cookie.",
+                    obj=str(cookie.name.display),
+                    id="cookiecharter.E101",
+                )
+            )
+    return found
+
+
+#: Django's message storages that write a cookie (FallbackStorage tries the cookie first).
+_COOKIE_MESSAGE_STORAGES = {
+    "django.contrib.messages.storage.cookie.CookieStorage",
+    "django.contrib.messages.storage.fallback.FallbackStorage",
+}
+
+
+def _check_message_cookie(charter: Charter, of: str) -> list[CheckMessage]:
+    """W103: Django's messages framework will set a cookie the charter does not declare."""
+    if "django.contrib.messages.middleware.MessageMiddleware" not in (getattr(settings, "MIDDLEWARE", None) or []):
+        return []
+    storage = getattr(settings, "MESSAGE_STORAGE", "django.contrib.messages.storage.fallback.FallbackStorage")
+    name = getattr(settings, "MESSAGE_COOKIE_NAME", "messages")
+    if storage not in _COOKIE_MESSAGE_STORAGES or charter.declares(name):
+        return []
+    return [
+        Warning(
+            f"{of}MESSAGE_STORAGE ({storage.rsplit('.', 1)[-1]}) keeps flash messages in a cookie named "
+            f"{name!r} that the charter does not declare: the enforcement blocks it (and raises under "
+            "DEBUG), so messages such as the admin's \"saved\" notices are lost.",
+            hint='Set MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage", or declare '
+            f"the {name!r} cookie in the charter (strictly necessary, session).",
+            id="cookiecharter.W103",
+        )
+    ]
+
+
+# -- which site a request gets ---------------------------------------------------------------------
+
+
+@register(TAG)
+def check_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E006 a SITE_ID that cannot be read; W007 a site host Django refuses; W008 hosts no site serves."""
+    from django.apps import apps
+
+    config = _settings()
+    if config is None:
+        return []
+    found: list[CheckMessage] = []
+    allowed = [h.lower() for h in settings.ALLOWED_HOSTS]
+    for site in config.sites:
+        if site.site_id is not None and not apps.is_installed("django.contrib.sites"):
+            found.append(
+                Error(
+                    f'Site "{site.name}" names SITE_ID {site.site_id}, but django.contrib.sites is not installed.',
+                    hint='Add "django.contrib.sites" to INSTALLED_APPS, or give the site its "HOSTS".',
+                    id="cookiecharter.E006",
+                )
+            )
+        for host in site.hosts:
+            if allowed and not _host_allowed(host, allowed):
+                found.append(
+                    Warning(
+                        f'Site "{site.name}" serves {host!r}, which ALLOWED_HOSTS does not list: Django refuses '
+                        "every request for it (400).",
+                        hint=f"Add {host!r} to ALLOWED_HOSTS.",
+                        id="cookiecharter.W007",
+                    )
+                )
+    if config.default is None:
+        claimed = [h for s in config.sites for h in s.hosts]
+        orphans = [h for h in allowed if h != "*" and not _host_allowed(h, claimed)]
+        if "*" in allowed or orphans:
+            which = ", ".join(repr(h) for h in orphans) or 'ALLOWED_HOSTS has "*"'
+            found.append(
+                Warning(
+                    "No default site (no top-level COOKIECHARTER[\"CHARTER\"]): a request for a host no site "
+                    f"serves is answered 404 ({which}).",
+                    hint="Give each of those hosts a site in COOKIECHARTER[\"SITES\"], remove them from "
+                    "ALLOWED_HOSTS, or set a top-level CHARTER for every other host.",
+                    id="cookiecharter.W008",
+                )
+            )
+    return found
+
+
+@register(TAG, "database")
+def check_site_ids(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E006 (with ``--database``): a SITE_ID that names no django.contrib.sites Site."""
+    from .sites import contrib_site_domains
+
+    config = _settings()
+    if config is None or not databases:
+        return []
+    wanted = [s.site_id for s in config.sites if s.site_id is not None]
+    if not wanted:
+        return []
+    try:
+        known = contrib_site_domains(wanted)
+    except Exception:  # noqa: BLE001 - an unmigrated database is Django's to report
+        return []
+    return [
+        Error(
+            f'Site "{s.name}" names SITE_ID {s.site_id}, but no django.contrib.sites Site has that id.',
+            hint="Create the Site in the admin (Sites), or correct SITE_ID.",
+            id="cookiecharter.E006",
+        )
+        for s in config.sites
+        if s.site_id is not None and s.site_id not in known
+    ]
+
+
+def _host_allowed(host: str, patterns: list[str]) -> bool:
+    """Whether ``host`` matches one of ``patterns`` as ALLOWED_HOSTS matches (a leading dot: subdomains)."""
+    from django.utils.http import is_same_domain
+
+    return any(p == "*" or is_same_domain(host, p) for p in patterns)
+
+
+# -- the ledger -----------------------------------------------------------------------------------
+
+
+@register(TAG)
+def check_ledger(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W009: no folder outside the database for the witness and the records waiting for it."""
+    config = _settings()
+    if config is None or config.directory:
+        return []
+    return [
+        Warning(
+            "COOKIECHARTER has no LEDGER_DIRECTORY: the end of the ledger's chain has no witness outside the "
+            "database (deleting the newest seal with its records would not show), and a refusal made while "
+            "the database is down is kept in the log only.",
+            hint='Set COOKIECHARTER["LEDGER_DIRECTORY"] to a folder the database cannot write, e.g. '
+            'BASE_DIR / "ledger" (better: on another volume, or shipped to a log host); docs/ledger.md.',
+            id="cookiecharter.W009",
+        )
+    ]
+
+
+# -- the middleware -------------------------------------------------------------------------------
+
+
+@register(TAG)
+def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W101: the middleware is missing; W102: it is not first, so it misses cookies set after it."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if MIDDLEWARE_PATH not in middleware:
+        return [
+            Warning(
+                "CookieCharterMiddleware is not in MIDDLEWARE: no cookie the site sets is checked against "
+                "the charter, and request.consent is not set.",
+                hint=f'Add "{MIDDLEWARE_PATH}" as the first entry of MIDDLEWARE.',
+                id="cookiecharter.W101",
+            )
+        ]
+    position = middleware.index(MIDDLEWARE_PATH)
+    if position != 0:
+        return [
+            Warning(
+                f"CookieCharterMiddleware is at position {position + 1} in MIDDLEWARE, after "
+                f"{', '.join(middleware[:position])}: cookies those set on the way out are never checked.",
+                hint="Put it first, so it sees every cookie set by the views and by every other middleware.",
+                id="cookiecharter.W102",
+            )
+        ]
+    return []
 
 
 # -- the site's layout -----------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 
     Markdown and PDF do not import Django; HTML renders the Django app's own template in-process.
     """
-    from cookiecharter import standalone  # rendering stays out of `validate`'s import path
+    from cookiecharter.page import standalone  # rendering stays out of `validate`'s import path
 
     try:
         charter = standalone.prepare(load_charter(charter_file), django_cookies=django_cookies)
@@ -112,15 +112,23 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
         click.echo(str(exc), err=True)
         click.echo(f"{charter_file}: invalid: fix it first (cookiecharter validate {charter_file})", err=True)
         sys.exit(EXIT_INVALID)
+    lang = lang or charter.languages[0]
     try:
-        body = standalone.render(charter, lang or charter.languages[0], fmt, stylesheet=stylesheet, pdf_href=pdf_href)  # type: ignore[arg-type]
+        if fmt == "md":
+            body = standalone.render_markdown(charter, lang, pdf_href=pdf_href).encode("utf-8")
+        elif fmt == "pdf":
+            body = standalone.render_pdf_bytes(charter, lang)
+        else:  # html: the Django app's own template, so the Django layer renders it
+            from cookiecharter.standalone_html import render_html
+
+            body = render_html(charter, lang, stylesheet=stylesheet, pdf_href=pdf_href).encode("utf-8")
     except ImportError as exc:
         extra = {"pdf": "pdf", "html": "django"}.get(fmt, "")
         raise click.ClickException(f"--format {fmt} needs the {extra!r} extra: pip install 'cookiecharter[{extra}]' ({exc})") from exc
     if output:
         with open(output, "wb") as fh:
             fh.write(body)
-        click.echo(f"wrote {output} ({len(body)} bytes, {fmt}, {lang or charter.languages[0]})", err=True)
+        click.echo(f"wrote {output} ({len(body)} bytes, {fmt}, {lang})", err=True)
     elif fmt == "pdf" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a PDF to a terminal: use -o FILE or redirect")
     else:

@@ -1,6 +1,6 @@
-"""What the compliance overview shows: the charter in force, the decisions, the proof, the enforcement
+"""What the compliance overview shows: the charter in force, the visitors' choices, the proof, the enforcement
 and a checklist. Queries and aggregates only; no request handling (the admin view is
-``cookiecharter.admin_overview``).
+``cookiecharter.admin.overview``).
 
 Every figure over the ledger is computed by the database in one aggregate query over an indexed
 date range (``created_at`` is indexed), so the page costs the same whether the ledger holds ten
@@ -21,14 +21,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import conf
+from .checks import MIDDLEWARE_PATH
+from .conf import SiteSettings
 from .core.charter import AUDIENCE_MAX_LIFETIME, Charter, Exemption
-from .core.ledger import ProblemKind, Report
+from .core.consent import SIX_MONTHS
+from .core.proof import ProblemKind, Report
 from .core.loading import CharterError, load_charter
-from .enforcement_checks import MIDDLEWARE_PATH
 from .models import METHOD_CHOICES, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
+from .sites import registry
 
-#: The windows the decision counts cover, in days.
+#: The windows the choice counts cover, in days.
 WINDOWS = (7, 30)
 
 
@@ -53,7 +55,7 @@ class CharterState:
     problems: list[str] = field(default_factory=list)
     charter: Charter | None = None
     purposes: list[PurposeLine] = field(default_factory=list)
-    #: When a decision on this consent version was first recorded (None: never shown yet).
+    #: When a choice on this consent version was first recorded (None: never shown yet).
     first_shown_at: datetime | None = None
     #: The file on disk no longer matches what this process serves (it needs a restart).
     stale: bool = False
@@ -64,15 +66,11 @@ class CharterState:
         return self.charter.digest[:12] if self.charter else ""
 
 
-def charter_state() -> CharterState:
-    """Run the loader on the configured file (as ``cookiecharter validate`` does) and describe the
-    charter the site serves."""
-    from .charter import charter_path, get_charter, get_declared_charter
-
-    try:
-        path = charter_path()
-    except ImproperlyConfigured as exc:
-        return CharterState(path="", valid=False, problems=[str(exc)])
+def charter_state(site: str, origin: str = "") -> CharterState:
+    """Run the loader on the site's file (as ``cookiecharter validate`` does) and describe the
+    charter the site serves. ``origin`` (``https://host:port``) prefixes the links to the site's
+    public pages when they are on another host than the page showing them."""
+    path = registry.settings().site(site).charter
     state = CharterState(path=path, valid=True)
     try:
         on_disk = load_charter(path)
@@ -85,12 +83,12 @@ def charter_state() -> CharterState:
         state.problems = [f"{path}: {exc.strerror or exc}"]
         on_disk = None
     try:
-        charter = get_charter()
-        declared = get_declared_charter()
+        served = registry.get(site)
     except (CharterError, OSError, ImproperlyConfigured):
         return state  # nothing is served: the problems above say why
+    charter = served.charter
     state.charter = charter
-    state.stale = on_disk is not None and on_disk.digest != declared.digest
+    state.stale = on_disk is not None and on_disk.digest != served.declared_charter.digest
     lang = translation.get_language() or charter.languages[0]
     for purpose in charter.purposes:
         state.purposes.append(
@@ -103,19 +101,21 @@ def charter_state() -> CharterState:
                 refused_by_gpc=purpose.refused_by_gpc,
             )
         )
-    versions = CharterVersion.objects.using(conf.config()["LEDGER_DATABASE"])
+    versions = CharterVersion.objects.using(registry.settings().database)
     state.first_shown_at = versions.filter(consent_version=charter.consent_version).aggregate(
         first=Min("first_shown_at")
     )["first"]
-    state.links = _charter_links(charter)
+    state.links = [
+        {**link, "page": origin + link["page"], "pdf": origin + link["pdf"]}
+        for link in _charter_links(charter, served.charter_url_name)
+    ]
     return state
 
 
-def _charter_links(charter: Charter) -> list[dict[str, str]]:
+def _charter_links(charter: Charter, name: str) -> list[dict[str, str]]:
     """The public charter page and PDF in each language the site and the charter both have."""
     links: list[dict[str, str]] = []
     site_languages = {code for code, _name in getattr(settings, "LANGUAGES", ())}
-    name = conf.config()["CHARTER_URL_NAME"]
     for lang in charter.languages:
         if site_languages and lang not in site_languages:
             continue
@@ -127,7 +127,7 @@ def _charter_links(charter: Charter) -> list[dict[str, str]]:
     return links
 
 
-# -- 2. decisions -------------------------------------------------------------------------------
+# -- 2. choices ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -149,7 +149,7 @@ class PurposeShare:
 
 
 @dataclass
-class Decisions:
+class ChoiceCounts:
     windows: tuple[int, ...]
     methods: list[MethodLine]
     totals: dict[int, int]
@@ -157,14 +157,16 @@ class Decisions:
     shares: list[PurposeShare]
 
 
-def decisions(purposes: list[str], *, now: datetime | None = None, using: str | None = None) -> Decisions:
-    """Decision counts per method over each window, and per purpose the share granted over the
-    longest: two aggregate queries, each a range scan of the ``created_at`` index."""
+def choice_counts(
+    site: str, purposes: list[str], *, now: datetime | None = None, using: str | None = None
+) -> ChoiceCounts:
+    """Counts of the site's choices per method over each window, and per purpose the share granted
+    over the longest: two aggregate queries, each a range scan of the ``created_at`` index."""
     now = now or timezone.now()
-    alias = using or conf.config()["LEDGER_DATABASE"]
+    alias = using or registry.settings().database
     longest = max(WINDOWS)
     since = {days: now - timedelta(days=days) for days in WINDOWS}
-    window = ConsentRecord.objects.using(alias).filter(created_at__gte=since[longest], created_at__lte=now)
+    window = ConsentRecord.objects.using(alias).filter(site=site, created_at__gte=since[longest], created_at__lte=now)
     per_method = {
         row["method"]: row
         for row in window.values("method")
@@ -192,7 +194,7 @@ def decisions(purposes: list[str], *, now: datetime | None = None, using: str | 
             PurposeShare(key=key, decided=row[f"decided{i}"] or 0, granted=row[f"granted{i}"] or 0)
             for i, key in enumerate(purposes)
         ]
-    return Decisions(windows=WINDOWS, methods=methods, totals=totals, shares=shares)
+    return ChoiceCounts(windows=WINDOWS, methods=methods, totals=totals, shares=shares)
 
 
 # -- 3. proof -----------------------------------------------------------------------------------
@@ -210,17 +212,17 @@ class LedgerState:
     past_retention: bool
 
 
-def ledger_state(*, now: datetime | None = None, using: str | None = None) -> LedgerState:
+def ledger_state(site: str, *, now: datetime | None = None, using: str | None = None) -> LedgerState:
     now = now or timezone.now()
-    alias = using or conf.config()["LEDGER_DATABASE"]
-    records = ConsentRecord.objects.using(alias)
-    last_seal = LedgerSeal.objects.using(alias).order_by("-number").first()
-    # MIN over an indexed column is one index lookup, on SQLite and PostgreSQL alike.
+    alias = using or registry.settings().database
+    records = ConsentRecord.objects.using(alias).filter(site=site)
+    seals = LedgerSeal.objects.using(alias).filter(site=site)
+    last_seal = seals.order_by("-number").first()
     oldest = records.aggregate(oldest=Min("created_at"))["oldest"]
-    retention = int(conf.config()["LEDGER_RETENTION_DAYS"] or 0)
+    retention = registry.settings().site(site).retention_days
     return LedgerState(
         records=records.count(),
-        seals=LedgerSeal.objects.using(alias).count(),
+        seals=seals.count(),
         last_seal=last_seal,
         # Records above the last seal's range: a primary-key range, cheap however long the ledger.
         unsealed=records.filter(id__gt=last_seal.last_id if last_seal else 0).count(),
@@ -243,17 +245,22 @@ class Verification:
     inserted: int
     #: The first problems, as the verify command prints them.
     problems: list[str]
+    #: Witness checkpoints compared with the chain, and proof records waiting for the database.
+    witnessed: int = 0
+    pending: int = 0
+    #: Problems of the chain of seals itself (a seal edited, missing, or unlike the witness's).
+    broken_seals: int = 0
 
     #: How many problem lines are kept (the command line tool lists them all).
     KEEP = 20
 
     @property
     def ok(self) -> bool:
-        return not (self.altered or self.deleted or self.inserted)
+        return not (self.altered or self.deleted or self.inserted or self.broken_seals)
 
     @property
     def more(self) -> int:
-        return self.altered + self.deleted + self.inserted - len(self.problems)
+        return self.altered + self.deleted + self.inserted + self.broken_seals - len(self.problems)
 
     @classmethod
     def of(cls, report: Report, at: datetime) -> Verification:
@@ -267,18 +274,24 @@ class Verification:
             deleted=kinds.count(ProblemKind.DELETED),
             inserted=kinds.count(ProblemKind.INSERTED),
             problems=[str(p) for p in report.problems[: cls.KEEP]],
+            witnessed=report.witnessed,
+            pending=report.pending,
+            broken_seals=kinds.count(ProblemKind.SEAL),
         )
 
+    _FIELDS = ("at", "records", "seals", "sealed_records", "altered", "deleted", "inserted", "problems",
+               "witnessed", "pending", "broken_seals")
+
     def as_data(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("at", "records", "seals", "sealed_records", "altered", "deleted", "inserted", "problems")}
+        return {k: getattr(self, k) for k in self._FIELDS}
 
     @classmethod
     def from_data(cls, data: Any) -> Verification | None:
         if not isinstance(data, dict):
             return None
         try:
-            return cls(**{k: data[k] for k in ("at", "records", "seals", "sealed_records", "altered", "deleted", "inserted", "problems")})
-        except (KeyError, TypeError):
+            return cls(**{k: data[k] for k in cls._FIELDS if k in data})
+        except TypeError:
             return None
 
     @property
@@ -286,19 +299,19 @@ class Verification:
         return datetime.fromisoformat(self.at)
 
 
-def verify_ledger(*, using: str | None = None) -> Verification:
+def verify_ledger(site: str, *, using: str | None = None) -> Verification:
     """The very check ``manage.py cookiecharter_verify`` runs (every hash, seal and the chain)."""
     from . import ledger
 
-    return Verification.of(ledger.verify(using=using), timezone.now())
+    return Verification.of(ledger.verify(site, using=using), timezone.now())
 
 
 # -- 4. enforcement -----------------------------------------------------------------------------
 
 
-def top_observed(limit: int = 10) -> list[ObservedCookie]:
-    """The cookies the middleware stopped or reported most often (the unique (name, reason) rows)."""
-    return list(ObservedCookie.objects.order_by("-count", "name")[:limit])
+def top_observed(site: str, limit: int = 10) -> list[ObservedCookie]:
+    """The cookies the middleware stopped or reported most often on the site."""
+    return list(ObservedCookie.objects.filter(site=site).order_by("-count", "name")[:limit])
 
 
 # -- 5. checklist -------------------------------------------------------------------------------
@@ -327,11 +340,10 @@ def _duration(seconds: int) -> str:
 
 
 def checklist(
-    state: CharterState, verification: Verification | None, *, now: datetime | None = None
+    state: CharterState, site: SiteSettings, verification: Verification | None, *, now: datetime | None = None
 ) -> list[Check]:
-    """The rules of the compliance brief that the configuration alone can answer."""
+    """The rules of the compliance brief that the configuration alone can answer, for one site."""
     now = now or timezone.now()
-    cfg = conf.config()
     checks: list[Check] = []
 
     # The charter itself: everything below reads it.
@@ -347,16 +359,8 @@ def checklist(
         )
 
     # Rule 16: a remembered choice lasts at most six months.
-    age = cfg["CONSENT_COOKIE_AGE"]
-    if age is None:
-        checks.append(
-            Check(
-                _("Consent cookie lifetime at most 6 months"),
-                Status.AMBER,
-                _("A session cookie: the choice is forgotten when the browser closes, so visitors are asked on every visit."),
-            )
-        )
-    elif age <= conf.SIX_MONTHS:
+    age = site.consent_cookie.age
+    if age <= SIX_MONTHS:
         checks.append(
             Check(
                 _("Consent cookie lifetime at most 6 months"),
@@ -372,15 +376,6 @@ def checklist(
                 _("CONSENT_COOKIE_AGE is %(age)s: the recommended maximum is 6 months.") % {"age": _duration(age)},
             )
         )
-
-    # Rule 16 again: a refusal is stored in the very same cookie, with the very same age.
-    checks.append(
-        Check(
-            _("A refusal is kept as long as a consent"),
-            Status.GREEN,
-            _("Both are stored in the same cookie (%(name)s) with the same lifetime.") % {"name": cfg["CONSENT_COOKIE_NAME"]},
-        )
-    )
 
     # CNIL's exemption: audience measurement cookies live at most 13 months.
     if state.charter is not None:
@@ -409,7 +404,7 @@ def checklist(
 
         # Global Privacy Control: honoured, and some purpose it refuses.
         gpc_purposes = [p.key for p in state.charter.consent_purposes if p.refused_by_gpc]
-        if not cfg["HONOUR_GPC"]:
+        if not site.honour_gpc:
             checks.append(Check(_("Global Privacy Control honoured"), Status.RED, _("HONOUR_GPC is off: the browser signal is ignored.")))
         elif state.charter.consent_purposes and not gpc_purposes:
             checks.append(
@@ -476,9 +471,9 @@ def checklist(
         )
 
     # Undeclared cookies seen lately: the charter is incomplete (and, when only reported, they reached visitors).
-    recent = ObservedCookie.objects.filter(reason="undeclared", last_seen__gte=now - timedelta(days=30))
+    recent = ObservedCookie.objects.filter(site=site.name, reason="undeclared", last_seen__gte=now - timedelta(days=30))
     seen = recent.aggregate(names=Count("name", distinct=True), last=Max("last_seen"))
-    undeclared_policy = cfg["UNDECLARED"] or ("raise" if settings.DEBUG else "block")
+    undeclared_policy = site.undeclared.value if site.undeclared else ("raise" if settings.DEBUG else "block")
     if not seen["names"]:
         checks.append(
             Check(_("No undeclared cookie in the last 30 days"), Status.GREEN, _("The middleware saw none."))
@@ -501,6 +496,6 @@ def _localised(when: datetime) -> str:
 
 
 __all__ = [
-    "Check", "CharterState", "Decisions", "LedgerState", "Status", "Verification", "WINDOWS",
-    "charter_state", "checklist", "decisions", "ledger_state", "top_observed", "verify_ledger",
+    "Check", "CharterState", "ChoiceCounts", "LedgerState", "Status", "Verification", "WINDOWS",
+    "charter_state", "checklist", "choice_counts", "ledger_state", "top_observed", "verify_ledger",
 ]

@@ -4,7 +4,7 @@ Tamper evidence without a global lock: each record carries an HMAC over its own 
 (``record_hash``), so an edit shows; ``LedgerSeal`` rows, made in batches after the fact, each
 cover a run of record ids with their count and a hash over their hashes, chained to the previous
 seal, so a deletion or an insertion inside a sealed range shows too. Writers never wait on each
-other: a decision is one INSERT. The hashing itself lives in ``cookiecharter.core.ledger``; the
+other: a decision is one INSERT. The hashing itself lives in ``cookiecharter.core.proof``; the
 database work (append, seal, verify, prune) in ``cookiecharter.ledger``.
 
 Like ``django.contrib.sessions``, the record is an abstract base plus a concrete model, so a site
@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .conf import DEFAULT_SITE
 from .core.consent import Method
 
 METHOD_CHOICES = [
@@ -54,6 +55,8 @@ class AbstractConsentRecord(models.Model):
     cascades into the proof nor is blocked by it.
     """
 
+    #: The site (``COOKIECHARTER["SITES"]`` name, or "default") the choice was made on.
+    site = models.CharField(_("site"), max_length=64, default=DEFAULT_SITE)
     consent_id = models.CharField(_("consent id"), max_length=16, db_index=True)
     #: Stored in UTC (USE_TZ); shown in the site's time zone.
     created_at = models.DateTimeField(_("decided at"), db_index=True)
@@ -63,7 +66,7 @@ class AbstractConsentRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    #: SHA-256 of the texts shown in ``language`` (see ``core.ledger.texts_digest``).
+    #: SHA-256 of the texts shown in ``language`` (see ``core.proof.texts_digest``).
     texts_digest = models.CharField(_("texts digest"), max_length=64)
     language = models.CharField(_("language"), max_length=16)
     #: ``{purpose: true/false}`` for every purpose that needs consent (undecided ones left out).
@@ -84,19 +87,24 @@ class AbstractConsentRecord(models.Model):
 
 class ConsentRecord(AbstractConsentRecord):
     class Meta(AbstractConsentRecord.Meta):
-        pass
+        indexes = [
+            # A site's records in id order (sealing, verifying) and in time order (the overview).
+            models.Index(fields=["site", "id"], name="cookiecharter_record_site_id"),
+            models.Index(fields=["site", "created_at"], name="cookiecharter_record_site_time"),
+        ]
 
 
 class LedgerSeal(models.Model):
-    """A seal over a run of records, chained to the one before.
+    """A seal over a run of one site's records, chained to that site's seal before.
 
-    ``number`` and ``first_id`` are unique: two processes that try to seal the same batch at the
-    same time collide in the database and one of them simply gives up. That is the only
+    ``number`` and ``first_id`` are unique per site: two processes that try to seal the same batch
+    at the same time collide in the database and one of them simply gives up. That is the only
     coordination between sealers, and writers of records never see it.
     """
 
-    number = models.PositiveBigIntegerField(_("number"), unique=True)
-    first_id = models.BigIntegerField(_("first record id"), unique=True)
+    site = models.CharField(_("site"), max_length=64, default=DEFAULT_SITE)
+    number = models.PositiveBigIntegerField(_("number"))
+    first_id = models.BigIntegerField(_("first record id"))
     last_id = models.BigIntegerField(_("last record id"))
     count = models.PositiveIntegerField(_("record count"))
     #: The exact record ids covered, as ranges ("1-500,502-1000"), so verify can name a deleted one.
@@ -113,10 +121,14 @@ class LedgerSeal(models.Model):
     class Meta:
         verbose_name = _("ledger seal")
         verbose_name_plural = _("ledger seals")
-        ordering = ["number"]
+        ordering = ["site", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "number"], name="cookiecharter_seal_site_number"),
+            models.UniqueConstraint(fields=["site", "first_id"], name="cookiecharter_seal_site_first_id"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.number} ({self.first_id}-{self.last_id}, {self.count})"
+        return f"{self.site} #{self.number} ({self.first_id}-{self.last_id}, {self.count})"
 
 
 OBSERVED_REASON_CHOICES = [
@@ -130,10 +142,11 @@ class ObservedCookie(models.Model):
     """A cookie the enforcement middleware blocked, reported or capped, counted per name and reason.
 
     Filled from production traffic so the charter can be completed (``cookiecharter_observed
-    --toml``). One row per (name, reason), bumped with an ``F()`` increment: a busy site does one
+    --toml``). One row per (site, name, reason), bumped with an ``F()`` increment: a busy site does one
     UPDATE per offending cookie name per request, and never reads the row back.
     """
 
+    site = models.CharField(_("site"), max_length=64, default=DEFAULT_SITE)
     name = models.CharField(_("cookie name"), max_length=255)
     reason = models.CharField(_("reason"), max_length=32, choices=OBSERVED_REASON_CHOICES)
     first_seen = models.DateTimeField(_("first seen"))
@@ -149,7 +162,7 @@ class ObservedCookie(models.Model):
         verbose_name_plural = _("observed cookies")
         ordering = ["-last_seen"]
         constraints = [
-            models.UniqueConstraint(fields=["name", "reason"], name="cookiecharter_observed_name_reason")
+            models.UniqueConstraint(fields=["site", "name", "reason"], name="cookiecharter_observed_site_name_reason")
         ]
 
     def __str__(self) -> str:
@@ -158,7 +171,7 @@ class ObservedCookie(models.Model):
 
 class ComplianceOverview(ConsentRecord):
     """No table and no data of its own: the admin's entry for the compliance overview page
-    (``cookiecharter.admin_overview``), so it is listed under "Cookie charter" on the admin index of
+    (``cookiecharter.admin.overview``), so it is listed under "Cookie charter" on the admin index of
     any ``AdminSite`` the app is registered with. Viewing it takes ``view_consentrecord``."""
 
     class Meta:

@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from . import decisions, views
+from . import views
 
 app_name = "cookiecharter"
 
 urlpatterns = [
     path("", views.charter_page, name="charter"),
     path("pdf/", views.charter_pdf, name="charter-pdf"),
-    path("consent/", decisions.consent_view, name="consent"),
-    path("preferences/", decisions.preferences_view, name="preferences"),
+    path("consent/", views.consent_view, name="consent"),
+    path("preferences/", views.preferences_view, name="preferences"),
 ]

@@ -22,7 +22,8 @@ Fixtures (tests under tests/browser/ get them; every test here is marked ``brows
   temporary SQLite file, migrated, with the demo user) on a free port of 127.0.0.1 and the map
   widget on a free port of ``localhost`` (another site for the browser); waits until both answer;
   stops both after the test, failed or not.
-- ``demo``: one such portal for the whole session, on ``demo/charter.toml``.
+- ``demo``: one such portal for the whole session, on ``demo/charter.toml``; its installation also
+  serves the sister portal (``demo.sister_url``, ``demo/charter-sister.toml``) on the same port.
 
 When a test fails, the logs of the servers it started are printed under the failure, and every
 page still open is saved as a screenshot in ``test-artifacts/``.
@@ -52,6 +53,8 @@ DEMO_DIR = ROOT / "demo"
 ARTIFACTS = ROOT / "test-artifacts"
 DEFAULT_CHARTER = DEMO_DIR / "charter.toml"
 SEED_CHARTER = DEMO_DIR / "charter-seed.toml"
+#: The sister portal's host name: browsers resolve ``*.localhost`` to the loopback address themselves.
+SISTER_HOST = "sainte-victoire.localhost"
 
 #: The launch arguments every browser test uses (no sandbox as root in CI; no background traffic).
 LAUNCH_ARGS = [
@@ -254,6 +257,8 @@ class DemoServer:
     """One running demo portal and its map widget, each a subprocess with its own log file."""
 
     url: str
+    #: The sister portal of the same installation (demo/charter-sister.toml: no banner).
+    sister_url: str
     widget_url: str
     db_path: Path | None
     charter: Path
@@ -322,6 +327,7 @@ def start_demo(charter: str | Path | None = None, extra_env: dict[str, str] | No
     env.update(
         COOKIECHARTER_CHARTER=str(charter_path),
         DEMO_DATABASE=str(db_path),
+        DEMO_LEDGER_DIRECTORY=str(workdir / "ledger"),
         DEMO_WIDGET_ORIGIN=f"http://localhost:{widget_port}",
         DEMO_DEBUG="0",
         PYTHONUNBUFFERED="1",
@@ -331,6 +337,7 @@ def start_demo(charter: str | Path | None = None, extra_env: dict[str, str] | No
         db_path = None  # the test chose another database (PostgreSQL, say)
     server = DemoServer(
         url=f"http://127.0.0.1:{port}",
+        sister_url=f"http://{env.get('DEMO_SISTER_HOST', SISTER_HOST)}:{port}",
         widget_url=f"http://localhost:{widget_port}",
         db_path=db_path,
         charter=charter_path,

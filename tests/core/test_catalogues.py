@@ -84,7 +84,7 @@ def test_the_wheel_ships_the_compiled_catalogues(tmp_path: Path) -> None:
 
 def test_every_exemption_and_lifetime_unit_is_translated() -> None:
     from cookiecharter.core.charter import Exemption
-    from cookiecharter.page import _UNIT_FORMS, _exemption_detail
+    from cookiecharter.page.model import _UNIT_FORMS, _exemption_detail
 
     fr, en = translator("fr"), translator("en")
     for exemption in Exemption:

@@ -82,12 +82,21 @@ def test_problem_str_without_line_or_field() -> None:
         ('regex = ".*"', "cookies[0].regex", "matches any cookie name"),
         ('regex = "\\\\S+"', "cookies[0].regex", "matches any cookie name"),
         ('regex = "(?P<n>a)b"', "cookies[0].regex", "named groups (n) are not allowed"),
-        ('regex = "(a)\\\\1"', "cookies[0].regex", "back-references are not supported"),
+        ('regex = "(a)\\\\1"', "cookies[0].regex", "back-references are not supported: cookie-name patterns run on RE2"),
         ('regex = "a(?i)b"', "cookies[0].regex", "scope it instead, as (?i:...)"),
         ('regex = "(?i)ab"', "cookies[0].regex", "scope it instead, as (?i:...)"),
         ('regex = "a[ ,;]b"', "cookies[0].regex", "can never match a valid cookie name"),
         ('regex = "(?:a b|c;d)"', "cookies[0].regex", "can never match a valid cookie name"),
         ('regex = ""', "cookies[0].regex", "an empty regex"),
+        # What RE2, the linear-time engine, lacks or reads differently (issue 12, problem 4).
+        ('regex = "_ga(?=_)[A-Z0-9_]+"', "cookies[0].regex", "look-ahead and look-behind"),
+        ('regex = "(?<!x)_ga_[0-9]+"', "cookies[0].regex", "look-ahead and look-behind"),
+        ('regex = "_ga_(?![0-9])[A-Z]+"', "cookies[0].regex", "look-ahead and look-behind"),
+        ('regex = "(?>_ga_[0-9]+)"', "cookies[0].regex", "atomic groups and possessive repeats"),
+        ('regex = "_ga_[0-9]++"', "cookies[0].regex", "atomic groups and possessive repeats"),
+        ('regex = "_ga_[0-9]+\\\\Z"', "cookies[0].regex", "invalid escape sequence: \\Z; a pattern always matches the whole"),
+        ('regex = "_ga_[0-9]{1001}"', "cookies[0].regex", "invalid repetition size: {1001}; RE2 repeats at most 1000"),
+        ('regex = "_ga_[0-9]{,3}"', "cookies[0].regex", "write {0,n} rather than {,n}"),
     ],
 )
 def test_names_and_patterns(declaration: str, field: str, message: str) -> None:
@@ -265,6 +274,25 @@ def test_unreadable_file_raises_oserror_not_charter_error(tmp_path) -> None:
 
     with pytest.raises(FileNotFoundError):
         load_charter(tmp_path / "missing.toml")
+
+
+def test_patterns_that_backtrack_catastrophically_are_analysed_at_once() -> None:
+    # Issue 12, problem 4: with Python's re, the overlap search ran each pattern on the other's
+    # examples, and these two alone took over 10 s to validate (their examples fail only at the end).
+    evil = ["((a+)+)+$", "((a+)+)+b", "((x+x+)+)+y", "((x+x+)+)+z", "(q|q?q)+r"]
+    charter = loads_charter(HEAD + "".join(cookie(f"regex = '{p}'", "ads") for p in evil), "c.toml")
+    assert [c.name.value for c in charter.cookies] == evil
+    # The search still finds an overlap when there is one, and names the cookie that shows it.
+    problem = only(HEAD + cookie("regex = '((a+)+)+$'", "ads") + cookie("regex = '(a|aa)+'", "ads"))
+    assert problem.field == "cookies[1].regex" and "a cookie named 'a' matches both" in problem.message
+
+
+def test_patterns_too_large_together_for_re2_are_one_problem() -> None:
+    # Each compiles on its own; RE2 bounds the memory of one matcher, and all of them exceed it.
+    big = "".join(cookie(f"regex = 'p{i}_(?:[a-z]{{1000}}|[0-9]{{1000}}|.{{1000}})'", "ads") for i in range(60))
+    problem = only(HEAD + big)
+    assert (problem.line, problem.field) == (None, "cookies")
+    assert "the patterns do not compile together" in problem.message and "shorten the longest" in problem.message
 
 
 def test_regex_python_warns_about_is_refused() -> None:

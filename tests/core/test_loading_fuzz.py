@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -128,5 +127,5 @@ def test_any_regex(pattern: str) -> None:
         # A regex the loader accepted compiles into the matcher and matches what it matched alone.
         declared = charter.cookies[2].name
         for candidate in ("a", "a0", "_pk_ses.1.abcd", pattern):
-            if re.fullmatch(f"(?:{declared.value})", candidate, re.DOTALL):
+            if declared.matches(candidate):
                 assert charter.match(candidate) is not None

@@ -1,6 +1,7 @@
 """The core and `cookiecharter validate` work without Django: nothing on those paths imports it.
 
-Checked in a fresh interpreter, since this test process has Django loaded by pytest-django.
+Checked in a fresh interpreter, since this test process has Django loaded by pytest-django, and in
+the source, which also shows the imports inside functions (the page has its own such test).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.layers import SRC, imports_of
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "charter.toml"
@@ -46,3 +49,13 @@ def test_python_dash_m_runs_the_command() -> None:
     out = subprocess.run([sys.executable, "-m", "cookiecharter", "validate", str(bad)], capture_output=True, text=True)
     assert out.returncode == 1
     assert f"{bad}:34: cookies[0].lifetime: unknown unit 'weks'" in out.stdout
+
+
+def test_the_core_imports_nothing_above_it_even_lazily() -> None:
+    outside = [
+        f"{path.relative_to(SRC)}:{line}: {module}"
+        for path, line, module in imports_of("cookiecharter.core")
+        if module.split(".")[0] in {"django", "cookiecharter", "reportlab", "playwright"}
+        and not module.startswith("cookiecharter.core")
+    ]
+    assert outside == []

@@ -50,6 +50,12 @@ CASES = [
     ("unknown-exemption", 13, "purposes.necessary.exemption", "unknown exemption 'necessary' (did you mean \"strictly-necessary\"?)"),
     ("missing-field", 26, "cookies[0].provider", "required, but missing"),
     ("language-not-listed", 21, "purposes.statistics.title.de", "'de' is not in [charter].languages (fr, en)"),
+    # Issue 12, problem 3: values written back into Set-Cookie headers.
+    ("path-splits-header", 37, "cookies[0].path", "without control characters or ';' (RFC 6265 path-value"),
+    # Issue 12, problem 4: patterns run on RE2, which has no look-around and no back-reference.
+    ("regex-lookahead", 49, "cookies[2].regex", "look-ahead and look-behind, (?=...) (?!...) (?<=...) (?<!...), are not supported: cookie-name patterns run on RE2"),
+    ("regex-backreference", 49, "cookies[2].regex", "back-references are not supported: cookie-name patterns run on RE2"),
+    ("path-adds-attribute", 37, "cookies[0].path", "without control characters or ';' (RFC 6265 path-value"),
 ]
 
 

@@ -62,12 +62,13 @@ def refuse_all(request):
     # What the consent endpoint does with a withdrawal: write the new decision on the response.
     from datetime import datetime, timezone
 
-    from cookiecharter.consent import current_charter, set_consent_cookie
     from cookiecharter.core.consent import Consent, new_consent_id
+    from cookiecharter.sites import site_for
 
-    decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version, frozenset())
+    site = site_for(request)
+    decision = Consent(new_consent_id(), datetime.now(timezone.utc), site.charter.consent_version, frozenset())
     response = HttpResponse("refused")
-    set_consent_cookie(response, decision)
+    site.set_consent_cookie(response, decision)
     return response
 
 
@@ -75,12 +76,20 @@ def refuse_in_request(request):
     # As the consent endpoint does: the new decision becomes the request's consent at once.
     from datetime import datetime, timezone
 
-    from cookiecharter.consent import current_charter, remember_consent
     from cookiecharter.core.consent import Consent, new_consent_id
+    from cookiecharter.sites import site_for
 
-    decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version, frozenset())
-    remember_consent(request, decision)
+    request.consent = Consent(
+        new_consent_id(), datetime.now(timezone.utc), site_for(request).charter.consent_version, frozenset()
+    )
     return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
+
+
+def language_far_expiry(request):
+    # An Expires in an order browsers accept and HTTP dates do not (RFC 6265, 5.1.1).
+    response = HttpResponse("language")
+    response.set_cookie("django_language", "en", expires="2045 Jan 23 06:11:32")
+    return response
 
 
 def plain(request):
@@ -101,6 +110,7 @@ urlpatterns = [
     path("exempt-async/", exempt_tracker_async, name="exempt-async"),
     path("long-cart/", long_cart, name="long-cart"),
     path("plain/", plain, name="plain"),
+    path("language-far/", language_far_expiry, name="language-far"),
     path("refuse/", refuse_all, name="refuse"),
     path("refuse-in-request/", refuse_in_request, name="refuse-in-request"),
     path("consent-state/", consent_state, name="consent-state"),

@@ -11,9 +11,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cookiecharter.consent import codec, current_charter, get_consent
 from cookiecharter.core.consent import Consent, ConsentCodec
 from cookiecharter.models import ConsentRecord
+from tests.django.site import charter, sign, through_middleware
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +21,10 @@ AGE = 15_778_800
 
 
 def genuine(**changes) -> str:
-    charter = current_charter()
     base = dict(consent_id="ABCDEFGHIJKLMNOP", decided_at=timezone.now().replace(microsecond=0),
-                consent_version=charter.consent_version, granted=frozenset({"statistics"}))
+                consent_version=charter().consent_version, granted=frozenset({"statistics"}))
     base.update(changes)
-    return codec().encode(Consent(**base))
+    return sign(Consent(**base))
 
 
 @st.composite
@@ -68,8 +67,7 @@ def _badly_dated(draw) -> str:
 @st.composite
 def _forged(draw) -> str:
     key = draw(st.binary(min_size=1, max_size=64))
-    charter = current_charter()
-    consent = Consent("ABCDEFGHIJKLMNOP", timezone.now().replace(microsecond=0), charter.consent_version,
+    consent = Consent("ABCDEFGHIJKLMNOP", timezone.now().replace(microsecond=0), charter().consent_version,
                       frozenset({"statistics", "embeds"}))
     return ConsentCodec(key).encode(consent)
 
@@ -96,19 +94,13 @@ CHECKS = dict(max_examples=120, deadline=None, suppress_health_check=[HealthChec
 @settings(**CHECKS)
 @given(value=garbled)
 def test_garbled_cookie_reads_as_undecided(value):
-    request = RequestFactory().get("/fr/cookies/", HTTP_COOKIE=as_header(value))
-    assert get_consent(request) == Consent.undecided()
-
-
-@pytest.fixture
-def with_middleware(settings):
-    # The full stack: the middleware reads the consent too (to filter cookies already present).
-    settings.MIDDLEWARE = ["cookiecharter.middleware.CookieCharterMiddleware", *settings.MIDDLEWARE]
+    request = through_middleware(RequestFactory().get("/fr/cookies/", HTTP_COOKIE=as_header(value)))
+    assert request.consent == Consent.undecided()
 
 
 @settings(**CHECKS)
 @given(value=garbled)
-def test_charter_page_never_fails_on_a_garbled_cookie(with_middleware, value):
+def test_charter_page_never_fails_on_a_garbled_cookie(value):
     response = Client().get("/fr/cookies/", HTTP_COOKIE=as_header(value) + "; portal_audience=x")
     assert response.status_code < 500
     html = response.content.decode()
@@ -119,7 +111,7 @@ def test_charter_page_never_fails_on_a_garbled_cookie(with_middleware, value):
 
 @settings(**CHECKS)
 @given(value=garbled, choice=st.sampled_from(["accept-all", "refuse-all", "custom"]))
-def test_endpoint_never_fails_and_treats_the_visitor_as_new(with_middleware, value, choice):
+def test_endpoint_never_fails_and_treats_the_visitor_as_new(value, choice):
     before = ConsentRecord.objects.count()
     response = Client().post("/fr/cookies/consent/", {"choice": choice}, HTTP_COOKIE=as_header(value))
     assert response.status_code == 303
@@ -131,15 +123,15 @@ def test_endpoint_never_fails_and_treats_the_visitor_as_new(with_middleware, val
 
 def test_the_genuine_cookie_is_read_so_the_checks_above_can_fail():
     value = genuine()
-    request = RequestFactory().get("/fr/cookies/", HTTP_COOKIE=as_header(value))
-    assert get_consent(request).consent_id == "ABCDEFGHIJKLMNOP"
+    request = through_middleware(RequestFactory().get("/fr/cookies/", HTTP_COOKIE=as_header(value)))
+    assert request.consent.consent_id == "ABCDEFGHIJKLMNOP"
     response = Client().post("/fr/cookies/consent/", {"choice": "refuse-all"}, HTTP_COOKIE=as_header(value))
     assert response.status_code == 303
     record = ConsentRecord.objects.get()
     assert (record.consent_id, record.method) == ("ABCDEFGHIJKLMNOP", "withdraw")
 
 
-def test_the_genuine_cookie_keeps_its_statistics_cookie(with_middleware):
+def test_the_genuine_cookie_keeps_its_statistics_cookie():
     response = Client().get("/fr/cookies/", HTTP_COOKIE=as_header(genuine()) + "; portal_audience=x")
     assert response.status_code == 200
     assert "portal_audience" not in response.cookies

@@ -8,10 +8,10 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from cookiecharter.consent import codec, current_charter, get_consent
+from cookiecharter.choices import record_browser_signal
 from cookiecharter.core.consent import BROWSER_SIGNAL_MARK
-from cookiecharter.decisions import record_browser_signal
 from cookiecharter.models import ConsentRecord
+from tests.django.site import charter, sign, through_middleware
 
 URL = "/fr/cookies/consent/"
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,11 +62,11 @@ def page(request, html=True, status=200) -> HttpResponse:
 
 def test_arrival_with_gpc_records_one_browser_signal_and_leaves_the_rest_undecided():
     rf = RequestFactory()
-    request = rf.get("/fr/", HTTP_SEC_GPC="1")
+    request = through_middleware(rf.get("/fr/", HTTP_SEC_GPC="1"))
     # The banner tag calls it during the render (no response yet) ...
     consent = record_browser_signal(request)
     assert consent is not None and consent.browser_signal and not consent.decided
-    assert get_consent(request) is consent  # the rest of the render sees the new state
+    assert request.consent is consent  # the rest of the render sees the new state
     # ... and the middleware once more on the way out: same decision, now with its cookie.
     response = page(request)
     assert record_browser_signal(request, response) is consent
@@ -76,17 +76,17 @@ def test_arrival_with_gpc_records_one_browser_signal_and_leaves_the_rest_undecid
     assert response.cookies["cookies_preferences"]["max-age"] == 15_778_800
 
     # The next page view carries the cookie: nothing more is recorded, the banner is still due.
-    again = rf.get("/fr/autre/", HTTP_SEC_GPC="1", HTTP_COOKIE=f"cookies_preferences={value}")
+    again = through_middleware(rf.get("/fr/autre/", HTTP_SEC_GPC="1", HTTP_COOKIE=f"cookies_preferences={value}"))
     assert record_browser_signal(again, page(again)) is None
-    later = get_consent(again)
+    later = again.consent
     assert later.consent_id == consent.consent_id and not later.decided and later.granted == frozenset()
     assert ConsentRecord.objects.count() == 1
 
 
 def test_decision_after_a_browser_signal_keeps_the_consent_id(client):
-    request = RequestFactory().get("/fr/", HTTP_SEC_GPC="1")
+    request = through_middleware(RequestFactory().get("/fr/", HTTP_SEC_GPC="1"))
     signal = record_browser_signal(request, page(request))
-    client.cookies["cookies_preferences"] = codec().encode(signal)
+    client.cookies["cookies_preferences"] = sign(signal)
     response = client.post(URL, {"choice": "refuse-all"}, HTTP_SEC_GPC="1", HTTP_ACCEPT="application/json")
     assert response.json()["consent_id"] == signal.consent_id
     assert [m for m, _ in methods_and_choices()] == ["browser-signal", "refuse-all"]
@@ -104,7 +104,7 @@ def test_decision_after_a_browser_signal_keeps_the_consent_id(client):
     ],
 )
 def test_no_browser_signal_record_otherwise(method, headers, html, status):
-    request = getattr(RequestFactory(), method)("/fr/", **headers)
+    request = through_middleware(getattr(RequestFactory(), method)("/fr/", **headers))
     response = page(request, html=html, status=status)
     assert record_browser_signal(request, response) is None
     assert "cookies_preferences" not in response.cookies
@@ -114,7 +114,7 @@ def test_no_browser_signal_record_otherwise(method, headers, html, status):
 def test_no_browser_signal_record_over_an_existing_decision(client):
     decided = client.post(URL, {"choice": "accept-all"})
     value = decided.cookies["cookies_preferences"].value
-    request = RequestFactory().get("/fr/", HTTP_SEC_GPC="1", HTTP_COOKIE=f"cookies_preferences={value}")
+    request = through_middleware(RequestFactory().get("/fr/", HTTP_SEC_GPC="1", HTTP_COOKIE=f"cookies_preferences={value}"))
     assert record_browser_signal(request, page(request)) is None
     assert ConsentRecord.objects.count() == 1
 
@@ -125,8 +125,8 @@ def test_when_every_purpose_is_refused_by_gpc_the_signal_is_a_full_refusal(setti
     path = tmp_path / "charter.toml"
     path.write_text(text, encoding="utf-8")
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CHARTER": str(path)}
-    assert all(p.refused_by_gpc for p in current_charter().consent_purposes)
-    request = RequestFactory().get("/fr/", HTTP_SEC_GPC="1")
+    assert all(p.refused_by_gpc for p in charter().consent_purposes)
+    request = through_middleware(RequestFactory().get("/fr/", HTTP_SEC_GPC="1"))
     response = page(request)
     consent = record_browser_signal(request, response)
     assert consent.decided and consent.granted == frozenset()
@@ -136,13 +136,12 @@ def test_when_every_purpose_is_refused_by_gpc_the_signal_is_a_full_refusal(setti
 
 def test_seed_charter_without_consent_purposes_records_nothing(settings):
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CHARTER": str(ROOT / "demo" / "charter-seed.toml")}
-    request = RequestFactory().get("/fr/", HTTP_SEC_GPC="1")
+    request = through_middleware(RequestFactory().get("/fr/", HTTP_SEC_GPC="1"))
     assert record_browser_signal(request, page(request)) is None
     assert not ConsentRecord.objects.exists()
 
 
-def test_through_the_middleware_the_first_page_view_records_once_and_sets_the_cookie(client, settings):
-    settings.MIDDLEWARE = ["cookiecharter.middleware.CookieCharterMiddleware", *settings.MIDDLEWARE]
+def test_through_the_middleware_the_first_page_view_records_once_and_sets_the_cookie(client):
     first = client.get("/fr/cookies/", HTTP_SEC_GPC="1")
     assert first.status_code == 200
     assert first.cookies["cookies_preferences"].value.split(".")[3] == BROWSER_SIGNAL_MARK

@@ -14,9 +14,8 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
 from django.utils import translation
 
-from cookiecharter.consent import codec, current_charter, remember_consent
 from cookiecharter.core.consent import Consent, new_consent_id
-from cookiecharter.templatetags import cookiecharter as tags
+from tests.django.site import charter, sign, through_middleware
 
 SEED = Path(__file__).resolve().parents[2] / "demo" / "charter-seed.toml"
 PAGE = Template(
@@ -28,14 +27,15 @@ PAGE = Template(
 def render(path: str = "/fr/", lang: str = "fr", template: Template = PAGE, **cookies: str) -> str:
     request = RequestFactory().get(path)
     request.COOKIES.update(cookies)
+    through_middleware(request)
     with translation.override(lang):
         return template.render(Context({"request": request}))
 
 
 def decided(*granted: str, version: str | None = None) -> str:
-    consent = Consent(new_consent_id(), datetime.now(timezone.utc), version or current_charter().consent_version,
+    consent = Consent(new_consent_id(), datetime.now(timezone.utc), version or charter().consent_version,
                       frozenset(granted))
-    return codec().encode(consent)
+    return sign(consent)
 
 
 def test_undecided_visitor_gets_the_banner_with_three_posting_choices():
@@ -99,12 +99,6 @@ def test_the_preferences_endpoint_refuses_what_it_cannot_answer(client, settings
 def test_a_decision_on_another_charter_version_or_a_forged_cookie_brings_the_banner_back():
     assert "data-cookiecharter-banner" in render(cookies_preferences=decided("statistics", version="0123456789"))
     assert "data-cookiecharter-banner" in render(cookies_preferences=decided("statistics")[:-3] + "AAA")
-    # A decided consent object made elsewhere (not read from the cookie) for another version.
-    request = RequestFactory().get("/fr/")
-    remember_consent(request, Consent(new_consent_id(), datetime.now(timezone.utc), "0123456789",
-                                      frozenset({"statistics"})))
-    with translation.override("fr"):
-        assert "data-cookiecharter-banner" in PAGE.render(Context({"request": request}))
 
 
 def test_the_query_parameter_opens_the_preferences_and_next_leaves_it_out():
@@ -121,35 +115,32 @@ def test_per_request_values_are_escaped():
     assert '<input type="hidden" name="q" value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">' in html
 
 
-def test_a_plain_page_gets_the_banner_kept_for_its_path_with_its_own_csrf_token(monkeypatch):
-    tags._forget_rendered()
+def test_each_page_gets_its_own_path_escaped_and_each_visitor_its_own_csrf_token():
     first, second = render('/fr/a%22b%3Cc/'), render('/fr/a%22b%3Cc/')
-    (markup,) = tags._rendered.values()
-    assert list(markup.by_path) == ['/fr/a"b<c/']  # kept once, for the path as Django decodes it
     for html in (first, second):
         assert "<c/" not in html
         assert 'name="next" value="/fr/a&quot;b&lt;c/"' in html and 'action="/fr/a&quot;b&lt;c/"' in html
         assert 'href="/fr/a&quot;b&lt;c/?cookiecharter=preferences" data-cookiecharter-open>' in html
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', h).group(1) for h in (first, second)]
-    assert tokens[0] != tokens[1]  # the kept banner is split where each visitor's token goes
-    # Bounded: paths come from visitors.
-    monkeypatch.setattr(tags, "_PATHS_MAX", 3)
-    for i in range(5):
-        render(f"/fr/page-{i}/")
-    assert 0 < len(markup.by_path) <= 3
+    assert tokens[0] != tokens[1]
+    assert 'name="next" value="/fr/b/"' in render("/fr/b/")
 
 
-def test_markup_is_rendered_once_per_charter_and_language():
-    tags._forget_rendered()
-    first = render("/fr/a/")
-    render("/fr/b/")
-    assert len(tags._rendered) == 1
-    render("/en/a/", lang="en")
-    assert len(tags._rendered) == 2
-    (fr_key,) = [k for k in tags._rendered if k[1] == "fr"]
-    assert fr_key[0] == current_charter().digest
-    # Cached, yet each page gets its own next.
-    assert 'name="next" value="/fr/a/"' in first and 'name="next" value="/fr/b/"' in render("/fr/b/")
+@pytest.mark.parametrize("text", ["\ue000csrf\ue001", "\ue000next\ue001 \ue001", "{{ csrf_input }}", "%s"])
+def test_no_charter_text_and_no_path_can_break_the_markup(settings, tmp_path, text):
+    # Issue 12, problem 9: private-use characters (the old markup's markers) in a charter text, or
+    # in a page path, must stay text.
+    source = (Path(__file__).resolve().parents[2] / "demo" / "charter.toml").read_text(encoding="utf-8")
+    source = source.replace('title.fr = "Mesure d\'audience"', f'title.fr = "Mesure{text}"', 1)
+    assert text in source
+    path = tmp_path / "charter.toml"
+    path.write_text(source, encoding="utf-8")
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CHARTER": str(path)}
+    html = render(f"/fr/x{text}/?cookiecharter=preferences")
+    assert len(re.findall(r'name="csrfmiddlewaretoken"', html)) == 2  # the banner's form and the dialog's
+    for nxt in re.findall(r'name="next" value="([^"]*)"', html):
+        assert "csrfmiddlewaretoken" not in nxt and nxt.startswith("/fr/x")
+    assert f"Mesure{text}" in html.replace("&#x27;", "'")
 
 
 def test_english_page_speaks_english_and_charter_texts_follow():
@@ -165,7 +156,7 @@ def test_head_carries_style_config_and_script_without_inline_code():
     assert '<link rel="stylesheet" href="/static/cookiecharter/consent.css">' in head
     assert '<script src="/static/cookiecharter/consent.js"></script>' in head
     config = json.loads(re.search(r'<script id="cookiecharter-config" type="application/json">(.*?)</script>', head).group(1))
-    assert config["version"] == current_charter().consent_version
+    assert config["version"] == charter().consent_version
     assert config["purposes"]["statistics"]["modes"] == ["analytics_storage"]
     # Only first-party cookies: those are the ones a page script can see and delete.
     assert config["purposes"]["statistics"]["cookies"] == [[0, "portal_audience", "/", ""]]
@@ -174,7 +165,7 @@ def test_head_carries_style_config_and_script_without_inline_code():
 
 
 def test_a_csp_nonce_reaches_the_script_tag():
-    request = RequestFactory().get("/fr/")
+    request = through_middleware(RequestFactory().get("/fr/"))
     request.csp_nonce = "n0nce"
     html = Template("{% load cookiecharter %}{% cookiecharter_head %}").render(Context({"request": request}))
     assert '<script src="/static/cookiecharter/consent.js" nonce="n0nce"></script>' in html
@@ -210,11 +201,10 @@ def test_markup_follows_the_script_prefix_each_request_was_served_under():
     prefix), so a site mounted under two prefixes gets each page's own consent URL."""
     from django.urls import set_script_prefix
 
-    tags._forget_rendered()
     pages = {}
     for script_name in ("", "/portail"):
         # What a WSGI handler does: the prefix from SCRIPT_NAME, and the path built on it.
-        request = RequestFactory().get("/fr/", SCRIPT_NAME=script_name)
+        request = through_middleware(RequestFactory().get("/fr/", SCRIPT_NAME=script_name))
         set_script_prefix(script_name or "/")
         try:
             with translation.override("fr"):
@@ -233,7 +223,7 @@ def test_the_tags_take_no_argument_and_find_the_request_on_a_request_context():
     # A RequestContext carries the request even where the request context processor is missing.
     from django.template import RequestContext
 
-    request = RequestFactory().get("/fr/")
+    request = through_middleware(RequestFactory().get("/fr/"))
     with translation.override("fr"):
         html = Template("{% load cookiecharter %}{% cookiecharter_banner %}").render(RequestContext(request, {}))
     assert "data-cookiecharter-banner" in html

@@ -77,7 +77,7 @@ def test_concurrent_sealers_never_double_seal(settings):
         from cookiecharter import ledger
 
         try:
-            made.extend(s.number for s in ledger.seal_pending(batch=4, grace_seconds=0))
+            made.extend(s.number for s in ledger.seal_pending("default", batch=4, grace_seconds=0))
         finally:
             connections.close_all()
 
@@ -98,10 +98,9 @@ def test_concurrent_processes_give_exactly_n_records_and_verify():
     processes, per_process = 4, 8
     db = {k: v for k, v in connection.settings_dict.items()
           if k in ("ENGINE", "NAME", "HOST", "PORT", "USER", "PASSWORD")}
-    from django.conf import settings as django_settings
 
     env = {**os.environ, "COOKIECHARTER_WORKER_DB": json.dumps(db),
-           "DJANGO_SETTINGS_MODULE": django_settings.SETTINGS_MODULE}
+           "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings")}
     worker = Path(__file__).with_name("ledger_worker.py")
     start_at = time.time() + 6  # time for every interpreter to import Django first
     procs = [

@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cookiecharter import ledger
-from cookiecharter.consent import current_charter
+from tests.django.site import default_site
 from cookiecharter.core.consent import Consent, Method, new_consent_id
 from cookiecharter.models import ConsentRecord, LedgerSeal
 
@@ -104,7 +104,7 @@ def test_delete_of_an_unsealed_record_is_reported(ledger_of_12, position):
 
 
 def test_copied_row_is_reported_as_inserted(ledger_of_12):
-    cols = "consent_id, created_at, charter_version_id, texts_digest, language, choices, method, user_id, record_hash"
+    cols = "site, consent_id, created_at, charter_version_id, texts_digest, language, choices, method, user_id, record_hash"
     sql(f"INSERT INTO {TABLE} ({cols}) SELECT {cols} FROM {TABLE} WHERE id = %s", [ledger_of_12[3]])  # noqa: S608
     ok, out = verify()
     assert not ok and "inserted: record" in out and f"copy of record {ledger_of_12[3]}" in out
@@ -129,11 +129,12 @@ def test_record_hash_replaced_inside_a_seal_is_reported(ledger_of_12):
 
 def test_automatic_sealing_when_a_batch_fills(client, settings):
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "LEDGER_SEAL_BATCH": 3}
-    charter = current_charter()
+    site = default_site()
+    charter = site.charter
     old = timezone.now() - timedelta(minutes=5)
     for _ in range(6):  # older than the grace period, so a full batch is sealable at once
         consent = Consent(new_consent_id(), old.replace(microsecond=0), charter.consent_version, frozenset())
-        ledger.append(charter=charter, consent=consent, method=Method.REFUSE_ALL, language="fr",
+        ledger.append(site, consent=consent, method=Method.REFUSE_ALL, language="fr",
                       choices=ledger.choices_for(charter, frozenset()), created_at=old)
     assert not LedgerSeal.objects.exists()
     # The request that fills a batch seals after its response (request_finished).
@@ -149,14 +150,15 @@ def test_automatic_sealing_when_a_batch_fills(client, settings):
 
 
 def test_prune_deletes_whole_old_seals_and_verify_stays_clean(settings):
-    charter = current_charter()
+    site = default_site()
+    charter = site.charter
     now = timezone.now()
     for age_days in (400, 399, 398, 397, 3, 2, 1):
         when = now - timedelta(days=age_days)
         consent = Consent(new_consent_id(), when.replace(microsecond=0), charter.consent_version, frozenset())
-        ledger.append(charter=charter, consent=consent, method=Method.REFUSE_ALL, language="fr",
+        ledger.append(site, consent=consent, method=Method.REFUSE_ALL, language="fr",
                       choices=ledger.choices_for(charter, frozenset()), created_at=when)
-    ledger.seal_pending(batch=2, partial=True, grace_seconds=0)
+    ledger.seal_pending("default", batch=2, partial=True, grace_seconds=0)
     # Seals: [400,399] [398,397] [3,2] [1]
     out = io.StringIO()
     call_command("cookiecharter_prune", "--days", "365", stdout=out)
@@ -176,10 +178,11 @@ def test_prune_deletes_whole_old_seals_and_verify_stays_clean(settings):
 
 def test_prune_default_days_comes_from_settings(settings):
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "LEDGER_RETENTION_DAYS": 10}
-    charter = current_charter()
+    site = default_site()
+    charter = site.charter
     when = timezone.now() - timedelta(days=11)
     consent = Consent(new_consent_id(), when.replace(microsecond=0), charter.consent_version, frozenset())
-    ledger.append(charter=charter, consent=consent, method=Method.REFUSE_ALL, language="fr",
+    ledger.append(site, consent=consent, method=Method.REFUSE_ALL, language="fr",
                   choices=ledger.choices_for(charter, frozenset()), created_at=when)
     out = io.StringIO()
     call_command("cookiecharter_prune", stdout=out)

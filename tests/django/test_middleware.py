@@ -10,9 +10,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient, Client
 
-from cookiecharter.consent import codec, current_charter
 from cookiecharter.core.consent import Consent, new_consent_id
-from cookiecharter.middleware import UndeclaredCookieError
+from cookiecharter.core.headers import UndeclaredCookieError
+from tests.django.site import charter, sign
 from cookiecharter.models import ObservedCookie
 
 CHARTER = Path(__file__).with_name("enforcement_charter.toml")
@@ -32,9 +32,9 @@ def enforcement(settings):
 
 def consent_cookie(*granted: str) -> str:
     """A real signed consent value, as the consent endpoint writes it."""
-    decision = Consent(new_consent_id(), datetime.now(timezone.utc), current_charter().consent_version,
+    decision = Consent(new_consent_id(), datetime.now(timezone.utc), charter().consent_version,
                        frozenset(granted))
-    return codec().encode(decision)
+    return sign(decision)
 
 
 def client_with(*granted: str, **cookies: str) -> Client:
@@ -294,7 +294,7 @@ def test_a_remembered_value_expires_with_the_consent(settings):
 
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CONSENT_COOKIE_AGE": 100}
     decided = datetime.now(timezone.utc) - timedelta(seconds=98)
-    value = codec().encode(Consent(new_consent_id(), decided, current_charter().consent_version, frozenset({"statistics"})))
+    value = sign(Consent(new_consent_id(), decided, charter().consent_version, frozenset({"statistics"})))
     client = Client()
     client.cookies["cookies_preferences"] = value
     assert client.get("/consent-state/").content == b"statistics=True"
@@ -312,3 +312,19 @@ def test_the_real_consent_endpoint_withdrawal_deletes_and_acceptance_lets_throug
     response = Client().post("/fr/cookies/consent/", {"choice": "accept-all", "next": "/plain/"})
     assert response.status_code == 303 and response.cookies["cookies_preferences"].value
     assert "_ga" not in response.cookies  # nothing deleted: the browser held none
+
+
+def test_a_request_cookie_whose_name_django_cannot_write_is_no_reason_for_a_500(caplog):
+    # "_ga_a b" falls under the "_ga_*" declaration (statistics, not granted), so it calls for a
+    # deletion; Django's cookie writer refuses a name with a space.
+    response = Client().get("/plain/", HTTP_COOKIE="_ga_a b=1; _ga_ok=2")
+    assert response.status_code == 200
+    assert response.cookies["_ga_ok"]["max-age"] == 0  # the others are still deleted
+    assert any("cannot delete cookie '_ga_a b'" in r.getMessage() for r in caplog.records)
+
+
+def test_an_expires_in_any_order_a_browser_accepts_is_capped_too():
+    # django_language is declared from the settings as a session cookie; this Expires would keep it
+    # for years in a browser, though an HTTP-date parser cannot read it (issue 12, problem 8).
+    morsel = Client().get("/language-far/").cookies["django_language"]
+    assert morsel["expires"] == "" and morsel["max-age"] == ""

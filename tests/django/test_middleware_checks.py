@@ -6,8 +6,10 @@ from dataclasses import replace
 
 from django.core.checks import run_checks
 
+from cookiecharter.checks import MIDDLEWARE_PATH
 from cookiecharter.core.charter import CookieName
-from cookiecharter.enforcement_checks import MIDDLEWARE_PATH, unmatchable
+from cookiecharter.core.loading import cookie_name_problem
+from cookiecharter.sites import registry
 
 BASE = [
     "django.middleware.security.SecurityMiddleware",
@@ -44,10 +46,12 @@ def test_a_cookie_name_setting_no_browser_accepts_is_an_error(settings):
     assert len(messages) == 1 and "' '" in messages[0].msg
 
 
-def test_unmatchable_patterns_in_a_charter_built_in_code():
-    from cookiecharter.charter import get_charter
+def unmatchable(charter):
+    return [(c, why) for c in charter.cookies if (why := cookie_name_problem(c.name))]
 
-    charter = get_charter()
+
+def test_unmatchable_patterns_in_a_charter_built_in_code():
+    charter = registry.get("default").charter
     first = charter.cookies[0]
     broken = charter.with_cookies(
         [
@@ -64,6 +68,7 @@ def test_unmatchable_patterns_in_a_charter_built_in_code():
 
 def test_messages_in_an_undeclared_cookie_warn(settings):
     settings.MIDDLEWARE = [MIDDLEWARE_PATH, *BASE, "django.contrib.messages.middleware.MessageMiddleware"]
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
     (message,) = [m for m in run_checks(tags=["cookiecharter"]) if m.id == "cookiecharter.W103"]
     assert "'messages'" in message.msg and "SessionStorage" in message.hint
     settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -9,7 +9,7 @@ from django.test import Client, override_settings
 from django.utils import translation
 from pypdf import PdfReader
 
-from cookiecharter.charter import get_charter
+from cookiecharter.sites import registry
 from cookiecharter.page import build_page
 from tests.charter_samples import SEED, SEED_ROWS
 
@@ -57,7 +57,7 @@ def test_pdf_and_html_show_the_same_rows() -> None:
     text = _text(PdfReader(io.BytesIO(client.get("/fr/cookies/pdf/").content)))
     html = client.get("/fr/cookies/").content.decode()
     with translation.override("fr"):
-        page = build_page(get_charter(), "fr", translation)
+        page = build_page(registry.get("default").charter, "fr", translation)
     rows = [row for table in page.tables for row in table.rows]
     assert len(rows) == 6
     for row in rows:

@@ -2,7 +2,8 @@
 
 This module holds the immutable model only. Reading and validating a TOML file into it is
 ``cookiecharter.core.loading``; the Django layer adds Django's own cookies with
-``Charter.with_cookies``. Nothing here imports Django.
+``Charter.with_cookies``. Declared patterns are matched with RE2 (``core.patterns``), in time
+linear in the cookie name. Nothing here imports Django.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .lifetime import Lifetime
+from .patterns import PatternSet, escape
 
 #: Purpose keys appear in the consent cookie and in HTML attributes: keep them plain.
 PURPOSE_KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -138,7 +140,11 @@ class CookieName:
             return name == self.value
         if self.kind is MatchKind.PREFIX:
             return name.startswith(self.value)
-        return re.fullmatch(self.value, name) is not None
+        return self._pattern.first(name) is not None
+
+    @cached_property
+    def _pattern(self) -> PatternSet:
+        return PatternSet((self.value,))
 
     @property
     def display(self) -> str:
@@ -281,32 +287,31 @@ class Charter:
 
 
 class _Matcher:
-    """All declared names compiled once: a dict for exact names, one regex for the rest."""
+    """All declared names compiled once: a dict for exact names, one RE2 set for the rest.
+
+    Raises ``PatternError`` when a pattern does not compile (the loader refuses such a charter).
+    """
 
     def __init__(self, cookies: Iterable[Cookie]) -> None:
         self.exact: dict[str, Cookie] = {}
-        self.patterned: list[tuple[str, Cookie]] = []
+        self.patterned: list[Cookie] = []
+        patterns: list[str] = []
         for cookie in cookies:
             if cookie.name.kind is MatchKind.EXACT:
                 self.exact.setdefault(cookie.name.value, cookie)
-            elif cookie.name.kind is MatchKind.PREFIX:
-                self.patterned.append((re.escape(cookie.name.value) + ".*", cookie))
-            else:
-                self.patterned.append((f"(?:{cookie.name.value})", cookie))
-        if self.patterned:
-            alternatives = "|".join(f"(?P<p{i}>{rx})" for i, (rx, _) in enumerate(self.patterned))
-            self.regex: re.Pattern[str] | None = re.compile(alternatives, re.DOTALL)
-        else:
-            self.regex = None
+                continue
+            self.patterned.append(cookie)
+            prefix = cookie.name.kind is MatchKind.PREFIX
+            patterns.append(escape(cookie.name.value) + ".*" if prefix else cookie.name.value)
+        self.patterns = PatternSet(patterns) if patterns else None
 
     def match(self, name: str) -> Cookie | None:
         found = self.exact.get(name)
-        if found is not None or self.regex is None:
+        if found is not None or self.patterns is None:
             return found
-        m = self.regex.fullmatch(name)
-        if m is None:
-            return None
-        return self.patterned[int(m.lastgroup[1:])][1]  # type: ignore[index]
+        # Among the patterns, the first declared wins (the loader lets no two overlap anyway).
+        index = self.patterns.first(name)
+        return None if index is None else self.patterned[index]
 
 
 def _purpose_data(p: Purpose) -> dict[str, Any]:

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 
+#: Six months: CNIL's recommended lifetime for a remembered choice, a refusal included.
+SIX_MONTHS = 15_778_800
+
+
 class Method(str, enum.Enum):
     """How a decision was made; recorded in the proof ledger."""
 
@@ -46,9 +50,8 @@ class Consent:
 
     @classmethod
     def undecided(cls) -> Consent:
-        """No decision yet: one shared instance (a Consent is immutable, and building a frozen
-        dataclass costs microseconds that every first visit would pay several times)."""
-        return _UNDECIDED if cls is Consent else cls(None, None, None, frozenset())
+        """No choice yet."""
+        return cls(None, None, None, frozenset())
 
     @property
     def decided(self) -> bool:
@@ -59,18 +62,17 @@ class Consent:
         return purpose in self.granted
 
 
-_UNDECIDED = Consent(None, None, None, frozenset())
-
-
 # -- the signed cookie ----------------------------------------------------------------------
 
 #: Random bytes in a consent id: 96 bits, 16 base64url characters.
 CONSENT_ID_BYTES = 12
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{16}")
-_TIME_RE = re.compile(r"[0-9a-z]{1,10}")
-_VERSION_RE = re.compile(r"[0-9a-f]{10}")
-_PURPOSES_RE = re.compile(r"(?:[a-z][a-z0-9_-]{0,31}(?:\+[a-z][a-z0-9_-]{0,31})*)?")
-_SIG_RE = re.compile(r"[A-Za-z0-9_-]{22}")
+#: The whole value, ID.TIME.VERSION.PURPOSES.SIG, in one expression (PURPOSES may be the browser
+#: signal's "!"). Each part is of bounded length, and the expression cannot backtrack far.
+_VALUE_RE = re.compile(
+    r"(?P<payload>(?P<id>[A-Za-z0-9_-]{16})\.(?P<time>[0-9a-z]{1,10})\.(?P<version>[0-9a-f]{10})\."
+    r"(?P<purposes>!|(?:[a-z][a-z0-9_-]{0,31}(?:\+[a-z][a-z0-9_-]{0,31})*)?))\.(?P<sig>[A-Za-z0-9_-]{22})"
+)
 #: The PURPOSES field of a cookie that only records a Global Privacy Control signal (nothing granted,
 #: the ``refused_by_gpc`` purposes refused, the rest undecided). "!" is cookie-safe and can never be a
 #: purpose key.
@@ -104,25 +106,6 @@ def _base36(n: int) -> str:
     return "".join(reversed(out))
 
 
-#: How many verified values a codec remembers (a few hundred kilobytes at most).
-_VERIFIED_LIMIT = 4096
-
-
-def _still_holds(
-    consent: Consent, seconds: int, charter_version: str, max_age: int, now: float,
-    purposes: Collection[str] | None,
-) -> bool:
-    """What ``_decode`` checks beyond the signature, for a value decoded before at ``seconds``."""
-    if consent.consent_version != charter_version:
-        return False
-    if purposes is not None and not consent.granted <= (
-        purposes if isinstance(purposes, frozenset) else frozenset(purposes)
-    ):
-        return False
-    age = now - seconds
-    return -CLOCK_SKEW_SECONDS <= age <= max_age
-
-
 class ConsentCodec:
     """Writes and reads the ``cookies_preferences`` value: ``ID.TIME.VERSION.PURPOSES.SIG``.
 
@@ -137,13 +120,6 @@ class ConsentCodec:
             raise ValueError("the consent cookie needs a non-empty signing key")
         self._secret = secret
         self._keys = (secret, *fallbacks)
-        # Values whose signature this codec has already checked, with what they decoded to. A
-        # returning visitor sends the same value on every request until they decide again, and the
-        # HMAC is most of what reading it costs; what still depends on the call (the charter's
-        # version and purposes, the age) is checked again on every hit. Bounded; a new key means a
-        # new codec, so nothing verified under an old key outlives it.
-        # Each with the decision's time in epoch seconds, which is what the age check needs.
-        self._verified: dict[str, tuple[Consent, int]] = {}
 
     def _sign(self, key: bytes, payload: str) -> str:
         return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:_SIG_BYTES])
@@ -185,18 +161,10 @@ class ConsentCodec:
         rejected (it cannot come from this charter, whatever its signature).
         """
         at = time.time() if now is None else now.timestamp()
-        hit = self._verified.get(value) if isinstance(value, str) else None
-        if hit is not None and _still_holds(hit[0], hit[1], charter_version, max_age, at, purposes):
-            return hit[0]
         try:
-            consent = self._decode(value, charter_version, max_age, at, purposes)
-        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no decision
+            return self._decode(value, charter_version, max_age, at, purposes)
+        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
             return Consent.undecided()
-        if consent.decided and consent.decided_at is not None:
-            if len(self._verified) >= _VERIFIED_LIMIT:
-                self._verified.clear()  # start afresh rather than keep expired entries forever
-            self._verified[value] = (consent, int(consent.decided_at.timestamp()))  # type: ignore[index]
-        return consent
 
     def _decode(
         self,
@@ -207,22 +175,14 @@ class ConsentCodec:
         purposes: Collection[str] | None,
     ) -> Consent:
         undecided = Consent.undecided()
-        if not isinstance(value, str) or not value or len(value) > _MAX_VALUE_LENGTH:
+        if not isinstance(value, str) or len(value) > _MAX_VALUE_LENGTH:
             return undecided
-        parts = value.split(".")
-        if len(parts) != 5:
+        parsed = _VALUE_RE.fullmatch(value)
+        if parsed is None:
             return undecided
-        cid, time36, version, granted, sig = parts
+        cid, time36, version, granted, sig = parsed.group("id", "time", "version", "purposes", "sig")
         signal_only = granted == BROWSER_SIGNAL_MARK
-        if not (
-            _ID_RE.fullmatch(cid)
-            and _TIME_RE.fullmatch(time36)
-            and _VERSION_RE.fullmatch(version)
-            and (signal_only or _PURPOSES_RE.fullmatch(granted))
-            and _SIG_RE.fullmatch(sig)
-        ):
-            return undecided
-        payload = value[: -len(sig) - 1]
+        payload = parsed["payload"]
         if not any(hmac.compare_digest(self._sign(key, payload), sig) for key in self._keys):
             return undecided
         # Only now, with the signature good, do the contents count.

@@ -12,15 +12,14 @@ Nothing here imports Django.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from .catalogue import translator
 from .charter import Charter, Cookie, CookieName, Exemption, Party, Purpose
+from .consent import SIX_MONTHS
 from .lifetime import Lifetime
-
-#: Six months: CNIL's recommended lifetime for a remembered choice.
-SIX_MONTHS = 15_778_800
 
 #: Key of the purpose added when a charter has no strictly-necessary purpose to attach them to.
 BUILTIN_PURPOSE_KEY = "necessary"
@@ -103,11 +102,15 @@ def _texts(_: Callable[[str], str]) -> dict[str, dict[str, str]]:
     }
 
 
+def _in(translate: Translate, language: str, message: str) -> str:
+    return translate(message, language)
+
+
 def builtin_texts(languages: Iterable[str], translate: Translate = catalogue_translate) -> dict[str, dict[str, dict[str, str]]]:
     """``{kind: {field: {language: text}}}`` for the built-in declarations."""
     out: dict[str, dict[str, dict[str, str]]] = {}
     for lang in languages:
-        for kind, fields in _texts(lambda msg, lang=lang: translate(msg, lang)).items():
+        for kind, fields in _texts(functools.partial(_in, translate, lang)).items():
             for field_name, text in fields.items():
                 out.setdefault(kind, {}).setdefault(field_name, {})[lang] = text
     return out

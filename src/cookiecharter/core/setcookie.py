@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
+
+from .filter import CookieToSet
 
 #: RFC 6265 5.2.2: Max-Age is an optional "-" and digits; anything else is ignored by browsers.
 _MAX_AGE_RE = re.compile(r"^-?[0-9]+$")
@@ -35,8 +37,8 @@ class SetCookieHeader:
     attributes: tuple[tuple[str, str], ...]
 
     @classmethod
-    def parse(cls, header: str) -> SetCookieHeader | None:
-        """The cookie a browser would store from this header, or None when it would store none."""
+    def parse(cls, header: str) -> SetCookieHeader:
+        """The cookie a browser would store from this header (one without a name is named "")."""
         pair, _, rest = header.partition(";")
         if "=" not in pair:
             # RFC 6265bis lets a browser store a nameless cookie ("=value" or "value"); the
@@ -74,11 +76,15 @@ class SetCookieHeader:
         raw = self._last("expires")
         if not raw:
             return None
-        return parse_http_date(raw)
+        return parse_cookie_date(raw)
 
     def lifetime(self, now: float) -> int | None:
         """Seconds the browser will keep the cookie; None for a session cookie; <= 0 deletes it."""
         return lifetime_from(self.max_age, self.expires, now)
+
+    def to_set(self, now: float) -> CookieToSet:
+        """What the filter judges of this header."""
+        return CookieToSet(self.name, self.lifetime(now), self.value)
 
     def with_lifetime(self, seconds: int | None, now: float) -> str:
         """The header rewritten to live ``seconds`` (None: until the browser closes)."""
@@ -90,17 +96,44 @@ class SetCookieHeader:
         return "; ".join([head, *(f"{k}={v}" if v else k for k, v in kept)])
 
 
-def parse_http_date(text: str) -> datetime | None:
-    """An HTTP date as a timezone-aware datetime, or None where a browser would ignore it."""
+# RFC 6265, section 5.1.1: how a browser reads a cookie's date. Far more lenient than an HTTP
+# date: the tokens may come in any order ("2045 Jan 23 06:11:32" is a date to a browser), so a
+# stricter parser would let a cookie through with a lifetime we could not see.
+_DATE_DELIMITERS = re.compile(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
+_TIME_TOKEN = re.compile(r"(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\D.*)?", re.DOTALL)
+_DAY_TOKEN = re.compile(r"(\d{1,2})(?:\D.*)?", re.DOTALL)
+_YEAR_TOKEN = re.compile(r"(\d{2,4})(?:\D.*)?", re.DOTALL)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def parse_cookie_date(text: str) -> datetime | None:
+    """A cookie's ``Expires`` as browsers read it (RFC 6265, 5.1.1), in UTC; None where a browser
+    would ignore the attribute (and keep the cookie for the session)."""
+    time_of_day = day = month = year = None
+    for token in _DATE_DELIMITERS.split(text):
+        if not token:
+            continue
+        if time_of_day is None and (m := _TIME_TOKEN.fullmatch(token)):
+            time_of_day = (int(m[1]), int(m[2]), int(m[3]))
+        elif day is None and (m := _DAY_TOKEN.fullmatch(token)):
+            day = int(m[1])
+        elif month is None and token[:3].lower() in _MONTHS:
+            month = _MONTHS.index(token[:3].lower()) + 1
+        elif year is None and (m := _YEAR_TOKEN.fullmatch(token)):
+            year = int(m[1])
+    if time_of_day is None or day is None or month is None or year is None:
+        return None
+    if 70 <= year <= 99:
+        year += 1900
+    elif 0 <= year <= 69:
+        year += 2000
+    hour, minute, second = time_of_day
+    if not 1 <= day <= 31 or year < 1601 or hour > 23 or minute > 59 or second > 59:
+        return None
     try:
-        parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
+        return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    except ValueError:  # 31 June, 29 February of a common year: no such day, the attribute is ignored
         return None
-    if parsed is None:  # pragma: no cover - older Pythons returned None instead of raising
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
 
 
 def http_date(timestamp: float) -> str:
@@ -136,8 +169,27 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     return cookies
 
 
+#: What an attribute value such as Path may hold (RFC 6265 4.1.1, av-octet): printable US-ASCII
+#: and the space, but no ";" (it would start another attribute) and no control character (a CR
+#: or LF would end the header line and start another header).
+_ATTRIBUTE_VALUE = re.compile(r"[\x20-\x3a\x3c-\x7e]*")
+
+
+def is_attribute_value(text: str) -> bool:
+    """Whether ``text`` can be written as it is into a ``Set-Cookie`` attribute (RFC 6265 av-value)."""
+    return _ATTRIBUTE_VALUE.fullmatch(text) is not None
+
+
 def deletion_header(name: str, path: str = "/", domain: str = "") -> str:
-    """A ``Set-Cookie`` value that makes the browser drop ``name`` at that path and domain."""
+    """A ``Set-Cookie`` value that makes the browser drop ``name`` at that path and domain.
+
+    Raises ``ValueError`` rather than write a CR, LF or ";" into the header: the charter loader
+    refuses such a path or domain, and this guards what does not come through it (a charter built
+    in code, a framework's settings).
+    """
+    for part, value in (("name", name), ("path", path), ("domain", domain)):
+        if "\r" in value or "\n" in value or ";" in value:
+            raise ValueError(f"cookie {part} {value!r} would split the Set-Cookie header or add an attribute to it")
     parts = [f'{name}=""', f"expires={EPOCH_HTTP_DATE}", "Max-Age=0", f"Path={path or '/'}"]
     if domain:
         parts.append(f"Domain={domain}")

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import logging
+
 from django import template
+from django.db import DatabaseError
 from django.utils.translation import gettext
 
-from ..consent import current_charter, get_consent
 from ..models import ConsentRecord
+from ..sites import site_for
 
 register = template.Library()
+logger = logging.getLogger("cookiecharter.ledger")
 
 
 def _method_label(method: str) -> str:
@@ -32,16 +36,22 @@ def _method_label(method: str) -> str:
 @register.inclusion_tag("cookiecharter/visitor_consent.html", takes_context=True)
 def cookiecharter_visitor_consent(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
-    consent = get_consent(request) if request is not None else None
+    consent = getattr(request, "consent", None)
     if consent is None or consent.consent_id is None:
         return {"consent": None}
-    record = (
-        ConsentRecord.objects.filter(consent_id=consent.consent_id)
-        .select_related("charter_version")
-        .order_by("-id")
-        .first()
-    )
-    charter = current_charter()
+    site = site_for(request)
+    try:
+        record = (
+            ConsentRecord.objects.filter(site=site.name, consent_id=consent.consent_id)
+            .select_related("charter_version")
+            .order_by("-id")
+            .first()
+        )
+    except DatabaseError:
+        # The page must not fail because the ledger cannot be read: the visitor still gets their id.
+        logger.warning("cookiecharter: the ledger could not be read for the charter page", exc_info=True)
+        return {"consent": consent, "record": None, "unavailable": True, "controller": site.charter.controller}
+    charter = site.charter
     lang = (getattr(request, "LANGUAGE_CODE", None) or "").split("-")[0]
     choices = []
     if record is not None and isinstance(record.choices, dict):

@@ -10,9 +10,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ...charter import get_charter
-from ...core.decision import declaration_stub
+from ...core.draft import declaration_stub
 from ...models import ObservedCookie
+from ...sites import registry
+from ..sites import add_site_argument, chosen_sites
 
 
 class Command(BaseCommand):
@@ -29,10 +30,17 @@ class Command(BaseCommand):
             choices=["undeclared", "not-consented", "lifetime-capped"],
             help="Only this reason (the table shows all by default).",
         )
+        add_site_argument(parser, "lists")
 
     def handle(self, *args: Any, toml: bool = False, reason: str | None = None, **options: Any) -> None:
-        charter = get_charter()
-        rows = ObservedCookie.objects.order_by("-count", "name")
+        for site in chosen_sites(options):
+            if len(registry.names()) > 1:
+                self.stdout.write(f"== site {site}")
+            self.site(site, toml, reason)
+
+    def site(self, site: str, toml: bool, reason: str | None) -> None:
+        charter = registry.get(site).charter
+        rows = ObservedCookie.objects.filter(site=site).order_by("-count", "name")
         if toml:
             # Names declared since they were seen are done with: only what is still missing.
             missing = [r for r in rows.filter(reason="undeclared") if not charter.declares(r.name)]

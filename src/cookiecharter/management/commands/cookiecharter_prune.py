@@ -6,24 +6,30 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ... import conf, ledger
+from ... import ledger
+from ...sites import registry
+from ..sites import add_site_argument, chosen_sites
 
 
 class Command(BaseCommand):
     help = (
-        "Delete consent records older than --days (default: LEDGER_RETENTION_DAYS), whole seals at a "
-        "time; each pruned seal is marked so cookiecharter_verify stays clean."
+        "Delete consent records older than --days (default: each site's LEDGER_RETENTION_DAYS), whole "
+        "seals at a time; each pruned seal is marked so cookiecharter_verify stays clean."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=None)
         parser.add_argument("--database", default=None, help="Database alias (default: LEDGER_DATABASE).")
+        add_site_argument(parser, "prunes")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        days = options["days"] if options["days"] is not None else int(conf.config()["LEDGER_RETENTION_DAYS"])
-        if days < 1:
+        if options["days"] is not None and options["days"] < 1:
             raise CommandError("--days must be at least 1")
-        seals, records = ledger.prune(days=days, using=options["database"])
-        self.stdout.write(
-            self.style.SUCCESS(f"pruned {records} records older than {days} days ({seals} seals)")
-        )
+        # Only configured sites: a site no longer configured has no retention setting to apply.
+        for site in chosen_sites(options):
+            days = options["days"] if options["days"] is not None else registry.settings().site(site).retention_days
+            seals, records = ledger.prune(site, days=days, using=options["database"])
+            self.stdout.write(
+                self.style.SUCCESS(f"site {site}: pruned {records} records older than {days} days ({seals} seals)")
+            )
+

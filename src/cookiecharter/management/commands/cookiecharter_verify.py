@@ -1,6 +1,7 @@
 """Recompute every ledger hash and seal; report each record altered, deleted or inserted.
 
-Exit status 0 when the ledger is intact, 1 on any problem (for cron and monitoring).
+Every site is verified in turn (``--site`` for one). Exit status 0 when the ledger is intact, 1 on
+any problem (for cron and monitoring).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import ledger
-from ...core.ledger import ProblemKind
+from ...core.proof import ProblemKind
+from ..sites import add_site_argument, chosen_sites
 
 
 class Command(BaseCommand):
@@ -19,6 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--database", default=None, help="Database alias (default: LEDGER_DATABASE).")
+        add_site_argument(parser, "verifies")
         parser.add_argument(
             "--settle",
             type=float,
@@ -28,16 +31,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, database: str | None = None, settle: float = 2.0, **options: Any) -> None:
-        report = ledger.verify(using=database)
-        if settle > 0 and any(p.kind is ProblemKind.DELETED and p.seal_number is None for p in report.problems):
-            time.sleep(settle)
-            report = ledger.verify(using=database)
-        for problem in report.problems:
-            self.stdout.write(self.style.ERROR(str(problem)))
-        summary = (
-            f"{report.records} records, {report.seals} seals ({report.sealed_records} records sealed, "
-            f"{report.pruned_seals} seals pruned), {len(report.problems)} problems"
-        )
-        if report.problems:
-            raise CommandError(f"ledger NOT intact: {summary}", returncode=1)
-        self.stdout.write(self.style.SUCCESS(f"ledger intact: {summary}"))
+        failed = []
+        for site in chosen_sites(options, ledger.sites_in_ledger(using=database)):
+            report = ledger.verify(site, using=database)
+            if settle > 0 and any(p.kind is ProblemKind.DELETED and p.seal_number is None for p in report.problems):
+                time.sleep(settle)
+                report = ledger.verify(site, using=database)
+            for problem in report.problems:
+                self.stdout.write(self.style.ERROR(f"{site}: {problem}"))
+            summary = (
+                f"{report.records} records, {report.seals} seals ({report.sealed_records} records sealed, "
+                f"{report.pruned_seals} seals pruned), {len(report.problems)} problems"
+            )
+            if report.problems:
+                failed.append(site)
+                self.stdout.write(self.style.ERROR(f"site {site}: ledger NOT intact: {summary}"))
+            else:
+                self.stdout.write(self.style.SUCCESS(f"site {site}: ledger intact: {summary}"))
+        if failed:
+            raise CommandError(f"ledger NOT intact for {', '.join(failed)}", returncode=1)

@@ -1,5 +1,5 @@
-/* cookiecharter page script, see docs/consent-ui.md. Loaded in <head> so the Consent Mode
-   default precedes every tag. The forms work without it; it only saves reloads. */
+/* cookiecharter page script (docs/consent-ui.md), in <head>: the Consent Mode default precedes
+   every tag. The forms work without it. */
 (function (w, d) {
   "use strict";
   var me = d.currentScript, nonce = me && me.nonce, el = d.getElementById("cookiecharter-config");
@@ -11,7 +11,7 @@
     $ = (s, r) => (r || d).querySelector(s),
     $$ = (s, r) => [].slice.call((r || d).querySelectorAll(s));
 
-  // Cookie ID.TIME.VERSION.PURPOSES.SIG; another charter version, or "!" (only a GPC signal), is no decision.
+  // ID.TIME.VERSION.PURPOSES.SIG; another version, or "!" (GPC only): no choice.
   function read() {
     var c = d.cookie.split("; ").filter(c => !c.indexOf(cfg.cookie + "="))[0],
       v = c ? c.slice(cfg.cookie.length + 1).replace(/"/g, "").split(".") : [];
@@ -53,8 +53,8 @@
     if (!src) next();
   }
 
-  // <iframe data-cookiecharter=P data-src>: load if granted, else unload it and, unless the page
-  // has its own [data-cookiecharter-placeholder] beside it, put a same-size placeholder in front.
+  // <iframe data-cookiecharter=P data-src>: loaded if granted, else unloaded, with a placeholder
+  // unless the page has its own [data-cookiecharter-placeholder].
   function frames() {
     $$("iframe[data-cookiecharter]").forEach(f => {
       var k = f.dataset.cookiecharter, ph = f.ccPh, p, b;
@@ -82,7 +82,7 @@
     });
   }
 
-  // Withdrawal: expire the visible cookies of withdrawn purposes on the host, each parent domain, the declared path.
+  // Withdrawal: expire visible cookies of withdrawn purposes (host, parent domains, declared path).
   function purge(keys) {
     var rules = [].concat.apply([], keys.map(k => P[k].cookies)), h = location.hostname.split(".");
     d.cookie.split("; ").forEach(c => {
@@ -100,7 +100,7 @@
     state = { decided: true, granted: r.granted.filter(k => P[k]) };
     if (banner) banner.remove();
     if (g && g.open) g.close();
-    if (live) live.textContent = cfg.text.saved;  // the banner vanished: say why, to screen readers too
+    if (live) live.textContent = cfg.text.saved;  // say why the banner went, to screen readers too
     gtag("consent", "update", modes());
     purge(before.filter(k => !has(k)));
     scripts();
@@ -115,17 +115,27 @@
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
-    }).then(r => { if (!r.ok) throw r; return r.json(); }).then(decided).catch(() => {
+    }).then(r => {
+      if (r.status == 503) return r.json().then(e => alert(form, e.error));  // not posted twice
+      if (!r.ok) throw r;
+      return r.json().then(decided);
+    }).catch(() => {
       form.ccPlain = true;  // never lose a decision: fall back to the plain form post
       form.requestSubmit(button);
     });
   }
 
+  function alert(form, text) {
+    var at = form.closest(".cc-actions") || form, p = at.previousElementSibling;
+    if (!p || p.role != "alert") { p = d.createElement("p"); p.role = "alert"; at.before(p); }
+    p.textContent = text;
+  }
+
   function dialog() { return d.getElementById("cookiecharter-preferences"); }
   function sync(g) { $$("[data-cookiecharter-purpose]", g).forEach(c => (c.checked = has(c.value))); }
 
-  // A page holds the dialog only if the server opened it; else it is fetched once, when first
-  // needed, and should that fail the page is asked for with it open (the no-script way).
+  // The dialog is in the page only if the server opened it; else fetched once, when needed, or
+  // (should that fail) the page is asked for with it open.
   function withDialog(then) {
     var g = dialog(), l = location;
     if (g) return then(g);
@@ -156,7 +166,7 @@
 
   function start() {
     var g = dialog();
-    live = d.createElement("p");  // a status region must exist before its message for it to be read
+    live = d.createElement("p");  // a status region exists before its message, to be read
     live.setAttribute("role", "status");
     live.className = "cc-sr";
     d.body.append(live);
@@ -170,7 +180,7 @@
       var a = e.target.closest("a[data-cookiecharter-open]");
       if (a) { e.preventDefault(); open(a); }
     });
-    // Escape and "Close without saving" decide nothing; focus returns to what opened the dialog.
+    // Escape and "Close without saving" choose nothing; focus goes back to the opener.
     d.addEventListener("close", e => {
       if (e.target.id == "cookiecharter-preferences" && opener && opener.isConnected) opener.focus();
     }, true);

@@ -1,0 +1,145 @@
+"""The compliance overview in the Django admin: one page that says whether the site is compliant
+today and whether it can prove it.
+
+Wiring: a ``ModelAdmin`` on the ``ComplianceOverview`` proxy model (no table). That is the least
+invasive way onto the admin index: every ``AdminSite`` lists registered models under their app, so
+the page shows up under "Cookie charter" on ``admin.site`` and on a site's own ``AdminSite`` (which
+registers this class like any other), with the site's login, its URL namespace and its theme. No
+``AdminSite`` subclass, no override of ``admin/index.html``, no URL for the project to add.
+
+The figures come from ``cookiecharter.compliance``; this module only checks permissions and renders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http.request import split_domain_port
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from .. import compliance
+from ..conf import SiteSettings
+from ..models import ComplianceOverview, ObservedCookie
+from ..sites import registry
+
+#: The permission the page asks for: whoever may read the ledger may read its summary.
+PERMISSION = "cookiecharter.view_consentrecord"
+
+#: Where the last verification's outcome is kept (per signed-in user, in their session), per site.
+SESSION_KEY = "cookiecharter.compliance.verification.{site}"
+
+
+@admin.register(ComplianceOverview)
+class ComplianceOverviewAdmin(admin.ModelAdmin):
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.is_active and request.user.has_perm(PERMISSION)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        # The changelist's name is the one the admin index links to.
+        return [
+            path("", wrap(self.overview_view), name="%s_%s_changelist" % info),
+            path("verify/", wrap(self.verify_view), name="%s_%s_verify" % info),
+        ]
+
+    def _check(self, request: HttpRequest) -> None:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+
+    def _site(self, request: HttpRequest) -> str:
+        """The site the page is about: ``?site=NAME``, else the site the back office is served on."""
+        names = registry.names()
+        asked = request.GET.get("site") or request.POST.get("site")
+        if asked in names:
+            return str(asked)
+        own = getattr(request, "cookiecharter_site", None)
+        return own.name if own is not None and own.name in names else names[0]
+
+    def _origin(self, request: HttpRequest, site: SiteSettings) -> str:
+        """Where the site's public pages are, seen from this request: nothing when on this very host
+        (or the site is the default one, which answers every host), else its first host name, with
+        the request's scheme and port."""
+        own = getattr(request, "cookiecharter_site", None)
+        if (own is not None and own.name == site.name) or not site.hosts:
+            return ""
+        host = site.hosts[0].lstrip(".")
+        _domain, port = split_domain_port(request.get_host())
+        return f"{request.scheme}://{host}{':' + port if port else ''}"
+
+    def _switcher(self, request: HttpRequest, current: str) -> list[dict[str, Any]]:
+        """Every configured site, labelled by its controller's name, for the site switcher."""
+        out = []
+        for name in registry.names():
+            try:
+                label = registry.get(name).label
+            except Exception:  # noqa: BLE001 - a site whose charter does not load is still listed
+                label = name
+            out.append({"name": name, "label": label, "current": name == current})
+        return out
+
+    def overview_view(self, request: HttpRequest) -> HttpResponse:
+        self._check(request)
+        now = timezone.now()
+        site = self._site(request)
+        settings = registry.settings().site(site)
+        state = compliance.charter_state(site, self._origin(request, settings))
+        consent_keys = [p.key for p in state.charter.consent_purposes] if state.charter else []
+        verification = compliance.Verification.from_data(request.session.get(SESSION_KEY.format(site=site)))
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "title": _("Compliance overview"),
+            "subtitle": None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "site_name": site,
+            "sites": self._switcher(request, site),
+            "charter_state": state,
+            "choices": compliance.choice_counts(site, consent_keys, now=now),
+            "ledger_state": compliance.ledger_state(site, now=now),
+            "verification": verification,
+            "observed": compliance.top_observed(site),
+            "observed_url": self._observed_url(),
+            "checks": compliance.checklist(state, settings, verification, now=now),
+            "verify_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_verify"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
+
+    def verify_view(self, request: HttpRequest) -> HttpResponse:
+        """POST (CSRF-checked by the admin): run the verifier on one site, keep its outcome, back to the page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"], _("Verification is started with the button (POST)."))
+        self._check(request)
+        site = self._site(request)
+        result = compliance.verify_ledger(site)
+        # The outcome is shown by the page itself, from the session: no flash message, since
+        # Django's default message storage is a cookie ("messages") that a site's charter may
+        # not declare, and the enforcement middleware would rightly block it.
+        request.session[SESSION_KEY.format(site=site)] = result.as_data()
+        page = reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_changelist")
+        return HttpResponseRedirect(f"{page}?{urlencode({'site': site})}#proof")
+
+    def _observed_url(self) -> str | None:
+        opts = ObservedCookie._meta
+        try:
+            return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+        except NoReverseMatch:  # a custom AdminSite that does not register the observed cookies
+            return None
+

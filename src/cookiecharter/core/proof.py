@@ -1,0 +1,499 @@
+"""Tamper evidence for the proof ledger: record hashes, seals and their verification.
+
+No database code here (that is ``cookiecharter.ledger``): plain values in, plain values out, so
+the rules can be tested exhaustively and reused outside Django.
+
+The design, and why:
+
+* **Per-record HMAC.** Each record stores ``HMAC-SHA256(key, canonical(fields))``. Whoever edits
+  a row in SQL without the key cannot recompute it: the edit shows. Writing a record needs no
+  other row, so concurrent writers never wait on each other (no hash chain through every record,
+  which would make each insert read the previous one under a lock).
+* **Seals.** Later, in batches, a seal covers a run of record ids: their exact ids, their count,
+  a digest of their hashes, and the previous seal's hash (a chain of seals, not of records). A
+  deleted record inside a sealed run, a record slipped into it, or a seal removed or rewritten
+  all show. Two sealers racing for the same run collide on a unique column and one gives up.
+* **Pruning** for retention deletes the records of whole seals and marks the seal with an HMAC of
+  the pruning time, so verify tells a pruning from a deletion.
+
+What it cannot prove: a record deleted before any seal covers it leaves only an id gap; the
+verifier reports gaps (and the id sequence's high-water mark) but cannot tell a deletion from an
+insert that was rolled back. Seal often (``LEDGER_SEAL_BATCH``) to keep that window short.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import heapq
+import hmac
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from .charter import Charter
+
+#: The name of the site a single-site installation has; also what records made before sites
+#: existed belong to.
+DEFAULT_SITE = "default"
+
+# -- canonical forms --------------------------------------------------------------------------
+
+
+def canonical_time(when: datetime) -> str:
+    """UTC, microseconds, fixed width: the same instant always serialises the same way."""
+    if when.tzinfo is None:
+        raise ValueError("ledger times must be timezone-aware")
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _canonical_json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class RecordFields:
+    """Everything a consent record proves, as hashed. ``charter_digest`` stands for the charter
+    version row (the digest, not the row id, so re-linking a record to another version shows)."""
+
+    consent_id: str
+    created_at: datetime
+    charter_digest: str
+    texts_digest: str
+    language: str
+    choices: Mapping[str, bool]
+    method: str
+    user_id: str | None
+    #: The site the choice was made on (see ``DEFAULT_SITE``).
+    site: str = DEFAULT_SITE
+
+    def canonical(self) -> bytes:
+        data = {
+            "v": 1,
+            "consent_id": self.consent_id,
+            "created_at": canonical_time(self.created_at),
+            "charter": self.charter_digest,
+            "texts": self.texts_digest,
+            "language": self.language,
+            "choices": {str(k): bool(v) for k, v in self.choices.items()},
+            "method": self.method,
+            "user_id": self.user_id,
+        }
+        # The default site's records hash as they did before sites existed, so a ledger kept from
+        # then verifies; any other site is part of what is hashed (moving a record shows).
+        if self.site != DEFAULT_SITE:
+            data["site"] = self.site
+        return _canonical_json(data)
+
+
+def record_hash(key: bytes, fields: RecordFields) -> str:
+    return hmac.new(key, fields.canonical(), hashlib.sha256).hexdigest()
+
+
+def texts_digest(charter: Charter, language: str) -> str:
+    """SHA-256 of the texts a visitor reading ``language`` was shown about every purpose and cookie.
+
+    The charter version row keeps the full texts in every language; this digest pins the ones
+    of this language, so a record proves which wording the visitor read.
+    """
+    data = {
+        "language": language,
+        "controller": [charter.controller.name, charter.controller.contact, charter.controller.url],
+        "purposes": [
+            {
+                "key": p.key,
+                "exemption": p.exemption.value if p.exemption else None,
+                "title": p.text("title", language),
+                "description": p.text("description", language),
+            }
+            for p in charter.purposes
+        ],
+        "cookies": [
+            {
+                "name": c.name.display,
+                "provider": c.provider,
+                "purpose": c.purpose,
+                "service": c.text("service", language),
+                "description": c.text("description", language),
+                "reason": c.text("reason", language) if c.reason else "",
+                "lifetime": str(c.lifetime),
+                "party": c.party.value,
+                "domain": c.domain,
+            }
+            for c in charter.cookies
+        ],
+    }
+    return hashlib.sha256(_canonical_json(data)).hexdigest()
+
+
+# -- id ranges --------------------------------------------------------------------------------
+
+
+def format_ids(ids: Iterable[int]) -> str:
+    """Sorted ids as ranges: [1, 2, 3, 5] -> "1-3,5"."""
+    out: list[str] = []
+    start = prev = None
+    for i in sorted(ids):
+        if start is None:
+            start = prev = i
+        elif i == prev + 1:  # type: ignore[operator]
+            prev = i
+        else:
+            out.append(f"{start}-{prev}" if start != prev else str(start))
+            start = prev = i
+    if start is not None:
+        out.append(f"{start}-{prev}" if start != prev else str(start))
+    return ",".join(out)
+
+
+def parse_ids(text: str) -> Iterator[int]:
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("-")
+        yield from range(int(first), int(last or first) + 1)
+
+
+# -- seals ------------------------------------------------------------------------------------
+
+
+def records_digest(hashes: Iterable[str]) -> str:
+    """SHA-256 over the record hashes in id order."""
+    h = hashlib.sha256()
+    for rh in hashes:
+        h.update(rh.encode("ascii"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class SealFields:
+    number: int
+    first_id: int
+    last_id: int
+    count: int
+    ids: str
+    records_digest: str
+    previous_hash: str
+    created_at: datetime
+    site: str = DEFAULT_SITE
+
+    def canonical(self) -> bytes:
+        data = {
+            "v": 1,
+            "number": self.number,
+            "first_id": self.first_id,
+            "last_id": self.last_id,
+            "count": self.count,
+            "ids": self.ids,
+            "records": self.records_digest,
+            "previous": self.previous_hash,
+            "created_at": canonical_time(self.created_at),
+        }
+        if self.site != DEFAULT_SITE:  # as for records: the default site's seals hash as before
+            data["site"] = self.site
+        return _canonical_json(data)
+
+
+def seal_hash(key: bytes, seal: SealFields) -> str:
+    return hmac.new(key, seal.canonical(), hashlib.sha256).hexdigest()
+
+
+def pruned_hash(key: bytes, seal_hash_value: str, pruned_at: datetime) -> str:
+    message = f"pruned:{seal_hash_value}:{canonical_time(pruned_at)}".encode("ascii")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def make_seal(
+    key: bytes,
+    *,
+    number: int,
+    records: Sequence[tuple[int, str]],
+    previous_hash: str,
+    created_at: datetime,
+    site: str = DEFAULT_SITE,
+) -> tuple[SealFields, str]:
+    """A seal over ``records`` (``(id, record_hash)`` in id order) and its hash."""
+    if not records:
+        raise ValueError("a seal covers at least one record")
+    ids = [i for i, _ in records]
+    fields = SealFields(
+        number=number,
+        first_id=ids[0],
+        last_id=ids[-1],
+        count=len(ids),
+        ids=format_ids(ids),
+        records_digest=records_digest(h for _, h in records),
+        previous_hash=previous_hash,
+        created_at=created_at,
+        site=site,
+    )
+    return fields, seal_hash(key, fields)
+
+
+# -- verification -----------------------------------------------------------------------------
+
+
+class ProblemKind(str, enum.Enum):
+    ALTERED = "altered"
+    DELETED = "deleted"
+    INSERTED = "inserted"
+    SEAL = "seal"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: ProblemKind
+    message: str
+    record_id: int | None = None
+    seal_number: int | None = None
+    #: How a run of such problems about consecutive records reads as one ("{span}" is replaced by
+    #: "records 1001-2000 (1000)"); empty for a problem that stands alone.
+    run: str = ""
+    #: The last record of a run (``record_id`` is the first).
+    last_record_id: int | None = None
+    count: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}: {self.message}"
+
+
+def collapse(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems about consecutive records of one kind, one cause, as one problem each: deleting a
+    sealed batch is one finding ("records 1001-2000 (1000) ... are missing"), not a thousand."""
+    out: list[Problem] = []
+    for problem in problems:
+        last = out[-1] if out else None
+        if problem.run and last is not None and last.run == problem.run and last.kind is problem.kind:
+            first = last.record_id
+            count = last.count + problem.count
+            span = f"records {first}-{problem.last_record_id or problem.record_id} ({count})"
+            out[-1] = Problem(
+                problem.kind, problem.run.replace("{span}", span), first, problem.seal_number, problem.run,
+                problem.last_record_id or problem.record_id, count,
+            )
+        else:
+            out.append(problem)
+    return out
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    id: int
+    fields: RecordFields
+    record_hash: str
+
+
+@dataclass(frozen=True)
+class StoredSeal:
+    fields: SealFields
+    seal_hash: str
+    pruned_at: datetime | None = None
+    pruned_hash: str = ""
+
+
+@dataclass
+class Report:
+    records: int = 0
+    seals: int = 0
+    sealed_records: int = 0
+    pruned_seals: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    #: Checkpoints of the witness compared with the chain (0: no witness, or nothing sealed yet).
+    witnessed: int = 0
+    #: Proof records waiting outside the database for it to answer again (not a problem: a debt).
+    pending: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(
+    keys: Sequence[bytes],
+    records: Iterable[StoredRecord],
+    seals: Iterable[StoredSeal],
+    *,
+    high_water_mark: int | None = None,
+    other_ids: Iterable[int] = (),
+) -> Report:
+    """Recompute every hash and seal; report what was altered, deleted or inserted.
+
+    ``keys`` are the current HMAC key then older ones (a rotated ``SECRET_KEY``). ``records`` must
+    come in id order; they are streamed, never all held in memory (only a 16-byte fingerprint of
+    each hash, to spot copies), so a ledger of millions of records verifies in bounded memory.
+    ``high_water_mark`` is the highest id the database ever handed out (from its sequence), which
+    reveals the deletion of the newest unsealed records. ``other_ids`` are the ids, in order, of
+    the records of the table's other sites: they fill the id sequence, so a gap means a record is
+    missing from the table, whichever site it belonged to.
+    """
+    report = Report()
+    problems = report.problems
+    ordered = _check_seal_chain(keys, seals, report)
+    last_sealed_id = max((s.fields.last_id for s in ordered), default=0)
+    seen: dict[bytes, int] = {}
+    pending = iter(ordered)
+    current: _OpenSeal | None = None
+    upcoming = next(pending, None)
+    expected_unsealed = last_sealed_id + 1  # ids start at 1 and are never reused
+    previous_id = 0
+    stream = heapq.merge(
+        ((r.id, r) for r in records), ((i, None) for i in other_ids), key=lambda item: item[0]
+    )
+    for rid, rec in stream:
+        if rec is None:  # another site's record: it only fills the id sequence
+            if rid > last_sealed_id:
+                if rid > expected_unsealed:
+                    problems.append(_gap(expected_unsealed, rid - 1))
+                expected_unsealed = max(expected_unsealed, rid + 1)
+            continue
+        if rec.id <= previous_id:
+            raise ValueError("records must come in increasing id order")
+        previous_id = rec.id
+        report.records += 1
+        _check_record(keys, rec, seen, problems)
+        # Close the seals that end before this record, open the one it may fall in.
+        while current is not None and rec.id > current.seal.fields.last_id:
+            current.close(problems, report)
+            current = None
+        while current is None and upcoming is not None and rec.id >= upcoming.fields.first_id:
+            current = _OpenSeal(upcoming)
+            upcoming = next(pending, None)
+            if rec.id > current.seal.fields.last_id:
+                current.close(problems, report)
+                current = None
+        if current is not None and rec.id >= current.seal.fields.first_id:
+            current.see(rec, problems)
+        elif rec.id <= last_sealed_id:
+            problems.append(
+                Problem(ProblemKind.INSERTED, f"record {rec.id} lies between two seals, in neither", rec.id,
+                        run="{span} lie between two seals, in none (a seal over them was removed?)")
+            )
+        else:
+            if rec.id > expected_unsealed:
+                problems.append(_gap(expected_unsealed, rec.id - 1))
+            expected_unsealed = rec.id + 1
+    if current is not None:
+        current.close(problems, report)
+    for seal in pending if upcoming is None else (upcoming, *pending):
+        _OpenSeal(seal).close(problems, report)
+    top = max(high_water_mark or 0, expected_unsealed - 1)
+    if top >= expected_unsealed:
+        problems.append(_gap(expected_unsealed, top))
+    report.problems = collapse(problems)
+    return report
+
+
+def _check_record(keys: Sequence[bytes], rec: StoredRecord, seen: dict[bytes, int], problems: list[Problem]) -> None:
+    if not any(hmac.compare_digest(record_hash(k, rec.fields), rec.record_hash) for k in keys):
+        problems.append(
+            Problem(ProblemKind.ALTERED, f"record {rec.id} does not match its hash (edited or forged)", rec.id)
+        )
+        return
+    fingerprint = bytes.fromhex(rec.record_hash)[:16]
+    if fingerprint in seen:
+        # A byte-for-byte copy of another record carries a valid hash: still an insertion.
+        problems.append(
+            Problem(ProblemKind.INSERTED, f"record {rec.id} is a copy of record {seen[fingerprint]}", rec.id)
+        )
+    else:
+        seen[fingerprint] = rec.id
+
+
+def _check_seal_chain(keys: Sequence[bytes], seals: Iterable[StoredSeal], report: Report) -> list[StoredSeal]:
+    """Each seal's own hash, the chain, numbering, overlaps and prunings; the seals in order."""
+    problems = report.problems
+    ordered = sorted(seals, key=lambda s: s.fields.number)
+    previous = ""
+    expected_number = None
+    last_id = 0
+    for seal in ordered:
+        report.seals += 1
+        f = seal.fields
+        if expected_number is not None and f.number != expected_number:
+            problems.append(
+                Problem(ProblemKind.SEAL, f"seals {expected_number}..{f.number - 1} are missing", seal_number=f.number)
+            )
+        expected_number = f.number + 1
+        if not any(hmac.compare_digest(seal_hash(k, f), seal.seal_hash) for k in keys):
+            problems.append(
+                Problem(ProblemKind.SEAL, f"seal {f.number} does not match its hash (edited)", seal_number=f.number)
+            )
+        if f.previous_hash != previous:
+            problems.append(
+                Problem(
+                    ProblemKind.SEAL,
+                    f"seal {f.number} does not follow the seal before it (a seal was removed or rewritten)",
+                    seal_number=f.number,
+                )
+            )
+        previous = seal.seal_hash
+        if f.first_id <= last_id:
+            problems.append(Problem(ProblemKind.SEAL, f"seal {f.number} overlaps the seal before it", seal_number=f.number))
+        last_id = max(last_id, f.last_id)
+        if seal.pruned_at is not None:
+            report.pruned_seals += 1
+            if not any(
+                hmac.compare_digest(pruned_hash(k, seal.seal_hash, seal.pruned_at), seal.pruned_hash) for k in keys
+            ):
+                problems.append(
+                    Problem(
+                        ProblemKind.SEAL,
+                        f"seal {f.number} is marked pruned but the pruning is not genuine",
+                        seal_number=f.number,
+                    )
+                )
+    # Walked in id order by the record stream; overlapping seals were reported above.
+    return sorted(ordered, key=lambda s: s.fields.first_id)
+
+
+class _OpenSeal:
+    """The seal whose id range the record stream is inside: collects what it finds there."""
+
+    def __init__(self, seal: StoredSeal) -> None:
+        self.seal = seal
+        self.pruned = seal.pruned_at is not None
+        self.ids = set(parse_ids(seal.fields.ids)) if not self.pruned else set()
+        self.hashes: dict[int, str] = {}
+
+    def see(self, rec: StoredRecord, problems: list[Problem]) -> None:
+        number = self.seal.fields.number
+        if self.pruned:
+            problems.append(Problem(ProblemKind.INSERTED, f"record {rec.id} sits in pruned seal {number}", rec.id, number,
+                                    run=f"{{span}} sit in pruned seal {number}"))
+        elif rec.id in self.ids:
+            self.hashes[rec.id] = rec.record_hash
+        else:
+            problems.append(
+                Problem(ProblemKind.INSERTED, f"record {rec.id} was not there when seal {number} was made", rec.id, number,
+                        run=f"{{span}} were not there when seal {number} was made")
+            )
+
+    def close(self, problems: list[Problem], report: Report) -> None:
+        if self.pruned:
+            return
+        f = self.seal.fields
+        report.sealed_records += len(self.ids)
+        for rid in sorted(self.ids - self.hashes.keys()):
+            problems.append(
+                Problem(ProblemKind.DELETED, f"record {rid} (sealed by seal {f.number}) is missing", rid, f.number,
+                        run=f"{{span}} (sealed by seal {f.number}) are missing")
+            )
+        if len(self.hashes) == len(self.ids):
+            if records_digest(self.hashes[rid] for rid in sorted(self.ids)) != f.records_digest:
+                problems.append(
+                    Problem(
+                        ProblemKind.SEAL,
+                        f"the records of seal {f.number} are not the ones it sealed (hashes replaced)",
+                        seal_number=f.number,
+                    )
+                )
+
+
+def _gap(first: int, last: int) -> Problem:
+    span = f"record {first}" if first == last else f"records {first}-{last}"
+    return Problem(
+        ProblemKind.DELETED,
+        f"{span} missing from the unsealed tail (deleted, or an insert that was rolled back)",
+        first,
+    )
