@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -165,10 +165,17 @@ def scan(url: str | None, sites_file: str | None, jobs: int, broker: str | None,
         wanted = parse_formats(formats)
     except ScanFailed as exc:
         raise click.BadParameter(str(exc), param_hint="--format") from None
+    framework = None
+    if django_settings:
+        if django_cookies:
+            click.echo("Error: --django-cookies and --django-settings are exclusive: the settings already say which cookies Django sets", err=True)
+            sys.exit(EXIT_UNREADABLE)
+        framework, site_charter = _django_site(django_settings, url)
+        charter_file = charter_file or site_charter
     request = ScanRequest(
         url=url, charter=charter_file, pages=pages, out=out_dir, formats=wanted, fail_on=fail_on,
         baseline=baseline, suggest=suggest, browser=browser, timeout=timeout, concurrency=concurrency, settle=settle,
-        django_cookies=django_cookies, django_settings=django_settings, sites=sites_file, jobs=jobs, broker=broker,
+        django_cookies=django_cookies, framework=framework, sites=sites_file, jobs=jobs, broker=broker,
     )  # fmt: skip
     try:
         status, _ = execute(request)  # rich writes to sys.stdout / sys.stderr as they are at print time
@@ -176,3 +183,55 @@ def scan(url: str | None, sites_file: str | None, jobs: int, broker: str | None,
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     sys.exit(status)
+
+
+def _django_site(settings_module: str, url: str | None) -> tuple[Any, str]:
+    """The cookies a Django project's settings make Django and cookiecharter set, and the charter
+    file, for the site of that project serving ``url`` (one installation may serve several).
+
+    Read here rather than in the scanner, which stands beside the Django layer and never imports
+    it (an import contract): the settings are imported as the project's server would, through
+    the Django layer's own reading of them, and no app is loaded, no database touched.
+    """
+    import importlib
+    import os
+    from urllib.parse import urlsplit
+
+    def fail(message: str) -> NoReturn:
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+
+    try:
+        import django  # noqa: F401
+    except ImportError as exc:
+        fail(f"--django-settings needs the 'django' extra: pip install 'cookiecharter[django]' ({exc})")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as manage.py runs, from the project's directory
+    try:
+        importlib.import_module(settings_module)
+    except ImportError as exc:
+        fail(f"cannot import the settings module {settings_module!r} ({exc}); run from the project's directory "
+             "(where manage.py is), or put it on PYTHONPATH")  # fmt: skip
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    if settings.configured:
+        if getattr(settings, "SETTINGS_MODULE", None) != settings_module:
+            fail(f"Django is already configured in this process (with {getattr(settings, 'SETTINGS_MODULE', None) or 'settings.configure()'})")
+    else:
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    from cookiecharter.conf import read_settings
+    from cookiecharter.sites import framework_cookies
+
+    try:
+        config = read_settings(getattr(settings, "COOKIECHARTER", None))
+    except ImproperlyConfigured as exc:
+        fail(f"{settings_module}: {exc}")
+    host = (urlsplit(url).hostname or "").lower() if url else ""
+    by_host = [s for s in config.sites if any(h == host or (h.startswith(".") and host.endswith(h)) for h in s.hosts)]
+    site = by_host[0] if by_host else config.default or (config.sites[0] if len(config.sites) == 1 else None)
+    if site is None:
+        names = ", ".join(s.name for s in config.sites)
+        fail(f"{settings_module} configures several sites ({names}) and none serves {host or 'the URL'}: "
+             "scan one of their hosts")  # fmt: skip
+    return framework_cookies(site), os.fspath(site.charter)

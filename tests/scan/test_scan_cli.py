@@ -230,13 +230,22 @@ def test_django_settings_gives_the_charter_exactly_as_the_site_uses_it(site_serv
     report = Report.model_validate_json((tmp_path / "report.json").read_text())
     assert report.charter is not None and report.charter.path == str(OURS_BARE)
     assert report.findings == [], [f.fingerprint for f in report.findings]
+    # An installation of two sites: the one whose HOSTS serve the URL's host is the one audited.
+    done = subprocess.run(
+        [sys.executable, "-m", "cookiecharter", "scan", site.url, "--django-settings", "tests.scan.django_settings_two_sites",
+         "--pages", "1", "--out", str(tmp_path / "two"), "--format", "json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = Report.model_validate_json((tmp_path / "two" / "report.json").read_text())
+    assert report.charter is not None and report.charter.path == str(OURS_BARE)
 
 
 def test_django_options_errors_name_the_fix(tmp_path) -> None:
     code, output = invoke("http://127.0.0.1:9/", "--django-cookies")
     assert code == 2 and "--django-cookies needs --charter" in output
     code, output = invoke("http://127.0.0.1:9/", "--django-cookies", "--django-settings", "x.settings", "--charter", str(OURS_BARE))
-    assert code == 2 and "exclusive" in output
+    assert code == 2 and "exclusive" in output  # said before any import is tried
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     done = subprocess.run(
         [sys.executable, "-m", "cookiecharter", "scan", "http://127.0.0.1:9/", "--django-settings", "no_such_project.settings"],

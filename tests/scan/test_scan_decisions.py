@@ -83,7 +83,7 @@ def test_a_refusal_that_does_nothing_is_a_finding_and_its_phase_untested(site_se
 
 
 def test_a_banner_hidden_from_automation_is_named_as_such(site_server, chromium, scanner, tmp_path) -> None:
-    status, report, output = scanner(site_server("hidden-banner").url, tmp_path, pages=1)
+    _, report, output = scanner(site_server("hidden-banner").url, tmp_path, pages=1)
     assert report is not None, output
     [missing] = [f for f in report.findings if f.rule == "CC011"]
     assert missing.message.startswith("Banner not found: the site may hide it from automated browsers.")

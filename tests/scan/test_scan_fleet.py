@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import IO
 
 import pytest
 from click.testing import CliRunner
@@ -76,15 +77,8 @@ class Workers:
         env = dict(os.environ, COOKIECHARTER_BROKER=broker, COOKIECHARTER_QUEUE=self.queue)
         env.pop("DJANGO_SETTINGS_MODULE", None)
         self.env = env
-        self.procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "cookiecharter.scan.fleet.tasks", "worker", "--pool", "threads",
-                 "--concurrency", "1", "-n", f"w{i}-{self.queue}@%h", "--loglevel", "warning", "--without-gossip",
-                 "--without-mingle"],
-                cwd=ROOT, env=env, stdout=open(tmp_path / f"worker{i}.log", "w"), stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            for i in range(count)
-        ]
+        self.logs = [(tmp_path / f"worker{i}.log").open("w") for i in range(count)]
+        self.procs = [self._start(i, log) for i, log in enumerate(self.logs)]
         from celery import Celery
 
         self.control = Celery(broker=broker)
@@ -95,6 +89,14 @@ class Workers:
                 return
         self.stop()
         raise AssertionError("the workers did not start: see worker*.log in " + str(tmp_path))
+
+    def _start(self, index: int, log: IO[str]) -> subprocess.Popen:
+        command = [
+            sys.executable, "-m", "celery", "-A", "cookiecharter.scan.fleet.tasks", "worker", "--pool", "threads",
+            "--concurrency", "1", "-n", f"w{index}-{self.queue}@%h", "--loglevel", "warning", "--without-gossip",
+            "--without-mingle",
+        ]  # fmt: skip
+        return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def names(self) -> list[str]:
         return [f"w{i}-{self.queue}@{socket.gethostname()}" for i in range(len(self.procs))]
@@ -111,6 +113,8 @@ class Workers:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        for log in self.logs:
+            log.close()
 
 
 def _scan_command(tmp_path: Path, broker: str, env: dict[str, str], *urls: str) -> subprocess.Popen:

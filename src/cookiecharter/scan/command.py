@@ -46,9 +46,10 @@ class ScanRequest:
     settle: float = 1.0
     #: Declare Django's own cookies and the consent cookie with Django's default names and lifetimes.
     django_cookies: bool = False
-    #: A Django settings module (``mysite.settings``): its cookie names and lifetimes, and its
-    #: charter file when ``charter`` is not given: the charter exactly as that site uses it.
-    django_settings: str | None = None
+    #: The cookies the site's framework sets by itself (names, lifetimes), added to the charter as
+    #: the site's framework layer adds them. The command fills it from a Django project's settings
+    #: (``--django-settings``); the scanner itself never imports Django.
+    framework: FrameworkCookies | None = None
     #: A file of sites (one URL per line) instead of ``url``: one report per site and a summary.
     sites: str | None = None
     #: Sites audited at once in this process (one browser shared by them).
@@ -156,22 +157,11 @@ def _site_charter(request: ScanRequest) -> tuple[Charter | None, str | None]:
     (session, CSRF, language) and the consent cookie when the site's framework declares them
     itself, as cookiecharter's Django layer does. Without this a site that relies on that layer
     would see its own CSRF and consent cookies reported as undeclared."""
-    if request.django_cookies and request.django_settings:
+    if request.django_cookies and request.framework is not None:
         raise ScanFailed("--django-cookies and --django-settings are exclusive: the settings already say which cookies Django sets")
-    framework = None
+    framework = request.framework
     path = request.charter
-    if request.django_settings:
-        from .django_site import DjangoSiteError, read_site
-
-        try:
-            site = read_site(request.django_settings)
-        except DjangoSiteError as exc:
-            raise ScanFailed(str(exc)) from None
-        framework = site.framework
-        path = path or site.charter_path
-        if not path:
-            raise ScanFailed(f'{request.django_settings} sets no COOKIECHARTER["CHARTER"]: pass --charter FILE')
-    elif request.django_cookies:
+    if request.django_cookies:
         framework = FrameworkCookies()
         if not path:
             raise ScanFailed("--django-cookies needs --charter FILE (the cookies are added to that charter)")
@@ -195,7 +185,7 @@ def _execute_fleet(request: ScanRequest, console, errors) -> int:  # noqa: ANN00
 
     if request.url:
         raise ScanFailed("give either a URL or --sites FILE, not both")
-    if request.django_settings or request.baseline or request.suggest:
+    if request.framework is not None or request.baseline or request.suggest:
         raise ScanFailed("--sites audits with --charter (and --django-cookies) only; --django-settings, --baseline "
                          "and --suggest are for one site")  # fmt: skip
     try:

@@ -73,7 +73,7 @@ async def snapshot(page: Any, context: Any) -> Snapshot:
     for frame in list(page.frames):
         try:
             data = await frame.evaluate(STORAGE_VALUES_SCRIPT)
-        except Exception:  # noqa: BLE001 - a frame mid-navigation is not there yet
+        except Exception:  # noqa: S112 - a frame mid-navigation is not there yet: the next snapshot has it
             continue
         if not isinstance(data, dict) or not data.get("origin") or data["origin"] == "null":
             continue

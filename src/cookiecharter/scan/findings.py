@@ -451,10 +451,10 @@ def _compare_phases(phases: list[PhaseResult], kb: KnowledgeBase, out: _Findings
 
     optional = {key for key in _phase_items(accept) if key not in before and not exempt(*key)}
     for name in ("refuse", "gpc"):
-        phase = by_name.get(name)
-        if phase is None or name in untested:
+        seen = by_name.get(name)
+        if seen is None or name in untested:
             continue
-        for (kind, subject), evidence in _phase_items(phase).items():
+        for (kind, subject), evidence in _phase_items(seen).items():
             if (kind, subject) in optional:
                 shown = subject.split(":", 1)[1] if kind == "storage" else subject
                 out.add(

@@ -48,7 +48,7 @@ def _listing(found: list[Finding], limit: int = 6) -> str:
 
 
 def verdicts(phases: list[PhaseResult], findings: list[Finding]) -> list[Verdict]:
-    by_name = {p.name: p for p in phases}
+    by_name: dict[str, PhaseResult] = {p.name: p for p in phases}
     out: list[Verdict] = []
 
     arrival = breaches(findings, "arrival")

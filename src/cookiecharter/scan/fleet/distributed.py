@@ -38,7 +38,7 @@ def run_distributed(
                 continue
             try:
                 answers[i] = result.get(timeout=5, propagate=True)
-            except Exception as exc:  # noqa: BLE001 - the task itself failed: reported, never fatal
+            except Exception as exc:  # the task itself failed: reported, never fatal
                 answers[i] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "attempts": 1}
             if progress:
                 progress(len(answers), len(sent), jobs_list[i].url, answers[i].get("status", "failed"))

@@ -46,7 +46,8 @@ async def run_local(
                 error: str | None = None
                 report: Report | None = None
                 used = 0
-                for used in range(1, attempts + 1):
+                for attempt in range(1, attempts + 1):
+                    used = attempt
                     try:
                         report = await audit_site(pw, await browser(), executable, job)
                         error = None
@@ -54,7 +55,7 @@ async def run_local(
                     except SiteUnreachable as exc:
                         error = str(exc)
                         break  # the site, not the browser: another try would say the same
-                    except Exception as exc:  # noqa: BLE001 - a crashed browser or page: try again
+                    except Exception as exc:  # a crashed browser or page: try again
                         error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                 results[index] = (job, report, used, error)
                 done += 1

@@ -7,7 +7,7 @@ import io
 import json
 import os
 from html import escape
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,14 +21,14 @@ class SiteOutcome(BaseModel):
     url: str
     status: Literal["audited", "failed"]
     attempts: int = Field(1, description="Audits started for this site (a crashed page, browser or worker means another).")
-    error: Optional[str] = None
-    report_dir: Optional[str] = None
+    error: str | None = None
+    report_dir: str | None = None
     errors: int = 0
     warnings: int = 0
     infos: int = 0
     pages: int = 0
     verdicts: dict[str, str] = Field(default_factory=dict, description="check -> yes / no / not tested / not asked")
-    worker: Optional[str] = Field(None, description="Which worker audited it (distributed runs).")
+    worker: str | None = Field(None, description="Which worker audited it (distributed runs).")
 
 
 def outcome_of(report: Report, attempts: int, report_dir: str | None, worker: str | None = None) -> SiteOutcome:

@@ -112,14 +112,14 @@ class BrowserHost:
             if self._browser is not None:
                 try:
                     await self._browser.close()
-                except Exception:  # noqa: BLE001 - it may be dead already
+                except Exception:  # noqa: S110 - it may be dead already
                     pass
             self._browser = None
 
         if self._loop is not None:
             try:
                 asyncio.run_coroutine_threadsafe(close(), self._loop).result(30)
-            except Exception:  # noqa: BLE001
+            except Exception:  # the browser would not close in time: forget it anyway
                 self._browser = None
 
 
