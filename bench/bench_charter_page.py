@@ -36,8 +36,8 @@ def best(func, number: int) -> float:
 
 def main() -> None:
     setup_test_environment()
-    from django.test.utils import get_runner
     from django.conf import settings
+    from django.test.utils import get_runner
 
     # A throwaway database: the page's consent UI may touch the session under some settings.
     runner = get_runner(settings)(verbosity=0, interactive=False)

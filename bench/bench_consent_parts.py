@@ -37,6 +37,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(BENCH), str(ROOT / "src"), str(ROOT)]
 from requests_site import pages  # noqa: E402
+
 SCENARIOS = ("first", "returning")
 
 # -- four tags that render nothing: Django's cost of calling a tag ---------------------------
@@ -110,13 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    import bench_requests
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.test import RequestFactory
     from django.test.utils import override_settings
-
-    import bench_requests
 
     call_command("migrate", verbosity=0, interactive=False)
     handlers = {}

@@ -49,13 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    import bench_requests
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.test import RequestFactory
     from django.test.utils import override_settings
 
-    import bench_requests
     from cookiecharter import consent_ui
     from cookiecharter.sites import Site
     from cookiecharter.templatetags import cookiecharter as tags

@@ -73,8 +73,8 @@ def main() -> None:
         ("synthetic 300", synthetic(300), 1),
     ]:
         loads_charter(text)  # fail loudly now if a synthetic charter is invalid
-        parse = best(lambda: tomllib.loads(text), number)
-        load = best(lambda: loads_charter(text), number)
+        parse = best(lambda text=text: tomllib.loads(text), number)
+        load = best(lambda text=text: loads_charter(text), number)
         print(f"{label:<22}{parse:>13.0f} us{load:>13.0f} us{load / parse:>7.1f}x")
 
     charter = loads_charter(synthetic(100))

@@ -163,9 +163,9 @@ def middleware_alone(factory, headers):
     middleware (the CSRF cookie Django re-sets on every page with a form), so the filter runs.
     """
     from django.http import HttpResponse
+    from requests_site.two_sites import TwoSitesMiddleware
 
     from cookiecharter.middleware import CookieCharterMiddleware
-    from requests_site.two_sites import TwoSitesMiddleware
 
     def inner(request):
         request.COOKIES  # noqa: B018 - parsed by the session and CSRF middleware on any real page

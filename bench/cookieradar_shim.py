@@ -25,7 +25,7 @@ CHROMIUM = os.environ.get("COOKIECHARTER_CHROMIUM") or shutil.which("chromium") 
 _launch = BrowserType.launch
 
 
-async def _launch_system_chromium(self, **kwargs):  # noqa: ANN001, ANN202 - Playwright's own signature
+async def _launch_system_chromium(self, **kwargs):  # Playwright's own signature
     kwargs.setdefault("executable_path", CHROMIUM)
     kwargs["args"] = [*(kwargs.get("args") or []), *LAUNCH_ARGS]
     return await _launch(self, **kwargs)

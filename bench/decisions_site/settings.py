@@ -53,3 +53,5 @@ else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": _db}}
 
 COOKIECHARTER = {"CHARTER": str(ROOT / "demo" / "charter.toml"), "UNDECLARED": "block"}
+if os.environ.get("BENCH_LEDGER_DIRECTORY"):  # bench_faults.py: the witness and the pending records
+    COOKIECHARTER["LEDGER_DIRECTORY"] = os.environ["BENCH_LEDGER_DIRECTORY"]

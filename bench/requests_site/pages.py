@@ -81,6 +81,6 @@ def templates_for(snippets: dict[str, dict[str, str]]) -> dict[str, str]:
         unknown = set(parts) - set(SLOTS)
         if unknown:
             raise ValueError(f"{variant}: no slot named {', '.join(sorted(unknown))} in layout.html")
-        sources[f"layout/{variant}.html"] = _SLOT_RE.sub(lambda m: parts.get(m.group(1), ""), layout)
+        sources[f"layout/{variant}.html"] = _SLOT_RE.sub(lambda m, parts=parts: parts.get(m.group(1), ""), layout)
         sources[template_name(variant)] = f'{{% extends "layout/{variant}.html" %}}' + page
     return sources

@@ -14,7 +14,7 @@ VARIANT = os.environ.get("BENCH_VARIANT", "bare")
 #: in-process measurement builds one handler per variant and alternates between them request by
 #: request (bench_requests.py), so that the machine's drift falls on all of them alike.
 VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookiecharter-2sites", "cookie-consent")
-if VARIANT not in VARIANTS + ("all",):
+if VARIANT not in (*VARIANTS, "all"):
     raise SystemExit(f"BENCH_VARIANT must be one of {', '.join(VARIANTS)} or all, not {VARIANT!r}")
 #: The page template of each variant (pages.py): "cookiecharter-mw" is the bare page with only the
 #: middleware added, to tell the enforcement's cost from the banner's.

@@ -50,6 +50,9 @@ class Dataset(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("dataset", args=[self.slug])
+
     # The catalogue has two languages only, so one column per language keeps it plain; anything
     # other than French shows the English text.
     @property
@@ -59,9 +62,6 @@ class Dataset(models.Model):
     @property
     def description(self) -> str:
         return self.description_fr if (get_language() or "fr").startswith("fr") else self.description_en
-
-    def get_absolute_url(self) -> str:
-        return reverse("dataset", args=[self.slug])
 
     @property
     def path(self) -> Path:

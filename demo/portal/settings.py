@@ -37,8 +37,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # The portal before cookiecharter: its templates/cookiecharter/base.html puts the charter page
-    # inside the portal's own layout (header, navigation, footer).
     "portal",
     "cookiecharter",
 ]
@@ -125,6 +123,8 @@ STATIC_ROOT = DEMO_DIR / "static-collected"
 # back office for both (the compliance overview switches between them).
 COOKIECHARTER = {
     "CHARTER": os.environ.get("COOKIECHARTER_CHARTER") or str(DEMO_DIR / "charter.toml"),
+    # The charter page in the portal's own layout (header, navigation, footer): base.html's content block.
+    "BASE_TEMPLATE": "base.html",
     # Outside the database: the witness of the ledger's seals, and the proof of refusals made while
     # the database does not answer (docs/ledger.md).
     "LEDGER_DIRECTORY": os.environ.get("DEMO_LEDGER_DIRECTORY") or str(DEMO_DIR / "ledger"),

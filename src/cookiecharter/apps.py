@@ -8,8 +8,10 @@ class CookieCharterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
-        from . import ledger  # noqa: F401  (SQLite WAL + busy timeout; sealing after responses)
-        from . import sites
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            ledger,  # noqa: F401  (SQLite WAL + busy timeout; sealing after responses)
+            sites,
+        )
 
         sites.connect_signals()

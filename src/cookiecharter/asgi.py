@@ -7,7 +7,7 @@ Starlette is not needed at run time. Usage::
     from cookiecharter.asgi import CookieCharterASGI
     from cookiecharter.core.loading import load_charter
 
-    app = CookieCharterASGI(app, charter=load_charter("charter.toml"), secret=CONSENT_KEY)
+    app = CookieCharterASGI(app, charter=load_charter("charter.toml"), secret=CONSENT_KEY)  # bytes; docs/adapters.md
     # Starlette: app.add_middleware(CookieCharterASGI, charter=..., secret=...)
 
 The visitor's consent is put on ``scope["state"]["consent"]`` (``request.state.consent`` in
@@ -22,7 +22,7 @@ from typing import Any
 
 from .core.charter import Charter
 from .core.filter import Outcome
-from .core.headers import Enforcer
+from .core.headers import Enforcer, without
 from .core.setcookie import parse_cookie_header
 
 Scope = MutableMapping[str, Any]
@@ -36,22 +36,30 @@ Observer = Callable[[Outcome, str], None]
 
 class CookieCharterASGI:
     """``CookieCharterASGI(app, charter=..., secret=b"...")``; the keyword arguments of
-    ``Enforcer.from_secret`` (``consent_cookie_name``, ``undeclared``, ``consent_max_age``) and an
-    optional ``observer``."""
+    ``Enforcer.from_secret`` (``consent_cookie_name``, ``undeclared``, ``consent_max_age``), an
+    optional ``observer``, and ``withhold`` (True: the app never sees a cookie whose purpose the
+    visitor has not granted)."""
 
     def __init__(self, app: ASGIApp, *, charter: Charter, secret: bytes, observer: Observer | None = None,
-                 **options: Any) -> None:
+                 withhold: bool = True, **options: Any) -> None:
         self.app = app
         self.enforcer = Enforcer.from_secret(charter, secret, **options)
         self.observer = observer
+        self.withhold = withhold
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        present = parse_cookie_header(b"; ".join(v for k, v in scope["headers"] if k == b"cookie").decode("latin-1"))
+        header = b"; ".join(v for k, v in scope["headers"] if k == b"cookie").decode("latin-1")
+        present = parse_cookie_header(header)
         consent = self.enforcer.consent_of(present)
         path = scope.get("path", "")
+        hidden = self.enforcer.withheld(present, consent) if self.withhold else []
+        if hidden:  # the application never reads a cookie whose purpose is not granted
+            rest = without(header, hidden).encode("latin-1")
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"cookie"]
+                     + ([(b"cookie", rest)] if rest else [])}
         scope.setdefault("state", {})["consent"] = consent
 
         async def send_filtered(message: Message) -> None:

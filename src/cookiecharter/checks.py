@@ -25,18 +25,21 @@ MIDDLEWARE_PATH = "cookiecharter.middleware.CookieCharterMiddleware"
 
 #: The setting that decides each framework cookie's lifetime, for messages.
 _AGE_SETTING = {
+    "messages": "MESSAGE_STORAGE",
     "session": "SESSION_COOKIE_AGE",
     "csrf": "CSRF_COOKIE_AGE",
     "language": "LANGUAGE_COOKIE_AGE",
     "consent": 'COOKIECHARTER["CONSENT_COOKIE_AGE"]',
 }
 _NAME_SETTING = {
+    "messages": "MESSAGE_STORAGE",
     "session": "SESSION_COOKIE_NAME",
     "csrf": "CSRF_COOKIE_NAME",
     "language": "LANGUAGE_COOKIE_NAME",
     "consent": 'COOKIECHARTER["CONSENT_COOKIE_NAME"]',
 }
-_KIND_LABEL = {"session": "session", "csrf": "CSRF", "language": "language", "consent": "consent"}
+_KIND_LABEL = {"session": "session", "csrf": "CSRF", "language": "language", "consent": "consent",
+               "messages": "messages"}
 
 #: How far a declared lifetime may be from the settings' and still count as the same: calendar
 #: units do not divide evenly ("1 year" is 365.25 days, LANGUAGE_COOKIE_AGE is often 365 days).
@@ -122,7 +125,6 @@ def _check_site(site: SiteSettings, count: int) -> list[CheckMessage]:
         _check_framework_cookies(declared, site, of)
         + _check_languages(declared, of)
         + _check_patterns(full, of)
-        + _check_message_cookie(full, of)
     )
 
 
@@ -171,6 +173,7 @@ def _check_framework_cookies(charter: Charter, site: SiteSettings, of: str) -> l
             declared = charter.match(name)
             if declared is not None and declared.name.kind is MatchKind.EXACT and declared.name.value == name:
                 reason = {
+                    "messages": "MessageMiddleware is not in MIDDLEWARE or MESSAGE_STORAGE keeps no cookie",
                     "session": "no SessionMiddleware is in MIDDLEWARE",
                     "csrf": "CSRF_USE_SESSIONS is True or CsrfViewMiddleware is not in MIDDLEWARE",
                     "language": "USE_I18N is False",
@@ -256,33 +259,6 @@ def _check_patterns(charter: Charter, of: str) -> list[CheckMessage]:
     return found
 
 
-#: Django's message storages that write a cookie (FallbackStorage tries the cookie first).
-_COOKIE_MESSAGE_STORAGES = {
-    "django.contrib.messages.storage.cookie.CookieStorage",
-    "django.contrib.messages.storage.fallback.FallbackStorage",
-}
-
-
-def _check_message_cookie(charter: Charter, of: str) -> list[CheckMessage]:
-    """W103: Django's messages framework will set a cookie the charter does not declare."""
-    if "django.contrib.messages.middleware.MessageMiddleware" not in (getattr(settings, "MIDDLEWARE", None) or []):
-        return []
-    storage = getattr(settings, "MESSAGE_STORAGE", "django.contrib.messages.storage.fallback.FallbackStorage")
-    name = getattr(settings, "MESSAGE_COOKIE_NAME", "messages")
-    if storage not in _COOKIE_MESSAGE_STORAGES or charter.declares(name):
-        return []
-    return [
-        Warning(
-            f"{of}MESSAGE_STORAGE ({storage.rsplit('.', 1)[-1]}) keeps flash messages in a cookie named "
-            f"{name!r} that the charter does not declare: the enforcement blocks it (and raises under "
-            "DEBUG), so messages such as the admin's \"saved\" notices are lost.",
-            hint='Set MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage", or declare '
-            f"the {name!r} cookie in the charter (strictly necessary, session).",
-            id="cookiecharter.W103",
-        )
-    ]
-
-
 # -- which site a request gets ---------------------------------------------------------------------
 
 
@@ -345,7 +321,7 @@ def check_site_ids(app_configs: Any = None, databases: Any = None, **kwargs: Any
         return []
     try:
         known = contrib_site_domains(wanted)
-    except Exception:  # noqa: BLE001 - an unmigrated database is Django's to report
+    except Exception:  # noqa: BLE001 - a broken template is reported by Django itself when used  # noqa: BLE001 - a broken URLconf is Django's own check's to report  # noqa: BLE001 - an unmigrated database is Django's to report
         return []
     return [
         Error(
@@ -363,6 +339,130 @@ def _host_allowed(host: str, patterns: list[str]) -> bool:
     from django.utils.http import is_same_domain
 
     return any(p == "*" or is_same_domain(host, p) for p in patterns)
+
+
+# -- the wiring: templates, URLs, languages, settings the rules care about, extras ----------------
+
+
+@register(TAG, "templates")
+def check_templates(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E010: no Django template engine gives templates the request, which the consent tags need."""
+    engines = [t for t in settings.TEMPLATES if t.get("BACKEND") == "django.template.backends.django.DjangoTemplates"]
+    processor = "django.template.context_processors.request"
+    if not engines or any(processor in (t.get("OPTIONS") or {}).get("context_processors", ()) for t in engines):
+        return []
+    return [
+        Error(
+            "No DjangoTemplates engine in TEMPLATES has the 'request' context processor: the cookiecharter tags "
+            "(banner, preferences link, ifconsent) cannot find the request, so they fail when rendered.",
+            hint=f'Add "{processor}" to TEMPLATES[0]["OPTIONS"]["context_processors"] (Django\'s startproject '
+            "template has it).",
+            id="cookiecharter.E010",
+        )
+    ]
+
+
+@register(TAG, "urls")
+def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E011: the package's URLs are not included; W012: they are language-prefixed without LocaleMiddleware."""
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import translation
+
+    config = _settings()
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            reverse("cookiecharter:consent")
+            home = reverse(config.charter_url_name if config else "cookiecharter:charter")
+    except NoReverseMatch:
+        return [
+            Error(
+                "The cookiecharter URLs are not in the URLconf: every page with the banner fails (NoReverseMatch) "
+                "and there is no charter page.",
+                hint='In urls.py: from django.conf.urls.i18n import i18n_patterns; from django.urls import include, '
+                'path; urlpatterns += i18n_patterns(path("cookies/", include("cookiecharter.urls")))',
+                id="cookiecharter.E011",
+            )
+        ]
+    except Exception:  # noqa: BLE001 - a broken URLconf is Django's own check's to report
+        return []
+    other = next((code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE), None)
+    middleware = [str(m) for m in getattr(settings, "MIDDLEWARE", None) or ()]
+    if other is None or any(m.endswith("LocaleMiddleware") for m in middleware):
+        return []
+    with translation.override(other):
+        elsewhere = reverse(config.charter_url_name if config else "cookiecharter:charter")
+    if elsewhere == home:
+        return []
+    return [
+        Warning(
+            f"The charter page is at {home} and {elsewhere} (language-prefixed URLs), but LocaleMiddleware is "
+            f"not in MIDDLEWARE: every page in another language than {settings.LANGUAGE_CODE!r} answers 404.",
+            hint='Add "django.middleware.locale.LocaleMiddleware" to MIDDLEWARE, after SessionMiddleware and '
+            "before CommonMiddleware.",
+            id="cookiecharter.W012",
+        )
+    ]
+
+
+@register(TAG)
+def check_consent_rules(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W013: a choice remembered longer than six months; W014: Global Privacy Control ignored."""
+    from .core.consent import SIX_MONTHS
+
+    config = _settings()
+    if config is None:
+        return []
+    found: list[CheckMessage] = []
+    for site in config.sites:
+        of = _of_site(site, len(config.sites))
+        age = site.consent_cookie.age
+        if age > SIX_MONTHS:
+            found.append(
+                Warning(
+                    f"{of}CONSENT_COOKIE_AGE is {age} s ({age / 86400:.0f} days): the CNIL recommends keeping a choice, "
+                    "a refusal included, for six months, then asking again.",
+                    hint=f"Set CONSENT_COOKIE_AGE to at most {SIX_MONTHS} (six months), or leave it out.",
+                    id="cookiecharter.W013",
+                )
+            )
+        if not site.withhold:
+            found.append(
+                Warning(
+                    f"{of}WITHHOLD_COOKIES is False: a view still reads cookies of purposes the visitor refused or "
+                    "withdrew (the CNIL has fined sites for reading cookies after a withdrawal).",
+                    hint="Remove WITHHOLD_COOKIES = False.",
+                    id="cookiecharter.W016",
+                )
+            )
+        if not site.honour_gpc:
+            found.append(
+                Warning(
+                    f"{of}HONOUR_GPC is False: a browser's Global Privacy Control signal (Sec-GPC: 1) is ignored, "
+                    "though it is a refusal of advertising and of sharing with third parties.",
+                    hint="Remove HONOUR_GPC = False; mark the purposes GPC refuses with refused_by_gpc = true in the charter.",
+                    id="cookiecharter.W014",
+                )
+            )
+    return found
+
+
+@register(TAG)
+def check_extras(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W015: the charter page links its PDF, which needs the "pdf" extra (reportlab)."""
+    try:
+        import reportlab  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        return []
+    return [
+        Warning(
+            "The charter page links its PDF version, which needs reportlab: it is not installed, so the PDF "
+            "link fails.",
+            hint='pip install "cookiecharter[django,pdf]"',
+            id="cookiecharter.W015",
+        )
+    ]
 
 
 # -- the ledger -----------------------------------------------------------------------------------
@@ -456,11 +556,16 @@ def check_layout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     from django.template import engines
     from django.template.backends.django import DjangoTemplates
 
+    config = _settings()
+    layout = (config.base_template if config else None) or "cookiecharter/base.html"
     try:
         engine = next(e.engine for e in engines.all() if isinstance(e, DjangoTemplates))
-        rendered = _rendered_blocks(engine, "cookiecharter/base.html")
-        origin = str(engine.find_template("cookiecharter/base.html")[1].name)
+        rendered = _rendered_blocks(engine, layout)
+        origin = str(engine.find_template(layout)[1].name)
     except Exception:  # noqa: BLE001 - a broken template is reported by Django itself when used
+        if layout != "cookiecharter/base.html":
+            return [Error(f'COOKIECHARTER["BASE_TEMPLATE"] is {layout!r}, which cannot be loaded.',
+                          hint="Name the site's own layout, as {% extends %} would.", id="cookiecharter.E005")]
         return []
     if rendered is None:
         return []
@@ -469,17 +574,18 @@ def check_layout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         found.append(
             Error(
                 f"{origin} does not render a {{% block content %}}: the charter page would be empty.",
-                hint="In your override of cookiecharter/base.html, put {% block content %}{% endblock %} inside "
-                "a block your own layout renders (see docs/charter-page.md).",
+                hint="Put {% block content %}{% endblock %} where the page goes in that layout (or inside a block "
+                "your own layout renders), or name another layout in COOKIECHARTER[\"BASE_TEMPLATE\"] "
+                "(docs/charter-page.md).",
                 obj=origin,
                 id="cookiecharter.E005",
             )
         )
-    if "cookiecharter_head" not in rendered:
+    if "cookiecharter_head" not in rendered and layout == "cookiecharter/base.html":
         found.append(
             Warning(
-                f"{origin} does not render a {{% block cookiecharter_head %}}: the charter page would have no "
-                "stylesheet.",
+                f"{origin} does not render a {{% block cookiecharter_head %}}: the charter page's <head> would not "
+                "announce its PDF version.",
                 hint="In your override of cookiecharter/base.html, put {% block cookiecharter_head %}{% endblock %} "
                 "inside a block of your layout's <head>.",
                 obj=origin,

@@ -121,6 +121,7 @@ def record(site: Site, request: HttpRequest, choice: str, granted: frozenset[str
         created_at=now,
         may_wait=granted <= (previous.granted if previous.decided else frozenset()),
     )
+    consent = site.enforcer.bind(consent)
     request.consent = consent
     return consent, method
 
@@ -168,6 +169,7 @@ def record_browser_signal(request: HttpRequest, response: HttpResponseBase | Non
             created_at=now,
             may_wait=True,  # a refusal: it takes effect whether or not the database answers
         )
+        consent = site.enforcer.bind(consent)
         request.consent = consent
         setattr(request, _SIGNAL_ATTR, consent)
     if response is not None and not getattr(request, _SIGNAL_COOKIE_ATTR, False):

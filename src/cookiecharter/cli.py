@@ -113,6 +113,11 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
         click.echo(f"{charter_file}: invalid: fix it first (cookiecharter validate {charter_file})", err=True)
         sys.exit(EXIT_INVALID)
     lang = lang or charter.languages[0]
+    if lang not in charter.languages:
+        # A page in a language the charter has no texts in would mix languages: refuse it.
+        raise click.BadParameter(
+            f"the charter has texts in {', '.join(charter.languages)}, not in {lang!r}", param_hint="--lang"
+        )
     try:
         if fmt == "md":
             body = standalone.render_markdown(charter, lang, pdf_href=pdf_href).encode("utf-8")
@@ -159,7 +164,13 @@ def scan(url: str | None, sites_file: str | None, jobs: int, broker: str | None,
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad options, unreadable charter or
     baseline, no browser, or a site that cannot be loaded.
     """
-    from cookiecharter.scan.command import ExtraMissing, ScanFailed, ScanRequest, execute, parse_formats  # Playwright stays out of `validate`
+    from cookiecharter.scan.command import (  # Playwright stays out of `validate`
+        ExtraMissing,
+        ScanFailed,
+        ScanRequest,
+        execute,
+        parse_formats,
+    )
 
     try:
         wanted = parse_formats(formats)

@@ -25,8 +25,8 @@ from .checks import MIDDLEWARE_PATH
 from .conf import SiteSettings
 from .core.charter import AUDIENCE_MAX_LIFETIME, Charter, Exemption
 from .core.consent import SIX_MONTHS
-from .core.proof import ProblemKind, Report
 from .core.loading import CharterError, load_charter
+from .core.proof import ProblemKind, Report
 from .models import METHOD_CHOICES, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
 from .sites import registry
 
@@ -496,6 +496,17 @@ def _localised(when: datetime) -> str:
 
 
 __all__ = [
-    "Check", "CharterState", "ChoiceCounts", "LedgerState", "Status", "Verification", "WINDOWS",
-    "charter_state", "checklist", "choice_counts", "ledger_state", "top_observed", "verify_ledger",
+    "WINDOWS",
+    "CharterState",
+    "Check",
+    "ChoiceCounts",
+    "LedgerState",
+    "Status",
+    "Verification",
+    "charter_state",
+    "checklist",
+    "choice_counts",
+    "ledger_state",
+    "top_observed",
+    "verify_ledger",
 ]

@@ -54,6 +54,9 @@ SITE_DEFAULTS: dict[str, Any] = {
     "UNDECLARED": None,
     # Honour Global Privacy Control (Sec-GPC: 1) as a refusal of the purposes marked refused_by_gpc.
     "HONOUR_GPC": True,
+    # Hide from the application (request.COOKIES, the Cookie header) every cookie of a purpose the
+    # visitor has not granted, so that a withdrawn cookie cannot be read either.
+    "WITHHOLD_COOKIES": True,
     # How long proof records are kept before cookiecharter_prune removes them (days).
     "LEDGER_RETENTION_DAYS": 5 * 366,
 }
@@ -75,6 +78,9 @@ GLOBAL_DEFAULTS: dict[str, Any] = {
     "LEDGER_DATABASE": "default",
     # URL name of the charter page (the banner and the footer link point at it).
     "CHARTER_URL_NAME": "cookiecharter:charter",
+    # The site's own layout the charter page extends (it needs a {% block content %}); None: the
+    # package's minimal standalone layout.
+    "BASE_TEMPLATE": None,
 }
 
 DEFAULTS: dict[str, Any] = {**SITE_DEFAULTS, **GLOBAL_DEFAULTS}
@@ -108,6 +114,7 @@ class SiteSettings:
     undeclared: Undeclared | None
     honour_gpc: bool
     retention_days: int
+    withhold: bool = True
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,7 @@ class Settings:
     seal_interval: float = 60
     seal_grace: float = 5
     directory: str | None = None
+    base_template: str | None = None
 
     @property
     def default(self) -> SiteSettings | None:
@@ -198,6 +206,7 @@ def _site(name: str, values: Mapping[str, Any], where: str) -> SiteSettings:
         undeclared=undeclared,
         honour_gpc=typed("HONOUR_GPC", bool, "True or False"),
         retention_days=typed("LEDGER_RETENTION_DAYS", int, "a number of days"),
+        withhold=typed("WITHHOLD_COOKIES", bool, "True or False"),
     )
 
 
@@ -256,4 +265,5 @@ def read_settings(user: Mapping[str, Any] | None) -> Settings:
         seal_interval=float(interval),
         seal_grace=float(grace),
         directory=os.fspath(directory) if directory is not None else None,
+        base_template=glob["BASE_TEMPLATE"] or None,
     )

@@ -261,7 +261,7 @@ def _after_response(**kwargs: Any) -> None:
         for (alias, site), partial in todo.items():
             _last_sealing[(alias, site)] = time.monotonic()
             seal_pending(site, using=alias, partial=partial)
-    except Exception:  # noqa: BLE001 - sealing later is fine; failing a finished request is not
+    except Exception:  # sealing later is fine; failing a finished request is not
         log.exception("cookiecharter: automatic ledger sealing failed; run cookiecharter_seal")
 
 
@@ -483,7 +483,7 @@ def _tune_sqlite(sender: Any, connection: Any, **kwargs: Any) -> None:
     with connection.cursor() as cursor:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
-        except Exception:  # noqa: BLE001 - e.g. another connection switching it at this very moment
+        except Exception:  # e.g. another connection switching it at this very moment
             log.debug("cookiecharter: could not switch SQLite to WAL", exc_info=True)
         if "timeout" not in options:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")

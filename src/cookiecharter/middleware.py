@@ -26,6 +26,7 @@ from django.utils.cache import patch_vary_headers
 
 from . import choices, observed
 from .core.filter import CookieToSet, Outcome
+from .core.headers import without
 from .core.setcookie import SetCookieHeader, http_date, lifetime_from, parse_cookie_date
 from .sites import Site, SiteRegistry, registry
 
@@ -54,7 +55,7 @@ class CookieCharterMiddleware:
         if choices.browser_signal_due(request, response):
             choices.record_browser_signal(request, response)
         outcome = enforce(site, request, response)
-        if outcome is not None:
+        if outcome is not None or getattr(request, WITHHELD, None):
             finish(site, request, outcome)
         vary(request, response)
         return response
@@ -67,18 +68,30 @@ class CookieCharterMiddleware:
         if choices.browser_signal_due(request, response):
             await sync_to_async(choices.record_browser_signal, thread_sensitive=True)(request, response)
         outcome = enforce(site, request, response)
-        if outcome is not None:
+        if outcome is not None or getattr(request, WITHHELD, None):
             await sync_to_async(finish, thread_sensitive=True)(site, request, outcome)
         vary(request, response)
         return response
 
 
+#: Where the request keeps the names of the cookies hidden from the application.
+WITHHELD = "cookiecharter_withheld"
+
+
 def start(request: HttpRequest, sites: SiteRegistry = registry) -> Site | None:
-    """Put the request's site and the visitor's choice on the request (None: no site serves it)."""
+    """Put the request's site and the visitor's choice on the request (None: no site serves it),
+    and hide from the application the cookies of the purposes that choice does not grant."""
     site = sites.for_request(request)
-    if site is not None:
-        request.cookiecharter_site = site
-        request.consent = site.read_consent(request)
+    if site is None:
+        return None
+    request.cookiecharter_site = site
+    consent = request.consent = site.read_consent(request)
+    if site.config.withhold:
+        hidden = site.enforcer.withheld(request.COOKIES, consent)
+        if hidden:
+            setattr(request, WITHHELD, hidden)
+            request.COOKIES = {k: v for k, v in request.COOKIES.items() if k not in hidden}
+            request.META["HTTP_COOKIE"] = without(request.META.get("HTTP_COOKIE", ""), hidden)
     return site
 
 
@@ -116,7 +129,9 @@ def enforce(site: Site, request: HttpRequest, response: HttpResponseBase) -> Out
     header = SetCookieHeader.parse(raw) if raw is not None else None
     if header is not None:
         to_set.append(header.to_set(now))
-    outcome = site.enforcer.judge(to_set, request.COOKIES, request.consent)
+    # The browser still holds the cookies hidden from the view: they may call for a deletion.
+    present = [*request.COOKIES, *getattr(request, WITHHELD, ())]
+    outcome = site.enforcer.judge(to_set, present, request.consent)
     if outcome is None:
         return None
     raw_index = len(morsels)  # the hand-set header, when there is one, comes after the morsels
@@ -142,11 +157,13 @@ def enforce(site: Site, request: HttpRequest, response: HttpResponseBase) -> Out
     return outcome
 
 
-def finish(site: Site, request: HttpRequest, outcome: Outcome) -> None:
-    """Count what was stopped (for the back office), log it, and raise under the "raise" policy."""
-    observed.record(site.name, outcome, request.path)
-    match = getattr(request, "resolver_match", None)
-    site.enforcer.report(outcome, request.path, match.view_name if match is not None else "-")
+def finish(site: Site, request: HttpRequest, outcome: Outcome | None) -> None:
+    """Count what was stopped or withheld (for the back office), log it, and raise under the
+    "raise" policy."""
+    observed.record(site.name, outcome, request.path, withheld=getattr(request, WITHHELD, ()))
+    if outcome is not None:
+        match = getattr(request, "resolver_match", None)
+        site.enforcer.report(outcome, request.path, match.view_name if match is not None else "-")
 
 
 def _lifetime(morsel: Morsel, now: float) -> int | None:

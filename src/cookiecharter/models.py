@@ -72,7 +72,8 @@ class AbstractConsentRecord(models.Model):
     #: ``{purpose: true/false}`` for every purpose that needs consent (undecided ones left out).
     choices = models.JSONField(_("choices"))
     method = models.CharField(_("method"), max_length=16, choices=METHOD_CHOICES)
-    user_id = models.CharField(_("user id"), max_length=150, null=True, blank=True)
+    #: NULL (not "") when no one was signed in: "no account" is not an account with an empty id.
+    user_id = models.CharField(_("user id"), max_length=150, null=True, blank=True)  # noqa: DJ001
     record_hash = models.CharField(_("record hash"), max_length=64)
 
     class Meta:
@@ -135,6 +136,7 @@ OBSERVED_REASON_CHOICES = [
     ("undeclared", _("Undeclared")),
     ("not-consented", _("Not consented")),
     ("lifetime-capped", _("Lifetime capped")),
+    ("withheld", _("Withheld from the application")),
 ]
 
 

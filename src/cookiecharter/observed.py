@@ -9,6 +9,7 @@ diagnostic, not part of serving the page.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
@@ -22,12 +23,20 @@ _NAME_MAX = 255
 _PATH_MAX = 500
 
 
-def record(site: str, outcome: Outcome, path: str) -> None:
-    """Count the cookies ``outcome`` blocked, capped or only reported, on the site called ``site``."""
+#: The reason of a request cookie hidden from the application (its purpose is not granted).
+WITHHELD = "withheld"
+
+
+def record(site: str, outcome: Outcome | None, path: str, withheld: Iterable[str] = ()) -> None:
+    """Count the cookies ``outcome`` blocked, capped or only reported, and the request cookies
+    ``withheld`` from the application, on the site called ``site``."""
     from .models import ObservedCookie
 
-    sightings = [(b.name, b.reason.value, b.lifetime) for b in (*outcome.blocked, *outcome.reported)]
-    sightings += [(c.name, Reason.LIFETIME_CAPPED.value, c.requested) for c in outcome.capped]
+    sightings: list[tuple[str, str, int | None]] = []
+    if outcome is not None:
+        sightings += [(b.name, b.reason.value, b.lifetime) for b in (*outcome.blocked, *outcome.reported)]
+        sightings += [(c.name, Reason.LIFETIME_CAPPED.value, c.requested) for c in outcome.capped]
+    sightings += [(name, WITHHELD, None) for name in withheld]
     if not sightings:
         return
     now = timezone.now()

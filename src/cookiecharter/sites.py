@@ -77,10 +77,30 @@ def framework_cookies(site: SiteSettings) -> FrameworkCookies:
         language_age=s.LANGUAGE_COOKIE_AGE,
         consent_name=site.consent_cookie.name,
         consent_age=site.consent_cookie.age,
+        messages_name=_message_cookie(),
     )
 
 
-def _django_translate(message: str, language: str) -> str:
+#: Django's message storages that write a cookie (FallbackStorage tries the cookie first).
+_COOKIE_MESSAGE_STORAGES = {
+    "django.contrib.messages.storage.cookie.CookieStorage",
+    "django.contrib.messages.storage.fallback.FallbackStorage",
+}
+
+
+def _message_cookie() -> str | None:
+    """The name of the cookie Django's messages framework keeps flash messages in, if it does."""
+    default = "django.contrib.messages.storage.fallback.FallbackStorage"
+    if not _uses_middleware("MessageMiddleware") or getattr(
+        django_settings, "MESSAGE_STORAGE", default
+    ) not in _COOKIE_MESSAGE_STORAGES:
+        return None
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    return str(CookieStorage.cookie_name)
+
+
+def django_translate(message: str, language: str) -> str:
     # Django's machinery, not the bare catalogue: a site may override these strings in LOCALE_PATHS.
     with translation.override(language):
         return translation.gettext(message)
@@ -104,7 +124,7 @@ class Site:
         self.charter_mtime = _mtime(config.charter)
         self.declared_charter = load_charter(config.charter)
         self.charter: Charter = declare_framework_cookies(
-            self.declared_charter, framework_cookies(config), _django_translate
+            self.declared_charter, framework_cookies(config), django_translate
         )
         undeclared = config.undeclared or (Undeclared.RAISE if debug else Undeclared.BLOCK)
         current, *fallbacks = derived_keys(CONSENT_SALT)
@@ -114,6 +134,7 @@ class Site:
             Policy(consent_cookie_name=config.consent_cookie.name, undeclared=undeclared),
             config.consent_cookie.age,
             policy_hint=f'set COOKIECHARTER{self._settings_key}["UNDECLARED"] to "block" or "report"',
+            strict=debug,
         )
         #: The ledger's HMAC keys: the current one first, then those of SECRET_KEY_FALLBACKS.
         self.ledger_keys = tuple(derived_keys(LEDGER_SALT))
@@ -152,17 +173,6 @@ class Site:
             samesite=cookie.samesite,
         )
 
-    def allows(self, consent: Consent, purpose: str) -> bool:
-        """May a page under this consent use the purpose's cookies? Granted or exempt: yes; an
-        unknown purpose fails closed (and raises under DEBUG, where it is a typo to fix)."""
-        if purpose in self.charter.consent_keys:
-            return consent.allows(purpose)
-        if self.charter.has_purpose(purpose):
-            return True
-        if self.debug:
-            raise UnknownPurpose(purpose, self.charter)
-        return False
-
     def language(self, active: str | None) -> str:
         """The charter's language for Django's active one (its first language when it lacks it)."""
         lang = (active or "").split("-")[0].lower()
@@ -200,21 +210,6 @@ class Site:
         """The charter's PDF (body, file name) in a language: drawing one takes some 200 ms
         (docs/benchmarks.md) and the output depends only on the charter, language and address."""
         return self._keep(("pdf", language, url), build)
-
-
-class UnknownPurpose(LookupError):
-    """A template or view asked about a purpose the charter does not have (a typo, under DEBUG)."""
-
-    def __init__(self, purpose: str, charter: Charter) -> None:
-        import difflib
-
-        keys = [p.key for p in charter.purposes]
-        close = difflib.get_close_matches(purpose, keys, n=1)
-        hint = f' Did you mean "{close[0]}"?' if close else ""
-        super().__init__(
-            f'"{purpose}" is not a purpose of the charter ({", ".join(keys)}).{hint} An unknown purpose is '
-            "never allowed; this error shows only under DEBUG."
-        )
 
 
 def _mtime(path: str) -> int | None:
@@ -371,7 +366,7 @@ _WATCHED = {
     "COOKIECHARTER", "SECRET_KEY", "SECRET_KEY_FALLBACKS", "DEBUG", "SESSION_COOKIE_NAME",
     "SESSION_COOKIE_AGE", "SESSION_EXPIRE_AT_BROWSER_CLOSE", "CSRF_COOKIE_NAME", "CSRF_COOKIE_AGE",
     "CSRF_USE_SESSIONS", "LANGUAGE_COOKIE_NAME", "LANGUAGE_COOKIE_AGE", "LANGUAGES", "MIDDLEWARE",
-    "USE_I18N", "ROOT_URLCONF", "FORCE_SCRIPT_NAME", "STATIC_URL", "STORAGES", "TEMPLATES",
+    "USE_I18N", "ROOT_URLCONF", "FORCE_SCRIPT_NAME", "STATIC_URL", "STORAGES", "TEMPLATES", "MESSAGE_STORAGE",
 }
 
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from . import choices, ledger
 from .consent_ui import ui_for
 from .page import Page, build_page
-from .sites import Site, site_for
+from .sites import Site, registry, site_for
 
 #: What ``never_cache`` writes, as one constant: an answer about one visitor must never be stored
 #: by a shared cache.
@@ -57,6 +57,7 @@ def charter_page(request: HttpRequest) -> HttpResponse:
         "charter": site.charter,
         "site": site,
         "pdf_url": reverse("cookiecharter:charter-pdf"),
+        "base_template": registry.settings().base_template,
     }
     return render(request, "cookiecharter/charter_page.html", context)
 
@@ -74,7 +75,7 @@ def charter_pdf(request: HttpRequest) -> HttpResponse:
         return render_pdf(page, controller=site.charter.controller.name, url=url), page.pdf_filename
 
     body, filename = site.pdf(lang, url, draw)
-    etag = '"%s"' % hashlib.sha256(body).hexdigest()[:32]
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     if etag in (request.headers.get("If-None-Match") or ""):
         response: HttpResponse = HttpResponseNotModified()
         response["ETag"] = etag
@@ -166,7 +167,8 @@ def _unavailable(request: HttpRequest, target: str) -> HttpResponse:
         response: HttpResponse = JsonResponse({"error": message, "retry_after": RETRY_AFTER}, status=503)
     else:
         response = render(request, "cookiecharter/unavailable.html",
-                          {"next": target, "retry_minutes": max(1, RETRY_AFTER // 60)}, status=503)
+                          {"next": target, "retry_minutes": max(1, RETRY_AFTER // 60),
+                           "base_template": registry.settings().base_template}, status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     return _own(response)
 

@@ -6,7 +6,7 @@ Flask::
     from cookiecharter.core.loading import load_charter
     from cookiecharter.wsgi import CookieCharterWSGI
 
-    app.wsgi_app = CookieCharterWSGI(app.wsgi_app, charter=load_charter("charter.toml"), secret=KEY)
+    app.wsgi_app = CookieCharterWSGI(app.wsgi_app, charter=load_charter("charter.toml"), secret=CONSENT_KEY)  # bytes; docs/adapters.md
 
 The visitor's consent is put in ``environ["cookiecharter.consent"]`` (in Flask:
 ``request.environ["cookiecharter.consent"]``). ``secret`` is the consent cookie's HMAC key (bytes).
@@ -19,7 +19,7 @@ from typing import Any
 
 from .core.charter import Charter
 from .core.filter import Outcome
-from .core.headers import Enforcer
+from .core.headers import Enforcer, without
 from .core.setcookie import parse_cookie_header
 
 StartResponse = Callable[..., Any]
@@ -32,19 +32,24 @@ ENVIRON_KEY = "cookiecharter.consent"
 
 class CookieCharterWSGI:
     """``CookieCharterWSGI(app, charter=..., secret=b"...")``; the keyword arguments of
-    ``Enforcer.from_secret`` (``consent_cookie_name``, ``undeclared``, ``consent_max_age``) and an
-    optional ``observer``."""
+    ``Enforcer.from_secret`` (``consent_cookie_name``, ``undeclared``, ``consent_max_age``), an
+    optional ``observer``, and ``withhold`` (True: the app never sees a cookie whose purpose the
+    visitor has not granted)."""
 
     def __init__(self, app: WSGIApp, *, charter: Charter, secret: bytes, observer: Observer | None = None,
-                 **options: Any) -> None:
+                 withhold: bool = True, **options: Any) -> None:
         self.app = app
         self.enforcer = Enforcer.from_secret(charter, secret, **options)
         self.observer = observer
+        self.withhold = withhold
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         present = parse_cookie_header(environ.get("HTTP_COOKIE", ""))
         consent = self.enforcer.consent_of(present)
         path = environ.get("PATH_INFO", "")
+        hidden = self.enforcer.withheld(present, consent) if self.withhold else []
+        if hidden:  # the application never reads a cookie whose purpose is not granted
+            environ["HTTP_COOKIE"] = without(environ.get("HTTP_COOKIE", ""), hidden)
         environ[ENVIRON_KEY] = consent
 
         def start_filtered(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

@@ -57,9 +57,13 @@ async def stream(request: Request) -> StreamingResponse:
     return response
 
 
+async def seen(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(",".join(sorted(request.cookies)))
+
+
 def make_client(**options) -> TestClient:
     app = Starlette(routes=[Route("/ga", set_ga), Route("/tracker", set_tracker), Route("/refuse", refuse),
-                            Route("/stream", stream)])
+                            Route("/stream", stream), Route("/seen", seen)])
     app.add_middleware(CookieCharterASGI, charter=CHARTER, secret=SECRET, **options)
     return TestClient(app)
 
@@ -110,3 +114,15 @@ def test_decision_in_this_response_deletes_withdrawn_cookies():
 def test_streaming_response_filtered_and_body_intact():
     response = make_client().get("/stream")
     assert response.text == "ab" and set_cookie_names(response) == []
+
+
+def test_the_app_reads_no_cookie_of_a_purpose_not_granted():
+    client = make_client()
+    client.cookies.set("_ga", "GA1.2")
+    client.cookies.set("cart", "1")
+    assert client.get("/seen").text == "cart"
+    client.cookies.set("cookies_preferences", signed("statistics"))
+    assert client.get("/seen").text == "_ga,cart,cookies_preferences"
+    off = make_client(withhold=False)
+    off.cookies.set("_ga", "GA1.2")
+    assert off.get("/seen").text == "_ga"

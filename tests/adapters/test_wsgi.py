@@ -43,6 +43,10 @@ def make_app(**options) -> Flask:
     def plain():
         return "plain"
 
+    @app.get("/seen")
+    def seen():
+        return ",".join(sorted(request.cookies))
+
     app.wsgi_app = CookieCharterWSGI(app.wsgi_app, charter=CHARTER, secret=SECRET, **options)  # type: ignore[method-assign]
     return app
 
@@ -110,5 +114,14 @@ def test_a_str_secret_is_refused_with_the_fix():
     # A str is what a site passes when it hands over SECRET_KEY itself: every choice would then
     # read as "no choice yet", silently. It must fail at start-up, saying what to pass.
     app = Flask(__name__)
-    with pytest.raises(TypeError, match="as bytes.*consent_key"):
+    with pytest.raises(TypeError, match=r"as bytes.*consent_key"):
         CookieCharterWSGI(app.wsgi_app, charter=CHARTER, secret="not-bytes")
+
+
+def test_the_app_reads_no_cookie_of_a_purpose_not_granted():
+    client = make_app().test_client()
+    client.set_cookie("_ga", "GA1.2")
+    client.set_cookie("cart", "1")
+    assert client.get("/seen").text == "cart"
+    client.set_cookie("cookies_preferences", signed("statistics"))
+    assert client.get("/seen").text == "_ga,cart,cookies_preferences"

@@ -49,8 +49,9 @@ def test_the_check_mode_catches_a_stale_mo(tmp_path: Path) -> None:
 def test_every_french_string_of_the_page_is_translated() -> None:
     charter = load_charter(DEMO)
     fr, en = build_page(charter, "fr"), build_page(charter, "en")
-    general = lambda page: [page.title, *page.lead, page.cookies_heading, *page.cookies_intro, page.reason_label,
-                            page.pdf_label, page.generated_note, page.page_label, page.edition_label, page.digest_label]  # fmt: skip
+    def general(page):
+        return [page.title, *page.lead, page.cookies_heading, *page.cookies_intro, page.reason_label,
+                                page.pdf_label, page.generated_note, page.page_label, page.edition_label, page.digest_label]  # fmt: skip
     for page_fr, page_en in ((fr, en),):
         pairs = list(zip(general(page_fr), general(page_en)))
         for section_fr, section_en in zip(page_fr.sections, page_en.sections):

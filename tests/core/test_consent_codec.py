@@ -6,11 +6,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from cookiecharter.core.consent import ConsentCodec, Consent, new_consent_id
+from cookiecharter.core.consent import Consent, ConsentCodec, new_consent_id
 from cookiecharter.core.loading import load_charter
+from tests import fuzzing
 
 ROOT = Path(__file__).resolve().parents[2]
 CHARTER = load_charter(ROOT / "demo" / "charter.toml")
@@ -110,13 +111,15 @@ def test_encode_refuses_what_is_not_a_decision():
 GOOD = codec.encode(decision(cid="abcdefghijklmnop"))
 
 
-@settings(max_examples=400)
+@fuzzing.mark
+@fuzzing.fuzz(400)
 @given(st.one_of(st.text(max_size=300), st.binary(max_size=200).map(lambda b: b.decode("latin-1"))))
 def test_random_text_never_raises_and_reads_undecided(value):
     assert read(value) == Consent.undecided()
 
 
-@settings(max_examples=400)
+@fuzzing.mark
+@fuzzing.fuzz(400)
 @given(st.integers(min_value=0, max_value=len(GOOD) - 1), st.characters(codec="ascii"))
 def test_any_one_character_changed_reads_undecided(pos, ch):
     tampered = GOOD[:pos] + ch + GOOD[pos + 1 :]
@@ -127,7 +130,8 @@ def test_any_one_character_changed_reads_undecided(pos, ch):
         assert result == Consent.undecided()
 
 
-@settings(max_examples=200)
+@fuzzing.mark
+@fuzzing.fuzz(200)
 @given(
     granted=st.sets(st.sampled_from(PURPOSES)),
     shift=st.integers(min_value=-10**9, max_value=10**9),
@@ -159,7 +163,7 @@ def test_a_remembered_value_is_still_held_to_the_calls_version_purposes_and_age(
     codec = ConsentCodec(b"k" * 32)
     now = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
     value = codec.encode(Consent("AAAAAAAAAAAAAAAA", now, "0123456789", frozenset({"statistics"})))
-    ok = dict(charter_version="0123456789", max_age=3600, now=now, purposes=["statistics", "embeds"])
+    ok = {"charter_version": "0123456789", "max_age": 3600, "now": now, "purposes": ["statistics", "embeds"]}
     assert codec.decode(value, **ok).granted == {"statistics"}  # verified, remembered
     assert codec.decode(value, **ok).granted == {"statistics"}  # from memory
     assert not codec.decode(value, **{**ok, "charter_version": "9876543210"}).decided

@@ -48,8 +48,7 @@ def test_pinned_digest_and_consent_version() -> None:
 
 def test_digest_is_the_same_in_another_process_with_another_hash_seed() -> None:
     code = (
-        "from cookiecharter.core import load_charter; c = load_charter(%r); print(c.digest, c.consent_version)"
-        % str(VALID)
+        f"from cookiecharter.core import load_charter; c = load_charter({str(VALID)!r}); print(c.digest, c.consent_version)"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

@@ -6,7 +6,7 @@ import string
 import time
 from datetime import datetime, timezone
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cookiecharter.core.charter import (
@@ -31,7 +31,8 @@ from cookiecharter.core.filter import (
     third_party_cookies,
 )
 from cookiecharter.core.lifetime import Lifetime
-from cookiecharter.core.setcookie import SetCookieHeader, http_date
+from cookiecharter.core.setcookie import SetCookieHeader
+from tests import fuzzing
 
 YEAR = 31_557_600
 
@@ -218,7 +219,8 @@ def charters(draw):
     return make_charter(*decls, purposes=purposes)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzzing.mark
+@fuzzing.fuzz(300)
 @given(
     charter=charters(),
     granted=st.frozensets(st.sampled_from(["a", "b", "c", "d", "e"])),
@@ -286,7 +288,8 @@ attributes = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@fuzzing.mark
+@fuzzing.fuzz(300)
 @given(
     cookies=st.lists(st.tuples(header_names, st.text(string.ascii_letters + '" ,=', max_size=6), attributes), max_size=6),
     granted=st.frozensets(st.sampled_from(["statistics", "embeds"])),
@@ -314,3 +317,19 @@ def test_raw_headers_never_carry_an_unconsented_or_undeclared_cookie(cookies, gr
         assert not p.needs_consent or p.key in granted, f"unconsented cookie went out: {header!r}"
         if declaration.lifetime.seconds is not None and lifetime is not None:
             assert lifetime <= declaration.lifetime.seconds + 5, f"over-long lifetime went out: {header!r}"
+
+
+def test_a_drafted_entry_validates_once_pasted_into_the_charter_it_is_drafted_for():
+    from pathlib import Path
+
+    from cookiecharter.core.loading import loads_charter
+
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    for name in ("charter.toml", "charter-seed.toml"):  # one with purposes needing consent, one without
+        text = (demo / name).read_text(encoding="utf-8")
+        charter = loads_charter(text, name)
+        stub = declaration_stub("_tracker", 30 * 86_400, "/fr/", charter)
+        pasted = loads_charter(text + "\n" + stub + "\n", name)
+        drafted = pasted.match("_tracker")
+        assert drafted is not None and set(drafted.service) == set(charter.languages)
+        assert drafted.purpose in {p.key for p in charter.purposes}

@@ -39,7 +39,7 @@ def test_parse(text: str, seconds: int | None, shown: str) -> None:
 
 def test_twelve_months_is_one_year_and_thirteen_months_is_the_cnil_ceiling() -> None:
     assert Lifetime.parse("12 months").seconds == Lifetime.parse("1 year").seconds
-    assert AUDIENCE_MAX_LIFETIME == Lifetime.parse("13 months")
+    assert Lifetime.parse("13 months") == AUDIENCE_MAX_LIFETIME
     assert not Lifetime.parse("13 months").exceeds(AUDIENCE_MAX_LIFETIME)
     assert Lifetime.parse("57 weeks").exceeds(AUDIENCE_MAX_LIFETIME)  # 399 days > 395.6 days
     assert not Lifetime.parse("56 weeks").exceeds(AUDIENCE_MAX_LIFETIME)

@@ -62,7 +62,9 @@ def test_minimal_charter_loads() -> None:
 
 def test_error_str_is_one_line_per_problem() -> None:
     text = HEAD + cookie().replace('"1 day"', '"soon"') + cookie('name = "a b"')
-    error = pytest.raises(CharterError, loads_charter, text, "c.toml").value
+    with pytest.raises(CharterError) as caught:
+        loads_charter(text, "c.toml")
+    error = caught.value
     assert isinstance(error, ValueError)
     assert str(error).splitlines() == [str(p) for p in error.problems]
     assert str(error).splitlines()[0].startswith("c.toml:24: cookies[0].lifetime: expected \"session\"")
@@ -321,7 +323,9 @@ def test_cookie_name_problem_is_public_for_charters_built_in_code(pattern: str, 
 def test_charter_error_pickles_with_its_problems() -> None:
     import pickle
 
-    error = pytest.raises(CharterError, loads_charter, HEAD + cookie('name = "a b"'), "c.toml").value
+    with pytest.raises(CharterError) as caught:
+        loads_charter(HEAD + cookie('name = "a b"'), "c.toml")
+    error = caught.value
     copy = pickle.loads(pickle.dumps(error))
     assert copy.problems == error.problems and str(copy) == str(error)
 
@@ -409,3 +413,32 @@ def test_lines_count_newlines_only_and_windows_line_ends_work() -> None:
     text = HEAD.replace('"Advertising."', '"Advertising\u2028and more."') + cookie().replace('"1 day"', '"1 dya"')
     assert [(p.line, p.field) for p in problems(text)] == [(24, "cookies[0].lifetime")]
     assert [(p.line, p.field) for p in problems(text.replace("\n", "\r\n"))] == [(24, "cookies[0].lifetime")]
+
+
+# -- TOML mistakes a newcomer made, each with its hint (issue 13) --------------------------------
+
+
+def _problem(text: str) -> str:
+    with pytest.raises(CharterError) as caught:
+        loads_charter(text, "c.toml")
+    return str(caught.value)
+
+
+def test_an_unquoted_lifetime_says_strings_need_quotes():
+    assert 'strings need quotes ("13 months"' in _problem('[[cookies]]\nlifetime = 13 months\n')
+    assert 'strings need quotes ("2 weeks")' in _problem('[[cookies]]\nlifetime = session\n')
+
+
+def test_two_cookies_tables_name_the_array_of_tables():
+    assert "[[cookies]], with double brackets" in _problem('[cookies]\nname = "a"\n[cookies]\nname = "b"\n')
+
+
+def test_a_latin1_file_with_a_bom_names_the_right_byte_and_line(tmp_path):
+    from cookiecharter.core.loading import load_charter
+
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"\xef\xbb\xbf[charter]\nedition = \"caf\xe9\"\n")
+    with pytest.raises(CharterError) as caught:
+        load_charter(path)
+    (problem,) = caught.value.problems
+    assert problem.line == 2 and "byte 0xe9" in problem.message

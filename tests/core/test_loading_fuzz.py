@@ -5,19 +5,20 @@ anything else, and every problem it reports is well-formed (a line inside the fi
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cookiecharter.core import Charter, CharterError, loads_charter
+from tests import fuzzing
 
 VALID = (Path(__file__).resolve().parents[1] / "fixtures" / "charters" / "valid.toml").read_text(encoding="utf-8")
 VALID_LINES = VALID.splitlines(keepends=True)
 
-# COOKIECHARTER_FUZZ_EXAMPLES=20000 for a longer hunt than the default run.
-FUZZ = settings(max_examples=int(os.environ.get("COOKIECHARTER_FUZZ_EXAMPLES", "400")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# bench/bench_fuzz.py runs these for much longer (tests/fuzzing.py).
+FUZZ = fuzzing.fuzz(400)
+pytestmark = fuzzing.mark
 
 
 def check(text: str) -> Charter | None:

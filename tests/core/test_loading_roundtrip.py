@@ -36,7 +36,7 @@ def toml_value(value: Any) -> str:
 @st.composite
 def charters(draw: st.DrawFn) -> dict[str, Any]:
     languages = draw(st.lists(st.sampled_from(LANGUAGES), min_size=1, max_size=3, unique=True))
-    texts = st.fixed_dictionaries({lang: text for lang in languages})
+    texts = st.fixed_dictionaries(dict.fromkeys(languages, text))
     purposes = {}
     for key in draw(st.lists(st.sampled_from(PURPOSE_KEYS), min_size=1, max_size=4, unique=True)):
         exemption = draw(st.sampled_from([None, *(e.value for e in Exemption)]))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cookiecharter.core import proof as ledger
-from cookiecharter.core.proof import ProblemKind, RecordFields, StoredRecord, StoredSeal
 from cookiecharter.core.loading import load_charter
+from cookiecharter.core.proof import ProblemKind, RecordFields, StoredRecord, StoredSeal
 
 KEY = b"ledger-key-for-tests"
 T0 = datetime(2026, 11, 29, 10, 0, tzinfo=timezone.utc)
@@ -59,9 +59,9 @@ def test_clean_ledger_verifies():
 def test_hash_depends_on_every_field_and_the_key():
     base = fields(1)
     h = ledger.record_hash(KEY, base)
-    changes = dict(consent_id="x" * 16, created_at=T0 + timedelta(microseconds=1), charter_digest="d" * 64,
-                   texts_digest="u" * 64, language="en", choices={"statistics": True, "embeds": True},
-                   method="accept-all", user_id="7")
+    changes = {"consent_id": "x" * 16, "created_at": T0 + timedelta(microseconds=1), "charter_digest": "d" * 64,
+                   "texts_digest": "u" * 64, "language": "en", "choices": {"statistics": True, "embeds": True},
+                   "method": "accept-all", "user_id": "7"}
     for name, value in changes.items():
         assert ledger.record_hash(KEY, replace(base, **{name: value})) != h, name
     assert ledger.record_hash(b"other", base) != h
@@ -111,7 +111,7 @@ def test_record_slipped_into_a_sealed_gap_is_reported():
     recs = [r for r in make_records(10) if r.id != 5]
     seals = seal_all(recs, 20)
     intruder = StoredRecord(5, fields(5), ledger.record_hash(KEY, fields(5)))
-    report = ledger.verify([KEY], sorted(recs + [intruder], key=lambda r: r.id), seals, high_water_mark=10)
+    report = ledger.verify([KEY], sorted([*recs, intruder], key=lambda r: r.id), seals, high_water_mark=10)
     assert (ProblemKind.INSERTED, 5) in kinds(report)
 
 
@@ -171,7 +171,7 @@ def test_record_between_two_seals_is_reported():
     seals = seal_all(recs, 5)  # seal 1: 1-5, seal 2: 7-10 (6 was missing when sealing)
     assert [s.fields.first_id for s in seals] == [1, 7]
     intruder = StoredRecord(6, fields(6), ledger.record_hash(KEY, fields(6)))
-    report = ledger.verify([KEY], sorted(recs + [intruder], key=lambda r: r.id), seals, high_water_mark=10)
+    report = ledger.verify([KEY], sorted([*recs, intruder], key=lambda r: r.id), seals, high_water_mark=10)
     assert kinds(report) == [(ProblemKind.INSERTED, 6)]
 
 

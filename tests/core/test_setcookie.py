@@ -64,3 +64,37 @@ def test_a_browser_date_in_the_odd_order_still_counts_as_a_lifetime():
     now = datetime(2026, 12, 1, tzinfo=UTC).timestamp()
     header = SetCookieHeader.parse("django_language=en; expires=2045 Jan 23 06:11:32; Path=/")
     assert header.lifetime(now) == int(datetime(2045, 1, 23, 6, 11, 32, tzinfo=UTC).timestamp() - now)
+
+
+# -- fuzzed: whatever a header or a date holds, reading it never fails ----------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests import fuzzing  # noqa: E402
+
+attribute = st.one_of(
+    st.sampled_from(["Path=/", "Max-Age=0", "Max-Age=-1", "Max-Age=99999999999", "Max-Age=", "HttpOnly",
+                     "Expires=Thu, 01 Jan 1970 00:00:00 GMT", "Expires=2045 Jan 23 06:11:32", "Domain=.x.org"]),
+    st.text(max_size=40),
+)
+
+
+@fuzzing.mark
+@fuzzing.fuzz(300)
+@given(st.text(max_size=40), st.text(max_size=40), st.lists(attribute, max_size=5))
+def test_any_set_cookie_value_is_read_and_rewritten_without_failing(name, value, attributes):
+    header = SetCookieHeader.parse("; ".join([f"{name}={value}", *attributes]))
+    now = 1_800_000_000.0
+    lifetime = header.lifetime(now)
+    assert lifetime is None or isinstance(lifetime, int)
+    again = SetCookieHeader.parse(header.with_lifetime(3600, now))
+    assert again.name == header.name and again.lifetime(now) == 3600
+
+
+@fuzzing.mark
+@fuzzing.fuzz(300)
+@given(st.one_of(st.text(max_size=60), st.from_regex(r"[A-Za-z]{3},? \d{1,2}[ -][A-Za-z]{3}[ -]\d{2,4} \d{1,2}:\d{1,2}:\d{1,2}( GMT)?", fullmatch=True)))
+def test_any_cookie_date_reads_as_a_date_or_as_nothing(text):
+    parsed = parse_cookie_date(text)
+    assert parsed is None or (parsed.tzinfo is not None and 1601 <= parsed.year <= 9999)

@@ -82,7 +82,7 @@ def refuse_in_request(request):
     request.consent = Consent(
         new_consent_id(), datetime.now(timezone.utc), site_for(request).charter.consent_version, frozenset()
     )
-    return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
+    return HttpResponse("statistics={}".format(request.consent.allows("statistics")))
 
 
 def language_far_expiry(request):
@@ -92,12 +92,20 @@ def language_far_expiry(request):
     return response
 
 
+def cookies_seen(request):
+    # What a view can read of the visitor's cookies, both ways.
+    from django.http import JsonResponse
+
+    header = sorted(p.split("=", 1)[0].strip() for p in request.META.get("HTTP_COOKIE", "").split(";") if p.strip())
+    return JsonResponse({"cookies": sorted(request.COOKIES), "header": ",".join(header)})
+
+
 def plain(request):
     return HttpResponse("plain")
 
 
 def consent_state(request):
-    return HttpResponse("statistics=%s" % request.consent.allows("statistics"))
+    return HttpResponse("statistics={}".format(request.consent.allows("statistics")))
 
 
 urlpatterns = [
@@ -110,6 +118,7 @@ urlpatterns = [
     path("exempt-async/", exempt_tracker_async, name="exempt-async"),
     path("long-cart/", long_cart, name="long-cart"),
     path("plain/", plain, name="plain"),
+    path("cookies-seen/", cookies_seen, name="cookies-seen"),
     path("language-far/", language_far_expiry, name="language-far"),
     path("refuse/", refuse_all, name="refuse"),
     path("refuse-in-request/", refuse_in_request, name="refuse-in-request"),

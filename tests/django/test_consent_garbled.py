@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from django.test import Client, RequestFactory
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cookiecharter.core.consent import Consent, ConsentCodec
 from cookiecharter.models import ConsentRecord
+from tests import fuzzing
 from tests.django.site import charter, sign, through_middleware
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +22,8 @@ AGE = 15_778_800
 
 
 def genuine(**changes) -> str:
-    base = dict(consent_id="ABCDEFGHIJKLMNOP", decided_at=timezone.now().replace(microsecond=0),
-                consent_version=charter().consent_version, granted=frozenset({"statistics"}))
+    base = {"consent_id": "ABCDEFGHIJKLMNOP", "decided_at": timezone.now().replace(microsecond=0),
+                "consent_version": charter().consent_version, "granted": frozenset({"statistics"})}
     base.update(changes)
     return sign(Consent(**base))
 
@@ -87,18 +88,19 @@ def as_header(value: str) -> str:
     return "cookies_preferences=" + value.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
-CHECKS = dict(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                       HealthCheck.too_slow])
+CHECKS = fuzzing.fuzz(120)
 
 
-@settings(**CHECKS)
+@fuzzing.mark
+@CHECKS
 @given(value=garbled)
 def test_garbled_cookie_reads_as_undecided(value):
     request = through_middleware(RequestFactory().get("/fr/cookies/", HTTP_COOKIE=as_header(value)))
     assert request.consent == Consent.undecided()
 
 
-@settings(**CHECKS)
+@fuzzing.mark
+@CHECKS
 @given(value=garbled)
 def test_charter_page_never_fails_on_a_garbled_cookie(value):
     response = Client().get("/fr/cookies/", HTTP_COOKIE=as_header(value) + "; portal_audience=x")
@@ -109,7 +111,8 @@ def test_charter_page_never_fails_on_a_garbled_cookie(value):
     assert response.cookies["portal_audience"]["max-age"] == 0
 
 
-@settings(**CHECKS)
+@fuzzing.mark
+@CHECKS
 @given(value=garbled, choice=st.sampled_from(["accept-all", "refuse-all", "custom"]))
 def test_endpoint_never_fails_and_treats_the_visitor_as_new(value, choice):
     before = ConsentRecord.objects.count()

@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from cookiecharter.sites import registry
 from cookiecharter.core.charter import Exemption
 from cookiecharter.core.lifetime import Lifetime
 from cookiecharter.core.loading import load_charter
+from cookiecharter.sites import registry
 from tests.charter_samples import DEMO, NECESSARY, STATISTICS, write_charter
 
 

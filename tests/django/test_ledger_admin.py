@@ -97,8 +97,9 @@ def test_charter_version_page_shows_the_texts(staff):
 
 
 def test_seals_are_listed(staff):
-    from django.core.management import call_command
     import io
+
+    from django.core.management import call_command
 
     call_command("cookiecharter_seal", "--grace", "0", stdout=io.StringIO())
     assert LedgerSeal.objects.count() == 1

@@ -16,9 +16,9 @@ from django.db import connection
 from django.utils import timezone
 
 from cookiecharter import ledger
-from tests.django.site import default_site
 from cookiecharter.core.consent import Consent, Method, new_consent_id
 from cookiecharter.models import ConsentRecord, LedgerSeal
+from tests.django.site import default_site
 
 URL = "/fr/cookies/consent/"
 TABLE = ConsentRecord._meta.db_table
@@ -64,7 +64,7 @@ def test_clean_ledger_verifies(ledger_of_12):
 @pytest.mark.parametrize("position", [2, 11], ids=["sealed", "unsealed"])
 def test_update_in_sql_is_reported(ledger_of_12, position):
     rid = ledger_of_12[position]
-    sql(f"UPDATE {TABLE} SET method = %s WHERE id = %s", ["accept-all", rid])  # noqa: S608
+    sql(f"UPDATE {TABLE} SET method = %s WHERE id = %s", ["accept-all", rid])
     ok, out = verify()
     assert not ok
     assert f"altered: record {rid} does not match its hash" in out
@@ -72,7 +72,7 @@ def test_update_in_sql_is_reported(ledger_of_12, position):
 
 def test_update_of_the_json_choices_is_reported(ledger_of_12):
     rid = ledger_of_12[4]
-    sql(f"UPDATE {TABLE} SET choices = %s WHERE id = %s", ['{"statistics": true, "embeds": true}', rid])  # noqa: S608
+    sql(f"UPDATE {TABLE} SET choices = %s WHERE id = %s", ['{"statistics": true, "embeds": true}', rid])
     ok, out = verify()
     assert not ok and f"record {rid}" in out
 
@@ -88,7 +88,7 @@ def test_update_of_the_time_is_reported(ledger_of_12):
 
 def test_delete_of_a_sealed_record_is_named(ledger_of_12):
     rid = ledger_of_12[6]
-    sql(f"DELETE FROM {TABLE} WHERE id = %s", [rid])  # noqa: S608
+    sql(f"DELETE FROM {TABLE} WHERE id = %s", [rid])
     ok, out = verify()
     assert not ok
     assert f"deleted: record {rid} (sealed by seal 2) is missing" in out
@@ -97,7 +97,7 @@ def test_delete_of_a_sealed_record_is_named(ledger_of_12):
 @pytest.mark.parametrize("position", [10, 11], ids=["middle", "newest"])
 def test_delete_of_an_unsealed_record_is_reported(ledger_of_12, position):
     rid = ledger_of_12[position]
-    sql(f"DELETE FROM {TABLE} WHERE id = %s", [rid])  # noqa: S608
+    sql(f"DELETE FROM {TABLE} WHERE id = %s", [rid])
     ok, out = verify()
     assert not ok
     assert f"deleted: record {rid} missing from the unsealed tail" in out
@@ -105,13 +105,13 @@ def test_delete_of_an_unsealed_record_is_reported(ledger_of_12, position):
 
 def test_copied_row_is_reported_as_inserted(ledger_of_12):
     cols = "site, consent_id, created_at, charter_version_id, texts_digest, language, choices, method, user_id, record_hash"
-    sql(f"INSERT INTO {TABLE} ({cols}) SELECT {cols} FROM {TABLE} WHERE id = %s", [ledger_of_12[3]])  # noqa: S608
+    sql(f"INSERT INTO {TABLE} ({cols}) SELECT {cols} FROM {TABLE} WHERE id = %s", [ledger_of_12[3]])
     ok, out = verify()
     assert not ok and "inserted: record" in out and f"copy of record {ledger_of_12[3]}" in out
 
 
 def test_removed_seal_is_reported(ledger_of_12):
-    sql(f"DELETE FROM {LedgerSeal._meta.db_table} WHERE number = 1")  # noqa: S608
+    sql(f"DELETE FROM {LedgerSeal._meta.db_table} WHERE number = 1")
     ok, out = verify()
     assert not ok and "seal" in out
 

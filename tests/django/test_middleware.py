@@ -12,8 +12,8 @@ from django.test import AsyncClient, Client
 
 from cookiecharter.core.consent import Consent, new_consent_id
 from cookiecharter.core.headers import UndeclaredCookieError
-from tests.django.site import charter, sign
 from cookiecharter.models import ObservedCookie
+from tests.django.site import charter, sign
 
 CHARTER = Path(__file__).with_name("enforcement_charter.toml")
 MIDDLEWARE = "cookiecharter.middleware.CookieCharterMiddleware"
@@ -289,7 +289,6 @@ def test_a_new_charter_forgets_remembered_values(settings, tmp_path):
 
 def test_a_remembered_value_expires_with_the_consent(settings):
     import time
-
     from datetime import timedelta
 
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CONSENT_COOKIE_AGE": 100}
@@ -328,3 +327,24 @@ def test_an_expires_in_any_order_a_browser_accepts_is_capped_too():
     # for years in a browser, though an HTTP-date parser cannot read it (issue 12, problem 8).
     morsel = Client().get("/language-far/").cookies["django_language"]
     assert morsel["expires"] == "" and morsel["max-age"] == ""
+
+
+def test_a_view_reads_no_cookie_of_a_purpose_not_granted_nor_of_a_withdrawn_one(settings):
+    from cookiecharter.models import ObservedCookie
+
+    client = client_with("statistics", _ga="GA1.2", cart="3", mapwidget_session="m")
+    assert client.get("/cookies-seen/").json() == {"cookies": ["_ga", "cart", "cookies_preferences"],
+                                                   "header": "_ga,cart,cookies_preferences"}
+    # Withdrawn: the view reads neither _ga from request.COOKIES nor from the Cookie header.
+    client.cookies["cookies_preferences"] = consent_cookie()
+    response = client.get("/cookies-seen/")
+    assert response.json() == {"cookies": ["cart", "cookies_preferences"], "header": "cart,cookies_preferences"}
+    assert response.cookies["_ga"]["max-age"] == 0  # and the browser is told to drop it
+    assert ObservedCookie.objects.get(name="_ga", reason="withheld").count == 1
+    assert ObservedCookie.objects.get(name="mapwidget_session", reason="withheld").count == 2
+    # A setting turns it off, and a check says so.
+    from django.core.checks import run_checks
+
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "WITHHOLD_COOKIES": False}
+    assert "_ga" in client.get("/cookies-seen/").json()["cookies"]
+    assert "cookiecharter.W016" in {m.id for m in run_checks(tags=["cookiecharter"])}

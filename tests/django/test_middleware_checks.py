@@ -66,10 +66,14 @@ def test_unmatchable_patterns_in_a_charter_built_in_code():
     assert unmatchable(charter) == []
 
 
-def test_messages_in_an_undeclared_cookie_warn(settings):
+def test_a_flash_message_cookie_is_declared_from_the_settings(settings):
+    from cookiecharter.sites import registry
+
     settings.MIDDLEWARE = [MIDDLEWARE_PATH, *BASE, "django.contrib.messages.middleware.MessageMiddleware"]
     settings.MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
-    (message,) = [m for m in run_checks(tags=["cookiecharter"]) if m.id == "cookiecharter.W103"]
-    assert "'messages'" in message.msg and "SessionStorage" in message.hint
+    declared = registry.get("default").charter.match("messages")
+    assert declared is not None and declared.lifetime.is_session
+    assert declared.service["en"] == "Notices after an action (whole site)"
+    assert ids(settings) == []
     settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-    assert "cookiecharter.W103" not in ids(settings)
+    assert registry.get("default").charter.match("messages") is None

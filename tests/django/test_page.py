@@ -147,3 +147,15 @@ def test_charter_without_the_page_language_falls_back_and_says_so(client: Client
     assert '<h3 id="cc-purpose-basics-title" lang="fr">Indispensables</h3>' in html
     assert 'data-label="Service and location" lang="fr">Panier</td>' in html
     assert 'data-label="Lifetime">1 day</td>' in html
+
+
+def test_the_charter_page_takes_the_sites_own_layout(settings, client):
+    from django.core.checks import run_checks
+
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "BASE_TEMPLATE": "site_layout.html"}
+    html = client.get("/fr/cookies/").content.decode()
+    assert '<header id="site-header">Le site de la ville</header>' in html
+    assert 'class="cc-charter"' in html and "/static/cookiecharter/charter.css" in html  # the style comes along
+    assert "cookiecharter.E005" not in {m.id for m in run_checks(tags=["cookiecharter"])}
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "BASE_TEMPLATE": "no_such_layout.html"}
+    assert "cookiecharter.E005" in {m.id for m in run_checks(tags=["cookiecharter"])}

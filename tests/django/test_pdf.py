@@ -9,8 +9,8 @@ from django.test import Client, override_settings
 from django.utils import translation
 from pypdf import PdfReader
 
-from cookiecharter.sites import registry
 from cookiecharter.page import build_page
+from cookiecharter.sites import registry
 from tests.charter_samples import SEED, SEED_ROWS
 
 pytestmark = pytest.mark.django_db

@@ -109,7 +109,7 @@ def test_pdf_has_the_rows_metadata_and_page_numbers() -> None:
     body = render_pdf(build_page(charter, "fr"), controller=charter.controller.name)
     reader = PdfReader(io.BytesIO(body))
     text = _flat("\n".join(p.extract_text() for p in reader.pages))
-    for name, service_fr, _en, purpose_fr, lifetime in SEED_ROWS:
+    for name, service_fr, _en, _purpose_fr, lifetime in SEED_ROWS:
         assert name in text and lifetime in text
         assert _flat(service_fr) in text
     assert "Qu'est-ce qu'un cookie" in text and "Durée de conservation" in text
@@ -204,3 +204,11 @@ def test_markup_in_charter_texts_is_shown_as_text_everywhere(tmp_path: Path) -> 
     assert 'Panier &lt;b&gt;gras&lt;/b&gt; &amp; "guillemets" \\| barre' in md
     out = CliRunner().invoke(main, ["render", str(tmp_path / "charter.toml"), "--format", "html"])
     assert "Panier &lt;b&gt;gras&lt;/b&gt; &amp; &quot;guillemets&quot; | barre" in out.stdout
+
+
+def test_render_refuses_a_language_the_charter_lacks() -> None:
+    from tests.charter_samples import DEMO
+
+    result = CliRunner().invoke(main, ["render", str(DEMO), "--format", "md", "--lang", "de"])
+    assert result.exit_code == 2
+    assert "the charter has texts in fr, en, not in 'de'" in result.output

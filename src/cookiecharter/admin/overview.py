@@ -16,8 +16,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http.request import split_domain_port
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http.request import split_domain_port
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
@@ -55,8 +55,8 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         # The changelist's name is the one the admin index links to.
         return [
-            path("", wrap(self.overview_view), name="%s_%s_changelist" % info),
-            path("verify/", wrap(self.verify_view), name="%s_%s_verify" % info),
+            path("", wrap(self.overview_view), name="{}_{}_changelist".format(*info)),
+            path("verify/", wrap(self.verify_view), name="{}_{}_verify".format(*info)),
         ]
 
     def _check(self, request: HttpRequest) -> None:

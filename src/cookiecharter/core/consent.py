@@ -6,16 +6,16 @@ The signed cookie that carries it (encode / decode) lives beside it in this modu
 from __future__ import annotations
 
 import base64
+import difflib
 import enum
 import hashlib
 import hmac
 import re
 import secrets
 import time
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-
 
 #: Six months: CNIL's recommended lifetime for a remembered choice, a refusal included.
 SIX_MONTHS = 15_778_800
@@ -47,6 +47,11 @@ class Consent:
     #: the charter marks ``refused_by_gpc`` are refused, the others are still to be asked about,
     #: so ``decided`` stays False (the banner shows) while the consent id is already known.
     browser_signal: bool = False
+    #: The charter's purposes, ``{key: needs consent}``, when the consent was read for a charter (as
+    #: ``request.consent`` is): then ``allows`` knows an exempt purpose and an unknown one.
+    purposes: Mapping[str, bool] | None = field(default=None, compare=False, repr=False)
+    #: Raise ``UnknownPurpose`` for a purpose the charter does not have (under DEBUG: a typo).
+    strict: bool = field(default=False, compare=False, repr=False)
 
     @classmethod
     def undecided(cls) -> Consent:
@@ -58,8 +63,34 @@ class Consent:
         return self.consent_id is not None and not self.browser_signal
 
     def allows(self, purpose: str) -> bool:
-        """True when the purpose is granted. Exempt purposes are the charter's business, not this."""
+        """May the purpose's cookies be used? Granted: yes. Read for a charter, also yes for an exempt
+        purpose, and no (or ``UnknownPurpose`` when ``strict``) for one the charter does not have."""
+        if self.purposes is not None:
+            needs_consent = self.purposes.get(purpose)
+            if needs_consent is None:
+                if self.strict:
+                    raise UnknownPurpose(purpose, self.purposes)
+                return False
+            if not needs_consent:
+                return True
         return purpose in self.granted
+
+    def for_charter(self, purposes: Mapping[str, bool], *, strict: bool = False) -> Consent:
+        """This consent, knowing the charter's purposes (see ``allows``)."""
+        return replace(self, purposes=purposes, strict=strict)
+
+
+class UnknownPurpose(LookupError):
+    """A purpose the charter does not have was asked about (a typo, found under DEBUG)."""
+
+    def __init__(self, purpose: str, purposes: Iterable[str]) -> None:
+        keys = list(purposes)
+        close = difflib.get_close_matches(purpose, keys, n=1)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        super().__init__(
+            f'"{purpose}" is not a purpose of the charter ({", ".join(keys)}).{hint} An unknown purpose is '
+            "never allowed; this error shows only under DEBUG."
+        )
 
 
 # -- the signed cookie ----------------------------------------------------------------------
@@ -153,18 +184,26 @@ class ConsentCodec:
         max_age: int,
         now: datetime | None = None,
         purposes: Collection[str] | None = None,
+        charter_purposes: Mapping[str, bool] | None = None,
+        strict: bool = False,
     ) -> Consent:
-        """The decision ``value`` carries, or ``Consent.undecided()`` when it carries none.
+        """The choice ``value`` carries, or ``Consent.undecided()`` when it carries none.
 
         ``now`` is the time to judge the age by (the clock when omitted). ``purposes``, when
         given, are the keys the current charter asks about; a value granting any other key is
-        rejected (it cannot come from this charter, whatever its signature).
+        rejected (it cannot come from this charter, whatever its signature). ``charter_purposes``
+        and ``strict`` go to the ``Consent`` returned (see ``Consent.allows``).
         """
         at = time.time() if now is None else now.timestamp()
         try:
-            return self._decode(value, charter_version, max_age, at, purposes)
-        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
-            return Consent.undecided()
+            found = self._decode(value, charter_version, max_age, at, purposes)
+        except Exception:  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice  # noqa: BLE001 - a cookie is visitor input: never an error, just no choice
+            found = None
+        if found is None:
+            return Consent(None, None, None, frozenset(), False, charter_purposes, strict)
+        cid, seconds, keys, signal_only = found
+        return Consent(cid, datetime.fromtimestamp(seconds, tz=timezone.utc), charter_version, keys, signal_only,
+                       charter_purposes, strict)
 
     def _decode(
         self,
@@ -173,31 +212,33 @@ class ConsentCodec:
         max_age: int,
         now: float,
         purposes: Collection[str] | None,
-    ) -> Consent:
-        undecided = Consent.undecided()
+    ) -> tuple[str, int, frozenset[str], bool] | None:
+        """(consent id, time, granted keys, browser signal only) of a genuine current value, else None."""
         if not isinstance(value, str) or len(value) > _MAX_VALUE_LENGTH:
-            return undecided
+            return None
         parsed = _VALUE_RE.fullmatch(value)
         if parsed is None:
-            return undecided
+            return None
         cid, time36, version, granted, sig = parsed.group("id", "time", "version", "purposes", "sig")
-        signal_only = granted == BROWSER_SIGNAL_MARK
         payload = parsed["payload"]
-        if not any(hmac.compare_digest(self._sign(key, payload), sig) for key in self._keys):
-            return undecided
+        for key in self._keys:
+            if hmac.compare_digest(self._sign(key, payload), sig):
+                break
+        else:
+            return None
         # Only now, with the signature good, do the contents count.
         if version != charter_version:
-            return undecided
+            return None
+        signal_only = granted == BROWSER_SIGNAL_MARK
         if signal_only:
             granted = ""
         keys = frozenset(granted.split("+")) if granted else frozenset()
         if granted and len(keys) != granted.count("+") + 1:
-            return undecided  # a key twice: not something encode() writes
+            return None  # a key twice: not something encode() writes
         if purposes is not None and not keys <= frozenset(purposes):
-            return undecided
+            return None
         seconds = int(time36, 36)
         age = now - seconds
         if age > max_age or age < -CLOCK_SKEW_SECONDS:
-            return undecided
-        decided_at = datetime.fromtimestamp(seconds, tz=timezone.utc)
-        return Consent(cid, decided_at, version, keys, browser_signal=signal_only)
+            return None
+        return cid, seconds, keys, signal_only

@@ -167,6 +167,8 @@ class CookieFilter:
                 max_lifetime=cookie.lifetime.seconds,
                 deletable=cookie.party is Party.FIRST,
             )
+        #: Purposes needing consent (a cookie of any other is exempt, or undeclared).
+        self.consent_purposes = frozenset(r.purpose for r in self._rules.values() if r.needs_consent)
         #: Purposes needing consent whose cookies the site can delete: with all of them granted,
         #: no request cookie can call for a deletion.
         self.deletable_purposes = frozenset(
@@ -182,6 +184,8 @@ class CookieFilter:
         """The request cookies a view must not read: declared, of a purpose that needs consent and
         that this consent does not grant (never asked, refused or withdrawn)."""
         granted = consent.granted
+        if self.consent_purposes <= granted:
+            return []  # everything that needs consent is granted: nothing to withhold
         out = []
         for name in present:
             rule = self.rule(name)

@@ -48,6 +48,10 @@ class FrameworkCookies:
     language_age: int | None = None
     consent_name: str = "cookies_preferences"
     consent_age: int | None = SIX_MONTHS
+    #: Flash messages kept in a cookie (Django's cookie or fallback message storage); None when
+    #: they are kept elsewhere (the session) or the messages framework is not used.
+    messages_name: str | None = None
+    messages_age: int | None = None
 
     def expected(self) -> dict[str, tuple[str, Lifetime]]:
         """``{kind: (cookie name, lifetime)}`` for each cookie the framework will set."""
@@ -59,8 +63,8 @@ class FrameworkCookies:
         return found
 
 
-#: The four kinds, in the order they appear on the page.
-KINDS = ("session", "csrf", "language", "consent")
+#: The kinds, in the order they appear on the page.
+KINDS = ("session", "csrf", "language", "consent", "messages")
 
 #: The framework's default names: a charter declaring one of these while the settings use another
 #: name most likely kept a stale copy (the system checks say so).
@@ -69,6 +73,7 @@ DEFAULT_NAMES = {
     "csrf": "csrftoken",
     "language": "django_language",
     "consent": "cookies_preferences",
+    "messages": "messages",
 }
 
 
@@ -94,6 +99,11 @@ def _texts(_: Callable[[str], str]) -> dict[str, dict[str, str]]:
             "service": _("Your choices about cookies (whole site)"),
             "description": _("Remember the visitor's choices about cookies, a refusal included."),
             "reason": _("Keeping the visitor's choice, a refusal included, is exempt from consent."),
+        },
+        "messages": {
+            "service": _("Notices after an action (whole site)"),
+            "description": _("Carry a short notice, such as “saved”, to the next page."),
+            "reason": _("Needed to show the visitor the outcome of an action they asked for."),
         },
         "purpose": {
             "title": _("Strictly necessary cookies"),

@@ -28,10 +28,10 @@ class UndeclaredCookieError(Exception):
     """A response set a cookie the charter does not declare, under the "raise" policy."""
 
 
-def undeclared_message(undeclared: Sequence[Blocked], path: str, other_policies: str) -> str:
+def undeclared_message(undeclared: Sequence[Blocked], path: str, other_policies: str, charter: Charter | None = None) -> str:
     """The "raise" policy's error: the cookies blocked, the charter entries that would declare
     them, and ``other_policies`` (how to choose another policy, said in the adapter's terms)."""
-    stubs = "\n\n".join(declaration_stub(b.name, b.lifetime, path) for b in undeclared)
+    stubs = "\n\n".join(declaration_stub(b.name, b.lifetime, path, charter) for b in undeclared)
     names = ", ".join(repr(b.name) for b in undeclared)
     return (
         f"The response to {path} sets {names}, which the cookie charter does not declare, so it "
@@ -53,9 +53,12 @@ class Enforcer:
     policy: Policy = field(default_factory=Policy)
     consent_max_age: int = SIX_MONTHS
     policy_hint: str = 'choose the "block" or "report" policy for undeclared cookies'
+    #: ``request.consent.allows`` of a purpose the charter lacks raises (under DEBUG: a typo).
+    strict: bool = False
 
     def __post_init__(self) -> None:
         self.filter = CookieFilter(self.charter, self.policy)
+        self._purposes = {p.key: p.needs_consent for p in self.charter.purposes}
 
     @classmethod
     def from_secret(
@@ -91,14 +94,19 @@ class Enforcer:
     def read_consent(self, value: str | None) -> Consent:
         """The choice a consent cookie's value carries (``Consent.undecided()`` for none, and for
         anything garbled, forged, expired or answering another version of the charter)."""
-        if not value:
-            return Consent.undecided()
         return self.codec.decode(
             value,
             charter_version=self.charter.consent_version,
             max_age=self.consent_max_age,
             purposes=self.charter.consent_keys,
+            charter_purposes=self._purposes,
+            strict=self.strict,
         )
+
+    def bind(self, consent: Consent) -> Consent:
+        """``consent`` knowing this charter's purposes, so that its ``allows`` answers as the
+        ``ifconsent`` tag does: granted or exempt, and never (or an error under ``strict``) unknown."""
+        return consent.for_charter(self._purposes, strict=self.strict)
 
     def consent_of(self, cookies: Mapping[str, str]) -> Consent:
         """The choice a request's cookies carry."""
@@ -107,6 +115,7 @@ class Enforcer:
     def withheld(self, cookies: Iterable[str], consent: Consent) -> list[str]:
         """The request cookies the application must not read under this consent."""
         return self.filter.withheld(cookies, consent)
+
 
     # -- the response --------------------------------------------------------------------------
     def judge(self, to_set: Sequence[CookieToSet], present: Iterable[str], consent: Consent) -> Outcome | None:
@@ -152,7 +161,7 @@ class Enforcer:
                 extra={"cookie": d.name, "reason": "deleted", "path": path, "view": view},
             )
         if self.policy.undeclared is Undeclared.RAISE and outcome.undeclared:
-            raise UndeclaredCookieError(undeclared_message(outcome.undeclared, path, self.policy_hint))
+            raise UndeclaredCookieError(undeclared_message(outcome.undeclared, path, self.policy_hint, self.charter))
 
     def filter_headers(
         self, values: Sequence[str], present: Iterable[str], consent: Consent, path: str
@@ -166,6 +175,13 @@ class Enforcer:
             return None
         self.report(outcome, path)
         return rewrite(values, parsed, outcome, now), outcome
+
+
+def without(cookie_header: str, names: Iterable[str]) -> str:
+    """A request's ``Cookie`` header without the cookies called ``names``, the others as they were."""
+    gone = set(names)
+    kept = [pair for pair in cookie_header.split(";") if pair.partition("=")[0].strip() not in gone]
+    return ";".join(kept).strip()
 
 
 def rewrite(values: Sequence[str], parsed: Sequence[SetCookieHeader], outcome: Outcome, now: float) -> list[str]:

@@ -479,8 +479,8 @@ class _OpenSeal:
                 Problem(ProblemKind.DELETED, f"record {rid} (sealed by seal {f.number}) is missing", rid, f.number,
                         run=f"{{span}} (sealed by seal {f.number}) are missing")
             )
-        if len(self.hashes) == len(self.ids):
-            if records_digest(self.hashes[rid] for rid in sorted(self.ids)) != f.records_digest:
+        all_there = len(self.hashes) == len(self.ids)
+        if all_there and records_digest(self.hashes[rid] for rid in sorted(self.ids)) != f.records_digest:
                 problems.append(
                     Problem(
                         ProblemKind.SEAL,

@@ -92,7 +92,7 @@ class SetCookieHeader:
         if seconds is not None:
             kept.append(("Expires", http_date(now + seconds)))
             kept.append(("Max-Age", str(seconds)))
-        head = f"{self.name}={self.value}" if self.name else self.value
+        head = f"{self.name}={self.value}"  # "=value" for a nameless cookie: the same cookie to a browser
         return "; ".join([head, *(f"{k}={v}" if v else k for k, v in kept)])
 
 

@@ -156,7 +156,7 @@ def _numbered_canvas(page: Page) -> type[Canvas]:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        def showPage(self) -> None:  # reportlab's name
             self._saved.append(dict(self.__dict__))
             self._startPage()
 

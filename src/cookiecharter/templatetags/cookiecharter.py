@@ -45,7 +45,7 @@ def _request(context: template.Context) -> HttpRequest:
         raise ImproperlyConfigured(
             "The cookiecharter tags need the request in the template context: add "
             "'django.template.context_processors.request' to TEMPLATES' context_processors "
-            "and render with render(request, ...) (see cookiecharter.E012)."
+            "and render with render(request, ...) (see cookiecharter.E010)."
         )
     return request
 
@@ -176,10 +176,11 @@ def consent_allows(request: HttpRequest, purpose: str) -> bool:
     if request is None or request == "":
         raise ImproperlyConfigured(
             "consent_allows was given no request: add 'django.template.context_processors.request' to "
-            "TEMPLATES' context_processors (see cookiecharter.E012)."
+            "TEMPLATES' context_processors (see cookiecharter.E010)."
         )
+    site_for(request)  # the middleware must have seen the request (a clear error otherwise)
     request.cookiecharter_varies = True  # the page differs with the visitor's choice
-    return site_for(request).allows(request.consent, purpose)
+    return request.consent.allows(purpose)
 
 
 class IfConsentNode(template.Node):

@@ -7,9 +7,8 @@ else's; they can cite the id in a request to the controller (access, withdrawal,
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
+from typing import Any
 
 from django import template
 from django.db import DatabaseError

@@ -36,13 +36,15 @@ def load_charter(path: str | os.PathLike[str]) -> Charter:
     filename = os.fspath(path)
     with open(filename, "rb") as f:
         raw = f.read()
+    # A byte-order mark left by a Windows editor is not worth an error; it is left out before
+    # decoding, so that a decoding error's position is a position in ``body``.
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
-        # utf-8-sig: a byte-order mark left by a Windows editor is not worth an error.
-        text = raw.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = body[: exc.start].count(b"\n") + 1
         raise CharterError(
-            [Problem(filename, line, "", f"the file is not UTF-8 text (byte {raw[exc.start]:#04x}); save it as UTF-8")]
+            [Problem(filename, line, "", f"the file is not UTF-8 text (byte {body[exc.start]:#04x}); save it as UTF-8")]
         ) from None
     return loads_charter(text, filename)
 
