@@ -1,6 +1,6 @@
 """Scanner speed: ours against cookieradar on the same page, then a 20-page audit of the demo portal.
 
-    .venv/bin/python bench/bench_scan.py [--rounds 3] [--skip-demo]
+    .venv/bin/python bench/bench_scan.py [--rounds 3] [--skip-demo] [--hundred] [--only-hundred]
 
 1. ``bench/scan_site/`` (one page: a OneTrust-style banner both tools know, a server cookie, an
    analytics cookie on arrival, an advertising cookie after "accept all") is served on
@@ -19,6 +19,12 @@
 2. The demo portal (runserver and its map widget, as the browser tests start them) audited with
    ``--pages 20``: wall time and peak memory of the scan's process tree (the Python process, the
    Playwright driver and every Chromium process).
+3. **100 pages x 4 phases** (``--hundred``): the benchmark page served as 100 linked pages
+   (``/`` and ``/p/1`` ... ``/p/99``, each with the banner and its cookies), audited with
+   ``--pages 100 --concurrency 4``, against a floor that loads the same pages with the same
+   concurrency: four fresh contexts, each loading the 100 pages (the start page twice in the two
+   phases that decide), at most 4 pages open at once over all of them. Wall time, CPU and peak
+   memory of each whole command, median over the rounds.
 
 For every command the process tree is sampled every 50 ms from /proc: peak memory (proportional
 set size summed over the tree, so pages shared between Chromium's processes count once) and CPU
@@ -71,6 +77,125 @@ def serve_site() -> tuple[_Server, str]:
     server = _Server(("127.0.0.1", 0), partial(_Handler, directory=str(SITE)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+HUNDRED = 100
+
+
+class _ManyHandler(_Handler):
+    """The benchmark page as HUNDRED pages: / links to /p/1 ... /p/99, each the same page."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?")[0]
+        if path == "/" or (path.startswith("/p/") and path[3:].isdigit()):
+            html = (SITE / "index.html").read_text(encoding="utf-8")
+            links = "".join(f'<a href="/p/{i}">page {i}</a> ' for i in range(1, HUNDRED)) if path == "/" else ""
+            body = html.replace("</body>", f"<nav>{links}</nav></body>").encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def end_headers(self) -> None:
+        # Every page sets the server cookie, as a site's pages do.
+        self.send_header("Set-Cookie", "shop_session=s1; Path=/; HttpOnly; SameSite=Lax")
+        self.send_header("Cache-Control", "no-store")
+        http.server.SimpleHTTPRequestHandler.end_headers(self)
+
+
+def serve_many() -> tuple[_Server, str]:
+    server = _Server(("127.0.0.1", 0), partial(_ManyHandler, directory=str(SITE)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+#: The floor of the 100-page audit: the same pages, the same concurrency, nothing else.
+HUNDRED_FLOOR_SCRIPT = """
+import asyncio, sys
+from playwright.async_api import async_playwright
+from cookiecharter.scan.browser import LAUNCH_ARGS, find_chromium
+
+start, count, concurrency = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+urls = [start] + [start + "p/" + str(i) for i in range(1, count)]
+slots = asyncio.Semaphore(concurrency)
+
+async def load(context, url, times=1):
+    async with slots:
+        page = await context.new_page()
+        for _ in range(times):
+            await page.goto(url, wait_until="load")
+        await page.close()
+
+async def phase(browser, decides):
+    context = await browser.new_context()
+    await load(context, urls[0], 2 if decides else 1)
+    await asyncio.gather(*(load(context, u) for u in urls[1:]))
+    await context.close()
+
+async def main():
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=find_chromium(None), args=list(LAUNCH_ARGS))
+        await asyncio.gather(*(phase(browser, d) for d in (False, True, True, False)))
+        await browser.close()
+    print("floor ok")
+
+asyncio.run(main())
+"""
+
+
+def hundred(rounds: int, concurrency: int = 4) -> dict[str, float]:
+    server, url = serve_many()
+    ours_runs: list[Run] = []
+    floors: list[Run] = []
+    failed: list[int] = []
+    pages_seen = 0
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for r in range(rounds):
+                order = ("ours", "floor") if r % 2 == 0 else ("floor", "ours")
+                for who in order:
+                    if who == "ours":
+                        out = Path(tmp) / f"h{r}"
+                        cmd = [PYTHON, "-m", "cookiecharter", "scan", url, "--pages", str(HUNDRED), "--concurrency",
+                               str(concurrency), "--out", str(out), "--format", "json", "--fail-on", "never"]  # fmt: skip
+                        run = timed(cmd, dict(os.environ, COLUMNS="120"))
+                        report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else None
+                        if run.code != 0 or report is None:
+                            raise SystemExit(f"cookiecharter scan failed ({run.code}):\n{run.output[-3000:]}")
+                        pages_seen = len(report["pages"])
+                        phases = {p["name"]: p for p in report["phases"]}
+                        assert phases["refuse"]["decision_verified"] and phases["accept"]["decision_verified"], "a decision did not take effect"
+                        assert all(len(p["pages"]) == pages_seen for p in report["phases"]), "a phase missed pages"
+                        failed.append(sum(1 for p in report["phases"] for v in p["pages"] if v["error"]))
+                        ours_runs.append(run)
+                    else:
+                        run = timed([PYTHON, "-c", HUNDRED_FLOOR_SCRIPT, url, str(HUNDRED), str(concurrency)])
+                        if run.code != 0 or "floor ok" not in run.output:
+                            raise SystemExit(f"the floor script failed ({run.code}):\n{run.output[-3000:]}")
+                        floors.append(run)
+                print(
+                    f"100 pages, round {r + 1} (load {os.getloadavg()[0]:.1f}): cookiecharter {ours_runs[-1].wall:.1f} s "
+                    f"({ours_runs[-1].cpu:.0f} s CPU, {ours_runs[-1].peak_kib / 1024:.0f} MiB), floor {floors[-1].wall:.1f} s "
+                    f"({floors[-1].cpu:.0f} s CPU, {floors[-1].peak_kib / 1024:.0f} MiB)",
+                    flush=True,
+                )
+    finally:
+        server.shutdown()
+        server.server_close()
+    return {
+        "pages": pages_seen,
+        "ours": statistics.median(r.wall for r in ours_runs),
+        "ours_cpu": statistics.median(r.cpu for r in ours_runs),
+        "ours_peak": max(r.peak_kib for r in ours_runs) / 1024,
+        "floor": statistics.median(r.wall for r in floors),
+        "floor_cpu": statistics.median(r.cpu for r in floors),
+        "floor_peak": max(r.peak_kib for r in floors) / 1024,
+        "ratios": [o.wall / f.wall for o, f in zip(ours_runs, floors)],
+        "failed": max(failed, default=0),
+    }
 
 
 def ensure_cookieradar() -> None:
@@ -281,8 +406,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-demo", action="store_true")
     parser.add_argument("--demo-pages", type=int, default=20)
+    parser.add_argument("--hundred", action="store_true", help="also 100 pages x 4 phases against the floor")
+    parser.add_argument("--only-hundred", action="store_true", help="only the 100-page comparison")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    if args.hundred or args.only_hundred:
+        h = hundred(args.rounds)
+        print()
+        print(f"| {h['pages']} pages x 4 phases, --concurrency 4 | wall, median | CPU, median | peak memory |")
+        print("|---|---|---|---|")
+        print(f"| cookiecharter scan | {h['ours']:.1f} s | {h['ours_cpu']:.0f} s | {h['ours_peak']:.0f} MiB |")
+        print(f"| floor: bare Playwright, same pages, same concurrency | {h['floor']:.1f} s | {h['floor_cpu']:.0f} s | {h['floor_peak']:.0f} MiB |")
+        print(f"| ratio (cookiecharter / floor, median wall times) | {h['ours'] / h['floor']:.2f}x | | |")
+        print("ratio per round: " + ", ".join(f"{x:.2f}x" for x in h["ratios"]))
+        print(f"page visits that failed (of {h['pages'] * 4}): {h['failed']} at most in a round")
+        if args.only_hundred:
+            return
     r = one_page(args.rounds)
     print()
     print("| one page, whole command | wall, median | wall, best | CPU, median | peak memory |")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -141,7 +141,10 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 
 
 @main.command()
-@click.argument("url")
+@click.argument("url", required=False)
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False), default=None, help="Audit every site of this file (one URL per line) instead of URL: one report per site under --out, and summary.html/json/csv.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="With --sites: sites audited at once in this process (one browser).")
+@click.option("--broker", default=None, metavar="URL", help="With --sites: a Celery broker (redis://..., amqp://...); the sites go to workers started with `celery -A cookiecharter.scan.fleet.tasks worker --pool threads`.")
 @click.option("--charter", "charter_file", type=click.Path(dir_okay=False), default=None, help="The charter to audit against (without it: classify by the knowledge base).")
 @click.option("--pages", type=click.IntRange(1, 500), default=5, show_default=True, help="Pages to audit: the start page, its links, the sitemap's, then links of the pages visited.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="cookiecharter-scan", show_default=True, help="Directory for the reports.")
@@ -153,13 +156,16 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 @click.option("--timeout", type=click.FloatRange(1, 600), default=20.0, show_default=True, help="Seconds allowed for one page to load.")
 @click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Pages open at once (over all phases).")
 @click.option("--settle", type=click.FloatRange(0, 60), default=1.0, show_default=True, help="Longest wait, in seconds, for a page to settle after it loads (pending timers, late scripts); it ends sooner once the page is calm.")
-def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: str, fail_on: str, baseline: str | None, suggest: bool, browser: str | None, timeout: float, concurrency: int, settle: float) -> None:
+@click.option("--django-cookies", is_flag=True, help="Add Django's own cookies and the consent cookie to the charter, with Django's default names and lifetimes (as `render --django-cookies`).")
+@click.option("--django-settings", default=None, metavar="MODULE", help="The site's Django settings module (e.g. mysite.settings): its cookie names and lifetimes, and its charter when --charter is not given: the charter exactly as the site uses it.")
+def scan(url: str | None, sites_file: str | None, jobs: int, broker: str | None, charter_file: str | None, pages: int, out_dir: str, formats: str, fail_on: str, baseline: str | None, suggest: bool, browser: str | None, timeout: float, concurrency: int, settle: float, django_cookies: bool, django_settings: str | None) -> None:
     """Audit URL in Chromium in four phases (arrival, refuse all, accept all, Global Privacy Control).
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad options, unreadable charter or
     baseline, no browser, or a site that cannot be loaded.
     """
     from cookiecharter.scan.command import (  # Playwright stays out of `validate`
+        ExtraMissing,
         ScanFailed,
         ScanRequest,
         execute,
@@ -170,9 +176,73 @@ def scan(url: str, charter_file: str | None, pages: int, out_dir: str, formats: 
         wanted = parse_formats(formats)
     except ScanFailed as exc:
         raise click.BadParameter(str(exc), param_hint="--format") from None
+    framework = None
+    if django_settings:
+        if django_cookies:
+            click.echo("Error: --django-cookies and --django-settings are exclusive: the settings already say which cookies Django sets", err=True)
+            sys.exit(EXIT_UNREADABLE)
+        framework, site_charter = _django_site(django_settings, url)
+        charter_file = charter_file or site_charter
     request = ScanRequest(
         url=url, charter=charter_file, pages=pages, out=out_dir, formats=wanted, fail_on=fail_on,
         baseline=baseline, suggest=suggest, browser=browser, timeout=timeout, concurrency=concurrency, settle=settle,
+        django_cookies=django_cookies, framework=framework, sites=sites_file, jobs=jobs, broker=broker,
     )  # fmt: skip
-    status, _ = execute(request)  # rich writes to sys.stdout / sys.stderr as they are at print time
+    try:
+        status, _ = execute(request)  # rich writes to sys.stdout / sys.stderr as they are at print time
+    except ExtraMissing as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
     sys.exit(status)
+
+
+def _django_site(settings_module: str, url: str | None) -> tuple[Any, str]:
+    """The cookies a Django project's settings make Django and cookiecharter set, and the charter
+    file, for the site of that project serving ``url`` (one installation may serve several).
+
+    Read here rather than in the scanner, which stands beside the Django layer and never imports
+    it (an import contract): the settings are imported as the project's server would, through
+    the Django layer's own reading of them, and no app is loaded, no database touched.
+    """
+    import importlib
+    import os
+    from urllib.parse import urlsplit
+
+    def fail(message: str) -> NoReturn:
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+
+    try:
+        import django  # noqa: F401
+    except ImportError as exc:
+        fail(f"--django-settings needs the 'django' extra: pip install 'cookiecharter[django]' ({exc})")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as manage.py runs, from the project's directory
+    try:
+        importlib.import_module(settings_module)
+    except ImportError as exc:
+        fail(f"cannot import the settings module {settings_module!r} ({exc}); run from the project's directory "
+             "(where manage.py is), or put it on PYTHONPATH")  # fmt: skip
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    if settings.configured:
+        if getattr(settings, "SETTINGS_MODULE", None) != settings_module:
+            fail(f"Django is already configured in this process (with {getattr(settings, 'SETTINGS_MODULE', None) or 'settings.configure()'})")
+    else:
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    from cookiecharter.conf import read_settings
+    from cookiecharter.sites import framework_cookies
+
+    try:
+        config = read_settings(getattr(settings, "COOKIECHARTER", None))
+    except ImproperlyConfigured as exc:
+        fail(f"{settings_module}: {exc}")
+    host = (urlsplit(url).hostname or "").lower() if url else ""
+    by_host = [s for s in config.sites if any(h == host or (h.startswith(".") and host.endswith(h)) for h in s.hosts)]
+    site = by_host[0] if by_host else config.default or (config.sites[0] if len(config.sites) == 1 else None)
+    if site is None:
+        names = ", ".join(s.name for s in config.sites)
+        fail(f"{settings_module} configures several sites ({names}) and none serves {host or 'the URL'}: "
+             "scan one of their hosts")  # fmt: skip
+    return framework_cookies(site), os.fspath(site.charter)

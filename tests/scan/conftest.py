@@ -5,11 +5,14 @@ port. The same server answers as ``http://127.0.0.1:PORT`` (the audited site) an
 ``http://localhost:PORT`` (a different site for the browser: the third party that frames set
 cookies from). Files are plain; two conventions add what static files cannot say:
 
-- ``FILE.headers``: extra response headers for FILE, one ``Name: value`` per line; a line
-  starting with ``@gpc `` is sent only when the request carries ``Sec-GPC: 1``; ``@sleep N``
-  delays the answer by N seconds (a page that times out);
+- ``FILE.headers``: extra response headers for FILE, one ``Name: value`` per line (a
+  ``Content-Type`` replaces the one guessed from the name); a line starting with ``@gpc `` is
+  sent only when the request carries ``Sec-GPC: 1``; ``@sleep N`` delays the answer by N seconds
+  (a page that times out); ``@no-head`` answers HEAD requests with 501, as some servers do;
 - ``{{SELF}}`` and ``{{THIRD}}`` in HTML, JS and XML are replaced by the two origins;
-- ``/_shared/`` serves ``sites/_shared/`` (the stand-in consent manager the banner sites use).
+- ``/_shared/`` serves ``sites/_shared/`` (the stand-in consent manager the banner sites use);
+- ``/_lib/`` serves ``libraries/node_modules/``: real consent-manager libraries installed from
+  npm, unmodified (``npm_libraries`` installs them), which the ``lib-*`` sites are built on.
 
 Every request is logged on the server object, so a test can check what was (not) visited.
 """
@@ -19,7 +22,9 @@ from __future__ import annotations
 import http.server
 import mimetypes
 import os
+import shutil
 import socketserver
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +34,7 @@ from pathlib import Path
 import pytest
 
 SITES = Path(__file__).parent / "sites"
+LIBRARIES = Path(__file__).parent / "libraries"
 UNDER_CI = os.environ.get("CI") == "true"
 
 
@@ -38,6 +44,7 @@ class SiteServer:
     root: Path
     port: int
     requests: list[tuple[str, str]] = field(default_factory=list)  # (host, path)
+    methods: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
 
     @property
     def url(self) -> str:
@@ -63,12 +70,18 @@ def _handler(site: SiteServer) -> type[http.server.BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:  # quiet: pytest shows failures, not traffic
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_HEAD(self) -> None:  # noqa: N802
+            self.do_GET(head=True)
+
+        def do_GET(self, head: bool = False) -> None:  # noqa: N802 - http.server's naming
             site.requests.append((self.headers.get("Host", ""), self.path))
+            site.methods.append(("HEAD" if head else "GET", self.path))
             path = self.path.split("?")[0].split("#")[0]
             root = site.root
             if path.startswith("/_shared/"):  # the stand-in consent manager every banner site uses
                 root, path = SITES / "_shared", path[len("/_shared") :]
+            elif path.startswith("/_lib/"):  # the real libraries, as npm installed them
+                root, path = LIBRARIES / "node_modules", path[len("/_lib") :]
             target = (root / path.lstrip("/")).resolve()
             if target.is_dir():
                 target = target / "index.html"
@@ -82,6 +95,11 @@ def _handler(site: SiteServer) -> type[http.server.BaseHTTPRequestHandler]:
                 return
             sidecar = target.with_name(target.name + ".headers")
             extra = sidecar.read_text(encoding="utf-8").splitlines() if sidecar.is_file() else []
+            if head and "@no-head" in extra:
+                self.send_response(501)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             for line in extra:
                 if line.startswith("@sleep "):  # a page that answers too late
                     time.sleep(float(line.split()[1]))
@@ -95,12 +113,15 @@ def _handler(site: SiteServer) -> type[http.server.BaseHTTPRequestHandler]:
                     .encode("utf-8")
                 )
                 ctype += "; charset=utf-8"
+            for line in extra:
+                if line.lower().startswith("content-type:"):
+                    ctype = line.partition(":")[2].strip()
             self.send_response(200)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             for line in extra:
-                if not line.strip() or line.startswith(("#", "@sleep ")):
+                if not line.strip() or line.startswith(("#", "@sleep ", "@no-head")) or line.lower().startswith("content-type:"):
                     continue
                 if line.startswith("@gpc "):
                     if self.headers.get("Sec-GPC") != "1":
@@ -109,6 +130,8 @@ def _handler(site: SiteServer) -> type[http.server.BaseHTTPRequestHandler]:
                 name, _, value = line.partition(":")
                 self.send_header(name.strip(), value.strip())
             self.end_headers()
+            if head:
+                return
             try:
                 self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
@@ -140,6 +163,27 @@ def site_server() -> Iterator[Callable[[str], SiteServer]]:
     for server in running:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def npm_libraries() -> Path:
+    """The consent-manager libraries of libraries/package.json, installed from npm at the pinned
+    versions (``npm ci``, again whenever the lock file is newer than the install)."""
+    installed = LIBRARIES / "node_modules" / ".package-lock.json"
+    lock = LIBRARIES / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        npm = shutil.which("npm")
+        if npm is None:
+            if UNDER_CI:
+                pytest.fail("CI=true requires npm for the consent-manager libraries")
+            pytest.skip("npm is not installed: the tests on real consent-manager libraries need it")
+        done = subprocess.run(
+            [npm, "ci", "--prefix", str(LIBRARIES), "--no-audit", "--no-fund", "--ignore-scripts"],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        if done.returncode != 0:
+            pytest.fail(f"npm ci failed:\n{done.stderr[-2000:]}")
+    return LIBRARIES / "node_modules"
 
 
 @pytest.fixture(scope="session")

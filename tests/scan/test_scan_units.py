@@ -72,8 +72,10 @@ def cookie(name: str, lifetime: int | None = None, kept: bool = True, domain: st
     )  # fmt: skip
 
 
-def phase(name: str, *cookies: CookieSeen) -> PhaseResult:
-    return PhaseResult(name=name, cookies=list(cookies))  # type: ignore[arg-type]
+def phase(name: str, *cookies: CookieSeen, verified: bool = True) -> PhaseResult:
+    """A phase; a decision phase's choice took effect unless ``verified=False``."""
+    decided = name in ("refuse", "accept")
+    return PhaseResult(name=name, cookies=list(cookies), decision_made=decided, decision_verified=decided and verified)  # type: ignore[arg-type]
 
 
 # -- crawl -------------------------------------------------------------------------------------
@@ -152,7 +154,9 @@ def test_labels_do_not_match_other_buttons(label: str) -> None:
 
 def test_every_required_manager_is_known() -> None:
     names = {m.name for m in banners.MANAGERS}
-    assert names >= {"vanilla-cookieconsent", "klaro", "tarteaucitron", "osano", "onetrust", "cookiebot", "didomi", "axeptio", "usercentrics"}
+    assert len(names) >= 25 and len(names) == len(banners.MANAGERS)
+    assert names >= {"vanilla-cookieconsent", "klaro", "tarteaucitron", "osano", "onetrust", "cookiebot", "didomi", "axeptio",
+                     "usercentrics", "complianz", "cookieyes", "iubenda", "borlabs-cookie"}  # fmt: skip
     for manager in banners.MANAGERS:
         assert manager.selectors.get("accept-all") and manager.selectors.get("refuse-all"), manager.name
 
@@ -290,3 +294,108 @@ def test_suggestions_without_a_charter_start_one_that_loads() -> None:
         assert charter.match(name) is not None, name
     assert charter.match("_ga").lifetime.count == 2  # type: ignore[union-attr]
     assert charter.purpose("necessary").exemption is not None and charter.purpose("statistics").needs_consent
+
+
+# -- decisions: reading consent records, withholding what an untested phase would say ---------
+@pytest.mark.parametrize(
+    "name, value, choice",
+    [
+        ("tarteaucitron", "!gtag=false!youtube=false", "refusal"),
+        ("tarteaucitron", "!gtag=true!youtube=true", "acceptance"),
+        ("tarteaucitron", "!gtag=wait", None),
+        ("klaro", "%7B%22analytics%22%3Afalse%2C%22ads%22%3Afalse%7D", "refusal"),
+        ("klaro", '{"analytics":true,"ads":false}', None),  # a custom choice is neither
+        ("OptanonConsent", "isGpcEnabled=0&isIABGlobal=false&groups=C0001%3A1%2CC0002%3A0%2CC0004%3A0&AwaitingReconsent=false", "refusal"),
+        ("OptanonConsent", "isGpcEnabled=0&groups=C0001%3A1%2CC0002%3A1%2CC0004%3A1", "acceptance"),
+        ("CookieConsent", "{stamp:'x',necessary:true,preferences:false,statistics:false,marketing:false,method:'explicit',ver:1}", "refusal"),
+        ("cc_cookie", "%7B%22categories%22%3A%5B%22necessary%22%5D%2C%22revision%22%3A0%7D", "refusal"),
+        ("cc_cookie", '{"categories":["necessary","analytics"],"revision":0}', "acceptance"),
+        ("cookieconsent_status", "deny", "refusal"),
+        ("cookieconsent_status", "allow", "acceptance"),
+        ("cookieconsent_status", "dismiss", None),
+        ("cookies_preferences", "AAAAAAAAAAAAAAAA.s1x2y3.v1abc..SIGSIG", "refusal"),
+        ("cookies_preferences", "AAAAAAAAAAAAAAAA.s1x2y3.v1abc.statistics+ads.SIGSIG", "acceptance"),
+        ("session", "8f14e45fceea167a5a36dedd4bea2543", None),
+        ("cookies_accepted_categories", "technically_required", "refusal"),
+        ("cookies_accepted_categories", "technically_required%2Canalytics", "acceptance"),
+    ],
+)
+def test_consent_records_are_read_where_their_value_says(name: str, value: str, choice: str | None) -> None:
+    from cookiecharter.scan.consent_state import read_choice
+
+    assert read_choice(name, value) == choice
+
+
+def test_consent_record_is_told_from_trackers_written_by_the_same_click() -> None:
+    from cookiecharter.scan.consent_state import changes, records
+
+    kb = default_knowledge_base()
+    before = {("cookie", "site.test", "sid"): "1"}
+    after = {**before, ("cookie", "site.test", "_ga"): "GA1", ("cookie", "site.test", "cc_cookie"): "{}",
+             ("localStorage", "http://site.test", "x"): "1"}  # fmt: skip
+    found = records(changes(before, after), lambda n: kb.category_of(n) == "consent",
+                    lambda n: kb.category_of(n) in ("statistics", "advertising"))  # fmt: skip
+    assert [e.name for e in found] == ["cc_cookie"]
+    # An unknown manager: whatever the click stored, trackers apart.
+    after = {**before, ("cookie", "site.test", "_ga"): "GA1", ("cookie", "site.test", "choice_made"): "1"}
+    found = records(changes(before, after), lambda n: False, lambda n: kb.category_of(n) in ("statistics", "advertising"))
+    assert [e.name for e in found] == ["choice_made"]
+
+
+def test_an_untested_refusal_withholds_its_rules_and_says_so() -> None:
+    kb = default_knowledge_base()
+    refuse = phase("refuse", cookie("ad_1", 86_400), verified=False)
+    refuse.consent_given = "refuse-all"
+    refuse.decision_check = "'refuse all' was clicked but nothing happened"
+    found = audit([phase("arrival"), refuse, phase("accept", cookie("ad_1", 86_400), cookie("aud"), cookie("sid"))], CHARTER, kb)
+    assert ("CC002", "ad_1", "error") not in rules(found)  # not judged "after refuse all"
+    [untaken] = [f for f in found if f.rule == "CC014"]
+    assert untaken.severity == "warning" and "not tested" in untaken.message and "nothing happened" in untaken.message
+    # An untested acceptance withholds "declared cookie not seen".
+    accept = phase("accept", verified=False)
+    assert not [f for f in audit([phase("arrival"), accept], CHARTER, kb) if f.rule == "CC006"]
+
+
+def test_a_refusal_stored_as_an_acceptance_is_an_error() -> None:
+    from cookiecharter.scan.model import ConsentRecord
+
+    refuse = phase("refuse", verified=False)
+    refuse.consent_given = "refuse-all"
+    refuse.consent_records = [ConsentRecord(kind="cookie", where="site.test", name="klaro", choice="acceptance")]
+    [finding] = [f for f in audit([refuse], CHARTER, default_knowledge_base()) if f.rule == "CC014"]
+    assert finding.severity == "error" and "stored an acceptance" in finding.message
+
+
+def test_a_finding_headline_names_every_phase_it_happened_in() -> None:
+    found = audit(
+        [phase("arrival", cookie("ad_1", 86_400)), phase("refuse", cookie("ad_1", 86_400)), phase("gpc", cookie("ad_1", 86_400))],
+        CHARTER, default_knowledge_base(),
+    )  # fmt: skip
+    [finding] = [f for f in found if f.rule == "CC002"]
+    assert "written on arrival, before any choice, after 'refuse all' and with Global Privacy Control on." in finding.message
+
+
+def test_without_a_charter_what_only_acceptance_brings_must_not_follow_a_refusal() -> None:
+    kb = default_knowledge_base()
+    from cookiecharter.scan.model import ConsentRecord
+
+    refuse = phase("refuse", cookie("mystery_id", 86_400), cookie("my_consent", 86_400))
+    refuse.consent_records = [ConsentRecord(kind="cookie", where="site.test", name="my_consent")]
+    accept = phase("accept", cookie("mystery_id", 86_400), cookie("my_consent", 86_400), cookie("later_id", 60))
+    found = audit([phase("arrival", cookie("sid")), refuse, accept, phase("gpc", cookie("later_id", 60))], None, kb)
+    optional = {(f.subject, f.severity) for f in found if f.rule == "CC015"}
+    # The manager's own record appears after either choice and is no finding.
+    assert optional == {("mystery_id", "warning"), ("later_id", "warning")}
+    [later] = [f for f in found if f.rule == "CC015" and f.subject == "later_id"]
+    assert "appeared with Global Privacy Control on" in later.message
+
+
+def test_a_vendor_is_a_presumption_when_only_the_name_matches() -> None:
+    kb = default_knowledge_base()
+    own = cookie("_ga", 63_072_000)
+    own.set_by = SetBy(kind="script", url="http://site.test/stats.js")
+    theirs = cookie("_ga", 63_072_000)
+    theirs.set_by = SetBy(kind="script", url="https://www.googletagmanager.com/gtag/js?id=G-X")
+    audit([phase("arrival", own), phase("accept", theirs)], None, kb)
+    assert own.classification is not None and own.classification.by_name_only
+    assert theirs.classification is not None and not theirs.classification.by_name_only

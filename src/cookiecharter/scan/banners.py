@@ -117,6 +117,149 @@ MANAGERS: tuple[ConsentManager, ...] = (
             "save": ("#axeptio_btn_next",),
         },
     ),
+    # Osano's earlier, open-source banner (npm "cookieconsent"), still on many sites.
+    ConsentManager(
+        "cookieconsent",
+        {
+            "accept-all": (".cc-window .cc-allow",),
+            "refuse-all": (".cc-window .cc-deny",),
+        },
+    ),
+    ConsentManager(
+        "complianz",
+        {
+            "accept-all": (".cmplz-cookiebanner .cmplz-accept",),
+            "refuse-all": (".cmplz-cookiebanner .cmplz-deny",),
+            "customise": (".cmplz-cookiebanner .cmplz-view-preferences",),
+            "save": (".cmplz-cookiebanner .cmplz-save-preferences",),
+        },
+    ),
+    ConsentManager(
+        "cookieyes",
+        {
+            "accept-all": (".cky-consent-container .cky-btn-accept", "#cookie_action_close_header"),
+            "refuse-all": (".cky-consent-container .cky-btn-reject", "#cookie_action_close_header_reject"),
+            "customise": (".cky-consent-container .cky-btn-customize",),
+            "save": (".cky-btn-preferences",),
+        },
+    ),
+    ConsentManager(
+        "iubenda",
+        {
+            "accept-all": ("#iubenda-cs-banner .iubenda-cs-accept-btn",),
+            "refuse-all": ("#iubenda-cs-banner .iubenda-cs-reject-btn",),
+            "customise": ("#iubenda-cs-banner .iubenda-cs-customize-btn",),
+        },
+    ),
+    ConsentManager(
+        "borlabs-cookie",
+        {
+            "accept-all": ("#BorlabsCookieBox ._brlbs-btn-accept-all", "#BorlabsCookieBox a[data-cookie-accept-all]"),
+            "refuse-all": ("#BorlabsCookieBox ._brlbs-refuse-btn a", "#BorlabsCookieBox a[data-cookie-refuse]"),
+            "customise": ("#BorlabsCookieBox a[data-cookie-individual]",),
+        },
+    ),
+    ConsentManager(
+        "trustarc",
+        {
+            "accept-all": ("#truste-consent-button",),
+            "refuse-all": ("#truste-consent-required",),
+            "customise": ("#truste-show-consent",),
+        },
+    ),
+    ConsentManager(
+        "termly",
+        {
+            "accept-all": ("[data-tid='banner-accept']",),
+            "refuse-all": ("[data-tid='banner-decline']",),
+            "customise": ("[data-tid='banner-manage']",),
+        },
+    ),
+    ConsentManager(
+        "cookiefirst",
+        {
+            "accept-all": ("[data-cookiefirst-action='accept']",),
+            "refuse-all": ("[data-cookiefirst-action='reject']",),
+            "customise": ("[data-cookiefirst-action='adjust']",),
+            "save": ("[data-cookiefirst-action='save']",),
+        },
+    ),
+    ConsentManager(
+        "consentmanager.net",
+        {
+            "accept-all": ("#cmpbox .cmpboxbtnyes",),
+            "refuse-all": ("#cmpbox .cmpboxbtnno",),
+            "customise": ("#cmpbox .cmpboxbtncustom",),
+            "save": ("#cmpbox .cmpboxbtnsave",),
+        },
+    ),
+    ConsentManager(
+        "civic-cookie-control",
+        {
+            "accept-all": ("#ccc #ccc-recommended-settings", "#ccc #ccc-notify-accept"),
+            "refuse-all": ("#ccc #ccc-reject-settings", "#ccc #ccc-notify-reject"),
+            "customise": ("#ccc .ccc-notify-link",),
+        },
+    ),
+    ConsentManager(
+        "cookie-script",
+        {
+            "accept-all": ("#cookiescript_accept",),
+            "refuse-all": ("#cookiescript_reject",),
+            "customise": ("#cookiescript_manage",),
+            "save": ("#cookiescript_save",),
+        },
+    ),
+    ConsentManager(
+        "gdpr-cookie-compliance",
+        {
+            "accept-all": ("#moove_gdpr_cookie_info_bar .moove-gdpr-infobar-allow-all",),
+            "refuse-all": ("#moove_gdpr_cookie_info_bar .moove-gdpr-infobar-reject-btn",),
+            "customise": ("#moove_gdpr_cookie_info_bar .moove-gdpr-infobar-settings-btn",),
+        },
+    ),
+    ConsentManager(
+        "cookiehub",
+        {
+            "accept-all": (".ch2-dialog .ch2-allow-all-btn",),
+            "refuse-all": (".ch2-dialog .ch2-deny-all-btn",),
+            "customise": (".ch2-dialog .ch2-open-settings-btn",),
+        },
+    ),
+    ConsentManager(
+        "quantcast-choice",
+        {
+            "accept-all": (".qc-cmp2-summary-buttons button[mode='primary']",),
+            "refuse-all": (".qc-cmp2-summary-buttons button[mode='secondary']",),
+            "customise": (".qc-cmp2-summary-buttons button[mode='link']",),
+        },
+    ),
+    ConsentManager(
+        "cookie-information",
+        {
+            "accept-all": ("#coiPage-1 .coi-banner__accept",),
+            "refuse-all": ("#coiPage-1 .coi-banner__decline", "#declineButton"),
+            "customise": ("#coiPage-1 .coi-banner__settings", "#coiPage-1 .summary-texts__show-details"),
+        },
+    ),
+    # cookie-consent-js (npm), a small opt-in modal: "technically necessary only" or "accept all".
+    ConsentManager(
+        "cookie-consent-js",
+        {
+            "accept-all": (".cookie-consent-modal .btn-accept-all",),
+            "refuse-all": (".cookie-consent-modal .btn-accept-necessary",),
+        },
+    ),
+    # Porsche's cookie-consent-banner (npm), a web component: its buttons are in a shadow root,
+    # named by their CSS parts.
+    ConsentManager(
+        "porsche-cookie-consent-banner",
+        {
+            "accept-all": ("[part='button-accept-all']",),
+            "refuse-all": ("[part='button-essential-only']",),
+            "save": ("[part='button-persist-selection']",),
+        },
+    ),
     ConsentManager(
         "usercentrics",
         {
@@ -305,6 +448,146 @@ async def find_control(page: Page, action: Action, wait_s: float = 0.0) -> Found
         if found is not None or time.monotonic() >= deadline:
             return found
         await asyncio.sleep(0.15)
+
+
+#: Containers consent managers render their banner in (and generic names sites give theirs): one
+#: that is in the page but not shown, when no control could be found, suggests a banner withheld
+#: from automated browsers.
+BANNER_CONTAINERS: tuple[str, ...] = (
+    "[data-cookiecharter-banner]", "#cc-main", "#cc_div", "#tarteaucitronRoot", ".klaro", "#onetrust-banner-sdk",
+    "#CybotCookiebotDialog", "#didomi-host", "#axeptio_overlay", "#usercentrics-root", ".osano-cm-window",
+    ".cc-window", "#cookie-law-info-bar", ".cky-consent-container", "#cmplz-cookiebanner-container",
+    "#BorlabsCookieBox", "#iubenda-cs-banner", "#moove_gdpr_cookie_info_bar", "#cookie-notice",
+    "[id*='cookie-banner' i]", "[class*='cookie-banner' i]", "[id*='cookie-consent' i]", "[id*='consent-banner' i]",
+)  # fmt: skip
+
+_HIDDEN_SCRIPT = """
+(selectors) => {
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width >= 1 && r.height >= 1 && s.visibility !== "hidden" && s.display !== "none" && Number(s.opacity) > 0.01;
+  };
+  for (const sel of selectors) {
+    let els = [];
+    try { els = Array.from(document.querySelectorAll(sel)); } catch (e) { continue; }
+    if (els.length && !els.some(shown)) return sel;
+  }
+  return null;
+}
+"""
+
+
+async def hidden_banner(page: Page) -> str | None:
+    """The selector of a banner container present in some frame but not shown, or None."""
+    for frame in list(page.frames):
+        try:
+            found = await frame.evaluate(_HIDDEN_SCRIPT, list(BANNER_CONTAINERS))
+        except Exception:  # noqa: BLE001
+            continue
+        if found:
+            return str(found)
+    return None
+
+
+#: What consent managers that expose their configuration on the page declare optional: the cookies
+#: of each service or category that is not required, with its purpose. Read from their own public
+#: objects (Klaro's ``klaroConfig``, tarteaucitron's ``tarteaucitron.services`` of the jobs the
+#: site pushed, vanilla-cookieconsent's ``CookieConsent.getConfig``, OneTrust's
+#: ``OneTrust.GetDomainData``); names may be regular expressions, sent as ``/source/``.
+_DECLARED_SCRIPT = """
+() => {
+  const out = [];
+  const nameOf = (c) => {
+    if (c instanceof RegExp) return "/" + c.source + "/";
+    if (Array.isArray(c)) return nameOf(c[0]);
+    if (c && typeof c === "object" && "name" in c) return nameOf(c.name);
+    return typeof c === "string" ? c : null;
+  };
+  const push = (manager, purpose, cookies) => {
+    for (const c of cookies || []) { const n = nameOf(c); if (n) out.push({manager, purpose: String(purpose || ""), name: n}); }
+  };
+  try {
+    const k = window.klaroConfig || (window.klaro && window.klaro.getManager && window.klaro.getManager().config);
+    if (k && Array.isArray(k.services || k.apps)) {
+      for (const s of (k.services || k.apps)) if (!s.required) push("klaro", (s.purposes || [])[0] || s.name, s.cookies);
+    }
+  } catch (e) {}
+  try {
+    const t = window.tarteaucitron;
+    if (t && t.services && Array.isArray(t.job)) {
+      for (const key of t.job) { const s = t.services[key]; if (s && s.needConsent !== false) push("tarteaucitron", s.type || key, s.cookies); }
+    }
+  } catch (e) {}
+  try {
+    const cc = window.CookieConsent;
+    const cats = cc && cc.getConfig && cc.getConfig("categories");
+    if (cats) for (const [name, cat] of Object.entries(cats)) {
+      if (!cat.readOnly) push("vanilla-cookieconsent", name, cat.autoClear && cat.autoClear.cookies);
+    }
+  } catch (e) {}
+  try {
+    const data = window.OneTrust && window.OneTrust.GetDomainData && window.OneTrust.GetDomainData();
+    if (data && Array.isArray(data.Groups)) {
+      for (const g of data.Groups) if (g.CustomGroupId !== "C0001") push("onetrust", g.GroupName || g.CustomGroupId, (g.Cookies || []).map(c => c.Name));
+    }
+  } catch (e) {}
+  return out;
+}
+"""
+
+
+async def declared_optional(page: Page) -> list[dict[str, str]]:
+    """Cookies the page's consent manager declares optional in its own configuration."""
+    try:
+        found = await page.main_frame.evaluate(_DECLARED_SCRIPT)
+    except Exception:  # noqa: BLE001
+        return []
+    return [dict(x) for x in found or [] if isinstance(x, dict)][:500]
+
+
+async def banner_visible(page: Page) -> bool:
+    """Whether a first-layer control ("accept all" or "refuse all") is visible in any frame now."""
+    return bool(await _search(page, ("accept-all", "refuse-all")))
+
+
+#: Whether a control is ready for a person's click: visible, enabled, not covered, not moving,
+#: and live (see probe.LIVE_SCRIPT). Runs on the marked element, in its own frame.
+_READY_SCRIPT = """
+async (el) => {
+  const box = () => { const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height].map(Math.round).join(","); };
+  const first = box();
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const r = el.getBoundingClientRect();
+  const root = el.getRootNode();
+  const hit = root.elementFromPoint ? root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) : null;
+  const live = typeof window.%s === "function" ? window.%s(el) : true;
+  return {
+    stable: first === box(),
+    enabled: !el.disabled && getComputedStyle(el).pointerEvents !== "none",
+    uncovered: !hit || hit === el || el.contains(hit) || (hit.contains && hit.contains(el)),
+    live,
+  };
+}
+"""
+
+
+async def wait_ready(found: Found, wait_s: float) -> bool:
+    """Wait, at most ``wait_s``, until the control can really be clicked; True when it can."""
+    from .probe import LIVE_GLOBAL
+
+    script = _READY_SCRIPT % (LIVE_GLOBAL, LIVE_GLOBAL)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            state = await found.locator.evaluate(script, timeout=2000)
+        except Exception:  # noqa: BLE001 - re-rendered or navigating: the caller looks again
+            return False
+        if all(state.values()):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.1)
 
 
 async def survey(page: Page) -> list[ButtonSeen]:

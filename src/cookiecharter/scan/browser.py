@@ -12,13 +12,22 @@ import shutil
 #: Keep the browser from talking to anything but the audited pages: no background updates,
 #: component downloads, sync or first-run calls home. ``--no-sandbox`` because audits often run
 #: as root in containers, where Chromium's sandbox cannot start.
+#:
+#: ``--disable-blink-features=AutomationControlled`` keeps ``navigator.webdriver`` false: several
+#: consent managers (vanilla-cookieconsent by default) show no banner to a browser that says it
+#: is automated, and an audit must see what a visitor sees.
 LAUNCH_ARGS: tuple[str, ...] = (
+    "--disable-blink-features=AutomationControlled",
     "--no-sandbox",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
 )
+
+#: Playwright's own flags that announce automation to the page (the "controlled by automated
+#: software" state), left out for the same reason.
+IGNORED_DEFAULT_ARGS: tuple[str, ...] = ("--enable-automation",)
 
 #: Looked up on PATH in this order when neither --browser nor $COOKIECHARTER_CHROMIUM says.
 CANDIDATES: tuple[str, ...] = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from ..core.charter import Charter
+from ..core.framework_cookies import FrameworkCookies, declare_framework_cookies
 from ..core.loading import CharterError, load_charter
 from .knowledge import default_knowledge_base
 from .model import Report
@@ -31,7 +32,7 @@ FORMATS = ("json", "html", "sarif")
 
 @dataclass
 class ScanRequest:
-    url: str
+    url: str | None
     charter: str | None = None
     pages: int = 5
     out: str = "cookiecharter-scan"
@@ -43,6 +44,18 @@ class ScanRequest:
     timeout: float = 20.0
     concurrency: int = 4
     settle: float = 1.0
+    #: Declare Django's own cookies and the consent cookie with Django's default names and lifetimes.
+    django_cookies: bool = False
+    #: The cookies the site's framework sets by itself (names, lifetimes), added to the charter as
+    #: the site's framework layer adds them. The command fills it from a Django project's settings
+    #: (``--django-settings``); the scanner itself never imports Django.
+    framework: FrameworkCookies | None = None
+    #: A file of sites (one URL per line) instead of ``url``: one report per site and a summary.
+    sites: str | None = None
+    #: Sites audited at once in this process (one browser shared by them).
+    jobs: int = 2
+    #: A Celery broker URL: the sites go to workers (``cookiecharter.scan.fleet.tasks``) instead.
+    broker: str | None = None
 
 
 class ScanFailed(Exception):
@@ -61,8 +74,23 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return wanted
 
 
+class ExtraMissing(ImportError):
+    """The ``scan`` extra is not installed: the message says what to install."""
+
+
+def require_extra() -> None:
+    """Import what the scan needs now, so a missing extra is one clear sentence, not a traceback."""
+    try:
+        import playwright.async_api  # noqa: F401
+        import rich  # noqa: F401
+    except ImportError as exc:
+        raise ExtraMissing(f"scanning needs the 'scan' extra: pip install 'cookiecharter[scan]' ({exc})") from exc
+
+
 def execute(request: ScanRequest, out: TextIO | None = None, err: TextIO | None = None) -> tuple[int, Report | None]:
-    """Run the whole scan; returns (exit status, report). Raises nothing for expected failures."""
+    """Run the whole scan; returns (exit status, report). Raises nothing for expected failures,
+    except ``ExtraMissing`` (there is no rich to print with)."""
+    require_extra()
     from rich.console import Console
 
     console = Console(file=out, highlight=False, soft_wrap=True)
@@ -75,16 +103,13 @@ def execute(request: ScanRequest, out: TextIO | None = None, err: TextIO | None 
 
 
 def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]:  # noqa: ANN001
+    if request.sites:
+        return _execute_fleet(request, console, errors), None
+    if not request.url:
+        raise ScanFailed("give a URL to audit, or --sites FILE")
     if not request.url.startswith(("http://", "https://")):
         raise ScanFailed(f"{request.url!r} is not an http(s) URL")
-    charter: Charter | None = None
-    if request.charter:
-        try:
-            charter = load_charter(request.charter)
-        except OSError as exc:
-            raise ScanFailed(f"cannot read the charter {request.charter}: {exc.strerror or exc}") from None
-        except CharterError as exc:
-            raise ScanFailed(f"the charter is invalid (cookiecharter validate {request.charter}):\n{exc}") from None
+    charter, charter_path = _site_charter(request)
     baseline = None
     if request.baseline:
         try:
@@ -92,11 +117,8 @@ def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]
         except BaselineError as exc:
             raise ScanFailed(str(exc)) from None
     kb = default_knowledge_base()
-    try:
-        from .browser import BrowserNotFound
-        from .runner import ScanOptions, SiteUnreachable, scan
-    except ImportError as exc:  # pragma: no cover - the "scan" extra is missing
-        raise ScanFailed(f"scanning needs the 'scan' extra: pip install 'cookiecharter[scan]' ({exc})") from None
+    from .browser import BrowserNotFound
+    from .runner import ScanOptions, SiteUnreachable, scan
 
     options = ScanOptions(
         url=request.url,
@@ -108,7 +130,7 @@ def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]
     )
     started = datetime.now(timezone.utc)
     try:
-        raw = _with_progress(errors, lambda progress: scan(options, progress, kb.vendor_of_host))
+        raw = _with_progress(errors, lambda progress: scan(options, progress, kb.vendor_of_host, kb.category_of))
     except BrowserNotFound as exc:
         raise ScanFailed(str(exc)) from None
     except SiteUnreachable as exc:
@@ -117,7 +139,7 @@ def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]
         if type(exc).__module__.startswith("playwright"):
             raise ScanFailed(f"the browser failed: {str(exc).splitlines()[0]}") from None
         raise
-    report = build_report(raw, charter, request.charter, kb, started)
+    report = build_report(raw, charter, charter_path, kb, started)
     if baseline is not None and request.baseline:
         report.baseline = compare(report, baseline, request.baseline)
     try:
@@ -128,6 +150,119 @@ def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]
 
     print_summary(console, report, written)
     return exit_code(report, request.fail_on), report
+
+
+def _site_charter(request: ScanRequest) -> tuple[Charter | None, str | None]:
+    """The charter to audit against, as the site uses it: the file, plus the framework's cookies
+    (session, CSRF, language) and the consent cookie when the site's framework declares them
+    itself, as cookiecharter's Django layer does. Without this a site that relies on that layer
+    would see its own CSRF and consent cookies reported as undeclared."""
+    if request.django_cookies and request.framework is not None:
+        raise ScanFailed("--django-cookies and --django-settings are exclusive: the settings already say which cookies Django sets")
+    framework = request.framework
+    path = request.charter
+    if request.django_cookies:
+        framework = FrameworkCookies()
+        if not path:
+            raise ScanFailed("--django-cookies needs --charter FILE (the cookies are added to that charter)")
+    if not path:
+        return None, None
+    try:
+        charter = load_charter(path)
+    except OSError as exc:
+        raise ScanFailed(f"cannot read the charter {path}: {exc.strerror or exc}") from None
+    except CharterError as exc:
+        raise ScanFailed(f"the charter is invalid (cookiecharter validate {path}):\n{exc}") from None
+    if framework is not None:
+        charter = declare_framework_cookies(charter, framework)
+    return charter, os.fspath(path)
+
+
+def _execute_fleet(request: ScanRequest, console, errors) -> int:  # noqa: ANN001
+    """Many sites: locally on a bounded pool in one browser, or on Celery workers with --broker."""
+    from .fleet.jobs import SiteJob, read_sites, slug
+    from .fleet.summary import fleet_exit_code, outcome_of, write_site_reports, write_summary, SiteOutcome
+
+    if request.url:
+        raise ScanFailed("give either a URL or --sites FILE, not both")
+    if request.framework is not None or request.baseline or request.suggest:
+        raise ScanFailed("--sites audits with --charter (and --django-cookies) only; --django-settings, --baseline "
+                         "and --suggest are for one site")  # fmt: skip
+    try:
+        urls = read_sites(request.sites or "")
+    except OSError as exc:
+        raise ScanFailed(f"cannot read the sites file {request.sites}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ScanFailed(str(exc)) from None
+    if not urls:
+        raise ScanFailed(f"{request.sites} lists no site")
+    charter, charter_path = _site_charter(request)  # validates it here, once, before any worker does
+    text = None
+    if charter_path:
+        with open(charter_path, encoding="utf-8") as fh:
+            text = fh.read()
+    jobs = [
+        SiteJob(url=u, pages=request.pages, timeout=request.timeout, concurrency=request.concurrency, settle=request.settle,
+                charter_text=text, charter_path=charter_path, django_cookies=request.django_cookies)
+        for u in urls
+    ]  # fmt: skip
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]Scanning sites[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        TimeElapsedColumn(), console=errors, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("starting", total=len(jobs))
+
+        def progress(done: int, total: int, url: str, word: str) -> None:
+            bar.update(task, completed=done, description=f"{word}: {url}")
+
+        if request.broker:
+            try:
+                from .fleet.distributed import BrokerUnavailable, run_distributed
+                from .fleet import tasks  # noqa: F401 - Celery itself
+            except ImportError as exc:
+                raise ScanFailed(f"--broker needs the 'fleet' extra: pip install 'cookiecharter[fleet]' ({exc})") from None
+
+            try:
+                results = [
+                    (job, report, attempts, error, worker)
+                    for job, report, attempts, error, worker in run_distributed(jobs, request.broker, progress)
+                ]
+            except BrokerUnavailable as exc:
+                raise ScanFailed(str(exc)) from None
+        else:
+            from .browser import BrowserNotFound, find_chromium
+            from .fleet.local import run_local
+
+            try:
+                executable = find_chromium(request.browser)
+            except BrowserNotFound as exc:
+                raise ScanFailed(str(exc)) from None
+            results = [
+                (job, report, attempts, error, None)
+                for job, report, attempts, error in asyncio.run(run_local(jobs, executable, request.jobs, 2, progress))
+            ]
+    outcomes: list[SiteOutcome] = []
+    reports: dict[str, Report] = {}
+    for job, report, attempts, error, worker in results:
+        if report is None:
+            outcomes.append(SiteOutcome(url=job.url, status="failed", attempts=attempts, error=error, worker=worker))
+            continue
+        directory = os.path.join(request.out, slug(job.url))
+        write_site_reports(report, directory, request.formats)
+        reports[job.url] = report
+        outcomes.append(outcome_of(report, attempts, directory, worker))
+    written = write_summary(outcomes, request.out)
+    failed = sum(o.status == "failed" for o in outcomes)
+    console.print(f"Scanned {len(outcomes)} site(s): {len(outcomes) - failed} audited, {failed} failed.")
+    for o in outcomes:
+        answers = ", ".join(f"{k}: {v}" for k, v in o.verdicts.items()) or (o.error or "")
+        console.print(f"  {o.url}  {o.status}{f' after {o.attempts} attempts' if o.attempts > 1 else ''}  {answers}")
+    for path in written:
+        console.print(f"wrote {path}")
+    return fleet_exit_code(outcomes, reports, request.fail_on)
 
 
 def _with_progress(errors, start):  # noqa: ANN001, ANN202

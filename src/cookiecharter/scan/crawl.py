@@ -46,6 +46,20 @@ _ACTING_TEXT = re.compile(
     re.IGNORECASE,
 )
 
+#: Content types of HTML documents; a link answering with any other is not audited as a page.
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def not_a_page(content_type: str | None, disposition: str | None = None) -> str | None:
+    """Why a response is not an HTML page to audit (its content type, or a download), or None."""
+    if disposition and disposition.strip().lower().startswith("attachment"):
+        return "a download (Content-Disposition: attachment)"
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind and kind not in HTML_TYPES:
+        return kind
+    return None
+
+
 #: Extensions of things that are not HTML pages.
 _NOT_A_PAGE = frozenset(
     "pdf zip gz tgz bz2 xz 7z rar tar jpg jpeg png gif svg webp avif ico bmp tif tiff mp3 mp4 m4a "
@@ -134,6 +148,9 @@ class Frontier:
         #: Pages differing from a known one only by their query (``?next=``, ``?page=2``): audited
         #: only when there is room left once every distinct path is known.
         self._variants: list[str] = []
+        #: Links that answered with something other than an HTML page (a PDF without a .pdf in
+        #: its URL, a CSV export...): URL -> what it is. Never audited, listed in the report.
+        self.not_pages: dict[str, str] = {}
 
     @property
     def full(self) -> bool:
@@ -146,10 +163,14 @@ class Frontier:
 
     def offer(self, links: Iterable[Link]) -> list[str]:
         """Add the links worth auditing; return the pages added."""
-        added: list[str] = []
+        return self.add(self.fresh(links))
+
+    def fresh(self, links: Iterable[Link]) -> list[str]:
+        """The links worth auditing that are new paths, in order, marked as seen but not added
+        yet (the scanner first asks the server whether each is an HTML page); query variants of
+        known paths are kept aside for ``use_variants``."""
+        found: list[str] = []
         for link in links:
-            if self.full:
-                break
             url = normalise(link.href)
             if url in self._seen or skip_reason(link, self.start_url):
                 continue
@@ -158,6 +179,19 @@ class Frontier:
                 self._variants.append(url)
                 continue
             self._paths.add(_path_of(url))
+            found.append(url)
+        return found
+
+    @property
+    def room(self) -> int:
+        return max(0, self.limit - len(self.pages))
+
+    def add(self, urls: Iterable[str]) -> list[str]:
+        """Append pages (from ``fresh``) while there is room; return those added."""
+        added: list[str] = []
+        for url in urls:
+            if self.full:
+                break
             self.pages.append(url)
             added.append(url)
         return added

@@ -11,6 +11,7 @@ severity lower than for a cookie really kept, and say so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -71,6 +72,14 @@ RULES: dict[str, Rule] = {
              "Without a charter the scanner can only classify cookies its knowledge base knows."),
         Rule("CC013", "banner-without-need", "Banner shown though nothing needs consent",
              "A site that only sets exempt cookies should show no banner at all."),
+        Rule("CC014", "decision-not-taken", "A banner's choice did not take effect",
+             "A click on 'refuse all' or 'accept all' counts only once the banner goes away and the consent "
+             "manager stores the choice. When it does not, the phase was not tested, and the rules that depend "
+             "on it are withheld; a refusal stored as an acceptance is an error of its own."),
+        Rule("CC015", "optional-despite-refusal", "Optional item present without consent",
+             "Without a charter, what appears only once 'accept all' is clicked is optional (or declared "
+             "optional by the site's consent manager); it must not appear after 'refuse all', under Global "
+             "Privacy Control, or before any choice."),
     )  # fmt: skip
 }
 RULES_BY_ID = {r.id: r for r in RULES.values()}
@@ -117,6 +126,19 @@ def _where(phase: str, cookie: CookieSeen) -> Evidence:
     return Evidence(phase=phase, page=cookie.pages[0] if cookie.pages else None, set_by=by, detail=detail)  # type: ignore[arg-type]
 
 
+#: In a finding's message, where the phases it happened in go ("on arrival, before any choice and
+#: after 'refuse all'"): a finding seen in several phases names them all in its headline.
+WHERE = "{where}"
+
+
+def _phases_in_words(names: Iterable[str]) -> str:
+    seen = set(names)
+    words = [_PHASE_WORDS[p] for p in PHASES if p in seen]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
 class _Findings:
     def __init__(self) -> None:
         self.items: dict[str, Finding] = {}
@@ -138,6 +160,9 @@ class _Findings:
                 found.message = message
 
     def sorted(self) -> list[Finding]:
+        for f in self.items.values():
+            if WHERE in f.message:
+                f.message = f.message.replace(WHERE, _phases_in_words(e.phase for e in f.evidence if e.phase))
         return sorted(self.items.values(), key=lambda f: (-SEVERITY_RANK[f.severity], f.rule, f.subject))
 
 
@@ -151,28 +176,94 @@ def audit(phases: list[PhaseResult], charter: Charter | None, kb: KnowledgeBase)
     for phase in phases:
         for cookie in phase.cookies:
             cookie.classification = kb.classify(cookie.name, cookie.domain)
+            if cookie.classification is not None:
+                cookie.classification.by_name_only = not _written_by_vendor(cookie, cookie.classification.vendor, kb)
             if charter is not None:
                 declared = charter.match(cookie.name)
                 if declared is not None:
                     cookie.declared_as = declared.name.display
                     cookie.purpose = declared.purpose
+    untested = untested_phases(phases)
+    judged = NO_CONSENT_PHASES - untested
     if charter is not None:
-        _charter_rules(phases, charter, kb, out)
+        _charter_rules(phases, charter, kb, out, judged, untested)
     else:
-        _knowledge_rules(phases, kb, out)
-    _common_rules(phases, charter, kb, out)
+        _knowledge_rules(phases, kb, out, judged)
+        _compare_phases(phases, kb, out, untested)
+    _decision_rules(phases, out)
+    _common_rules(phases, charter, kb, out, judged)
     return out.sorted()
 
 
-def _charter_rules(phases: list[PhaseResult], charter: Charter, kb: KnowledgeBase, out: _Findings) -> None:
+class _NoHost:
+    category = ""
+
+
+_NO_HOST = _NoHost()
+
+
+def _written_by_vendor(cookie: CookieSeen, vendor: str, kb: KnowledgeBase) -> bool:
+    """Whether the script or response that wrote the cookie (or, for a third-party cookie, its
+    domain) is a host the knowledge base ties to the vendor its name suggests: `_ga` written by
+    the site's own script is named like Google Analytics's, not proven to be it."""
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(cookie.set_by.url).hostname or ""] if cookie.set_by.url else []
+    if cookie.party == "third":
+        hosts.append(cookie.domain)
+    family = vendor.split(" (")[0].split(" ")[0].lower()  # "Google Analytics 4" -> "google"
+    for host in hosts:
+        known = kb.host(host)
+        if known is not None and (known.vendor == vendor or known.vendor.lower().startswith(family)):
+            return True
+    return False
+
+
+def untested_phases(phases: list[PhaseResult]) -> frozenset[str]:
+    """The decision phases whose choice was not seen to take effect: what their pages show is
+    not what follows that choice, so no rule about "after refuse all" (or about what acceptance
+    brings) may be judged on them."""
+    return frozenset(p.name for p in phases if p.name in ("refuse", "accept") and not p.decision_verified)
+
+
+def _decision_rules(phases: list[PhaseResult], out: _Findings) -> None:
+    for phase in phases:
+        if phase.name not in ("refuse", "accept") or not phase.decision_made or phase.decision_verified:
+            continue
+        label = "'refuse all'" if phase.name == "refuse" else "'accept all'"
+        wanted = "refusal" if phase.name == "refuse" else "acceptance"
+        contrary = [r for r in phase.consent_records if r.choice and r.choice != wanted]
+        check = phase.decision_check or "no effect was seen"
+        if contrary:
+            out.add(
+                "decision-not-taken", "error", phase.consent_given or phase.name,
+                f"{label} was clicked, and the consent manager stored {'an acceptance' if wanted == 'refusal' else 'a refusal'}: {check}.",
+                f"Make the {label} control store the {wanted} it offers; check the consent manager's configuration "
+                "(the categories each button sets).",
+                [Evidence(phase=phase.name, page=phase.pages[0].url if phase.pages else None, detail=check)],
+            )  # fmt: skip
+            continue
+        out.add(
+            "decision-not-taken", "warning", phase.consent_given or phase.name,
+            f"{label} did not take effect, so this phase was not tested and the rules that depend on it are "
+            f"withheld: {check}.",
+            f"Check by hand that {label} closes the banner and that the choice is remembered on the next page; "
+            "if it is, raise the scanner's wait or report the banner to the cookiecharter developers.",
+            [Evidence(phase=phase.name, page=phase.pages[0].url if phase.pages else None, detail=check)],
+        )  # fmt: skip
+
+
+def _charter_rules(
+    phases: list[PhaseResult], charter: Charter, kb: KnowledgeBase, out: _Findings, judged: frozenset[str], untested: frozenset[str]
+) -> None:
     for phase in phases:
         for cookie in phase.cookies:
             declared = charter.match(cookie.name)
             if declared is None:
                 known = cookie.classification
                 hint = (
-                    f"The knowledge base knows it: {known.vendor}, usually {known.category}, "
-                    f"about {known.typical_lifetime}. "
+                    f"{'Its name is that of' if known.by_name_only else 'It is'} {known.vendor}'s cookie, usually "
+                    f"{known.category}, about {known.typical_lifetime}. "
                     if known
                     else ""
                 )
@@ -186,7 +277,7 @@ def _charter_rules(phases: list[PhaseResult], charter: Charter, kb: KnowledgeBas
                 )
                 continue
             purpose = charter.purpose(declared.purpose)
-            if purpose.needs_consent and phase.name in NO_CONSENT_PHASES:
+            if purpose.needs_consent and phase.name in judged:
                 gpc_note = (
                     " Global Privacy Control refuses this purpose." if phase.name == "gpc" and purpose.refused_by_gpc else ""
                 )
@@ -196,9 +287,10 @@ def _charter_rules(phases: list[PhaseResult], charter: Charter, kb: KnowledgeBas
                     severity,
                     cookie.name,
                     f"Cookie `{cookie.name}` (purpose `{purpose.key}`, which needs consent) was written "
-                    f"{_PHASE_WORDS[phase.name]}.{gpc_note}",
-                    "Write it only once its purpose is granted: load the script or frame that sets it after consent "
-                    "(cookiecharter's page script activates them), and let the middleware filter it.",
+                    f"{WHERE}.{gpc_note}",
+                    "Write it only once its purpose is granted: load the script, tag or frame that sets it only after "
+                    "the visitor's consent (through the consent manager's script blocking or the tag manager's consent "
+                    "settings), and never after a refusal.",
                     [_where(phase.name, cookie)],
                 )
             if _exceeds(cookie.lifetime_seconds, declared.lifetime):
@@ -227,9 +319,10 @@ def _charter_rules(phases: list[PhaseResult], charter: Charter, kb: KnowledgeBas
                     "Cap its lifetime at 13 months (and do not extend it on later visits), or ask for consent.",
                     [_where(phase.name, cookie)],
                 )
-    # Declarations nothing matched.
+    # Declarations nothing matched: only when acceptance was really tested, since most optional
+    # cookies appear only then.
     seen_names = {c.name for p in phases for c in p.cookies}
-    for declared in charter.cookies:
+    for declared in charter.cookies if "accept" not in untested else ():
         if not any(declared.name.matches(n) for n in seen_names):
             out.add(
                 "declared-cookie-not-seen",
@@ -242,7 +335,7 @@ def _charter_rules(phases: list[PhaseResult], charter: Charter, kb: KnowledgeBas
             )
     # Storage written before consent.
     for phase in phases:
-        if phase.name not in NO_CONSENT_PHASES:
+        if phase.name not in judged:
             continue
         for item in phase.storage:
             declared = charter.match(item.key)
@@ -254,13 +347,13 @@ def _charter_rules(phases: list[PhaseResult], charter: Charter, kb: KnowledgeBas
                 "storage-before-consent",
                 severity,
                 f"{item.kind}:{item.key}",
-                f"{item.kind} key `{item.key}` ({item.origin}, {what}) was written {_PHASE_WORDS[phase.name]}.",
+                f"{item.kind} key `{item.key}` ({item.origin}, {what}) was written {WHERE}.",
                 "Write it only after consent, or declare it under an exempt purpose if it is strictly necessary.",
                 [Evidence(phase=phase.name, page=item.page, detail=f"origin {item.origin}")],
             )
 
 
-def _knowledge_rules(phases: list[PhaseResult], kb: KnowledgeBase, out: _Findings) -> None:
+def _knowledge_rules(phases: list[PhaseResult], kb: KnowledgeBase, out: _Findings, judged: frozenset[str]) -> None:
     for phase in phases:
         for cookie in phase.cookies:
             known = cookie.classification
@@ -273,29 +366,111 @@ def _knowledge_rules(phases: list[PhaseResult], kb: KnowledgeBase, out: _Finding
                     "Find out what writes it and declare it in a charter (`--suggest` drafts an entry to complete).",
                     [_where(phase.name, cookie)],
                 )
-            elif known.category not in EXEMPT_CATEGORIES and phase.name in NO_CONSENT_PHASES:
+            elif known.category not in EXEMPT_CATEGORIES and phase.name in judged:
                 out.add(
                     "cookie-before-consent",
                     "warning" if cookie.kept else "info",
                     cookie.name,
-                    f"Cookie `{cookie.name}` ({known.vendor}, usually {known.category}) was written "
-                    f"{_PHASE_WORDS[phase.name]}. Classified by the knowledge base: check with --charter.",
-                    "Load what writes it only after consent.",
+                    f"Cookie `{cookie.name}` (named like {known.vendor}'s, usually {known.category}) was written "
+                    f"{WHERE}. Classified by its name: check with --charter.",
+                    "Load what writes it only after the visitor's consent, and never after a refusal.",
                     [_where(phase.name, cookie)],
                 )
-        if phase.name in NO_CONSENT_PHASES:
+        if phase.name in judged:
             for item in phase.storage:
                 out.add(
                     "storage-before-consent",
                     "info",
                     f"{item.kind}:{item.key}",
-                    f"{item.kind} key `{item.key}` ({item.origin}) was written {_PHASE_WORDS[phase.name]}.",
+                    f"{item.kind} key `{item.key}` ({item.origin}) was written {WHERE}.",
                     "If it is not strictly necessary, write it only after consent.",
                     [Evidence(phase=phase.name, page=item.page, detail=f"origin {item.origin}")],
                 )
 
 
-def _common_rules(phases: list[PhaseResult], charter: Charter | None, kb: KnowledgeBase, out: _Findings) -> None:
+def _phase_items(phase: PhaseResult) -> dict[tuple[str, str], Evidence]:
+    """What a phase left, keyed by (kind, subject) as findings name them, with evidence."""
+    found: dict[tuple[str, str], Evidence] = {}
+    for c in phase.cookies:
+        found.setdefault(("cookie", c.name), _where(phase.name, c))
+    for item in phase.storage:
+        found.setdefault(
+            ("storage", f"{item.kind}:{item.key}"), Evidence(phase=phase.name, page=item.page, detail=f"origin {item.origin}")
+        )
+    for req in phase.third_party_requests:
+        found.setdefault(("host", req.host), Evidence(phase=phase.name, page=req.page, detail=f"first request: {req.first_url}"))
+    return found
+
+
+_ITEM_WORDS = {"cookie": "Cookie", "storage": "Storage key", "host": "Third-party host"}
+
+
+def _name_matches(pattern: str, name: str) -> bool:
+    if len(pattern) > 2 and pattern.startswith("/") and pattern.endswith("/"):
+        try:
+            return re.search(pattern[1:-1], name) is not None
+        except re.error:
+            return False
+    return pattern == name
+
+
+def _compare_phases(phases: list[PhaseResult], kb: KnowledgeBase, out: _Findings, untested: frozenset[str]) -> None:
+    """Without a charter, the phases are compared: what appears only once 'accept all' took
+    effect (absent on arrival) is optional, so it must not appear after 'refuse all' or under
+    Global Privacy Control either. The consent manager's own record, and names the knowledge base
+    files as necessary, security, consent or preferences, are left out."""
+    by_name = {p.name: p for p in phases}
+    arrival, accept = by_name.get("arrival"), by_name.get("accept")
+    # What the consent manager itself declares optional, wherever it turns up without consent.
+    declared = [d for p in phases for d in p.manager_declared]
+    for phase in phases:
+        if phase.name not in NO_CONSENT_PHASES - untested:
+            continue
+        for c in phase.cookies:
+            entry = next((d for d in declared if _name_matches(d.name, c.name)), None)
+            if entry is not None:
+                out.add(
+                    "optional-despite-refusal", "warning", c.name,
+                    f"Cookie `{c.name}` is declared optional by the site's own consent manager ({entry.manager}: "
+                    f"purpose `{entry.purpose}`), yet it appeared {WHERE}.",
+                    "Let the consent manager load what writes it (its script blocking), so it runs only after the "
+                    "visitor's consent and never after a refusal.",
+                    [_where(phase.name, c)],
+                )  # fmt: skip
+    if arrival is None or accept is None or "accept" in untested:
+        return
+    records = {r.name for p in phases for r in p.consent_records}
+    before = _phase_items(arrival)
+
+    def exempt(kind: str, subject: str) -> bool:
+        name = subject.split(":", 1)[1] if kind == "storage" else subject
+        if name in records:
+            return True
+        category = kb.category_of(name) if kind != "host" else (kb.host(subject.split(":")[0]) or _NO_HOST).category
+        return category in EXEMPT_CATEGORIES
+
+    optional = {key for key in _phase_items(accept) if key not in before and not exempt(*key)}
+    for name in ("refuse", "gpc"):
+        seen = by_name.get(name)
+        if seen is None or name in untested:
+            continue
+        for (kind, subject), evidence in _phase_items(seen).items():
+            if (kind, subject) in optional:
+                shown = subject.split(":", 1)[1] if kind == "storage" else subject
+                out.add(
+                    "optional-despite-refusal", "warning", subject,
+                    f"{_ITEM_WORDS[kind]} `{shown}` is optional (it appears only once 'accept all' is clicked), "
+                    f"yet it appeared {WHERE}.",
+                    "Whatever writes it must wait for the visitor's consent and stay off after a refusal or a Global "
+                    "Privacy Control signal: put it behind the consent manager (its script blocking, or the tag "
+                    "manager's consent settings).",
+                    [evidence],
+                )  # fmt: skip
+
+
+def _common_rules(
+    phases: list[PhaseResult], charter: Charter | None, kb: KnowledgeBase, out: _Findings, judged: frozenset[str]
+) -> None:
     by_name = {p.name: p for p in phases}
     consent_third_party_domains = set()
     if charter is not None:
@@ -303,7 +478,7 @@ def _common_rules(phases: list[PhaseResult], charter: Charter | None, kb: Knowle
             if c.domain and charter.purpose(c.purpose).needs_consent:
                 consent_third_party_domains.add(c.domain.lower().lstrip("."))
     for phase in phases:
-        if phase.name in NO_CONSENT_PHASES:
+        if phase.name in judged:
             for req in phase.third_party_requests:
                 hostname = req.host.split(":")[0]
                 known = kb.host(hostname)
@@ -315,20 +490,19 @@ def _common_rules(phases: list[PhaseResult], charter: Charter | None, kb: Knowle
                     "third-party-before-consent",
                     severity,
                     req.host,
-                    f"Third-party host `{req.host}`{who} was contacted {_PHASE_WORDS[phase.name]} "
-                    f"({req.count} request(s): {', '.join(req.resource_types)}).",
+                    f"Third-party host `{req.host}`{who} was contacted {WHERE}.",
                     "Load this content only after consent (a placeholder until then), or serve it from the site itself.",
-                    [Evidence(phase=phase.name, page=req.page, detail=f"first request: {req.first_url}")],
+                    [Evidence(phase=phase.name, page=req.page, detail=f"{req.count} request(s) ({', '.join(req.resource_types)}); first: {req.first_url}")],
                 )
         for cookie in phase.cookies:
             if not cookie.kept:
+                why, fix = _refusal_reason(cookie)
                 out.add(
                     "cookie-refused-by-browser",
                     "info",
                     cookie.name,
-                    f"The browser refused cookie `{cookie.name}` ({cookie.domain}): {', '.join(cookie.refused_reasons)}.",
-                    "Third-party cookies are blocked by more and more browsers; a cookie that a frame needs must be "
-                    "SameSite=None; Secure, or the frame should work without it.",
+                    f"The browser refused cookie `{cookie.name}` ({cookie.domain}): {why}",
+                    fix,
                     [_where(phase.name, cookie)],
                 )
         for visit in phase.pages:
@@ -344,16 +518,38 @@ def _common_rules(phases: list[PhaseResult], charter: Charter | None, kb: Knowle
     arrival, refuse = by_name.get("arrival"), by_name.get("refuse")
     offered = {b.action for p in phases for b in p.buttons if b.found}
     banner_seen = bool(offered & {"accept-all", "refuse-all", "customise"})
-    needs_consent = charter.needs_consent if charter is not None else banner_seen
+    hidden = next((p.hidden_banner for p in phases if p.hidden_banner), None)
+    if charter is not None:
+        needs_consent = charter.needs_consent
+    else:
+        optional_seen = any(
+            c.classification is not None and c.classification.category in ("statistics", "advertising")
+            for p in phases for c in p.cookies
+        ) or any(
+            (kb.host(r.host.split(":")[0]) or _NO_HOST).category in ("statistics", "advertising")
+            for p in phases for r in p.third_party_requests
+        )  # fmt: skip
+        needs_consent = banner_seen or bool(hidden) or optional_seen
     if needs_consent and not banner_seen:
+        if hidden:
+            message = (
+                "Banner not found: the site may hide it from automated browsers. A consent banner is in the page "
+                f"(`{hidden}`) but was never shown to the scanner, so no choice could be made and the refuse and "
+                "accept phases were not tested."
+            )
+        else:
+            message = (
+                "Banner not found on the start page, so no choice could be made: the refuse and accept phases were "
+                "not tested. If a person sees a banner there, the site may hide it from automated browsers."
+            )
         out.add(
             "banner-not-found",
             "warning",
             "banner",
-            "No consent banner control was found on the start page, so no decision could be recorded.",
-            "Show a banner with 'accept all' and 'refuse all' buttons (cookiecharter's banner carries "
-            "data-cookiecharter-action attributes the scanner finds).",
-            [Evidence(phase="arrival", page=arrival.pages[0].url if arrival and arrival.pages else None)],
+            message,
+            "Show the consent banner to every visitor, automated browsers included (audits and regulators use "
+            "them), with 'accept all' and 'refuse all' buttons, without waiting for a scroll or a click elsewhere.",
+            [Evidence(phase="arrival", page=arrival.pages[0].url if arrival and arrival.pages else None, detail=hidden or "")],
         )
     elif banner_seen and "accept-all" in offered and refuse is not None:
         first_layer = next((b for b in refuse.buttons if b.action == "refuse-all"), None)
@@ -376,6 +572,30 @@ def _common_rules(phases: list[PhaseResult], charter: Charter | None, kb: Knowle
             "Remove the banner: it asks a question that has no effect.",
             [Evidence(phase="arrival")],
         )
+
+
+#: Chromium's reasons for refusing a cookie because of its third-party cookie policy, not because
+#: of anything wrong with the cookie.
+_POLICY_REASONS = {"UserPreferences", "ThirdPartyPhaseout", "ThirdPartyBlockedInFirstPartySet", "ThirdPartyBlocked"}
+
+
+def _refusal_reason(cookie: CookieSeen) -> tuple[str, str]:
+    reasons = set(cookie.refused_reasons)
+    codes = ", ".join(cookie.refused_reasons)
+    if reasons & _POLICY_REASONS:
+        return (
+            f"this browser blocks third-party cookies ({codes}); a browser that allows them would keep it.",
+            "Nothing is wrong with the cookie itself. Judge it as if it were kept: a visitor whose browser accepts "
+            "third-party cookies gets it, so it needs the same consent as any other.",
+        )
+    if any(r.startswith("SameSite") for r in reasons):
+        return (
+            f"its SameSite attribute does not allow it here ({codes}).",
+            "A cookie read inside a frame of another site must be `SameSite=None; Secure`; otherwise drop it.",
+        )
+    if reasons & {"SecureOnly", "SchemefulSameSiteStrict", "SchemefulSameSiteLax", "SchemefulSameSiteUnspecifiedTreatedAsLax"}:
+        return (f"it needs a secure (https) page ({codes}).", "Serve the page over https, or drop the Secure attribute.")
+    return (f"{codes}.", "Check the cookie's attributes (Domain, Path, SameSite, Secure) against the page that writes it.")
 
 
 def ordered_phases(phases: list[PhaseResult]) -> list[PhaseResult]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from .model import CookieSeen, Finding, PhaseResult, Report
+from .model import SEVERITY_RANK, CookieSeen, Finding, PhaseResult, Report
 
 _PHASE_TITLES = {
     "arrival": "Arrival (no choice made)",
@@ -34,6 +34,11 @@ table{border-collapse:collapse;width:100%;font-size:.88rem;display:block;overflo
 th{background:var(--card)}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
 .phase{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}.shot img{width:100%;max-width:640px;height:auto;border:1px solid var(--line);border-radius:6px}
 .new{font-weight:700}details summary{cursor:pointer}figure{margin:0}
+.verdicts{border-collapse:collapse;display:table;margin:1rem 0}.verdicts td,.verdicts th{font-size:1rem;padding:.5rem .7rem}
+.answer{font-weight:700;text-transform:uppercase;white-space:nowrap}.answer.yes{color:var(--ok)}.answer.no{color:var(--err)}
+.answer.not-tested{color:var(--warn)}.answer.not-asked{color:var(--muted)}
+tr.breaks td{background:color-mix(in srgb,var(--err) 12%,transparent)}tr.breaks td:first-child{border-left:4px solid var(--err)}
+.untested{border:2px solid var(--warn);padding:.5rem .8rem;border-radius:6px}
 """
 
 
@@ -69,7 +74,27 @@ def _lifetime(c: CookieSeen) -> str:
     return f"{s} s"
 
 
-def _cookies(cookies: list[CookieSeen]) -> str:
+def _broken_rules(findings: list[Finding], phase: str) -> dict[str, list[str]]:
+    """Subject -> the rules it breaks in ``phase`` (warnings and errors), to highlight its row."""
+    out: dict[str, list[str]] = {}
+    for f in findings:
+        if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["warning"] and any(e.phase == phase for e in f.evidence):
+            out.setdefault(f.subject, []).append(f.rule)
+    return out
+
+
+def _row(subject: str, broken: dict[str, list[str]]) -> str:
+    rules = broken.get(subject)
+    return f"<tr class='breaks' title='breaks {_e(', '.join(rules))}'>" if rules else "<tr>"
+
+
+def _flag(subject: str, broken: dict[str, list[str]]) -> str:
+    rules = broken.get(subject)
+    return f"<br><b class='error'>breaks {_e(', '.join(rules))}</b>" if rules else ""
+
+
+def _cookies(cookies: list[CookieSeen], broken: dict[str, list[str]] | None = None) -> str:
+    broken = broken or {}
     if not cookies:
         return "<p class='meta'>No cookie.</p>"
     rows = []
@@ -78,11 +103,15 @@ def _cookies(cookies: list[CookieSeen]) -> str:
         declared = (
             f"<code>{_e(c.declared_as)}</code> ({_e(c.purpose)})" if c.declared_as else "<span class='error'>undeclared</span>"
         )
-        known = f"{_e(c.classification.vendor)}, {_e(c.classification.category)}" if c.classification else "—"
+        known = (
+            f"{'named like ' if c.classification.by_name_only else ''}{_e(c.classification.vendor)}, {_e(c.classification.category)}"
+            if c.classification
+            else "—"
+        )
         by = f"{_e(c.set_by.kind)}{': <code>' + _e(c.set_by.url) + '</code>' if c.set_by.url else ''}"
         flags = " ".join(x for x, on in (("HttpOnly", c.http_only), ("Secure", c.secure)) if on)
         rows.append(
-            f"<tr><td><code>{_e(c.name)}</code></td><td>{_e(c.domain)}{_e(c.path) if c.path != '/' else ''}<br>"
+            f"{_row(c.name, broken)}<td><code>{_e(c.name)}</code>{_flag(c.name, broken)}</td><td>{_e(c.domain)}{_e(c.path) if c.path != '/' else ''}<br>"
             f"{_e(c.party)} party</td><td>{_lifetime(c)}</td><td>{_e(flags)} {_e(c.same_site)}</td><td>{status}</td>"
             f"<td>{declared}</td><td>{known}</td><td>{by}</td></tr>"
         )
@@ -92,8 +121,17 @@ def _cookies(cookies: list[CookieSeen]) -> str:
     )
 
 
-def _phase(p: PhaseResult) -> str:
+def _phase(p: PhaseResult, findings: list[Finding]) -> str:
+    broken = _broken_rules(findings, p.name)
     parts = [f"<h3 id='phase-{_e(p.name)}'>{_e(_PHASE_TITLES.get(p.name, p.name))}</h3><div class='phase'>"]
+    if p.name in ("refuse", "accept"):
+        if p.decision_verified:
+            parts.append(f"<p class='ok'>The choice took effect: {_e(p.decision_check)}.</p>")
+        else:
+            parts.append(
+                f"<p class='untested'><b>Not tested:</b> {_e(p.decision_check or 'no choice could be made')}. What "
+                "follows is what the pages did without that choice; no rule about it is judged.</p>"
+            )
     if p.error:
         parts.append(f"<p class='error'>This phase failed: {_e(p.error)}</p>")
     if p.buttons:
@@ -117,12 +155,13 @@ def _phase(p: PhaseResult) -> str:
             f"<figure class='shot'><img alt='{_e(p.name)} phase: the start page' src='{_e(p.screenshot)}'>"
             f"<figcaption class='meta'>The start page {'loaded again after the decision' if p.consent_given else 'after loading'}.</figcaption></figure>"
         )
-    parts.append(_cookies(p.cookies))
+    parts.append(_cookies(p.cookies, broken))
     if p.storage:
         parts.append(
             "<h4>Storage</h4><table><thead><tr><th>Kind</th><th>Origin</th><th>Key</th><th>Page</th></tr></thead><tbody>"
             + "".join(
-                f"<tr><td>{_e(s.kind)}</td><td>{_e(s.origin)}</td><td><code>{_e(s.key)}</code></td><td>{_e(s.page)}</td></tr>"
+                f"{_row(f'{s.kind}:{s.key}', broken)}<td>{_e(s.kind)}</td><td>{_e(s.origin)}</td><td><code>{_e(s.key)}</code>"
+                f"{_flag(f'{s.kind}:{s.key}', broken)}</td><td>{_e(s.page)}</td></tr>"
                 for s in p.storage
             )
             + "</tbody></table>"
@@ -131,7 +170,7 @@ def _phase(p: PhaseResult) -> str:
         parts.append(
             "<h4>Third-party hosts</h4><table><thead><tr><th>Host</th><th>Known as</th><th>Requests</th><th>First</th></tr></thead><tbody>"
             + "".join(
-                f"<tr><td><code>{_e(r.host)}</code></td><td>{_e(r.vendor or '—')}</td><td>{r.count} ({_e(', '.join(r.resource_types))})</td>"
+                f"{_row(r.host, broken)}<td><code>{_e(r.host)}</code>{_flag(r.host, broken)}</td><td>{_e(r.vendor or '—')}</td><td>{r.count} ({_e(', '.join(r.resource_types))})</td>"
                 f"<td><code>{_e(r.first_url)}</code></td></tr>"
                 for r in p.third_party_requests
             )
@@ -165,17 +204,31 @@ def to_html(report: Report) -> str:
             + (f"<details open><summary>Fixed</summary><ul>{''.join(f'<li><code>{_e(x)}</code></li>' for x in b.fixed)}</ul></details>" if b.fixed else "")
         )
     pages = "".join(f"<li><code>{_e(u)}</code></li>" for u in report.pages)
+    verdicts = (
+        "<table class='verdicts'><tbody>"
+        + "".join(
+            f"<tr><th scope='row'>{_e(v.question)}</th><td class='answer {_e(v.answer.replace(' ', '-'))}'>{_e(v.answer)}</td>"
+            f"<td>{_text(v.detail)}</td></tr>"
+            for v in report.verdicts
+        )
+        + "</tbody></table>"
+    )
+    if report.not_pages:
+        pages += "</ul><p class='meta'>Links not audited, not being HTML pages:</p><ul>" + "".join(
+            f"<li><code>{_e(u)}</code> ({_e(what)})</li>" for u, what in report.not_pages.items()
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Cookie scan of {_e(report.url)}</title><style>{_CSS}</style></head>
 <body><main>
 <h1>Cookie scan of <code>{_e(report.url)}</code></h1>
+{verdicts}
 <p class="meta">{_e(report.started_at)} · {s.pages} page(s) · four phases in {report.duration_ms / 1000:.1f} s · {charter}</p>
 <p class="meta">cookiecharter {_e(report.tool_version)} · knowledge base {_e(report.knowledge_base_version)} · report schema {_e(report.schema_version)} · {_e(report.browser)}</p>
 <div class="counts"><div class="count error"><b>{s.errors}</b>errors</div><div class="count warning"><b>{s.warnings}</b>warnings</div>
 <div class="count info"><b>{s.infos}</b>notes</div><div class="count"><b>{s.cookies}</b>cookie names</div></div>
 <h2>Findings</h2>{findings}{baseline}
-<h2>Phases</h2>{''.join(_phase(p) for p in report.phases)}
+<h2>Phases</h2>{''.join(_phase(p, report.findings) for p in report.phases)}
 <h2>Pages audited</h2><ul>{pages}</ul>
 </main></body></html>
 """

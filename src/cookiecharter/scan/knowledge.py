@@ -118,6 +118,11 @@ class KnowledgeBase:
                     best = known
         return best
 
+    def category_of(self, name: str) -> str | None:
+        """The usual category of a cookie (or storage key) name, or None when unknown."""
+        known = self.lookup(name)
+        return known.category if known else None
+
     def vendor_of_host(self, host: str) -> str | None:
         known = self.host(host)
         return known.vendor if known else None

@@ -48,6 +48,11 @@ class Classification(_Model):
     typical_lifetime: str = ""
     description: str = ""
     pattern: str = Field(description="The knowledge-base entry that matched (name, prefix* or /regex/).")
+    by_name_only: bool = Field(
+        True,
+        description="True when only the name matched: the cookie was written by the site itself (or by a host the "
+        "knowledge base does not tie to this vendor), so the vendor is a presumption, not a fact.",
+    )
 
 
 class CookieSeen(_Model):
@@ -106,6 +111,26 @@ class ButtonSeen(_Model):
     clicked: bool = False
 
 
+class ConsentRecord(_Model):
+    """A cookie or storage entry a consent manager wrote when the decision's control was clicked."""
+
+    kind: Literal["cookie", "localStorage", "sessionStorage"]
+    where: str = Field(description="The cookie's domain or the storage's origin.")
+    name: str
+    choice: Optional[Literal["refusal", "acceptance"]] = Field(
+        None, description="What the value says, where it can be read; null for a format the scanner cannot read."
+    )
+
+
+class DeclaredOptional(_Model):
+    """A cookie a consent manager's own configuration, read on the page, files under a purpose
+    that needs consent."""
+
+    manager: str
+    purpose: str = ""
+    name: str = Field(description="A cookie name, or a regular expression between slashes.")
+
+
 class PageVisit(_Model):
     url: str
     status: Optional[int] = None
@@ -124,10 +149,31 @@ class PhaseResult(_Model):
         None, description="The decision this phase made (null for arrival and gpc)."
     )
     decision_made: bool = Field(False, description="True when the decision's control was found and clicked.")
+    decision_verified: bool = Field(
+        False,
+        description="True only when the click was seen to take effect: the banner went away and the consent "
+        "manager's record (cookie or storage) was written, holding this choice or one it cannot read. "
+        "When false, the rules that depend on this phase are withheld.",
+    )
+    decision_attempts: int = Field(0, description="Clicks made on the decision's control (a click before the "
+                                   "control is live does nothing, so the scanner tries again, within a bound).")
+    decision_check: Optional[str] = Field(None, description="In words: what showed the decision took effect, or why it did not.")
+    consent_records: list[ConsentRecord] = Field(
+        default_factory=list, description="The consent manager's record as the decision left it."
+    )
     screenshot: Optional[str] = Field(
         None,
         description="A JPEG data: URL of the start page: as it settled (arrival, gpc: with the banner), "
         "or loaded again after the decision (refuse, accept: the banner should be gone).",
+    )
+    manager_declared: list[DeclaredOptional] = Field(
+        default_factory=list,
+        description="Arrival only: cookies the consent manager's own configuration declares optional.",
+    )
+    hidden_banner: Optional[str] = Field(
+        None,
+        description="A consent banner's container that is in the page but was not shown (its selector): a sign "
+        "that the site hides its banner from automated browsers.",
     )
     error: Optional[str] = None
     duration_ms: int = 0
@@ -158,6 +204,15 @@ class CharterInfo(_Model):
     consent_version: str
 
 
+class Verdict(_Model):
+    """One of the four answers at the top of a report, in plain words."""
+
+    check: Literal["refusal-respected", "nothing-before-choice", "gpc-honoured", "acceptance-works"]
+    question: str
+    answer: Literal["yes", "no", "not asked", "not tested"]
+    detail: str = Field(description="The answer in a sentence, naming what went on when it is no.")
+
+
 class BaselineDiff(_Model):
     path: str
     new: list[str] = Field(default_factory=list, description="Fingerprints found now and not in the baseline.")
@@ -180,11 +235,21 @@ class Report(_Model):
     tool_version: str
     knowledge_base_version: str
     url: str
+    verdicts: list[Verdict] = Field(
+        default_factory=list,
+        description="The four answers (refusal respected, nothing before a choice, Global Privacy Control "
+        "honoured, acceptance works), derived from the findings and the phases' decisions.",
+    )
     started_at: str = Field(description="ISO 8601, UTC.")
     duration_ms: int = 0
     browser: str = ""
     charter: Optional[CharterInfo] = None
     pages: list[str] = Field(default_factory=list, description="The pages audited, start page first.")
+    not_pages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Links found but not audited because they are not HTML pages (a PDF, a CSV export, a "
+        "download): URL -> its content type or why.",
+    )
     phases: list[PhaseResult] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)

@@ -136,6 +136,39 @@ def pending_script(horizon_s: float) -> str:
 PENDING_PROBE = "() => (typeof window.%s === 'function' ? window.%s() : 0)" % (PENDING_GLOBAL, PENDING_GLOBAL)
 
 
+#: The global through which the scanner asks whether a control has a click handler yet.
+LIVE_GLOBAL = "__cookiecharterLive"
+
+#: Remembers which elements got a click-like listener, so the scanner can wait until a banner's
+#: control is live and not only visible: some managers (tarteaucitron) render their buttons and
+#: attach the handlers half a second later, and a click before that does nothing. A control is
+#: live when it, or an element between it and the document (delegation), has such a listener or
+#: an ``onclick``, or when it acts without script (a link with a real href, a form's button).
+#: The original ``addEventListener`` always runs; only a WeakSet entry is added.
+LIVE_SCRIPT = """
+(() => {
+  const marked = new WeakSet();
+  const kinds = new Set(["click", "mousedown", "mouseup", "pointerdown", "pointerup", "touchstart", "touchend"]);
+  const add = EventTarget.prototype.addEventListener;
+  try {
+    EventTarget.prototype.addEventListener = function (type, listener, options) {
+      try { if (kinds.has(String(type)) && this !== window && this !== document) marked.add(this); } catch (e) {}
+      return add.apply(this, arguments);
+    };
+    Object.defineProperty(window, "%(global)s", {value: (el) => {
+      for (let node = el; node && node !== document && node !== document.documentElement && node !== document.body; ) {
+        if (marked.has(node) || typeof node.onclick === "function") return true;
+        if (node.tagName === "A" && node.getAttribute("href") && !/^(#|javascript:)/i.test(node.getAttribute("href"))) return true;
+        if ((node.tagName === "BUTTON" || node.tagName === "INPUT") && node.form && node.type === "submit") return true;
+        node = node.parentNode || (node instanceof ShadowRoot ? node.host : null);
+        if (node instanceof ShadowRoot) node = node.host;
+      }
+      return false;
+    }});
+  } catch (e) {}
+})();
+""" % {"global": LIVE_GLOBAL}
+
 #: Global Privacy Control, the JavaScript half (the header half is ``Sec-GPC: 1`` on every request).
 GPC_SCRIPT = """
 Object.defineProperty(Navigator.prototype, "globalPrivacyControl", {get: () => true, configurable: true});

@@ -10,6 +10,7 @@ from .. import __version__
 from ..core.charter import Charter
 from .findings import audit, ordered_phases
 from .knowledge import KnowledgeBase
+from .verdicts import verdicts
 from .model import SEVERITY_RANK, BaselineDiff, CharterInfo, Finding, Report, Summary
 
 #: Exit codes of ``cookiecharter scan``.
@@ -48,10 +49,12 @@ def build_report(
             else None
         ),
         pages=raw.pages,
+        not_pages=raw.not_pages,
         phases=phases,
         findings=findings,
     )
     report.summary = summarise(report)
+    report.verdicts = verdicts(phases, findings)
     return report
 
 

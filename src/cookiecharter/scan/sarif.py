@@ -74,8 +74,24 @@ def to_sarif(report: Report, charter: Charter | None = None) -> dict[str, Any]:
                         ],
                     }
                 },
-                "invocations": [{"executionSuccessful": True, "startTimeUtc": report.started_at}],
+                # The verdicts first: as notifications, which code-scanning tools show with the
+                # run, and as plain properties for scripts.
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "startTimeUtc": report.started_at,
+                        "toolExecutionNotifications": [
+                            {
+                                "descriptor": {"id": v.check},
+                                "level": {"yes": "note", "no": "error", "not tested": "warning", "not asked": "note"}[v.answer],
+                                "message": {"text": f"{v.question}: {v.answer}. {v.detail}"},
+                            }
+                            for v in report.verdicts
+                        ],
+                    }
+                ],
                 "properties": {
+                    "verdicts": [v.model_dump() for v in report.verdicts],
                     "url": report.url,
                     "knowledgeBaseVersion": report.knowledge_base_version,
                     "reportSchemaVersion": report.schema_version,

@@ -1,4 +1,4 @@
-"""The terminal summary of a scan (rich): counts, findings, and what changed since the baseline."""
+"""The terminal summary of a scan (rich): the four verdicts, findings, counts, and what changed since the baseline."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from rich.text import Text
 from .model import Report
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_ANSWER_STYLE = {"yes": "bold green", "no": "bold red", "not tested": "bold yellow", "not asked": "dim"}
 
 
 def print_summary(console: Console, report: Report, written: list[str]) -> None:
@@ -20,6 +21,12 @@ def print_summary(console: Console, report: Report, written: list[str]) -> None:
             f"{s.cookies} cookie name(s); {where}; knowledge base {report.knowledge_base_version}",
         )
     )
+    for v in report.verdicts:
+        console.print(
+            Text.assemble(
+                (f"{v.question}: ", "bold"), (v.answer.upper(), _ANSWER_STYLE[v.answer]), f"  {v.detail}",
+            )
+        )  # fmt: skip
     if report.findings:
         table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
         table.add_column("Severity")
