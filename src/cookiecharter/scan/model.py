@@ -8,7 +8,7 @@ major number when a field is removed or changes meaning; add fields freely in a 
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,8 +36,8 @@ class SetBy(_Model):
         description="header: a Set-Cookie response header; script: document.cookie or cookieStore; "
         "unknown: present in the jar with no write observed (for example set before a navigation)"
     )
-    url: Optional[str] = Field(None, description="The response URL (header) or the script URL (script).")
-    frame_url: Optional[str] = Field(None, description="The document the write happened in.")
+    url: str | None = Field(None, description="The response URL (header) or the script URL (script).")
+    frame_url: str | None = Field(None, description="The document the write happened in.")
 
 
 class Classification(_Model):
@@ -61,8 +61,8 @@ class CookieSeen(_Model):
     path: str = "/"
     kept: bool = Field(description="False when the browser refused to store it (see refused_reasons).")
     refused_reasons: list[str] = Field(default_factory=list)
-    expires: Optional[float] = Field(None, description="Unix time the browser will drop it; null for a session cookie.")
-    lifetime_seconds: Optional[int] = Field(
+    expires: float | None = Field(None, description="Unix time the browser will drop it; null for a session cookie.")
+    lifetime_seconds: int | None = Field(
         None,
         description="How long the site asked the cookie to live (Max-Age/Expires of the write), "
         "else what the browser kept; null for a session cookie.",
@@ -73,9 +73,9 @@ class CookieSeen(_Model):
     party: Literal["first", "third"] = "first"
     set_by: SetBy
     pages: list[str] = Field(default_factory=list, description="Pages during whose visit it was written (or seen).")
-    declared_as: Optional[str] = Field(None, description="The charter declaration it falls under (name or pattern).")
-    purpose: Optional[str] = Field(None, description="The purpose the charter gives it.")
-    classification: Optional[Classification] = None
+    declared_as: str | None = Field(None, description="The charter declaration it falls under (name or pattern).")
+    purpose: str | None = Field(None, description="The purpose the charter gives it.")
+    classification: Classification | None = None
 
 
 class StorageSeen(_Model):
@@ -94,7 +94,7 @@ class RequestSeen(_Model):
     page: str
     resource_types: list[str] = Field(default_factory=list)
     count: int = 1
-    vendor: Optional[str] = None
+    vendor: str | None = None
 
 
 class ButtonSeen(_Model):
@@ -103,10 +103,10 @@ class ButtonSeen(_Model):
     action: Literal["accept-all", "refuse-all", "customise", "save"]
     found: bool
     strategy: Literal["cookiecharter", "manager", "text", "none"] = "none"
-    manager: Optional[str] = None
-    selector: Optional[str] = None
-    text: Optional[str] = None
-    frame_url: Optional[str] = Field(None, description="Set when the control was inside an iframe.")
+    manager: str | None = None
+    selector: str | None = None
+    text: str | None = None
+    frame_url: str | None = Field(None, description="Set when the control was inside an iframe.")
     in_shadow_dom: bool = False
     clicked: bool = False
 
@@ -117,7 +117,7 @@ class ConsentRecord(_Model):
     kind: Literal["cookie", "localStorage", "sessionStorage"]
     where: str = Field(description="The cookie's domain or the storage's origin.")
     name: str
-    choice: Optional[Literal["refusal", "acceptance"]] = Field(
+    choice: Literal["refusal", "acceptance"] | None = Field(
         None, description="What the value says, where it can be read; null for a format the scanner cannot read."
     )
 
@@ -133,8 +133,8 @@ class DeclaredOptional(_Model):
 
 class PageVisit(_Model):
     url: str
-    status: Optional[int] = None
-    error: Optional[str] = None
+    status: int | None = None
+    error: str | None = None
     duration_ms: int = 0
 
 
@@ -145,7 +145,7 @@ class PhaseResult(_Model):
     storage: list[StorageSeen] = Field(default_factory=list)
     third_party_requests: list[RequestSeen] = Field(default_factory=list)
     buttons: list[ButtonSeen] = Field(default_factory=list)
-    consent_given: Optional[Literal["refuse-all", "accept-all"]] = Field(
+    consent_given: Literal["refuse-all", "accept-all"] | None = Field(
         None, description="The decision this phase made (null for arrival and gpc)."
     )
     decision_made: bool = Field(False, description="True when the decision's control was found and clicked.")
@@ -157,11 +157,11 @@ class PhaseResult(_Model):
     )
     decision_attempts: int = Field(0, description="Clicks made on the decision's control (a click before the "
                                    "control is live does nothing, so the scanner tries again, within a bound).")
-    decision_check: Optional[str] = Field(None, description="In words: what showed the decision took effect, or why it did not.")
+    decision_check: str | None = Field(None, description="In words: what showed the decision took effect, or why it did not.")
     consent_records: list[ConsentRecord] = Field(
         default_factory=list, description="The consent manager's record as the decision left it."
     )
-    screenshot: Optional[str] = Field(
+    screenshot: str | None = Field(
         None,
         description="A JPEG data: URL of the start page: as it settled (arrival, gpc: with the banner), "
         "or loaded again after the decision (refuse, accept: the banner should be gone).",
@@ -170,19 +170,19 @@ class PhaseResult(_Model):
         default_factory=list,
         description="Arrival only: cookies the consent manager's own configuration declares optional.",
     )
-    hidden_banner: Optional[str] = Field(
+    hidden_banner: str | None = Field(
         None,
         description="A consent banner's container that is in the page but was not shown (its selector): a sign "
         "that the site hides its banner from automated browsers.",
     )
-    error: Optional[str] = None
+    error: str | None = None
     duration_ms: int = 0
 
 
 class Evidence(_Model):
-    phase: Optional[PhaseName] = None
-    page: Optional[str] = None
-    set_by: Optional[SetBy] = None
+    phase: PhaseName | None = None
+    page: str | None = None
+    set_by: SetBy | None = None
     detail: str = ""
 
 
@@ -243,7 +243,7 @@ class Report(_Model):
     started_at: str = Field(description="ISO 8601, UTC.")
     duration_ms: int = 0
     browser: str = ""
-    charter: Optional[CharterInfo] = None
+    charter: CharterInfo | None = None
     pages: list[str] = Field(default_factory=list, description="The pages audited, start page first.")
     not_pages: dict[str, str] = Field(
         default_factory=dict,
@@ -253,7 +253,7 @@ class Report(_Model):
     phases: list[PhaseResult] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
-    baseline: Optional[BaselineDiff] = None
+    baseline: BaselineDiff | None = None
 
     def phase(self, name: str) -> PhaseResult | None:
         return next((p for p in self.phases if p.name == name), None)
