@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -325,8 +326,9 @@ class PhaseRecorder:
                     )
 
     # -- the end of the phase ----------------------------------------------------------------
-    def cookies(self, jar: list[dict[str, Any]], first_page: str) -> list[CookieSeen]:
-        """The jar joined with the writes: who set each kept cookie, and what was refused."""
+    def cookies(self, jar: Sequence[Mapping[str, Any]], first_page: str) -> list[CookieSeen]:
+        """The jar (Playwright's ``context.cookies()``, or any mappings with its keys) joined with
+        the writes: who set each kept cookie, and what was refused."""
         now = time.time()
         result: list[CookieSeen] = []
         matched: set[int] = set()
@@ -372,11 +374,11 @@ class PhaseRecorder:
         for i, w in enumerate(self.writes):
             if i not in matched:
                 refused.setdefault((w.name, w.domain), []).append(w)
-        for (name, domain), writes in refused.items():
-            last = writes[-1]
+        for (name, domain), unmatched in refused.items():
+            last = unmatched[-1]
             if last.deletion:
                 continue
-            reasons = sorted({r for w in writes for r in w.blocked}) or [
+            reasons = sorted({r for w in unmatched for r in w.blocked}) or [
                 "NotStored" if last.set_by.kind == "header" else "NotStoredFromScript"
             ]
             samesite = next((v for k, v in reversed(last.attributes.attributes) if k.lower() == "samesite"), "")
@@ -392,7 +394,7 @@ class PhaseRecorder:
                     same_site=samesite,
                     party="first" if cookie_is_first_party(domain, self.site_host) else "third",
                     set_by=last.set_by,
-                    pages=list(dict.fromkeys(w.page for w in writes)),
+                    pages=list(dict.fromkeys(w.page for w in unmatched)),
                 )
             )
         result.sort(key=lambda c: (c.party, c.name, c.domain))
