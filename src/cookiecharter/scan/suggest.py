@@ -122,7 +122,8 @@ def suggest(report: Report, charter: Charter | None, kb: KnowledgeBase) -> str:
         category = known.category if known is not None else "unknown"
         purpose_key, exemption, _ = PURPOSE_FOR_CATEGORY[category]
         if charter is not None and charter.has_purpose(purpose_key):
-            exemption = charter.purpose(purpose_key).exemption.value if charter.purpose(purpose_key).exemption else None
+            declared = charter.purpose(purpose_key).exemption
+            exemption = declared.value if declared is not None else None
         else:
             needed[purpose_key] = category if category != "unknown" else "unclassified"
         block = ["[[cookies]]"]
