@@ -33,7 +33,7 @@ ACTIONS: tuple[Action, ...] = ("accept-all", "refuse-all", "customise", "save")
 class ConsentManager:
     name: str
     #: CSS selectors per action (any may match).
-    selectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    selectors: dict[Action, tuple[str, ...]] = field(default_factory=dict)
 
 
 # Public facts about each manager's markup (ids and classes their scripts render).
@@ -273,7 +273,7 @@ MANAGERS: tuple[ConsentManager, ...] = (
 
 _APOS = "['’]"
 #: Button labels per action, in fr, en, de, es, it (lower case; whole-label matches only).
-LABELS: dict[str, tuple[str, ...]] = {
+LABELS: dict[Action, tuple[str, ...]] = {
     "accept-all": (
         # fr
         "tout accepter", "accepter tout", "accepter", f"j{_APOS}accepte", "accepter et fermer",
@@ -334,7 +334,7 @@ def _js_escape(text: str) -> str:
     return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", text)
 
 
-def label_pattern(action: str) -> re.Pattern[str]:
+def label_pattern(action: Action) -> re.Pattern[str]:
     """A whole-label regular expression (JavaScript-compatible, Playwright sends it to the page)."""
     words = sorted(LABELS[action], key=len, reverse=True)
     alternatives = "|".join(w if w.startswith("j[") else _js_escape(w).replace("'", _APOS) for w in words)
@@ -398,7 +398,7 @@ _FIND_SCRIPT = """
 """
 
 
-def _spec(actions: tuple[str, ...]) -> dict[str, object]:
+def _spec(actions: tuple[Action, ...]) -> dict[str, object]:
     return {
         "actions": list(actions),
         "managers": {a: [[m.name, list(m.selectors.get(a, ()))] for m in MANAGERS if m.selectors.get(a)] for a in actions},
@@ -413,9 +413,9 @@ class Found:
     locator: Locator
 
 
-async def _search(page: Page, actions: tuple[str, ...]) -> dict[str, Found]:
+async def _search(page: Page, actions: tuple[Action, ...]) -> dict[Action, Found]:
     """The controls for ``actions`` found now, frame by frame, top frame first."""
-    found: dict[str, Found] = {}
+    found: dict[Action, Found] = {}
     spec = _spec(actions)
     for frame in list(page.frames):
         wanted = tuple(a for a in actions if a not in found)
