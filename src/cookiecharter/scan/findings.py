@@ -25,6 +25,7 @@ from .model import (
     CookieSeen,
     Evidence,
     Finding,
+    PhaseName,
     PhaseResult,
     Severity,
 )
@@ -115,7 +116,7 @@ _PHASE_WORDS = {
 }
 
 
-def _where(phase: str, cookie: CookieSeen) -> Evidence:
+def _where(phase: PhaseName, cookie: CookieSeen) -> Evidence:
     by = cookie.set_by
     how = {"header": f"Set-Cookie header of {by.url}", "script": f"script {by.url}", "unknown": "an unobserved write"}[
         by.kind
@@ -123,7 +124,7 @@ def _where(phase: str, cookie: CookieSeen) -> Evidence:
     detail = f"{_PHASE_WORDS.get(phase, phase)}; written by {how}"
     if not cookie.kept:
         detail += f"; refused by this browser ({', '.join(cookie.refused_reasons)})"
-    return Evidence(phase=phase, page=cookie.pages[0] if cookie.pages else None, set_by=by, detail=detail)  # type: ignore[arg-type]
+    return Evidence(phase=phase, page=cookie.pages[0] if cookie.pages else None, set_by=by, detail=detail)
 
 
 #: In a finding's message, where the phases it happened in go ("on arrival, before any choice and

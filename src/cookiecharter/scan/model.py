@@ -20,6 +20,9 @@ PHASES: tuple[PhaseName, ...] = ("arrival", "refuse", "accept", "gpc")
 #: Phases in which no consent was given: anything that needs consent must be absent there.
 NO_CONSENT_PHASES: frozenset[str] = frozenset({"arrival", "refuse", "gpc"})
 
+Party = Literal["first", "third"]
+StorageKind = Literal["localStorage", "sessionStorage", "indexedDB"]
+
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -70,7 +73,7 @@ class CookieSeen(_Model):
     http_only: bool = False
     secure: bool = False
     same_site: str = ""
-    party: Literal["first", "third"] = "first"
+    party: Party = "first"
     set_by: SetBy
     pages: list[str] = Field(default_factory=list, description="Pages during whose visit it was written (or seen).")
     declared_as: str | None = Field(None, description="The charter declaration it falls under (name or pattern).")
@@ -79,11 +82,11 @@ class CookieSeen(_Model):
 
 
 class StorageSeen(_Model):
-    kind: Literal["localStorage", "sessionStorage", "indexedDB"]
+    kind: StorageKind
     origin: str
     key: str
     page: str
-    party: Literal["first", "third"] = "first"
+    party: Party = "first"
 
 
 class RequestSeen(_Model):

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from ..core.setcookie import SetCookieHeader
 from .crawl import cookie_is_first_party, same_site
-from .model import CookieSeen, PageVisit, RequestSeen, SetBy, StorageSeen
+from .model import CookieSeen, PageVisit, Party, RequestSeen, SetBy, StorageKind, StorageSeen
 
 #: The binding the init script reports cookie writes to.
 BINDING = "__cookiecharterCookieWrite"
@@ -186,6 +186,13 @@ async () => {
 }
 """
 
+#: The report's name of each storage area, and the key STORAGE_SCRIPT lists its entries under.
+_STORAGE_AREAS: tuple[tuple[StorageKind, str], ...] = (
+    ("localStorage", "local"),
+    ("sessionStorage", "session"),
+    ("indexedDB", "idb"),
+)
+
 _STACK_URL = re.compile(r"(https?://[^\s()]+?):\d+:\d+")
 
 
@@ -316,13 +323,13 @@ class PhaseRecorder:
         origin = frame_data.get("origin") or ""
         if not origin or origin == "null":
             return
-        party = "first" if same_site(urlsplit(origin).hostname or "", self.site_host) else "third"
-        for kind, keys in (("localStorage", "local"), ("sessionStorage", "session"), ("indexedDB", "idb")):
+        party: Party = "first" if same_site(urlsplit(origin).hostname or "", self.site_host) else "third"
+        for kind, keys in _STORAGE_AREAS:
             for key in frame_data.get(keys) or []:
                 ident = (kind, origin, str(key))
                 if ident not in self.storage:
                     self.storage[ident] = StorageSeen(
-                        kind=kind, origin=origin, key=str(key)[:200], page=page_url, party=party  # type: ignore[arg-type]
+                        kind=kind, origin=origin, key=str(key)[:200], page=page_url, party=party
                     )
 
     # -- the end of the phase ----------------------------------------------------------------

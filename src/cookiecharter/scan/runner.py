@@ -35,7 +35,7 @@ from playwright.async_api import Error as PlaywrightError
 from . import banners, consent_state
 from .browser import IGNORED_DEFAULT_ARGS, LAUNCH_ARGS, find_chromium
 from .crawl import Frontier, Link, normalise, not_a_page, parse_sitemap
-from .model import PHASES, ButtonSeen, ConsentRecord, DeclaredOptional, PageVisit, PhaseResult
+from .model import PHASES, ButtonSeen, ConsentRecord, DeclaredOptional, PageVisit, PhaseName, PhaseResult
 from .probe import (
     BINDING,
     COOKIE_HOOK_SCRIPT,
@@ -294,9 +294,9 @@ class _Run:
             await changed.wait()
 
     # -- one phase ---------------------------------------------------------------------------
-    async def _phase(self, name: str, sitemap: asyncio.Task[list[str]]) -> PhaseResult:
+    async def _phase(self, name: PhaseName, sitemap: asyncio.Task[list[str]]) -> PhaseResult:
         started = time.perf_counter()
-        result = PhaseResult(name=name)  # type: ignore[arg-type]
+        result = PhaseResult(name=name)
         recorder = PhaseRecorder(self.site_host, self.vendor_of_host)
         self.recorders[name] = recorder
         context: BrowserContext | None = None
