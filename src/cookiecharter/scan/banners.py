@@ -291,7 +291,7 @@ LABELS: dict[Action, tuple[str, ...]] = {
         # it
         "accetta tutto", "accetta tutti", "accetta", "accetto", "accetta i cookie", "accetta tutti i cookie",
         "consenti tutti", "acconsento",
-    ),  # fmt: skip
+    ),
     "refuse-all": (
         # fr
         "tout refuser", "refuser tout", "refuser", "je refuse", "refuser les cookies", "refuser et fermer",
@@ -309,7 +309,7 @@ LABELS: dict[Action, tuple[str, ...]] = {
         # it
         "rifiuta tutto", "rifiuta tutti", "rifiuta", "rifiuta i cookie", "nega", "solo necessari",
         "continua senza accettare",
-    ),  # fmt: skip
+    ),
     "customise": (
         "personnaliser", "paramétrer", "paramétrer les cookies", "gérer les préférences", "gérer mes choix",
         "préférences", "paramètres des cookies",
@@ -318,15 +318,15 @@ LABELS: dict[Action, tuple[str, ...]] = {
         "einstellungen", "anpassen", "cookie-einstellungen", "mehr optionen", "individuelle einstellungen",
         "configurar", "personalizar", "configuración", "gestionar cookies", "más opciones",
         "personalizza", "impostazioni", "gestisci preferenze", "gestisci i cookie", "più opzioni",
-    ),  # fmt: skip
+    ),
     "save": (
         "enregistrer", "enregistrer mes choix", "valider mes choix", "confirmer mes choix", "valider",
         "save", "save preferences", "save settings", "save my choices", "confirm my choices", "confirm choices",
         "speichern", "auswahl speichern", "einstellungen speichern", "auswahl bestätigen",
         "guardar", "guardar preferencias", "guardar configuración", "confirmar mis preferencias",
         "salva", "salva preferenze", "salva le mie scelte", "conferma le mie scelte",
-    ),  # fmt: skip
-}
+    ),
+}  # fmt: skip
 
 
 def _js_escape(text: str) -> str:

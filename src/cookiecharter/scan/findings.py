@@ -81,8 +81,8 @@ RULES: dict[str, Rule] = {
              "Without a charter, what appears only once 'accept all' is clicked is optional (or declared "
              "optional by the site's consent manager); it must not appear after 'refuse all', under Global "
              "Privacy Control, or before any choice."),
-    )  # fmt: skip
-}
+    )
+}  # fmt: skip
 RULES_BY_ID = {r.id: r for r in RULES.values()}
 
 
