@@ -15,6 +15,7 @@ The report says which strategy found each control, so a "text" match (the weakes
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from .model import ButtonSeen
 
 if TYPE_CHECKING:  # Playwright is imported only where a browser is actually driven.
     from playwright.async_api import Locator, Page
+
+log = logging.getLogger("cookiecharter.scan")
 
 Action = Literal["accept-all", "refuse-all", "customise", "save"]
 ACTIONS: tuple[Action, ...] = ("accept-all", "refuse-all", "customise", "save")
@@ -415,6 +418,8 @@ class Found:
 
 async def _search(page: Page, actions: tuple[Action, ...]) -> dict[Action, Found]:
     """The controls for ``actions`` found now, frame by frame, top frame first."""
+    from playwright.async_api import Error as PlaywrightError
+
     found: dict[Action, Found] = {}
     spec = _spec(actions)
     for frame in list(page.frames):
@@ -423,7 +428,8 @@ async def _search(page: Page, actions: tuple[Action, ...]) -> dict[Action, Found
             break
         try:
             result = await frame.evaluate(_FIND_SCRIPT, {**spec, "actions": list(wanted)})
-        except Exception:  # noqa: BLE001 - a frame detached or navigating mid-search is not there
+        except PlaywrightError:  # a frame detached or navigating mid-search is not there
+            log.debug("cookiecharter: frame %s did not answer the banner search", frame.url, exc_info=True)
             continue
         for action, hit in (result or {}).items():
             seen = ButtonSeen(
@@ -480,10 +486,13 @@ _HIDDEN_SCRIPT = """
 
 async def hidden_banner(page: Page) -> str | None:
     """The selector of a banner container present in some frame but not shown, or None."""
+    from playwright.async_api import Error as PlaywrightError
+
     for frame in list(page.frames):
         try:
             found = await frame.evaluate(_HIDDEN_SCRIPT, list(BANNER_CONTAINERS))
-        except Exception:  # noqa: BLE001
+        except PlaywrightError:  # detached or navigating: it shows no banner
+            log.debug("cookiecharter: frame %s did not answer the hidden-banner check", frame.url, exc_info=True)
             continue
         if found:
             return str(found)
@@ -539,9 +548,12 @@ _DECLARED_SCRIPT = """
 
 async def declared_optional(page: Page) -> list[dict[str, str]]:
     """Cookies the page's consent manager declares optional in its own configuration."""
+    from playwright.async_api import Error as PlaywrightError
+
     try:
         found = await page.main_frame.evaluate(_DECLARED_SCRIPT)
-    except Exception:  # noqa: BLE001
+    except PlaywrightError:  # navigating or closed: no configuration read, nothing declared
+        log.debug("cookiecharter: %s did not answer the consent manager's configuration", page.url, exc_info=True)
         return []
     return [dict(x) for x in found or [] if isinstance(x, dict)][:500]
 
@@ -574,6 +586,8 @@ async (el) => {
 
 async def wait_ready(found: Found, wait_s: float) -> bool:
     """Wait, at most ``wait_s``, until the control can really be clicked; True when it can."""
+    from playwright.async_api import Error as PlaywrightError
+
     from .probe import LIVE_GLOBAL
 
     script = _READY_SCRIPT % (LIVE_GLOBAL, LIVE_GLOBAL)
@@ -581,7 +595,8 @@ async def wait_ready(found: Found, wait_s: float) -> bool:
     while True:
         try:
             state = await found.locator.evaluate(script, timeout=2000)
-        except Exception:  # noqa: BLE001 - re-rendered or navigating: the caller looks again
+        except PlaywrightError:  # re-rendered or navigating: the caller looks again
+            log.debug("cookiecharter: the %s control went away while waiting for it", found.seen.action, exc_info=True)
             return False
         if all(state.values()):
             return True

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote
+
+log = logging.getLogger("cookiecharter.scan")
 
 Choice = Literal["refusal", "acceptance"]
 
@@ -67,13 +70,16 @@ Snapshot = dict[tuple[str, str, str], str]
 async def snapshot(page: Any, context: Any) -> Snapshot:
     """Every cookie of the context and every storage entry of every frame of ``page`` now. A
     frame that cannot answer (navigating, detached) is left out: the next snapshot has it."""
+    from playwright.async_api import Error as PlaywrightError
+
     found: Snapshot = {}
     for c in await context.cookies():
         found[("cookie", c.get("domain", "").lstrip("."), c["name"])] = str(c.get("value", ""))
     for frame in list(page.frames):
         try:
             data = await frame.evaluate(STORAGE_VALUES_SCRIPT)
-        except Exception:  # noqa: S112 - a frame mid-navigation is not there yet: the next snapshot has it
+        except PlaywrightError:  # a frame mid-navigation is not there yet: the next snapshot has it
+            log.debug("cookiecharter: frame %s did not answer the storage snapshot", frame.url, exc_info=True)
             continue
         if not isinstance(data, dict) or not data.get("origin") or data["origin"] == "null":
             continue
