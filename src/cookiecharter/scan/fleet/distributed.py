@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from ..model import Report
 from .jobs import SiteJob
+
+log = logging.getLogger("cookiecharter.scan")
 
 Progress = Callable[[int, int, str, str], None]
 
@@ -38,7 +41,10 @@ def run_distributed(
                 continue
             try:
                 answers[i] = result.get(timeout=5, propagate=True)
-            except Exception as exc:  # the task itself failed: reported, never fatal
+            except Exception as exc:
+                # The task itself failed: Celery re-raises whatever the worker raised, of any type.
+                # Reported as that site's failure, never fatal to the others.
+                log.debug("cookiecharter: the audit of %s failed on its worker", jobs_list[i].url, exc_info=True)
                 answers[i] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "attempts": 1}
             if progress:
                 progress(len(answers), len(sent), jobs_list[i].url, answers[i].get("status", "failed"))

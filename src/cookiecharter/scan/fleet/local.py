@@ -9,11 +9,14 @@ loaded is reported as failed, and the others go on.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from ..model import Report
 from .jobs import SiteJob, audit_site
+
+log = logging.getLogger("cookiecharter.scan")
 
 #: progress(done, total, url, outcome word)
 Progress = Callable[[int, int, str, str], None]
@@ -55,7 +58,8 @@ async def run_local(
                     except SiteUnreachable as exc:
                         error = str(exc)
                         break  # the site, not the browser: another try would say the same
-                    except Exception as exc:  # a crashed browser or page: try again
+                    except Exception as exc:  # a crashed browser or page: try again (and report it if it stays)
+                        log.debug("cookiecharter: attempt %d at %s failed", attempt, job.url, exc_info=True)
                         error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                 results[index] = (job, report, used, error)
                 done += 1

@@ -23,6 +23,7 @@ be audited (its start page would not load: trying again elsewhere would say the 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from typing import Any
@@ -31,6 +32,8 @@ from celery import Celery
 
 from ..browser import find_chromium
 from .jobs import SiteJob, audit_site
+
+log = logging.getLogger("cookiecharter.scan")
 
 BROKER_ENV = "COOKIECHARTER_BROKER"
 RESULTS_ENV = "COOKIECHARTER_RESULTS"
@@ -109,17 +112,20 @@ class BrowserHost:
         """Drop the browser after a failure: the next audit starts a fresh one."""
 
         async def close() -> None:
+            from playwright.async_api import Error as PlaywrightError
+
             if self._browser is not None:
                 try:
                     await self._browser.close()
-                except Exception:  # noqa: S110 - it may be dead already
-                    pass
+                except PlaywrightError:  # it may be dead already
+                    log.debug("cookiecharter: the browser was already gone when closed", exc_info=True)
             self._browser = None
 
         if self._loop is not None:
             try:
                 asyncio.run_coroutine_threadsafe(close(), self._loop).result(30)
-            except Exception:  # the browser would not close in time: forget it anyway
+            except Exception:  # a cleanup after a failure must not replace that failure: forget the browser anyway
+                log.warning("cookiecharter: the browser would not close; a fresh one is started", exc_info=True)
                 self._browser = None
 
 
@@ -144,6 +150,7 @@ def scan_site(self: Any, job: dict[str, Any]) -> dict[str, Any]:
     except SiteUnreachable as exc:
         return {**base, "status": "failed", "error": str(exc)}
     except Exception as exc:  # a crashed page or browser: a fresh browser, and the site again
+        log.warning("cookiecharter: the audit of %s failed (attempt %d)", site.url, attempts, exc_info=True)
         _host.reset()
         if self.request.retries >= self.max_retries:
             return {**base, "status": "failed", "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
