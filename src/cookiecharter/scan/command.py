@@ -8,14 +8,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..core.charter import Charter
 from ..core.framework_cookies import FrameworkCookies, declare_framework_cookies
 from ..core.loading import CharterError, load_charter
-from .knowledge import default_knowledge_base
+from .knowledge import KnowledgeBase, default_knowledge_base
 from .model import Report
 from .report import (
     EXIT_USAGE,
@@ -26,6 +27,11 @@ from .report import (
     load_baseline,
     to_json,
 )
+
+if TYPE_CHECKING:  # rich and the runner (Playwright) are imported once require_extra() found them
+    from rich.console import Console
+
+    from .runner import Progress, RawScan
 
 FORMATS = ("json", "html", "sarif")
 
@@ -102,7 +108,7 @@ def execute(request: ScanRequest, out: TextIO | None = None, err: TextIO | None 
         return exc.code, None
 
 
-def _execute(request: ScanRequest, console, errors) -> tuple[int, Report | None]:  # noqa: ANN001
+def _execute(request: ScanRequest, console: Console, errors: Console) -> tuple[int, Report | None]:
     if request.sites:
         return _execute_fleet(request, console, errors), None
     if not request.url:
@@ -178,10 +184,10 @@ def _site_charter(request: ScanRequest) -> tuple[Charter | None, str | None]:
     return charter, os.fspath(path)
 
 
-def _execute_fleet(request: ScanRequest, console, errors) -> int:  # noqa: ANN001
+def _execute_fleet(request: ScanRequest, console: Console, errors: Console) -> int:
     """Many sites: locally on a bounded pool in one browser, or on Celery workers with --broker."""
     from .fleet.jobs import SiteJob, read_sites, slug
-    from .fleet.summary import fleet_exit_code, outcome_of, write_site_reports, write_summary, SiteOutcome
+    from .fleet.summary import SiteOutcome, fleet_exit_code, outcome_of, write_site_reports, write_summary
 
     if request.url:
         raise ScanFailed("give either a URL or --sites FILE, not both")
@@ -196,7 +202,7 @@ def _execute_fleet(request: ScanRequest, console, errors) -> int:  # noqa: ANN00
         raise ScanFailed(str(exc)) from None
     if not urls:
         raise ScanFailed(f"{request.sites} lists no site")
-    charter, charter_path = _site_charter(request)  # validates it here, once, before any worker does
+    _charter, charter_path = _site_charter(request)  # validates it here, once, before any worker does
     text = None
     if charter_path:
         with open(charter_path, encoding="utf-8") as fh:
@@ -220,8 +226,8 @@ def _execute_fleet(request: ScanRequest, console, errors) -> int:  # noqa: ANN00
 
         if request.broker:
             try:
-                from .fleet.distributed import BrokerUnavailable, run_distributed
                 from .fleet import tasks  # noqa: F401 - Celery itself
+                from .fleet.distributed import BrokerUnavailable, run_distributed
             except ImportError as exc:
                 raise ScanFailed(f"--broker needs the 'fleet' extra: pip install 'cookiecharter[fleet]' ({exc})") from None
 
@@ -265,7 +271,7 @@ def _execute_fleet(request: ScanRequest, console, errors) -> int:  # noqa: ANN00
     return fleet_exit_code(outcomes, reports, request.fail_on)
 
 
-def _with_progress(errors, start):  # noqa: ANN001, ANN202
+def _with_progress(errors: Console, start: Callable[[Progress], Coroutine[Any, Any, RawScan]]) -> RawScan:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -284,7 +290,7 @@ def _with_progress(errors, start):  # noqa: ANN001, ANN202
         return asyncio.run(start(progress))
 
 
-def write_outputs(report: Report, charter: Charter | None, request: ScanRequest, kb) -> list[str]:  # noqa: ANN001
+def write_outputs(report: Report, charter: Charter | None, request: ScanRequest, kb: KnowledgeBase) -> list[str]:
     os.makedirs(request.out, exist_ok=True)
     written: list[str] = []
 

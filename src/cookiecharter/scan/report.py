@@ -10,8 +10,8 @@ from .. import __version__
 from ..core.charter import Charter
 from .findings import audit, ordered_phases
 from .knowledge import KnowledgeBase
-from .verdicts import verdicts
 from .model import SEVERITY_RANK, BaselineDiff, CharterInfo, Finding, Report, Summary
+from .verdicts import verdicts
 
 #: Exit codes of ``cookiecharter scan``.
 EXIT_CLEAN = 0
