@@ -316,14 +316,14 @@ def test_the_placeholder_button_allows_the_map_alone(demo, visitor):
 def test_a_bare_blocked_frame_gets_a_same_size_placeholder_that_allows_it(demo, context):
     """A page that writes only <iframe data-cookiecharter data-src> (no placeholder of its own)."""
     context.add_init_script(
-        """document.addEventListener('DOMContentLoaded', () => {
+        f"""document.addEventListener('DOMContentLoaded', () => {{
             const f = document.createElement('iframe');
             f.dataset.cookiecharter = 'embeds';
-            f.dataset.src = '%s/privacy';
+            f.dataset.src = '{demo.widget_url}/privacy';
             f.title = 'MapWidget';
             f.width = 400; f.height = 200;
             document.querySelector('main').prepend(f);
-        });""" % demo.widget_url
+        }});"""
     )
     page = context.new_page()
     widget = watch_widget(page, demo)

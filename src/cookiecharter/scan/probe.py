@@ -65,7 +65,7 @@ COOKIE_HOOK_SCRIPT = (
     };
   }
 })();
-"""
+"""  # noqa: UP031 - JavaScript: with str.format or an f-string every one of its braces would be doubled
     % {"binding": BINDING}
 )
 
@@ -134,7 +134,7 @@ def pending_script(horizon_s: float) -> str:
 
 #: Asks a frame for its scheduled work (0 when the counting script is not there, e.g. about:blank
 #: frames created before it could run).
-PENDING_PROBE = "() => (typeof window.%s === 'function' ? window.%s() : 0)" % (PENDING_GLOBAL, PENDING_GLOBAL)
+PENDING_PROBE = f"() => (typeof window.{PENDING_GLOBAL} === 'function' ? window.{PENDING_GLOBAL}() : 0)"
 
 
 #: The global through which the scanner asks whether a control has a click handler yet.
@@ -168,7 +168,7 @@ LIVE_SCRIPT = """
     }});
   } catch (e) {}
 })();
-""" % {"global": LIVE_GLOBAL}
+""" % {"global": LIVE_GLOBAL}  # noqa: UP031 - JavaScript: with str.format or an f-string every brace would be doubled
 
 #: Global Privacy Control, the JavaScript half (the header half is ``Sec-GPC: 1`` on every request).
 GPC_SCRIPT = """
