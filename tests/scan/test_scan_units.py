@@ -122,6 +122,17 @@ def test_sitemaps_with_and_without_namespace_and_index() -> None:
     assert crawl.parse_sitemap("<html>not xml", START) == ([], [])
 
 
+def test_a_sitemap_with_a_dtd_is_not_parsed() -> None:
+    """A sitemap never needs a DTD; one that has one could expand entities without bound."""
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        "<urlset><url><loc>http://site.test/&b;</loc></url></urlset>"
+    )
+    assert crawl.parse_sitemap(laughs, START) == ([], [])
+    external = '<!DOCTYPE urlset SYSTEM "file:///etc/passwd"><urlset><url><loc>/x</loc></url></urlset>'
+    assert crawl.parse_sitemap(external, START) == ([], [])
+
+
 def test_site_identity() -> None:
     assert crawl.registrable_domain("www.ville.gouv.fr") == "ville.gouv.fr"
     assert crawl.registrable_domain("a.b.example.co.uk") == "example.co.uk"
