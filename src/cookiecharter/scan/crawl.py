@@ -61,12 +61,15 @@ def not_a_page(content_type: str | None, disposition: str | None = None) -> str 
 
 
 #: Extensions of things that are not HTML pages.
-_NOT_A_PAGE = frozenset(
-    "pdf zip gz tgz bz2 xz 7z rar tar jpg jpeg png gif svg webp avif ico bmp tif tiff mp3 mp4 m4a "
-    "ogg oga ogv webm wav avi mov mkv doc docx xls xlsx ppt pptx odt ods odp csv tsv json xml rss "
-    "atom txt ics vcf exe dmg msi apk deb rpm iso woff woff2 ttf otf eot css js map geojson kml kmz "
-    "shp parquet".split()
-)
+_NOT_A_PAGE = frozenset({
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp",  # documents
+    "zip", "gz", "tgz", "bz2", "xz", "7z", "rar", "tar",  # archives
+    "jpg", "jpeg", "png", "gif", "svg", "webp", "avif", "ico", "bmp", "tif", "tiff",  # images
+    "mp3", "mp4", "m4a", "ogg", "oga", "ogv", "webm", "wav", "avi", "mov", "mkv",  # sound and video
+    "csv", "tsv", "json", "xml", "rss", "atom", "txt", "ics", "vcf", "geojson", "kml", "kmz", "shp", "parquet",  # data
+    "exe", "dmg", "msi", "apk", "deb", "rpm", "iso",  # installers and disk images
+    "woff", "woff2", "ttf", "otf", "eot", "css", "js", "map",  # a page's own assets
+})  # fmt: skip
 
 
 def registrable_domain(host: str) -> str:
