@@ -113,9 +113,9 @@ class KnowledgeBase:
         host = host.lower().split(":")[0]
         best: KnownHost | None = None
         for known in self.hosts:
-            if host == known.domain or host.endswith("." + known.domain):
-                if best is None or len(known.domain) > len(best.domain):
-                    best = known
+            matches = host == known.domain or host.endswith("." + known.domain)
+            if matches and (best is None or len(known.domain) > len(best.domain)):
+                best = known
         return best
 
     def category_of(self, name: str) -> str | None:

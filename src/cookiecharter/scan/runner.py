@@ -208,7 +208,7 @@ class _Run:
         try:
             found: list[str] = []
             queue = [urljoin(self.start_url, "/sitemap.xml")]
-            for depth in range(2):
+            for _level in range(2):  # the sitemap, then the sitemaps an index names
                 nested_all: list[str] = []
                 for url in queue[:5]:
                     try:
