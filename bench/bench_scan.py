@@ -85,7 +85,7 @@ HUNDRED = 100
 class _ManyHandler(_Handler):
     """The benchmark page as HUNDRED pages: / links to /p/1 ... /p/99, each the same page."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:  # http.server's naming
         path = self.path.split("?")[0]
         if path == "/" or (path.startswith("/p/") and path[3:].isdigit()):
             html = (SITE / "index.html").read_text(encoding="utf-8")

@@ -70,10 +70,10 @@ def _handler(site: SiteServer) -> type[http.server.BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:  # quiet: pytest shows failures, not traffic
             pass
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:  # http.server's naming
             self.do_GET(head=True)
 
-        def do_GET(self, head: bool = False) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self, head: bool = False) -> None:  # http.server's naming
             site.requests.append((self.headers.get("Host", ""), self.path))
             site.methods.append(("HEAD" if head else "GET", self.path))
             path = self.path.split("?")[0].split("#")[0]

@@ -177,7 +177,7 @@ def test_other_managers_banners_are_found_and_honoured(
     site_server, chromium, scanner, tmp_path, name, strategy, manager, text, in_shadow, in_frame
 ) -> None:
     site = site_server(name)
-    status, report, output = scanner(site.url, tmp_path, pages=1)
+    _status, report, output = scanner(site.url, tmp_path, pages=1)
     assert report is not None, output
     refuse, accept = report.phase("refuse"), report.phase("accept")
     assert refuse and accept
@@ -246,7 +246,7 @@ def test_settle_waits_for_scheduled_work_and_not_for_far_timers(site_server, chr
     page may) writes nothing, and a timeout due after the cap is not caught. The cap is raised above the default so a loaded machine cannot make
     the chain outlast it: what is checked is that the watch does not stop early."""
     site = site_server("timers")
-    status, report, output = scanner(site.url, tmp_path, pages=1, settle=4.0, formats=("json",), fail_on="never")
+    _status, report, output = scanner(site.url, tmp_path, pages=1, settle=4.0, formats=("json",), fail_on="never")
     assert report is not None, output
     for phase in ("arrival", "gpc"):
         names = set(cookies(report, phase))
