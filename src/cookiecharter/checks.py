@@ -334,7 +334,7 @@ def check_site_ids(app_configs: Any = None, databases: Any = None, **kwargs: Any
         return []
     try:
         known = contrib_site_domains(wanted)
-    except Exception:  # noqa: BLE001 - a broken template is reported by Django itself when used  # noqa: BLE001 - a broken URLconf is Django's own check's to report  # noqa: BLE001 - an unmigrated database is Django's to report
+    except Exception:  # noqa: BLE001 - an unmigrated database is Django's to report
         return []
     return [
         Error(

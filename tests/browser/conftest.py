@@ -213,7 +213,7 @@ def new_regular_context(
                 for index, open_page in enumerate(ctx.pages):
                     try:
                         _save(open_page, f"FAILED-{request.node.name}-regular{number}-{index}")
-                    except Exception:  # noqa: BLE001
+                    except Exception:  # noqa: BLE001 - a screenshot must not hide the real failure
                         pass
             ctx.close()
             shutil.rmtree(profile, ignore_errors=True)

@@ -431,7 +431,7 @@ class _Run:
             # dropped from the audit, in every phase, rather than reported as a page.
             self.frontier.not_pages.setdefault(url, str(exc))
             recorder.visits[:] = [v for v in recorder.visits if v.url != url]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - whatever fails one page is that page's error in the report
             existing = next((v for v in recorder.visits if v.url == url), None)
             message = "timed out" if isinstance(exc, asyncio.TimeoutError) else f"{type(exc).__name__}: {exc}"
             message = message.splitlines()[0][:300]
@@ -772,5 +772,5 @@ async def _close(page: Page) -> None:
 async def _result_or_empty(task: Any) -> list[str]:
     try:
         return list(await task)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a sitemap that failed in any way gives no pages, and the crawl goes on
         return []
