@@ -11,6 +11,7 @@ Nothing here imports Django.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -152,6 +153,11 @@ def _numbered_canvas(page: Page) -> type[Canvas]:
     """A canvas that writes "Page n of N" once it knows N (pages are kept until ``save``)."""
 
     class NumberedCanvas(Canvas):
+        # Private parts of reportlab's canvas that its own "page n of N" recipe uses; its stubs list
+        # only the public API, so they are declared here for the type checker.
+        _pagesize: tuple[float, float]
+        _startPage: Callable[[], None]
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
@@ -175,7 +181,7 @@ def _numbered_canvas(page: Page) -> type[Canvas]:
             width, _ = self._pagesize
             footer = " · ".join(s for s in (page.title, page.edition_label) if s)
             self.drawString(MARGIN, 10 * mm, footer)
-            self.drawRightString(width - MARGIN, 10 * mm, page.page_label % {"page": self._pageNumber, "pages": pages})
+            self.drawRightString(width - MARGIN, 10 * mm, page.page_label % {"page": self.getPageNumber(), "pages": pages})
             self.restoreState()
 
     return NumberedCanvas

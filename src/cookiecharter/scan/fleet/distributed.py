@@ -30,7 +30,7 @@ def run_distributed(
 
     tasks.configure(tasks.app, broker)
     try:
-        sent = [tasks.scan_site.apply_async(args=[job.as_dict()]) for job in jobs_list]
+        sent = [tasks.scan_site.apply_async(args=(job.as_dict(),)) for job in jobs_list]
     except OperationalError as exc:
         raise BrokerUnavailable(f"cannot reach the broker {broker}: {exc}") from None
     answers: dict[int, dict[str, Any]] = {}
