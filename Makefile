@@ -11,7 +11,7 @@ PIP := $(VENV)/bin/pip
 
 help:
 	@echo "make demo         run the demo portal (127.0.0.1:8000) and the map widget (localhost:8001)"
-	@echo "make test         install what the tests need (a Chromium included) and run every test"
+	@echo "make test         install what the tests need (a Chromium included), run ruff, mypy, the import contracts, then every test"
 	@echo "make test-matrix  run the suite on Django 4.2, 5.2 and 6.x with nox (not part of CI)"
 	@echo "make bench        run every bench/bench_*.py in turn"
 
@@ -30,9 +30,15 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 demo: $(VENV)/.installed-demo
 	$(PY) demo/run.py
 
+# The static checks run first, and the first that fails stops the run: they take seconds where the
+# suite takes minutes, and their rules (pyproject.toml's [tool.ruff], [tool.mypy] and
+# [tool.importlinter]) are part of what passing means.
 # Tests look for the browser the same way as scripts/ensure_chromium.py (COOKIECHARTER_CHROMIUM,
 # then chromium on the PATH), so exporting its answer keeps both in agreement.
 test: $(VENV)/.installed-test browser-tools
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	@chromium="$$($(PY) scripts/ensure_chromium.py)" || exit 1; \
 	echo "Chromium: $$chromium"; \
 	COOKIECHARTER_CHROMIUM="$$chromium" $(PY) -m pytest $(PYTEST_ARGS)
