@@ -10,7 +10,6 @@ command line is checked here (tests/scan/ covers the scanner itself).
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import subprocess
 import sys
@@ -19,30 +18,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.newproject import ENV, adopt, fenced, manage
+
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BIN = Path(sys.executable).parent
-ENV = {"PATH": f"{BIN}:/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def block(name: str, text: str = TUTORIAL, marker: str = "tutorial") -> str:
     """The fenced block right after ``<!-- MARKER:NAME -->``."""
-    found = re.search(rf"<!-- {marker}:{name} -->\s*```[a-z]*\n(.*?)```", text, re.S)
-    assert found, f"no {marker}:{name} block"
-    return found.group(1)
-
-
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300, env=ENV)
-    assert done.returncode == 0, f"{' '.join(args)}\n{done.stdout}\n{done.stderr}"
-    return done
-
-
-def manage(line: str, cwd: Path) -> subprocess.CompletedProcess:
-    args = shlex.split(line)
-    assert args[:2] == ["python", "manage.py"], line
-    return run([sys.executable, *args[1:]], cwd)
+    return fenced(text, marker, name)
 
 
 @pytest.mark.parametrize("name", ["install", "settings", "urls", "template", "shell", "charter"])
@@ -53,21 +38,7 @@ def test_the_steps_the_readme_has_are_the_readmes(name):
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("tutorial")
-    run([str(BIN / "django-admin"), "startproject", "mysite", str(home)], home)
-    # Steps 2 and 3.
-    with (home / "mysite" / "settings.py").open("a", encoding="utf-8") as f:
-        f.write("\n" + block("settings"))
-    with (home / "mysite" / "urls.py").open("a", encoding="utf-8") as f:
-        f.write("\n" + block("urls"))
-    (home / "templates").mkdir()
-    (home / "templates" / "base.html").write_text(block("template"), encoding="utf-8")
-    # Step 4.
-    for line in block("shell").strip().splitlines():
-        manage(line, home)
-    # Step 5.
-    with (home / "charter.toml").open("a", encoding="utf-8") as f:
-        f.write("\n" + block("charter"))
-    run([str(BIN / "cookiecharter"), "validate", "charter.toml"], home)
+    adopt(home, block)  # steps 1 to 5, the README's own
     # Step 6.
     (home / "mysite" / "views.py").write_text(block("views"), encoding="utf-8")
     with (home / "mysite" / "urls.py").open("a", encoding="utf-8") as f:

@@ -7,8 +7,6 @@ The blocks are read between ``<!-- adopt:NAME -->`` markers, so the README and t
 from __future__ import annotations
 
 import json
-import re
-import shlex
 import subprocess
 import sys
 import textwrap
@@ -16,46 +14,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.newproject import BIN, adopt, fenced, run
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BIN = Path(sys.executable).parent
 
 
 def block(name: str) -> str:
     """The fenced block right after ``<!-- adopt:NAME -->``."""
-    found = re.search(rf"<!-- adopt:{name} -->\s*```[a-z]*\n(.*?)```", README, re.S)
-    assert found, f"the README has no adopt:{name} block"
-    return found.group(1)
-
-
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={"PATH": f"{BIN}:/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"})
-    assert done.returncode == 0, f"{' '.join(args)}\n{done.stdout}\n{done.stderr}"
-    return done
+    return fenced(README, "adopt", name)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("newcomer")
-    run([str(BIN / "django-admin"), "startproject", "mysite", str(home)], home)
     # Step 1 is the install, which this environment has already done; check it names the extras.
     assert "[django,pdf]" in block("install")
-    # Steps 2 and 3: appended to the files startproject wrote, and the base template.
-    with (home / "mysite" / "settings.py").open("a", encoding="utf-8") as f:
-        f.write("\n" + block("settings"))
-    with (home / "mysite" / "urls.py").open("a", encoding="utf-8") as f:
-        f.write("\n" + block("urls"))
-    (home / "templates").mkdir()
-    (home / "templates" / "base.html").write_text(block("template"), encoding="utf-8")
-    # Step 4: the shell commands, as written.
-    for line in block("shell").strip().splitlines():
-        args = shlex.split(line)
-        assert args[:2] == ["python", "manage.py"]
-        run([sys.executable, *args[1:]], home)
-    with (home / "charter.toml").open("a", encoding="utf-8") as f:
-        f.write("\n" + block("charter"))
-    run([str(BIN / "cookiecharter"), "validate", "charter.toml"], home)
+    adopt(home, block)  # steps 2 to 4, as written
     # The test's own part: a page at "/" that uses the base template.
     (home / "templates" / "home.html").write_text(
         '{% extends "base.html" %}{% block content %}<h1>Bienvenue</h1>{% endblock %}', encoding="utf-8")
