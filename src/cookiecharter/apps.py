@@ -15,3 +15,13 @@ class CookieCharterConfig(AppConfig):
         )
 
         sites.connect_signals()
+        from django.apps import apps
+
+        if apps.is_installed("django.contrib.auth"):
+            from django.conf import settings
+            from django.db.models.signals import post_delete
+
+            from .accounts import forget
+
+            # A deleted account's choices go with it (the ledger keeps its records: they are proof).
+            post_delete.connect(forget, sender=settings.AUTH_USER_MODEL, dispatch_uid="cookiecharter.accounts.forget")

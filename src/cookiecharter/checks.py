@@ -456,7 +456,35 @@ def check_consent_rules(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                     id="cookiecharter.W014",
                 )
             )
+        if not site.honour_adpc:
+            found.append(
+                Warning(
+                    f"{of}HONOUR_ADPC is False: a withdrawal or an objection a browser sends in the ADPC header is "
+                    "ignored, though it is the visitor's withdrawal.",
+                    hint="Remove HONOUR_ADPC = False (a consent sent by the browser grants nothing unless the "
+                    "charter opts a purpose in with adpc_consent = true).",
+                    id="cookiecharter.W017",
+                )
+            )
+        if site.follow_account:
+            found += _check_follow_account(of)
     return found
+
+
+def _check_follow_account(of: str) -> list[CheckMessage]:
+    """E018: choices cannot follow an account the site cannot see (no authentication middleware)."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
+    if any(m == auth or m.endswith(".AuthenticationMiddleware") for m in middleware):
+        return []
+    return [
+        Error(
+            f"{of}FOLLOW_ACCOUNT is True but {auth} is not in MIDDLEWARE: no request has a signed-in user, so "
+            "no choice can follow one.",
+            hint=f'Add "{auth}" to MIDDLEWARE (after SessionMiddleware), or remove FOLLOW_ACCOUNT.',
+            id="cookiecharter.E018",
+        )
+    ]
 
 
 @register(TAG)

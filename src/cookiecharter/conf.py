@@ -54,6 +54,11 @@ SITE_DEFAULTS: dict[str, Any] = {
     "UNDECLARED": None,
     # Honour Global Privacy Control (Sec-GPC: 1) as a refusal of the purposes marked refused_by_gpc.
     "HONOUR_GPC": True,
+    # Honour the ADPC header's withdrawals, objections and (for purposes the charter opts in) consents.
+    "HONOUR_ADPC": True,
+    # A choice made while signed in follows the person to every browser they sign in on (off by
+    # default: the first layer then says so; docs/accounts.md).
+    "FOLLOW_ACCOUNT": False,
     # Hide from the application (request.COOKIES, the Cookie header) every cookie of a purpose the
     # visitor has not granted, so that a withdrawn cookie cannot be read either.
     "WITHHOLD_COOKIES": True,
@@ -115,6 +120,8 @@ class SiteSettings:
     honour_gpc: bool
     retention_days: int
     withhold: bool = True
+    honour_adpc: bool = True
+    follow_account: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,6 +214,8 @@ def _site(name: str, values: Mapping[str, Any], where: str) -> SiteSettings:
         honour_gpc=typed("HONOUR_GPC", bool, "True or False"),
         retention_days=typed("LEDGER_RETENTION_DAYS", int, "a number of days"),
         withhold=typed("WITHHOLD_COOKIES", bool, "True or False"),
+        honour_adpc=typed("HONOUR_ADPC", bool, "True or False"),
+        follow_account=typed("FOLLOW_ACCOUNT", bool, "True or False"),
     )
 
 

@@ -89,6 +89,11 @@ class ConsentUI:
         self.banner = holes.stencil(render_to_string("cookiecharter/banner.html", context))
         self.preferences = holes.stencil(render_to_string("cookiecharter/preferences.html", context))
         self.purposes = tuple(p.key for p in charter.consent_purposes)
+        fallback = charter.languages[0] if charter.languages else "en"
+        self.titles = tuple((p.key, p.text("title", language, fallback)) for p in charter.consent_purposes)
+        self.account_sentence = " " + html.escape(
+            gettext("Signed in, your choice will apply on every device where you sign in to your account.")
+        )
         config = json_script(_script_config(site, language, self.preferences_url), "cookiecharter-config")
         self.link_label = html.escape(gettext("Cookie settings"))
         # The head is the same on every page but for a CSP nonce: rendered once, cut where it goes.
@@ -105,9 +110,11 @@ class ConsentUI:
             return f'{self._head} nonce="{html.escape(nonce)}"></script>'
         return f"{self._head}></script>"
 
-    def values(self, request: HttpRequest, consent: Consent, csrf_token: Any = None, next_url: str | None = None) -> dict[str, str]:
+    def values(self, request: HttpRequest, consent: Consent, csrf_token: Any = None, next_url: str | None = None,
+               *, signed_in: bool = False) -> dict[str, str]:
         """What each hole holds on this request (escaped). ``next_url`` is the page a choice returns
-        to (a path of this site, already checked); the request's own page by default."""
+        to (a path of this site, already checked); the request's own page by default. ``signed_in``:
+        the visitor is signed in on a site whose choices follow accounts (the first layer says so)."""
         path = html.escape(request.path)
         values = {
             "csrf": _csrf_input(request, csrf_token),
@@ -125,7 +132,35 @@ class ConsentUI:
                 values["open"] = " open"
         for key in self.purposes:
             values[f"on:{key}"] = " checked" if consent.decided and consent.allows(key) else ""
+        values["account"] = self.account_sentence if signed_in else ""
         return values
+
+    def notice(self, request: HttpRequest, notice: Mapping[str, Any]) -> str:
+        """Says, on the device it was just applied on, which choice made while signed in now applies."""
+        granted = set(notice.get("granted") or ())
+        # "%(purpose)s: %(state)s" is translated: French puts a space before the colon.
+        pattern = html.escape(gettext("%(purpose)s: %(state)s"))
+        items = mark_safe(html.escape(gettext("; ")).join(
+            pattern % {
+                "purpose": format_html("<strong>{}</strong>", title),
+                "state": html.escape(gettext("accepted") if key in granted else gettext("refused")),
+            }
+            for key, title in self.titles
+        ))
+        if notice.get("step") == "protect":
+            intro = gettext(
+                "Two different choices were made on your devices at nearly the same time; the more protective "
+                "one now applies on every device where you are signed in:"
+            )
+        else:
+            intro = gettext("The choice you made while signed in on another device now applies on this one:")
+        query = query_without_open(request).urlencode() if request.META.get("QUERY_STRING") else ""
+        href = f"{request.path}?{query + '&' if query else ''}{OPEN_PARAM}={OPEN_VALUE}"
+        return format_html(
+            '<section class="cc-banner" role="status" data-cookiecharter-notice><div class="cc-in"><p>{} {}. '
+            '<a href="{}" data-cookiecharter-open>{}</a></p></div></section>',
+            intro, items, href, gettext("Change it"),
+        )
 
     def link(self, request: HttpRequest) -> str:
         """The footer link that reopens the preferences, on the request's own page."""
@@ -134,9 +169,8 @@ class ConsentUI:
         return f'<a href="{html.escape(href)}" data-cookiecharter-open>{self.link_label}</a>'
 
 
-def ui_for(request: HttpRequest, site: Site) -> ConsentUI:
-    """The request's consent UI: its site's, in the active language, for the URLconf and the script
-    prefix the request is served under (what the markup's addresses depend on).
+def url_place(request: HttpRequest) -> tuple[Any, str]:
+    """What the site's addresses depend on for this request: its URLconf and its script prefix.
 
     Both are read off the request: ``request.urlconf`` is where a middleware routes a request to
     another URLconf (what Django's handler then uses), and the script prefix is ``path`` less
@@ -144,8 +178,13 @@ def ui_for(request: HttpRequest, site: Site) -> ConsentUI:
     ``get_script_prefix()`` answer the same from context-local storage, at a few microseconds each.
     """
     path, info = request.path, request.path_info
-    prefix = path[: len(path) - len(info)] if path.endswith(info) else ""
-    return site.consent_ui(translation.get_language(), getattr(request, "urlconf", None), prefix)
+    return getattr(request, "urlconf", None), path[: len(path) - len(info)] if path.endswith(info) else ""
+
+
+def ui_for(request: HttpRequest, site: Site) -> ConsentUI:
+    """The request's consent UI: its site's, in the active language, for the URLconf and the script
+    prefix the request is served under (what the markup's addresses depend on; ``sites.url_place``)."""
+    return site.consent_ui(translation.get_language(), *url_place(request))
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -183,6 +222,7 @@ def _template_context(site: Site, lang: str, consent_url: str, charter_url: str,
         "here": holes("here"),
         "query_inputs": holes("query"),
         "open": holes("open"),
+        "account": holes("account"),
     }
 
 

@@ -24,7 +24,8 @@ from django.http import HttpRequest, HttpResponseNotFound
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
-from . import choices, observed
+from . import accounts, choices, observed
+from .core.consent import Consent
 from .core.filter import CookieToSet, Outcome
 from .core.headers import without
 from .core.setcookie import SetCookieHeader, http_date, lifetime_from, parse_cookie_date
@@ -57,7 +58,7 @@ class CookieCharterMiddleware:
         outcome = enforce(site, request, response)
         if outcome is not None or getattr(request, WITHHELD, None):
             finish(site, request, outcome)
-        vary(request, response)
+        conclude(site, request, response)
         return response
 
     async def __acall__(self, request: HttpRequest) -> Any:
@@ -70,8 +71,21 @@ class CookieCharterMiddleware:
         outcome = enforce(site, request, response)
         if outcome is not None or getattr(request, WITHHELD, None):
             await sync_to_async(finish, thread_sensitive=True)(site, request, outcome)
-        vary(request, response)
+        conclude(site, request, response)
         return response
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
+        """Once ``request.user`` is known (after the authentication middleware): for a signed-in
+        person on a site whose choices follow accounts, bring the account's choice here when the
+        rules say so (``cookiecharter.accounts``). Django runs this in a thread when serving
+        asynchronously."""
+        site: Site | None = getattr(request, "cookiecharter_site", None)
+        if site is None or not site.config.follow_account or getattr(view, "cookiecharter_choice", False):
+            return  # a choice being posted replaces both the browser's and the account's
+        consent = accounts.follow(site, request, choices.page_language(site, request))
+        if consent is not None:
+            request.consent = consent
+            withhold(site, request, consent)
 
 
 #: Where the request keeps the names of the cookies hidden from the application.
@@ -85,14 +99,23 @@ def start(request: HttpRequest, sites: SiteRegistry = registry) -> Site | None:
     if site is None:
         return None
     request.cookiecharter_site = site
-    consent = request.consent = site.read_consent(request)
-    if site.config.withhold:
-        hidden = site.enforcer.withheld(request.COOKIES, consent)
-        if hidden:
-            setattr(request, WITHHELD, hidden)
-            request.COOKIES = {k: v for k, v in request.COOKIES.items() if k not in hidden}
-            request.META["HTTP_COOKIE"] = without(request.META.get("HTTP_COOKIE", ""), hidden)
+    consent = site.read_consent(request)
+    if "HTTP_ADPC" in request.META:
+        consent = choices.narrowed(site, request, consent)  # a withdrawal refuses at once
+    request.consent = consent
+    withhold(site, request, consent)
     return site
+
+
+def withhold(site: Site, request: HttpRequest, consent: Consent) -> None:
+    """Hide from the application the cookies of the purposes ``consent`` does not grant."""
+    if not site.config.withhold:
+        return
+    hidden = site.enforcer.withheld(request.COOKIES, consent)
+    if hidden:
+        setattr(request, WITHHELD, [*getattr(request, WITHHELD, ()), *hidden])
+        request.COOKIES = {k: v for k, v in request.COOKIES.items() if k not in hidden}
+        request.META["HTTP_COOKIE"] = without(request.META.get("HTTP_COOKIE", ""), hidden)
 
 
 def unknown_host(request: HttpRequest) -> HttpResponseNotFound:
@@ -101,6 +124,20 @@ def unknown_host(request: HttpRequest) -> HttpResponseNotFound:
     return HttpResponseNotFound(
         "No site of this installation serves this host name.", content_type="text/plain; charset=utf-8"
     )
+
+
+def conclude(site: Site, request: HttpRequest, response: HttpResponseBase) -> None:
+    """The last touches, once the response's cookies are judged: the account's choice written into
+    the browser when it was brought here, ``Vary: Cookie`` where the page depends on the choice,
+    and the link to the ADPC consent requests on a page of a site that publishes them."""
+    applied = getattr(request, accounts.NEXT_COOKIE, None)
+    # Unless the response sets a newer choice itself (a choice posted, a signal recorded).
+    if applied is not None and site.config.consent_cookie.name not in response.cookies:
+        site.set_consent_cookie(response, applied)
+    vary(request, response)
+    if site.publishes_adpc and response.get("Content-Type", "").startswith("text/html"):
+        link = site.adpc_link(request)
+        response.headers["Link"] = f"{response.headers['Link']}, {link}" if "Link" in response.headers else link
 
 
 def vary(request: HttpRequest, response: HttpResponseBase) -> None:

@@ -25,6 +25,8 @@ METHOD_CHOICES = [
     (Method.CUSTOM.value, _("Custom choice")),
     (Method.WITHDRAW.value, _("Withdrawal")),
     (Method.BROWSER_SIGNAL.value, _("Browser signal (GPC)")),
+    (Method.ADPC.value, _("Browser signal (ADPC)")),
+    (Method.ACCOUNT.value, _("Applied from the account")),
 ]
 
 
@@ -169,6 +171,33 @@ class ObservedCookie(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.reason}, {self.count})"
+
+
+class AccountChoice(models.Model):
+    """The latest choice a signed-in person made on a site, which follows them to every browser they
+    sign in on (``FOLLOW_ACCOUNT``; the rules are ``cookiecharter.core.account``'s).
+
+    What was granted, under which consent version and when: nothing else. ``user_id`` is the
+    account's primary key as text, as in the ledger; the row goes when the account is deleted.
+    """
+
+    site = models.CharField(_("site"), max_length=64, default=DEFAULT_SITE)
+    user_id = models.CharField(_("user id"), max_length=150)
+    #: The purposes granted, sorted.
+    granted = models.JSONField(_("granted purposes"))
+    consent_version = models.CharField(_("consent version"), max_length=16)
+    #: When the choice was made (to the second, as the consent cookie carries it).
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        verbose_name = _("account choice")
+        verbose_name_plural = _("account choices")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "user_id"], name="cookiecharter_account_site_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site}/{self.user_id}: {', '.join(self.granted) or '-'} ({self.decided_at:%Y-%m-%d %H:%M:%S})"
 
 
 class ComplianceOverview(ConsentRecord):

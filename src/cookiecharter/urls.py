@@ -11,4 +11,5 @@ urlpatterns = [
     path("pdf/", views.charter_pdf, name="charter-pdf"),
     path("consent/", views.consent_view, name="consent"),
     path("preferences/", views.preferences_view, name="preferences"),
+    path("adpc.json", views.adpc_view, name="adpc"),
 ]

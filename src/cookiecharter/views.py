@@ -4,7 +4,9 @@
 - ``consent_view``: the consent endpoint; one choice = checked against the charter -> one ledger
   record -> the signed cookie. The same view serves the plain HTML forms (303 back to the page)
   and the page script's fetch (JSON), so the banner works without JavaScript;
-- ``preferences_view``: the preferences dialog alone, which the page script fetches when opened.
+- ``preferences_view``: the preferences dialog alone, which the page script fetches when opened;
+- ``adpc_view``: the ADPC consent requests resource, the purposes a browser may answer for the
+  visitor (docs/signals.md).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import choices, ledger
 from .consent_ui import ui_for
-from .page import Page, build_page
+from .page import Honoured, Page, build_page
 from .sites import Site, registry, site_for
 
 #: What ``never_cache`` writes, as one constant: an answer about one visitor must never be stored
@@ -46,7 +48,8 @@ def _page(site: Site) -> Page:
     lang = translation.get_language() or settings.LANGUAGE_CODE
     # django.utils.translation is the translator: the page's strings go through Django's catalogues
     # (the package's .mo, plus any override in the site's LOCALE_PATHS).
-    return build_page(site.charter, lang, translation)
+    honoured = Honoured(site.config.honour_gpc, site.config.honour_adpc, site.config.follow_account)
+    return build_page(site.charter, lang, translation, honoured)
 
 
 @require_safe
@@ -174,3 +177,24 @@ def _unavailable(request: HttpRequest, target: str) -> HttpResponse:
 
 
 _choose_csrf_protected = csrf_protect(_choose)
+#: The middleware does not bring an account's choice into a request that posts a new one.
+consent_view.cookiecharter_choice = True
+
+
+@require_safe
+def adpc_view(request: HttpRequest) -> HttpResponse:
+    """``GET adpc.json``: the consent requests resource of the ADPC draft, in the page's language:
+    ``{"consentRequests": {identifier: text}}`` for each purpose the charter gives an identifier.
+    The same for every visitor, so a shared cache may keep it."""
+    site = site_for(request)
+    if not site.publishes_adpc:
+        raise Http404("This site publishes no ADPC consent requests (no purpose has an adpc identifier).")
+    charter = site.charter
+    lang = site.language(translation.get_language())
+    requests = {
+        p.adpc: f"{p.text('title', lang)}: {p.text('description', lang)}" for p in charter.consent_purposes if p.adpc
+    }
+    response = JsonResponse({"consentRequests": requests}, json_dumps_params={"ensure_ascii": False})
+    response["Content-Language"] = lang
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cookiecharter.core.account import AccountChoice, Step, reconcile
-from cookiecharter.core.consent import CLOCK_SKEW_SECONDS, SIX_MONTHS, Consent
+from cookiecharter.core.account import SAME_TIME_SECONDS, AccountChoice, Step, reconcile
+from cookiecharter.core.consent import SIX_MONTHS, Consent
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 VERSION = "0123456789"
@@ -88,14 +88,14 @@ def test_the_same_choice_on_both_sides_changes_nothing():
 
 # Rule 5: clocks that disagree ---------------------------------------------------------------------
 def test_two_choices_too_close_to_order_keep_what_both_grant_everywhere():
-    # Two servers 40 s apart: the later choice may carry the earlier time.
-    result = run(browser({"statistics"}, minutes_ago=10), account({"embeds"}, minutes_ago=10 - 40 / 60))
+    # Two servers a second apart: the later choice may carry the earlier time.
+    result = run(browser({"statistics"}, minutes_ago=10), account({"embeds"}, minutes_ago=10 - 1 / 60))
     assert result.step is Step.PROTECT
     assert result.effective == NONE and result.browser == NONE and result.account == NONE
 
 
 def test_doubt_writes_only_the_side_that_changes():
-    result = run(browser({"statistics"}, minutes_ago=10), account(ALL, minutes_ago=10.5))
+    result = run(browser({"statistics"}, minutes_ago=10), account(ALL, minutes_ago=10 + 2 / 60))
     assert result.step is Step.PROTECT and result.browser is None and result.account == {"statistics"}
 
 
@@ -106,7 +106,7 @@ def test_an_account_choice_from_a_server_whose_clock_runs_ahead_still_applies():
 
 
 def test_beyond_the_skew_the_order_of_the_times_decides():
-    apart = CLOCK_SKEW_SECONDS + 1
+    apart = SAME_TIME_SECONDS + 1
     result = run(browser(ALL, minutes_ago=10), account(NONE, minutes_ago=10 - apart / 60))
     assert result.step is Step.APPLY and result.browser == NONE
 

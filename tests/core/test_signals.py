@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from cookiecharter.core.consent import Consent, Method
 from cookiecharter.core.loading import CharterError, loads_charter
 from cookiecharter.core.signals import AdpcHeader, Signals, read_signals, signal_choice
+from tests import fuzzing
 from tests.charter_samples import HEAD
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
@@ -105,6 +106,8 @@ def test_no_header_an_empty_one_or_an_oversized_one_is_no_signal():
     assert AdpcHeader.parse("withdraw=*, " + "x" * 5000) is None
 
 
+@fuzzing.mark
+@fuzzing.fuzz(300)
 @given(st.text(max_size=300))
 def test_any_header_reads_without_raising(text):
     parsed = AdpcHeader.parse(text)

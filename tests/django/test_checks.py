@@ -11,7 +11,7 @@ from django.test import override_settings
 from cookiecharter.checks import check_charter
 from tests.charter_samples import DEMO, NECESSARY, STATISTICS, language_cookie, write_charter
 
-OURS = {f"cookiecharter.{k}{n:03d}" for k in "EW" for n in range(1, 10)}
+OURS = {f"cookiecharter.{k}{n:03d}" for k in "EW" for n in range(1, 100)}
 
 
 def _ids(messages: list[CheckMessage]) -> list[str]:
@@ -201,3 +201,13 @@ def test_w004_charter_declares_the_messages_cookie_the_session_storage_never_set
     with override_settings(COOKIECHARTER={"CHARTER": str(path)}, MESSAGE_STORAGE=storage):
         message = _one(check_charter(), "cookiecharter.W004")
     assert "'messages'" in message.msg and "MESSAGE_STORAGE keeps no cookie" in message.msg
+
+
+def test_w017_adpc_ignored_and_e018_follow_account_without_authentication(settings):
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "HONOUR_ADPC": False}
+    assert "HONOUR_ADPC" in _one(run_checks(tags=["cookiecharter"]), "cookiecharter.W017").msg
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "HONOUR_ADPC": True, "FOLLOW_ACCOUNT": True}
+    assert "cookiecharter.E018" not in {m.id for m in run_checks(tags=["cookiecharter"])}
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("AuthenticationMiddleware")]
+    error = _one(run_checks(tags=["cookiecharter"]), "cookiecharter.E018")
+    assert "AuthenticationMiddleware" in error.hint

@@ -32,7 +32,9 @@ def genuine(**changes) -> str:
 def _one_char_changed(draw) -> str:
     value = genuine()
     pos = draw(st.integers(0, len(value) - 1))
-    ch = draw(st.characters(codec="ascii").filter(lambda c: c != value[pos]))
+    # Another ASCII character, drawn without looking at the value: the value carries the clock, and
+    # Hypothesis needs the same draws to give the same example when it replays one.
+    ch = chr((ord(value[pos]) + draw(st.integers(1, 127))) % 128)
     return value[:pos] + ch + value[pos + 1 :]
 
 

@@ -167,3 +167,15 @@ def test_the_page_varies_with_the_cookie_even_in_a_layout_without_the_banner(set
     response = client.get("/fr/cookies/")
     assert "cookiecharter_banner" not in response.content.decode() and "cc-banner" not in response.content.decode()
     assert "Cookie" in response["Vary"]
+
+
+def test_the_page_says_what_the_browsers_signals_and_an_account_do(settings, client):
+    html = client.get("/en/cookies/").content.decode()
+    assert "Your browser&#x27;s signals and your devices" in html
+    assert "Global Privacy Control signal, this site takes it as your refusal of: Embedded content (map)" in html
+    assert "Audience measurement (statistics), Embedded content (map) (embeds)" in html
+    assert "A consent it sends counts only for Audience measurement" in html
+    assert "every device where you sign in" not in html
+    settings.COOKIECHARTER = {**settings.COOKIECHARTER, "FOLLOW_ACCOUNT": True, "HONOUR_GPC": False}
+    html = client.get("/en/cookies/").content.decode()
+    assert "every device where you sign in" in html and "Global Privacy Control" not in html

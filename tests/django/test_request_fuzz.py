@@ -41,13 +41,23 @@ def assert_nothing_forbidden_goes_out(response) -> None:
         assert not site_charter.purpose(declared.purpose).needs_consent, f"unconsented cookie went out: {text}"
 
 
+ADPC = st.one_of(
+    st.none(),
+    st.sampled_from(["withdraw=*", "withdraw=statistics", 'consent="statistics embeds"', "object=direct-marketing",
+                     'withdraw=*, consent="statistics"', 'consent="statistics']),
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+)
+
+
 @fuzzing.fuzz(60)
 @given(cookies=st.lists(st.tuples(COOKIE_NAMES, COOKIE_VALUES), max_size=6), path=PATHS,
-       gpc=st.sampled_from([None, "1", "0", "yes"]), query=st.text(max_size=30))
-def test_a_page_request_never_fails_nor_lets_out_what_it_must_not(cookies, path, gpc, query):
+       gpc=st.sampled_from([None, "1", "0", "yes"]), adpc=ADPC, query=st.text(max_size=30))
+def test_a_page_request_never_fails_nor_lets_out_what_it_must_not(cookies, path, gpc, adpc, query):
     extra = {"HTTP_COOKIE": cookie_header(cookies)}
     if gpc is not None:
         extra["HTTP_SEC_GPC"] = gpc
+    if adpc is not None:
+        extra["HTTP_ADPC"] = adpc
     response = Client().get(path, {"next": query, "cookiecharter": "preferences", "q": query}, **extra)
     assert_nothing_forbidden_goes_out(response)
 

@@ -158,7 +158,7 @@ def test_render_command_writes_each_format(tmp_path: Path) -> None:
     pdf = tmp_path / "page.pdf"
     result = runner.invoke(main, ["render", str(DEMO), "--format", "pdf", "-o", str(pdf)])
     assert result.exit_code == 0, result.output
-    assert "Mesure d'audience" in _flat(PdfReader(str(pdf)).pages[-1].extract_text())
+    assert "Mesure d'audience" in _flat(" ".join(page.extract_text() for page in PdfReader(str(pdf)).pages))
 
 
 def test_render_with_django_cookies_adds_them(tmp_path: Path) -> None:

@@ -13,9 +13,10 @@ The rules, in the order they are applied (docs/accounts.md says them to a site's
 4. **The later choice wins**, acceptance, refusal and withdrawal alike: the account's when it is
    the later (applied here, with a notice), the browser's own otherwise (a refusal made before
    signing in is not overridden by an older acceptance on the account).
-5. **Doubt protects.** Two different choices made within ``CLOCK_SKEW_SECONDS`` of each other
-   cannot be ordered (the servers' clocks may disagree by that much): each purpose is granted only
-   if both choices grant it, on this device and on the account.
+5. **Doubt protects.** Two different choices made within ``SAME_TIME_SECONDS`` of each other
+   cannot be ordered: they carry the clocks of the servers that recorded them, to the second, and
+   two servers' clocks may disagree by that much. Each purpose is then granted only if both
+   choices grant it, on this device and on the account.
 6. **The switch itself protects.** On the request that brings the account's choice into a browser,
    a purpose is granted only if both the old and the new choice grant it; the new choice holds from
    the next request.
@@ -27,7 +28,11 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .consent import CLOCK_SKEW_SECONDS, Consent
+from .consent import Consent
+
+#: Two choices closer than this cannot be told apart in time: the choices keep whole seconds, and
+#: the clocks of servers kept by NTP agree to far less than a second.
+SAME_TIME_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ def reconcile(
     consent_version: str,
     now: datetime,
     max_age: int,
-    skew: int = CLOCK_SKEW_SECONDS,
+    skew: float = SAME_TIME_SECONDS,
 ) -> Reconciled:
     """Which choice applies for a signed-in person, given their browser's (``browser``, already
     verified: undecided when absent, forged or for another version) and their account's."""

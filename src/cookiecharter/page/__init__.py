@@ -11,6 +11,6 @@ this package imports Django (a test walks its imports).
 """
 
 from .markdown import to_markdown
-from .model import Column, Link, Page, Row, Section, Table, Term, build_page, human_lifetime
+from .model import Column, Honoured, Link, Page, Row, Section, Table, Term, build_page, human_lifetime
 
-__all__ = ["Column", "Link", "Page", "Row", "Section", "Table", "Term", "build_page", "human_lifetime", "to_markdown"]
+__all__ = ["Column", "Honoured", "Link", "Page", "Row", "Section", "Table", "Term", "build_page", "human_lifetime", "to_markdown"]

@@ -20,7 +20,7 @@ from ..core.catalogue import translator as catalogue_translator
 from ..core.charter import Charter, Cookie, Exemption, Party, Purpose
 from ..core.lifetime import Lifetime
 
-__all__ = ["Column", "Link", "Page", "Row", "Section", "Table", "Term", "build_page", "human_lifetime"]
+__all__ = ["Column", "Honoured", "Link", "Page", "Row", "Section", "Table", "Term", "build_page", "human_lifetime"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,17 @@ class Section:
     paragraphs: tuple[str, ...] = ()
     terms: tuple[Term, ...] = ()
     links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Honoured:
+    """What the site does with the choices a visitor's browser sends and with their account: said on
+    the page so that a visitor knows before choosing (the site's settings; a page made from the
+    charter alone assumes the defaults)."""
+
+    gpc: bool = True
+    adpc: bool = True
+    follow_account: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,11 +184,12 @@ def _contact_href(contact: str) -> str:
     return ""
 
 
-def build_page(charter: Charter, lang: str, t: Translator | None = None) -> Page:
+def build_page(charter: Charter, lang: str, t: Translator | None = None, honoured: Honoured | None = None) -> Page:
     """The whole page in ``lang``; charter texts fall back to the charter's first language.
 
     ``t`` must translate into ``lang`` (the default reads the package's catalogue for it; the Django
-    view passes ``django.utils.translation`` while ``lang`` is the active language).
+    view passes ``django.utils.translation`` while ``lang`` is the active language). ``honoured``
+    says what the site does with browser signals and accounts (the defaults when None).
     """
     t = t or catalogue_translator(lang)
     _ = t.gettext
@@ -304,7 +316,7 @@ def build_page(charter: Charter, lang: str, t: Translator | None = None) -> Page
         lang=lang,
         title=_("Cookie charter"),
         lead=tuple(lead),
-        sections=(what, kinds, responsible),
+        sections=(what, kinds, *_signals_section(charter, text_lang, fallback, honoured or Honoured(), t), responsible),
         cookies_heading=_("What the cookies on this site are for"),
         cookies_intro=(
             _(
@@ -328,6 +340,57 @@ def build_page(charter: Charter, lang: str, t: Translator | None = None) -> Page
         pdf_filename=_("cookie-charter") + f"-{lang}.pdf",
         charter_lang=text_lang,
     )
+
+
+def _signals_section(charter: Charter, lang: str, fallback: str, honoured: Honoured, t: Translator) -> tuple[Section, ...]:
+    """What happens to a choice sent by the browser, and to one made while signed in."""
+    if not charter.needs_consent:
+        return ()
+    _ = t.gettext
+
+    def titles(purposes: list[Purpose]) -> str:
+        return ", ".join(p.text("title", lang, fallback) for p in purposes)
+
+    consent = charter.consent_purposes
+    paragraphs = []
+    by_gpc = [p for p in consent if p.refused_by_gpc]
+    if honoured.gpc and by_gpc:
+        paragraphs.append(
+            _(
+                "If your browser sends the Global Privacy Control signal, this site takes it as your refusal of: "
+                "%(purposes)s. It does not reopen a choice you made on this site."
+            )
+            % {"purposes": titles(by_gpc)}
+        )
+    with_id = [p for p in consent if p.adpc]
+    if honoured.adpc:
+        text = _(
+            "If your browser speaks ADPC (Advanced Data Protection Control), a withdrawal or an objection to "
+            "direct marketing it sends takes effect at once, and a withdrawal of every consent refuses them all."
+        )
+        if with_id:
+            text += " " + _("It can answer for: %(purposes)s.") % {
+                "purposes": ", ".join(f"{p.text('title', lang, fallback)} ({p.adpc})" for p in with_id)
+            }
+        granting = [p for p in with_id if p.adpc_consent]
+        if granting:
+            text += " " + _(
+                "A consent it sends counts only for %(purposes)s, and only while you have not chosen on this site."
+            ) % {"purposes": titles(granting)}
+        else:
+            text += " " + _("A consent it sends is not taken as yours: you give it on this site.")
+        paragraphs.append(text)
+    if honoured.follow_account:
+        paragraphs.append(
+            _(
+                "When you are signed in, the choice you make applies on every device where you sign in to your "
+                "account, and a later choice on any of them, a withdrawal included, replaces it everywhere. "
+                "Signing out leaves each browser's own choice as it is."
+            )
+        )
+    if not paragraphs:
+        return ()
+    return (Section(key="signals", heading=_("Your browser's signals and your devices"), paragraphs=tuple(paragraphs)),)
 
 
 def _status_detail(purpose: Purpose, t: Translator) -> str:

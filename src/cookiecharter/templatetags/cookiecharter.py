@@ -33,7 +33,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from .. import choices
+from .. import accounts, choices
 from ..consent_ui import OPEN_PARAM, OPEN_VALUE, ConsentUI, query_inputs, query_without_open, ui_for
 from ..sites import Site, site_for
 
@@ -102,16 +102,23 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, site: 
     with ``?cookiecharter=preferences`` (how they open without JavaScript). Otherwise the page
     script fetches the dialog from the ``preferences`` endpoint when it is opened: pages do not
     carry 5 KB of markup few visitors open."""
-    if request.META.get("HTTP_SEC_GPC"):
+    if choices.browser_signal_due(request):
         choices.record_browser_signal(request)
     request.cookiecharter_varies = True  # this page differs with the visitor's choice
     consent = request.consent
     due = not consent.decided
     opened = request.GET.get(OPEN_PARAM) == OPEN_VALUE
-    if not (due or opened):
+    follows = site.config.follow_account
+    notice = accounts.take_notice(request) if follows and not due else None
+    if not (due or opened or notice):
         return ""
-    values = ui.values(request, consent, context.get("csrf_token"))
-    return (ui.banner.fill(values) if due else "") + (ui.preferences.fill(values) if opened else "")
+    signed_in = follows and due and accounts.user_id(request) is not None
+    values = ui.values(request, consent, context.get("csrf_token"), signed_in=signed_in)
+    return (
+        (ui.banner.fill(values) if due else "")
+        + (ui.notice(request, notice) if notice else "")
+        + (ui.preferences.fill(values) if opened else "")
+    )
 
 
 @_consent_ui_tag

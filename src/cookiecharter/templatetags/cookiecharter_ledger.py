@@ -28,6 +28,8 @@ def _method_label(method: str) -> str:
         "custom": gettext("you chose purpose by purpose"),
         "withdraw": gettext("you withdrew a consent"),
         "browser-signal": gettext("your browser's Global Privacy Control signal"),
+        "adpc": gettext("your browser's ADPC signal"),
+        "account": gettext("your choice made while signed in on another device"),
     }
     return labels.get(method, method)
 
