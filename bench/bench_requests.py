@@ -13,6 +13,8 @@ form, translated strings, a session read; the variants add only what each packag
 - ``cookiecharter``: the middleware plus the consent UI tags and an ``ifconsent`` block;
 - ``cookiecharter-2sites``: the same page from an installation of two sites, its site found by
   host name (requests_site/two_sites.py);
+- ``cookiecharter-accounts``: the ``cookiecharter`` page with ``FOLLOW_ACCOUNT`` on
+  (requests_site/accounts.py); its visitors are signed out, as most are;
 - ``cookie-consent``: django-cookie-consent 1.0.0 with its ``CleanCookiesMiddleware`` and the
   template snippet its documentation gives (the bar's <template>, the cookie groups, the filter).
 
@@ -55,7 +57,8 @@ T = TypeVar("T")
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookiecharter-2sites", "cookie-consent")
+VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookiecharter-2sites", "cookiecharter-accounts",
+            "cookie-consent")
 SCENARIOS = ("first", "returning")
 PATH = "/fr/"
 
@@ -426,6 +429,7 @@ _LABELS = {
     "cookiecharter-mw": "+ cookiecharter middleware",
     "cookiecharter": "+ cookiecharter (middleware + banner)",
     "cookiecharter-2sites": "+ cookiecharter, two sites",
+    "cookiecharter-accounts": "+ cookiecharter, FOLLOW_ACCOUNT on",
     "cookie-consent": "+ django-cookie-consent 1.0.0",
 }
 

@@ -64,6 +64,7 @@ SNIPPETS: dict[str, dict[str, str]] = {
     "cookiecharter-mw": {},
     "cookiecharter": COOKIECHARTER,
     "cookiecharter-2sites": COOKIECHARTER,
+    "cookiecharter-accounts": COOKIECHARTER,
     "cookie-consent": COOKIE_CONSENT,
 }
 

@@ -13,7 +13,8 @@ VARIANT = os.environ.get("BENCH_VARIANT", "bare")
 #: The variants compared; "all" is one process holding every variant's apps and URLs, where the
 #: in-process measurement builds one handler per variant and alternates between them request by
 #: request (bench_requests.py), so that the machine's drift falls on all of them alike.
-VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookiecharter-2sites", "cookie-consent")
+VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookiecharter-2sites", "cookiecharter-accounts",
+            "cookie-consent")
 if VARIANT not in (*VARIANTS, "all"):
     raise SystemExit(f"BENCH_VARIANT must be one of {', '.join(VARIANTS)} or all, not {VARIANT!r}")
 #: The page template of each variant (pages.py): "cookiecharter-mw" is the bare page with only the
@@ -53,6 +54,8 @@ MIDDLEWARE_BY_VARIANT = {
     "cookiecharter": ["cookiecharter.middleware.CookieCharterMiddleware", *_BASE_MIDDLEWARE],
     # The same, in an installation of two sites (two_sites.py): the request's site found by host.
     "cookiecharter-2sites": ["requests_site.two_sites.TwoSitesMiddleware", *_BASE_MIDDLEWARE],
+    # The same with FOLLOW_ACCOUNT on (accounts.py), for signed-out visitors.
+    "cookiecharter-accounts": ["requests_site.accounts.FollowAccountMiddleware", *_BASE_MIDDLEWARE],
     # As its documentation shows: added to MIDDLEWARE (it deletes declined cookies on the way out).
     "cookie-consent": [*_BASE_MIDDLEWARE, "cookie_consent.middleware.CleanCookiesMiddleware"],
 }

@@ -128,6 +128,8 @@ COOKIECHARTER = {
     # Outside the database: the witness of the ledger's seals, and the proof of refusals made while
     # the database does not answer (docs/ledger.md).
     "LEDGER_DIRECTORY": os.environ.get("DEMO_LEDGER_DIRECTORY") or str(DEMO_DIR / "ledger"),
+    # Signed in as the demo user, a choice made on one browser follows to the others (docs/accounts.md).
+    "FOLLOW_ACCOUNT": True,
     "SITES": {
         "sainte-victoire": {"HOSTS": [SISTER_HOST], "CHARTER": str(DEMO_DIR / "charter-sister.toml")},
     },
