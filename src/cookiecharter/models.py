@@ -203,10 +203,20 @@ class AccountChoice(models.Model):
 class ComplianceOverview(ConsentRecord):
     """No table and no data of its own: the admin's entry for the compliance overview page
     (``cookiecharter.admin.overview``), so it is listed under "Cookie charter" on the admin index of
-    any ``AdminSite`` the app is registered with. Viewing it takes ``view_consentrecord``."""
+    any ``AdminSite`` the app is registered with.
+
+    It also carries the back office's permissions, one per thing a compliance officer does, so a role
+    (a ``Group``) can be given exactly what it needs: reading the overview does not let one export the
+    ledger, and exporting it does not let one start an audit."""
 
     class Meta:
         proxy = True
         verbose_name = _("compliance overview")
         verbose_name_plural = _("compliance overview")
         default_permissions = ()
+        permissions = [
+            ("view_overview", _("Can view the compliance overview")),
+            ("export_ledger", _("Can export the consent ledger")),
+            ("verify_ledger", _("Can verify the consent ledger")),
+            ("run_audit", _("Can run an audit of the site")),
+        ]

@@ -85,15 +85,34 @@ def test_staff_without_the_permission_gets_403_and_no_index_entry(client, django
     assert PAGE not in client.get("/admin/").content.decode()
 
 
-def test_staff_with_view_consentrecord_sees_it_listed_and_opens_it(client, django_user_model):
+def test_staff_with_view_overview_sees_it_listed_and_opens_it_but_cannot_verify(client, django_user_model):
     staff = django_user_model.objects.create_user("dpo2", password="pw", is_staff=True)
-    staff.user_permissions.add(Permission.objects.get(codename="view_consentrecord"))
+    staff.user_permissions.add(Permission.objects.get(codename="view_overview"))
     client.force_login(staff)
     index = client.get("/admin/").content.decode()
     assert f'href="{PAGE}"' in index
     response = client.get(PAGE)
     assert response.status_code == 200
-    assert "<h1>Vue d’ensemble de la conformité</h1>" in response.content.decode()
+    page = response.content.decode()
+    assert "<h1>Vue d’ensemble de la conformité</h1>" in page
+    assert VERIFY not in page
+    assert client.post(VERIFY).status_code == 403
+
+
+def test_verifying_takes_its_own_permission(client, django_user_model, ledger):
+    staff = django_user_model.objects.create_user("auditor", password="pw", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_overview", "verify_ledger"]))
+    client.force_login(staff)
+    assert VERIFY in client.get(PAGE).content.decode()
+    assert client.post(VERIFY).status_code == 302
+
+
+def test_verify_alone_does_not_open_the_page(client, django_user_model):
+    staff = django_user_model.objects.create_user("verifier", password="pw", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="verify_ledger"))
+    client.force_login(staff)
+    assert client.get(PAGE).status_code == 403
+    assert client.post(VERIFY).status_code == 403
 
 
 def test_verify_is_post_only(dpo):
@@ -374,3 +393,21 @@ def test_overview_suite_on_postgresql(require_postgres):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     assert " passed" in output, output[-3000:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrading_keeps_the_overview_for_those_who_could_read_the_ledger(django_user_model):
+    """Before 0008 the page asked for view_consentrecord: a role that had it keeps the page."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("migrate", "cookiecharter", "0007", verbosity=0)
+    try:
+        readers = Group.objects.create(name="readers")
+        readers.permissions.add(Permission.objects.get(codename="view_consentrecord"))
+        Permission.objects.filter(codename="view_overview").delete()
+        call_command("migrate", "cookiecharter", verbosity=0)
+        assert readers.permissions.filter(codename="view_overview").exists()
+        assert not readers.permissions.filter(codename__in=["export_ledger", "verify_ledger", "run_audit"]).exists()
+    finally:
+        call_command("migrate", "cookiecharter", verbosity=0)

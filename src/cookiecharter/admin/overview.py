@@ -29,8 +29,11 @@ from ..conf import SiteSettings
 from ..models import ComplianceOverview, ObservedCookie
 from ..sites import registry
 
-#: The permission the page asks for: whoever may read the ledger may read its summary.
-PERMISSION = "cookiecharter.view_consentrecord"
+#: The permissions of the back office (declared on the ``ComplianceOverview`` proxy model).
+VIEW = "cookiecharter.view_overview"
+VERIFY = "cookiecharter.verify_ledger"
+EXPORT = "cookiecharter.export_ledger"
+AUDIT = "cookiecharter.run_audit"
 
 #: Where the last verification's outcome is kept (per signed-in user, in their session), per site.
 SESSION_KEY = "cookiecharter.compliance.verification.{site}"
@@ -39,7 +42,7 @@ SESSION_KEY = "cookiecharter.compliance.verification.{site}"
 @admin.register(ComplianceOverview)
 class ComplianceOverviewAdmin(admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return request.user.is_active and request.user.has_perm(PERMISSION)
+        return request.user.is_active and request.user.has_perm(VIEW)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -59,8 +62,9 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             path("verify/", wrap(self.verify_view), name="{}_{}_verify".format(*info)),
         ]
 
-    def _check(self, request: HttpRequest) -> None:
-        if not self.has_view_permission(request):
+    def _check(self, request: HttpRequest, permission: str = VIEW) -> None:
+        """The page's own permission, and the one the action asks for (each needs both)."""
+        if not (self.has_view_permission(request) and request.user.has_perm(permission)):
             raise PermissionDenied
 
     def _site(self, request: HttpRequest) -> str:
@@ -118,6 +122,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "observed_url": self._observed_url(),
             "checks": compliance.checklist(state, settings, verification, now=now),
             "verify_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_verify"),
+            "can_verify": request.user.has_perm(VERIFY),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
@@ -126,7 +131,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         """POST (CSRF-checked by the admin): run the verifier on one site, keep its outcome, back to the page."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"], _("Verification is started with the button (POST)."))
-        self._check(request)
+        self._check(request, VERIFY)
         site = self._site(request)
         result = compliance.verify_ledger(site)
         # The outcome is shown by the page itself, from the session: no flash message, since
