@@ -21,6 +21,7 @@ nox.options.error_on_missing_interpreters = True
 _pyenv = sorted(glob.glob(str(Path.home() / ".pyenv" / "versions" / "3.1[12].*" / "bin")), reverse=True)
 os.environ["PATH"] = os.pathsep.join([*_pyenv, os.environ.get("PATH", "")])
 
+
 def _run_suite(session: nox.Session, requirement: str) -> None:
     # One install command, so pip resolves the test extra and the pinned Django together.
     session.install("-e", ".[test]", requirement)

@@ -91,8 +91,14 @@ def fill(n: int, days: float) -> None:
         when = start + step * i
         cid = f"{i:016x}"
         fields = core.RecordFields(
-            consent_id=cid, created_at=when, charter_digest=charter.digest, texts_digest=texts,
-            language="fr", choices=choices, method=method, user_id=None,
+            consent_id=cid,
+            created_at=when,
+            charter_digest=charter.digest,
+            texts_digest=texts,
+            language="fr",
+            choices=choices,
+            method=method,
+            user_id=None,
         )
         stored = when.astimezone(dt_timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
         batch.append((cid, stored, version, texts, "fr", json.dumps(choices), method, core.record_hash(key, fields)))
@@ -118,9 +124,11 @@ def naive(keys: list[str]) -> tuple[Counter, dict]:
     d7, d30 = now - timedelta(days=7), now - timedelta(days=30)
     counts: Counter = Counter()
     shares = {k: [0, 0] for k in keys}
-    for created, method, choices in ConsentRecord.objects.filter(created_at__gte=d30).values_list(
-        "created_at", "method", "choices"
-    ).iterator(chunk_size=5000):
+    for created, method, choices in (
+        ConsentRecord.objects.filter(created_at__gte=d30)
+        .values_list("created_at", "method", "choices")
+        .iterator(chunk_size=5000)
+    ):
         counts[(method, 30)] += 1
         if created >= d7:
             counts[(method, 7)] += 1
@@ -221,8 +229,12 @@ def run(args: argparse.Namespace) -> None:
             "WHERE created_at >= '2026-01-01' GROUP BY method"
         )
         plan = " / ".join(str(r[-1]) for r in cursor.fetchall())
-    print(f"\nSQLite {connection.Database.sqlite_version}, {args.records} records, median of {args.rounds} rounds; plan: {plan}\n")
-    print("| Ledger | records in the 30-day window | decisions() (ms) | naive Python loop (ms) | ratio naive / decisions() | ledger_state() (ms) | whole page (ms) | verify button (s) |")
+    print(
+        f"\nSQLite {connection.Database.sqlite_version}, {args.records} records, median of {args.rounds} rounds; plan: {plan}\n"
+    )
+    print(
+        "| Ledger | records in the 30-day window | decisions() (ms) | naive Python loop (ms) | ratio naive / decisions() | ledger_state() (ms) | whole page (ms) | verify button (s) |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(

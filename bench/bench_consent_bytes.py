@@ -50,9 +50,7 @@ def ensure_packages() -> None:
     if (MODULES / ".package-lock.json").exists():
         return
     print("bench/node_modules is missing: npm ci --prefix bench", file=sys.stderr)
-    subprocess.run(
-        ["npm", "ci", "--prefix", str(BENCH), "--no-audit", "--no-fund", "--ignore-scripts"], check=True
-    )
+    subprocess.run(["npm", "ci", "--prefix", str(BENCH), "--no-audit", "--no-fund", "--ignore-scripts"], check=True)
 
 
 def rendered_ui_html() -> tuple[bytes, bytes] | None:
@@ -155,9 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = [(b, *weigh(b)) for b in rows]
     ours = figures[0][2]
     header = ("banner", "files a first-time visitor downloads", "bytes", "gzip -9", "× ours")
-    lines = [
-        (b.name, b.setup, f"{raw:,}", f"{packed:,}", f"{packed / ours:.1f}") for b, raw, packed in figures
-    ]
+    lines = [(b.name, b.setup, f"{raw:,}", f"{packed:,}", f"{packed / ours:.1f}") for b, raw, packed in figures]
     if args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
@@ -166,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
         for row in [header, *lines]:
-            print("  ".join(str(cell).ljust(w) if i < 2 else str(cell).rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+            print(
+                "  ".join(
+                    str(cell).ljust(w) if i < 2 else str(cell).rjust(w) for i, (cell, w) in enumerate(zip(row, widths))
+                )
+            )
     budget = 5 * 1024
     verdict = "within" if ours <= budget else "OVER"
     print(f"\nours: {ours:,} bytes gzip -9 for JS + CSS, {verdict} the 5 KB budget ({budget:,} bytes)")

@@ -69,21 +69,31 @@ PAGES: dict[str, tuple[str, dict[str, str] | str]] = {
     "+ middleware, 4 tags rendering nothing": ("cookiecharter", NOTHING),
     "+ middleware, the UI's output as static text": ("cookiecharter", "static"),
     **{
-        f"+ middleware, {name}": ("cookiecharter", {"load": pages.COOKIECHARTER["load"], slot: pages.COOKIECHARTER[slot]})
-        for slot, name in (("head", "cookiecharter_head"), ("banner", "cookiecharter_banner"),
-                           ("footer", "cookiecharter_preferences_link"), ("statistics", "ifconsent"))
+        f"+ middleware, {name}": (
+            "cookiecharter",
+            {"load": pages.COOKIECHARTER["load"], slot: pages.COOKIECHARTER[slot]},
+        )
+        for slot, name in (
+            ("head", "cookiecharter_head"),
+            ("banner", "cookiecharter_banner"),
+            ("footer", "cookiecharter_preferences_link"),
+            ("statistics", "ifconsent"),
+        )
     },
     "+ middleware, consent_allows filter": (
-        "cookiecharter", {"load": pages.COOKIECHARTER["load"], "statistics": pages.CONSENT_ALLOWS}),
+        "cookiecharter",
+        {"load": pages.COOKIECHARTER["load"], "statistics": pages.CONSENT_ALLOWS},
+    ),
     "+ middleware, the whole consent UI": ("cookiecharter", pages.COOKIECHARTER),
 }
 
 
 def _static_parts(html: str) -> dict[str, str]:
     """The consent UI's output in one rendered page, by slot, as static text."""
+
     def between(before: str, after: str) -> str:
         start = html.index(before) + len(before)
-        return html[start:html.index(after, start)]
+        return html[start : html.index(after, start)]
 
     parts = {
         "head": between("</title>\n", "\n</head>"),
@@ -97,13 +107,20 @@ def _static_parts(html: str) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=2000, help="requests per variant and visitor (default 2000)")
-    parser.add_argument("--block", type=int, default=25,
-                        help="requests of a variant in a row (default 25, as a site serves its own pages; "
-                             "1: one request per variant in turn)")
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=25,
+        help="requests of a variant in a row (default 25, as a site serves its own pages; "
+        "1: one request per variant in turn)",
+    )
     args = parser.parse_args(argv)
 
-    os.environ.update(BENCH_VARIANT="all", BENCH_DB_DIR=tempfile.mkdtemp(prefix="cookiecharter-parts-"),
-                      DJANGO_SETTINGS_MODULE="requests_site.settings")
+    os.environ.update(
+        BENCH_VARIANT="all",
+        BENCH_DB_DIR=tempfile.mkdtemp(prefix="cookiecharter-parts-"),
+        DJANGO_SETTINGS_MODULE="requests_site.settings",
+    )
     import requests_site.settings as site
 
     # This script's tags that render nothing, beside the site's own.
@@ -153,8 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         if _without_tokens(real) != _without_tokens(static):
             import difflib
 
-            diff = "\n".join(difflib.unified_diff(_without_tokens(real).splitlines(),
-                                                   _without_tokens(static).splitlines(), lineterm=""))
+            diff = "\n".join(
+                difflib.unified_diff(
+                    _without_tokens(real).splitlines(), _without_tokens(static).splitlines(), lineterm=""
+                )
+            )
             raise SystemExit(f"the static page differs from the real one for a {visitor} visit:\n{diff}")
 
     variants = list(PAGES)
@@ -173,10 +193,15 @@ def main(argv: list[str] | None = None) -> int:
                 kept = bench_requests.in_a_row(args.block, lambda: once(*page, visitor)[0])  # noqa: B023
                 spent[(variant, visitor)] += kept
 
-    runs = ("one request of each variant per turn" if args.block == 1 else
-            f"{args.block} requests of each variant in a row per turn, the first of each run not kept")
-    print(f"Thread CPU µs per request over bare Django, {len(spent[(variants[0], SCENARIOS[0])]):,} requests "
-          f"per variant and visitor, {runs}, in a new random order every turn: median (10th percentile)")
+    runs = (
+        "one request of each variant per turn"
+        if args.block == 1
+        else f"{args.block} requests of each variant in a row per turn, the first of each run not kept"
+    )
+    print(
+        f"Thread CPU µs per request over bare Django, {len(spent[(variants[0], SCENARIOS[0])]):,} requests "
+        f"per variant and visitor, {runs}, in a new random order every turn: median (10th percentile)"
+    )
     print()
     print("| page | first visit | returning visit |")
     print("|---|---:|---:|")
@@ -188,8 +213,10 @@ def main(argv: list[str] | None = None) -> int:
             if variant == "bare Django":
                 cells.append(f"{statistics.median(ns) / 1000:.0f} ({_p10(ns) / 1000:.0f})")
             else:
-                cells.append(f"{(statistics.median(ns) - statistics.median(base)) / 1000:+.1f} "
-                             f"({(_p10(ns) - _p10(base)) / 1000:+.1f})")
+                cells.append(
+                    f"{(statistics.median(ns) - statistics.median(base)) / 1000:+.1f} "
+                    f"({(_p10(ns) - _p10(base)) / 1000:+.1f})"
+                )
         print(f"| {variant} | " + " | ".join(cells) + " |")
     return 0
 

@@ -65,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             times[rebuild].append(one(rebuild)[0])
     Site.consent_ui = kept  # type: ignore[method-assign]
     kept_us, rebuilt_us = (statistics.median(times[k]) / 1000 for k in (False, True))
-    print(f"{args.pages} page views each, {size:,} bytes of consent UI markup (demo charter, fr); "
-          "thread CPU µs per page, median")
+    print(
+        f"{args.pages} page views each, {size:,} bytes of consent UI markup (demo charter, fr); "
+        "thread CPU µs per page, median"
+    )
     print(f"  consent UI kept by the site, filled per request   {kept_us:8.1f} µs")
     print(f"  consent UI rendered from its templates per page   {rebuilt_us:8.1f} µs")
     print(f"  the cache saves {rebuilt_us - kept_us:.0f} µs per page ({rebuilt_us / kept_us:.1f}x)")

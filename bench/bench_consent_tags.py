@@ -114,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
             pages.setdefault(visitor, []).append(elapsed)
         results[visitor] = {name: statistics.median(ns) / 1000 for name, ns in spent.items()}
 
-    print(f"Inside real requests (thread CPU µs, median of {args.requests:,} requests per visitor; "
-          f"whole page: first {statistics.median(pages['first']) / 1000:.0f} µs, "
-          f"returning {statistics.median(pages['returning']) / 1000:.0f} µs)")
+    print(
+        f"Inside real requests (thread CPU µs, median of {args.requests:,} requests per visitor; "
+        f"whole page: first {statistics.median(pages['first']) / 1000:.0f} µs, "
+        f"returning {statistics.median(pages['returning']) / 1000:.0f} µs)"
+    )
     print()
     print("| step | first visit | returning visit |")
     print("|---|---:|---:|")

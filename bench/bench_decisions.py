@@ -56,9 +56,7 @@ CHOICES = ("accept-all", "refuse-all", "custom")
 def load(port: int, view: str, requests: int, threads: int) -> dict:
     """Send ``requests`` POSTs from ``threads`` threads; return the wall time and the status counts."""
     path = PATHS[view]
-    bodies = [
-        f"choice={choice}&purpose=statistics&csrfmiddlewaretoken={CSRF}".encode() for choice in CHOICES
-    ]
+    bodies = [f"choice={choice}&purpose=statistics&csrfmiddlewaretoken={CSRF}".encode() for choice in CHOICES]
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "Accept": "application/json",
@@ -116,8 +114,13 @@ def in_process(rounds: int, requests: int) -> dict:
 
     def request(view: str, i: int):
         body = f"choice={CHOICES[i % 3]}&purpose=statistics&csrfmiddlewaretoken={CSRF}"
-        return factory.post(PATHS[view], body, content_type="application/x-www-form-urlencoded",
-                            HTTP_ACCEPT="application/json", HTTP_COOKIE=f"csrftoken={CSRF}")
+        return factory.post(
+            PATHS[view],
+            body,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_ACCEPT="application/json",
+            HTTP_COOKIE=f"csrftoken={CSRF}",
+        )
 
     for view in PATHS:
         for i in range(20):
@@ -127,7 +130,7 @@ def in_process(rounds: int, requests: int) -> dict:
     # from elsewhere on the machine then falls on both alike.
     for r in range(rounds):
         for i in range(requests):
-            for view in (PATHS if (r + i) % 2 == 0 else reversed(list(PATHS))):
+            for view in PATHS if (r + i) % 2 == 0 else reversed(list(PATHS)):
                 req = request(view, i)
                 start = time.perf_counter()
                 handler.get_response(req)
@@ -155,9 +158,7 @@ def site_env(db: str) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(VENV_BIN / "django-admin"), *args], env=env, capture_output=True, text=True, timeout=600
-    )
+    return subprocess.run([str(VENV_BIN / "django-admin"), *args], env=env, capture_output=True, text=True, timeout=600)
 
 
 def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -178,7 +179,10 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
 def run_load(port: int, view: str, requests: int, threads: int) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--load", str(port), view, str(requests), str(threads)],
-        capture_output=True, text=True, timeout=900, check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
     )
     return json.loads(out.stdout)
 
@@ -190,10 +194,14 @@ def postgres_database(create: bool, name: str) -> str | None:
     except ImportError:
         return "psycopg is not installed"
     try:
-        with psycopg.connect(host=os.environ.get("COOKIECHARTER_PG_HOST", "127.0.0.1"),
-                             port=os.environ.get("COOKIECHARTER_PG_PORT", "5432"),
-                             user=os.environ.get("COOKIECHARTER_PG_USER", "postgres"),
-                             dbname="postgres", autocommit=True, connect_timeout=3) as conn:
+        with psycopg.connect(
+            host=os.environ.get("COOKIECHARTER_PG_HOST", "127.0.0.1"),
+            port=os.environ.get("COOKIECHARTER_PG_PORT", "5432"),
+            user=os.environ.get("COOKIECHARTER_PG_USER", "postgres"),
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=3,
+        ) as conn:
             if create:
                 conn.execute(f'CREATE DATABASE "{name}"')
             else:
@@ -210,19 +218,38 @@ def bench_backend(label: str, db: str, args: argparse.Namespace) -> dict:
         raise SystemExit(migrated.stderr)
     measured = subprocess.run(
         [sys.executable, __file__, "--in-process", str(args.rounds), str(args.requests // 3)],
-        env=env, cwd=BENCH, capture_output=True, text=True, timeout=900,
+        env=env,
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if measured.returncode:
         raise SystemExit(measured.stderr)
     medians = json.loads(measured.stdout.strip().splitlines()[-1])
     consent_requests = 20 + args.rounds * (args.requests // 3)
-    print(f"  {label:<10} in process: bare {medians['bare']:.0f} µs, consent {medians['consent']:.0f} µs "
-          "(median per request)", flush=True)
+    print(
+        f"  {label:<10} in process: bare {medians['bare']:.0f} µs, consent {medians['consent']:.0f} µs "
+        "(median per request)",
+        flush=True,
+    )
     port = free_port()
     server = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "decisions_site.wsgi:application", "--workers", str(args.workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        env=env, cwd=BENCH, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            str(VENV_BIN / "gunicorn"),
+            "decisions_site.wsgi:application",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=BENCH,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     rates: dict[str, list[float]] = {"bare": [], "consent": []}
     try:
@@ -248,13 +275,16 @@ def bench_backend(label: str, db: str, args: argparse.Namespace) -> dict:
         except subprocess.TimeoutExpired:
             server.kill()
     # The ledger must hold exactly one record per decision, and verify.
-    count = manage(env, "shell", "-c",
-                   "from cookiecharter.models import ConsentRecord; print(ConsentRecord.objects.count())")
+    count = manage(
+        env, "shell", "-c", "from cookiecharter.models import ConsentRecord; print(ConsentRecord.objects.count())"
+    )
     records = int((count.stdout.strip().splitlines() or ["-1"])[-1])
     sealed = manage(env, "cookiecharter_seal", "--grace", "0")
     verified = manage(env, "cookiecharter_verify", "--settle", "0")
-    print(f"  {label}: {records} ledger records for {consent_requests} consent requests; "
-          f"{sealed.stdout.strip()}; {verified.stdout.strip() or verified.stderr.strip()}")
+    print(
+        f"  {label}: {records} ledger records for {consent_requests} consent requests; "
+        f"{sealed.stdout.strip()}; {verified.stdout.strip() or verified.stderr.strip()}"
+    )
     if records != consent_requests or verified.returncode:
         raise SystemExit(f"{label}: ledger check failed")
     return {"rates": rates, "medians": medians}
@@ -282,9 +312,11 @@ def main() -> None:
     if args.quick:
         args.requests, args.rounds, args.warmup = 150, 2, 30
 
-    print(f"gunicorn {args.workers} sync workers on 127.0.0.1, load from a second process with "
-          f"{args.threads} threads, {args.requests} requests per view per round, {args.rounds} rounds; "
-          f"{os.cpu_count()} cores")
+    print(
+        f"gunicorn {args.workers} sync workers on 127.0.0.1, load from a second process with "
+        f"{args.threads} threads, {args.requests} requests per view per round, {args.rounds} rounds; "
+        f"{os.cpu_count()} cores"
+    )
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="cookiecharter-bench-") as tmp:
         results["SQLite"] = bench_backend("SQLite", str(Path(tmp) / "bench.sqlite3"), args)
@@ -300,8 +332,10 @@ def main() -> None:
                 postgres_database(False, name)
 
     print()
-    print("| Database | bare insert view (req/s) | consent endpoint (decisions/s) | ratio consent / bare "
-          "(median of rounds) | in process: bare / consent (µs per request) | ratio (bare time / consent time) |")
+    print(
+        "| Database | bare insert view (req/s) | consent endpoint (decisions/s) | ratio consent / bare "
+        "(median of rounds) | in process: bare / consent (µs per request) | ratio (bare time / consent time) |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, result in results.items():
         rates, medians = result["rates"], result["medians"]
@@ -310,8 +344,10 @@ def main() -> None:
         # Each round measured both views back to back: the ratio within a round cancels the slow
         # drifts of a shared machine better than the ratio of the two medians.
         paired = statistics.median(c / b for b, c in zip(rates["bare"], rates["consent"]))
-        print(f"| {label} | {bare:.0f} | {consent:.0f} | {paired:.2f} "
-              f"| {medians['bare']:.0f} / {medians['consent']:.0f} | {medians['bare'] / medians['consent']:.2f} |")
+        print(
+            f"| {label} | {bare:.0f} | {consent:.0f} | {paired:.2f} "
+            f"| {medians['bare']:.0f} / {medians['consent']:.0f} | {medians['bare'] / medians['consent']:.2f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -63,10 +63,16 @@ def visitors(port: int, seconds: float, threads: int, accepted_cookie: str) -> l
                 conn.request("GET", "/fr/cookies/", headers={"Cookie": cookies, "Sec-GPC": "1"})
             else:
                 choice = "accept-all" if kind == "accept" else "refuse-all"
-                conn.request("POST", "/fr/cookies/consent/",
-                             body=f"choice={choice}&csrfmiddlewaretoken={CSRF}",
-                             headers={"Content-Type": "application/x-www-form-urlencoded",
-                                      "Accept": "application/json", "Cookie": cookies})
+                conn.request(
+                    "POST",
+                    "/fr/cookies/consent/",
+                    body=f"choice={choice}&csrfmiddlewaretoken={CSRF}",
+                    headers={
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Accept": "application/json",
+                        "Cookie": cookies,
+                    },
+                )
             response = conn.getresponse()
             response.read()
             set_cookies = response.headers.get_all("Set-Cookie") or []
@@ -105,10 +111,13 @@ def sqlite_outage(path: str, seconds: float) -> None:
 def postgres_outage(name: str, seconds: float) -> None:
     import psycopg
 
-    with psycopg.connect(host=os.environ.get("COOKIECHARTER_PG_HOST", "127.0.0.1"),
-                         port=os.environ.get("COOKIECHARTER_PG_PORT", "5432"),
-                         user=os.environ.get("COOKIECHARTER_PG_USER", "postgres"),
-                         dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=os.environ.get("COOKIECHARTER_PG_HOST", "127.0.0.1"),
+        port=os.environ.get("COOKIECHARTER_PG_PORT", "5432"),
+        user=os.environ.get("COOKIECHARTER_PG_USER", "postgres"),
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
         time.sleep(seconds)
@@ -169,9 +178,15 @@ def count(results: list[dict], records: dict[str, set[str]], waited: int) -> dic
         if r["kind"] in ("refuse", "withdraw", "signal") and kept_optional:
             optional_after_refusal += 1
     return {
-        "sent": len(results), "by kind": kinds, "applied": applied, "refused with 503": refused_503,
-        "recorded later": waited, "lost": lost, "acceptances without proof": without_proof,
-        "optional cookies after a refusal": optional_after_refusal, "5xx on pages": page_5xx,
+        "sent": len(results),
+        "by kind": kinds,
+        "applied": applied,
+        "refused with 503": refused_503,
+        "recorded later": waited,
+        "lost": lost,
+        "acceptances without proof": without_proof,
+        "optional cookies after a refusal": optional_after_refusal,
+        "5xx on pages": page_5xx,
         "other 5xx or errors": other_5xx,
     }
 
@@ -187,17 +202,35 @@ def scenario(db: str, outage, args: argparse.Namespace, folder: Path) -> dict:
         raise SystemExit(done.stderr)
     port = base.free_port()
     server = subprocess.Popen(
-        [str(base.VENV_BIN / "gunicorn"), "decisions_site.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.workers), "--log-level", "warning", "--timeout", "120"],
-        env=env, cwd=str(base.BENCH),
+        [
+            str(base.VENV_BIN / "gunicorn"),
+            "decisions_site.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        env=env,
+        cwd=str(base.BENCH),
     )
     try:
         base.wait_ready(port, server)
         # A visitor who accepted before the outage: the returning visitors who withdraw send it.
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("POST", "/fr/cookies/consent/", body=f"choice=accept-all&csrfmiddlewaretoken={CSRF}",
-                     headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
-                              "Cookie": f"csrftoken={CSRF}"})
+        conn.request(
+            "POST",
+            "/fr/cookies/consent/",
+            body=f"choice=accept-all&csrfmiddlewaretoken={CSRF}",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+                "Cookie": f"csrftoken={CSRF}",
+            },
+        )
         response = conn.getresponse()
         response.read()
         accepted = _consent(response.headers.get_all("Set-Cookie") or [])
@@ -206,7 +239,9 @@ def scenario(db: str, outage, args: argparse.Namespace, folder: Path) -> dict:
         accepted_value = accepted_value.split(";", 1)[0].split("=", 1)[1]
         load = subprocess.Popen(
             [sys.executable, __file__, "--visitors", str(port), str(args.seconds), str(args.threads), accepted_value],
-            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(base.BENCH)},
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(base.BENCH)},
         )
         time.sleep(args.seconds / 3)
         began = time.time()
@@ -222,11 +257,18 @@ def scenario(db: str, outage, args: argparse.Namespace, folder: Path) -> dict:
     if seal.returncode != 0:
         raise SystemExit(seal.stderr)
     check = subprocess.run(
-        [sys.executable, "-c",
-         "import django, json; django.setup(); from cookiecharter.models import ConsentRecord; "
-         "r = {}; [r.setdefault(c, []).append([m, t.timestamp()]) for c, m, t in "
-         "ConsentRecord.objects.values_list('consent_id', 'method', 'created_at')]; print(json.dumps(r))"],
-        env=env, capture_output=True, text=True, timeout=300, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import django, json; django.setup(); from cookiecharter.models import ConsentRecord; "
+            "r = {}; [r.setdefault(c, []).append([m, t.timestamp()]) for c, m, t in "
+            "ConsentRecord.objects.values_list('consent_id', 'method', 'created_at')]; print(json.dumps(r))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     rows = json.loads(check.stdout)
     records = {cid: {m for m, _ in found} for cid, found in rows.items()}
@@ -258,8 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cookiecharter-faults-") as tmp:
         folder = Path(tmp)
         sqlite_path = str(folder / "faults.sqlite3")
-        tables["SQLite (file write-locked)"] = scenario(sqlite_path, lambda s: sqlite_outage(sqlite_path, s), args,
-                                                        folder / "sqlite")
+        tables["SQLite (file write-locked)"] = scenario(
+            sqlite_path, lambda s: sqlite_outage(sqlite_path, s), args, folder / "sqlite"
+        )
         name = f"cookiecharter_faults_{os.getpid()}"
         reason = base.postgres_database(True, name)
         if reason:
@@ -267,19 +310,32 @@ def main(argv: list[str] | None = None) -> int:
         else:
             try:
                 tables["PostgreSQL (connections refused)"] = scenario(
-                    f"postgresql:{name}", lambda s: postgres_outage(name, s), args, folder / "postgres")
+                    f"postgresql:{name}", lambda s: postgres_outage(name, s), args, folder / "postgres"
+                )
             finally:
                 base.postgres_database(False, name)
-    print(f"{args.seconds:g} s of visitors ({args.threads} threads, gunicorn {args.workers} workers), "
-          f"the database failing for {args.outage:g} s in the middle")
+    print(
+        f"{args.seconds:g} s of visitors ({args.threads} threads, gunicorn {args.workers} workers), "
+        f"the database failing for {args.outage:g} s in the middle"
+    )
     print()
     names = list(tables)
     print("| | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))
     for key in next(iter(tables.values())):
         print(f"| {key} | " + " | ".join(str(tables[n][key]) for n in names) + " |")
-    bad = [n for n in names for k in ("lost", "acceptances without proof", "optional cookies after a refusal",
-                                      "5xx on pages", "left waiting") if tables[n][k]]
+    bad = [
+        n
+        for n in names
+        for k in (
+            "lost",
+            "acceptances without proof",
+            "optional cookies after a refusal",
+            "5xx on pages",
+            "left waiting",
+        )
+        if tables[n][k]
+    ]
     return 1 if bad else 0
 
 

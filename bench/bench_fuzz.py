@@ -36,9 +36,23 @@ def run(scale: float, extra: list[str]) -> tuple[dict[str, list[int]], int, floa
     env = {**os.environ, "COOKIECHARTER_FUZZ_SCALE": f"{scale:.4f}"}
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "fuzz", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
-         "tests", *extra],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-m",
+            "fuzz",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--hypothesis-show-statistics",
+            "tests",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     elapsed = time.monotonic() - started
     counts: dict[str, list[int]] = {}

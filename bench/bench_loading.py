@@ -48,11 +48,11 @@ def synthetic(n: int) -> str:
             f"""[[cookies]]
 {name}
 provider = "P{i % 7}"
-purpose = "{'necessary' if i % 2 else 'statistics'}"
+purpose = "{"necessary" if i % 2 else "statistics"}"
 service = {{ fr = "s", en = "s" }}
 description = {{ fr = "d", en = "d" }}
 lifetime = "{1 + i % 12} months"
-{'reason = { fr = "r", en = "r" }' if i % 2 else ''}
+{'reason = { fr = "r", en = "r" }' if i % 2 else ""}
 """
         )
     return "\n".join(parts)

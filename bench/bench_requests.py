@@ -57,8 +57,14 @@ T = TypeVar("T")
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookiecharter-2sites", "cookiecharter-accounts",
-            "cookie-consent")
+VARIANTS = (
+    "bare",
+    "cookiecharter-mw",
+    "cookiecharter",
+    "cookiecharter-2sites",
+    "cookiecharter-accounts",
+    "cookie-consent",
+)
 SCENARIOS = ("first", "returning")
 PATH = "/fr/"
 
@@ -223,8 +229,9 @@ def returning_cookie_header(variant: str) -> str:
         from cookiecharter.sites import registry
 
         site = registry.get("default")  # the demo charter, as the two-site variant's "city" site
-        choice = Consent(new_consent_id(), datetime.now(timezone.utc), site.charter.consent_version,
-                         frozenset({"statistics"}))
+        choice = Consent(
+            new_consent_id(), datetime.now(timezone.utc), site.charter.consent_version, frozenset({"statistics"})
+        )
         cookies["cookies_preferences"] = site.enforcer.codec.encode(choice)
     elif variant == "cookie-consent":
         from cookie_consent.models import Cookie, CookieGroup
@@ -322,8 +329,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="load seconds per round and cell (default 4)")
     parser.add_argument("--threads", type=int, default=4, help="load generator threads")
     parser.add_argument("--no-server", action="store_true", help="skip the gunicorn measurement")
-    parser.add_argument("--block", type=int, default=25,
-                        help="also time the variants in runs of this many requests (default 25; 1: not)")
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=25,
+        help="also time the variants in runs of this many requests (default 25; 1: not)",
+    )
     args = parser.parse_args()
     global VARIANTS
     if args.worker:
@@ -333,8 +344,10 @@ def main() -> None:
         return load(args.load, args.seconds or 4, args.threads, args.cookie)
 
     if importlib.util.find_spec("cookie_consent") is None:
-        print("django-cookie-consent is not installed, so it is left out: "
-              "`.venv/bin/pip install -e '.[bench]'` adds it.\n")
+        print(
+            "django-cookie-consent is not installed, so it is left out: "
+            "`.venv/bin/pip install -e '.[bench]'` adds it.\n"
+        )
         VARIANTS = tuple(v for v in VARIANTS if v != "cookie-consent")
     rounds = args.rounds or (2 if args.quick else 8)
     samples = args.samples or (100 if args.quick else 400)
@@ -346,8 +359,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cookiecharter-bench-") as db_dir:
         env = _env("all", db_dir)
         env["BENCH_VARIANTS"] = ",".join(VARIANTS)
-        worker_proc = subprocess.Popen([python, me, "--worker"], env=env, stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, text=True)
+        worker_proc = subprocess.Popen(
+            [python, me, "--worker"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
 
         def ask(command: dict) -> dict:
             worker_proc.stdin.write(json.dumps(command) + "\n")  # type: ignore[union-attr]
@@ -362,7 +376,8 @@ def main() -> None:
                     print(f"  {v:17} {s:9} {ready['checks'][v][s]}")
             blocks = (1, args.block) if args.block > 1 else (1,)
             timings: dict[tuple[int, str, str], list[int]] = {
-                (b, v, s): [] for b in blocks for v in VARIANTS for s in SCENARIOS}
+                (b, v, s): [] for b in blocks for v in VARIANTS for s in SCENARIOS
+            }
             cpu: dict[tuple[int, str, str], list[int]] = {key: [] for key in timings}
             micro = []
             for _ in range(rounds):
@@ -404,9 +419,22 @@ def main() -> None:
                             cookie = ready["cookies"][v] if s == "returning" else ""
                             cpu_before = worker_cpu_seconds(servers[v][0].pid)
                             out = subprocess.run(
-                                [python, me, "--load", str(servers[v][1]), "--seconds", str(seconds),
-                                 "--threads", str(args.threads), "--cookie", cookie],
-                                capture_output=True, text=True, check=True, timeout=seconds + 60,
+                                [
+                                    python,
+                                    me,
+                                    "--load",
+                                    str(servers[v][1]),
+                                    "--seconds",
+                                    str(seconds),
+                                    "--threads",
+                                    str(args.threads),
+                                    "--cookie",
+                                    cookie,
+                                ],
+                                capture_output=True,
+                                text=True,
+                                check=True,
+                                timeout=seconds + 60,
                             )
                             result = json.loads(out.stdout)
                             cpu_used = worker_cpu_seconds(servers[v][0].pid) - cpu_before
@@ -420,8 +448,10 @@ def main() -> None:
     report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples, seconds, args, micro)
     load_after = os.getloadavg()
     print()
-    print(f"Machine: {os.cpu_count()} cores; load average (1 min) {load_before[0]:.1f} at the start, "
-          f"{load_after[0]:.1f} at the end.")
+    print(
+        f"Machine: {os.cpu_count()} cores; load average (1 min) {load_before[0]:.1f} at the start, "
+        f"{load_after[0]:.1f} at the end."
+    )
 
 
 _LABELS = {
@@ -441,9 +471,20 @@ def _start_servers(python: str, db_dir: str, cookies: dict[str, str]) -> dict[st
         for v in VARIANTS:
             port = free_port()
             proc = subprocess.Popen(
-                [python, "-m", "gunicorn", "requests_site.wsgi:application", "-b", f"127.0.0.1:{port}",
-                 "-w", "1", "--log-level", "warning"],
-                env=_env(v, db_dir), cwd=str(BENCH),
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "requests_site.wsgi:application",
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "-w",
+                    "1",
+                    "--log-level",
+                    "warning",
+                ],
+                env=_env(v, db_dir),
+                cwd=str(BENCH),
             )
             servers[v] = (proc, port)
             wait_for(port)
@@ -465,8 +506,7 @@ def _stop_servers(servers: dict[str, tuple[subprocess.Popen, int]]) -> None:
 
 
 def _header() -> str:
-    return ("| visitor | " + " | ".join(_LABELS[v] for v in VARIANTS) + " |\n"
-            + "|---|" + "---:|" * len(VARIANTS))
+    return "| visitor | " + " | ".join(_LABELS[v] for v in VARIANTS) + " |\n" + "|---|" + "---:|" * len(VARIANTS)
 
 
 def _print_ratios(runs: dict[tuple[str, str], list[float]]) -> None:
@@ -484,8 +524,10 @@ def _print_ratios(runs: dict[tuple[str, str], list[float]]) -> None:
 
 def report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples, seconds, args, micro) -> None:
     print()
-    print(f"The middleware alone (median CPU µs of the thread per call around a trivial view that sets the CSRF cookie; "
-          f"median over {rounds} rounds of {samples * 5} calls)")
+    print(
+        f"The middleware alone (median CPU µs of the thread per call around a trivial view that sets the CSRF cookie; "
+        f"median over {rounds} rounds of {samples * 5} calls)"
+    )
     print()
     print("| visitor | view alone | view + CookieCharterMiddleware | added | same, two sites | added |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -493,19 +535,27 @@ def report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples
         inner = statistics.median(m[f"{s}-inner"] for m in micro)
         wrapped = statistics.median(m[f"{s}-wrapped"] for m in micro)
         two = statistics.median(m[f"{s}-wrapped-2sites"] for m in micro)
-        print(f"| {s} visit | {inner:.1f} | {wrapped:.1f} | +{wrapped - inner:.1f} µs | {two:.1f} | "
-              f"+{two - inner:.1f} µs |")
+        print(
+            f"| {s} visit | {inner:.1f} | {wrapped:.1f} | +{wrapped - inner:.1f} µs | {two:.1f} | "
+            f"+{two - inner:.1f} µs |"
+        )
     print()
     blocks = sorted({b for b, _, _ in cpu_medians})
     for b in blocks:
-        order = ("one request of each variant in turn" if b == 1 else
-                 f"{b} requests of each variant in a row, the first of each run not kept")
-        for title, table in (("median CPU time of the thread (what a loaded machine does not blur)", cpu_medians),
-                             ("10th percentile of the thread's CPU time (the fastest tenth: least interference)",
-                              cpu_p10),
-                             ("median wall-clock time", medians)):
-            print(f"In-process, {order}: {title}, µs per request (Django handler), "
-                  f"{rounds} interleaved rounds × {samples} requests per cell")
+        order = (
+            "one request of each variant in turn"
+            if b == 1
+            else f"{b} requests of each variant in a row, the first of each run not kept"
+        )
+        for title, table in (
+            ("median CPU time of the thread (what a loaded machine does not blur)", cpu_medians),
+            ("10th percentile of the thread's CPU time (the fastest tenth: least interference)", cpu_p10),
+            ("median wall-clock time", medians),
+        ):
+            print(
+                f"In-process, {order}: {title}, µs per request (Django handler), "
+                f"{rounds} interleaved rounds × {samples} requests per cell"
+            )
             print()
             print(_header())
             for s in SCENARIOS:
@@ -518,13 +568,17 @@ def report(medians, cpu_medians, cpu_p10, rps, capacity, errors, rounds, samples
             print()
     if not args.no_server:
         print()
-        print(f"Real server: gunicorn, 1 sync worker, 127.0.0.1, fresh servers every round; load from a second "
-              f"process ({args.threads} threads, one connection per request), median of "
-              f"{len(next(iter(rps.values())))} runs of {seconds:g} s: requests/second (ratio to bare)")
+        print(
+            f"Real server: gunicorn, 1 sync worker, 127.0.0.1, fresh servers every round; load from a second "
+            f"process ({args.threads} threads, one connection per request), median of "
+            f"{len(next(iter(rps.values())))} runs of {seconds:g} s: requests/second (ratio to bare)"
+        )
         print()
         _print_ratios(rps)
-        print("Same runs, requests served per CPU-second of the gunicorn worker (its /proc CPU time): "
-              "the throughput a core to itself would give (ratio to bare)")
+        print(
+            "Same runs, requests served per CPU-second of the gunicorn worker (its /proc CPU time): "
+            "the throughput a core to itself would give (ratio to bare)"
+        )
         print()
         _print_ratios(capacity)
         print(f"Load errors (non-200 or connection failures): {errors}")

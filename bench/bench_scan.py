@@ -162,12 +162,16 @@ def hundred(rounds: int, concurrency: int = 4) -> dict[str, float]:
                         cmd = [PYTHON, "-m", "cookiecharter", "scan", url, "--pages", str(HUNDRED), "--concurrency",
                                str(concurrency), "--out", str(out), "--format", "json", "--fail-on", "never"]  # fmt: skip
                         run = timed(cmd, dict(os.environ, COLUMNS="120"))
-                        report = json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else None
+                        report = (
+                            json.loads((out / "report.json").read_text()) if (out / "report.json").exists() else None
+                        )
                         if run.code != 0 or report is None:
                             raise SystemExit(f"cookiecharter scan failed ({run.code}):\n{run.output[-3000:]}")
                         pages_seen = len(report["pages"])
                         phases = {p["name"]: p for p in report["phases"]}
-                        assert phases["refuse"]["decision_verified"] and phases["accept"]["decision_verified"], "a decision did not take effect"
+                        assert phases["refuse"]["decision_verified"] and phases["accept"]["decision_verified"], (
+                            "a decision did not take effect"
+                        )
                         assert all(len(p["pages"]) == pages_seen for p in report["phases"]), "a phase missed pages"
                         failed.append(sum(1 for p in report["phases"] for v in p["pages"] if v["error"]))
                         ours_runs.append(run)
@@ -307,7 +311,21 @@ def floor(url: str) -> Run:
 
 
 def ours(url: str, out: Path, pages: int = 1, charter: Path | None = None) -> tuple[Run, dict]:
-    cmd = [PYTHON, "-m", "cookiecharter", "scan", url, "--pages", str(pages), "--out", str(out), "--format", "json", "--fail-on", "never"]
+    cmd = [
+        PYTHON,
+        "-m",
+        "cookiecharter",
+        "scan",
+        url,
+        "--pages",
+        str(pages),
+        "--out",
+        str(out),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]
     if charter:
         cmd += ["--charter", str(charter)]
     env = dict(os.environ, COLUMNS="120")
@@ -379,7 +397,9 @@ def one_page(rounds: int) -> dict[str, float]:
 
 
 def demo(pages: int) -> dict[str, float]:
-    spec = importlib.util.spec_from_file_location("cookiecharter_browser_harness", ROOT / "tests" / "browser" / "conftest.py")
+    spec = importlib.util.spec_from_file_location(
+        "cookiecharter_browser_harness", ROOT / "tests" / "browser" / "conftest.py"
+    )
     assert spec and spec.loader
     harness = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = harness
@@ -416,7 +436,9 @@ def main() -> None:
         print(f"| {h['pages']} pages x 4 phases, --concurrency 4 | wall, median | CPU, median | peak memory |")
         print("|---|---|---|---|")
         print(f"| cookiecharter scan | {h['ours']:.1f} s | {h['ours_cpu']:.0f} s | {h['ours_peak']:.0f} MiB |")
-        print(f"| floor: bare Playwright, same pages, same concurrency | {h['floor']:.1f} s | {h['floor_cpu']:.0f} s | {h['floor_peak']:.0f} MiB |")
+        print(
+            f"| floor: bare Playwright, same pages, same concurrency | {h['floor']:.1f} s | {h['floor_cpu']:.0f} s | {h['floor_peak']:.0f} MiB |"
+        )
         print(f"| ratio (cookiecharter / floor, median wall times) | {h['ours'] / h['floor']:.2f}x | | |")
         print("ratio per round: " + ", ".join(f"{x:.2f}x" for x in h["ratios"]))
         print(f"page visits that failed (of {h['pages'] * 4}): {h['failed']} at most in a round")
@@ -426,9 +448,15 @@ def main() -> None:
     print()
     print("| one page, whole command | wall, median | wall, best | CPU, median | peak memory |")
     print("|---|---|---|---|---|")
-    print(f"| cookiecharter scan (4 phases) | {r['ours_median']:.2f} s | {r['ours_min']:.2f} s | {r['ours_cpu']:.1f} s | {r['ours_peak']:.0f} MiB |")
-    print(f"| cookieradar audit (3 phases) | {r['theirs_median']:.2f} s | {r['theirs_min']:.2f} s | {r['theirs_cpu']:.1f} s | {r['theirs_peak']:.0f} MiB |")
-    print(f"| floor: bare Playwright, 4 contexts, 6 page loads | {r['floor_median']:.2f} s | {r['floor_min']:.2f} s | {r['floor_cpu']:.1f} s | {r['floor_peak']:.0f} MiB |")
+    print(
+        f"| cookiecharter scan (4 phases) | {r['ours_median']:.2f} s | {r['ours_min']:.2f} s | {r['ours_cpu']:.1f} s | {r['ours_peak']:.0f} MiB |"
+    )
+    print(
+        f"| cookieradar audit (3 phases) | {r['theirs_median']:.2f} s | {r['theirs_min']:.2f} s | {r['theirs_cpu']:.1f} s | {r['theirs_peak']:.0f} MiB |"
+    )
+    print(
+        f"| floor: bare Playwright, 4 contexts, 6 page loads | {r['floor_median']:.2f} s | {r['floor_min']:.2f} s | {r['floor_cpu']:.1f} s | {r['floor_peak']:.0f} MiB |"
+    )
     print(f"| ratio (cookieradar / cookiecharter, median wall times) | {r['ratio']:.1f}x | | | |")
     print(f"| ratio (cookieradar / floor, median wall times) | {r['floor_ratio']:.1f}x | | | |")
     print("ratio per round: " + ", ".join(f"{x:.1f}x" for x in r["round_ratios"]))

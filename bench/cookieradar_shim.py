@@ -19,7 +19,13 @@ import sys
 
 from playwright.async_api import BrowserType
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CHROMIUM = os.environ.get("COOKIECHARTER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 _launch = BrowserType.launch

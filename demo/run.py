@@ -48,8 +48,11 @@ def main() -> int:
     widget_port = int(os.environ.get("DEMO_WIDGET_PORT", "8001"))
     for wanted in (port, widget_port):
         if not _port_free(wanted):
-            print(f"Port {wanted} on 127.0.0.1 is already in use: stop what runs there, or set "
-                  "DEMO_PORT / DEMO_WIDGET_PORT.", file=sys.stderr)
+            print(
+                f"Port {wanted} on 127.0.0.1 is already in use: stop what runs there, or set "
+                "DEMO_PORT / DEMO_WIDGET_PORT.",
+                file=sys.stderr,
+            )
             return 1
 
     env = dict(os.environ)

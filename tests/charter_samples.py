@@ -70,7 +70,6 @@ lifetime = "13 months"
 """
 
 
-
 def language_cookie(name: str, lifetime: str) -> str:
     """A ``[[cookies]]`` block declaring a language cookie under ``NECESSARY``'s purpose."""
     return f"""
@@ -86,6 +85,7 @@ lifetime = "{lifetime}"
 reason.fr = "Choix du visiteur."
 reason.en = "The visitor's choice."
 """
+
 
 def write_charter(directory: Path, *parts: str, languages: str = '["fr", "en"]', name: str = "charter.toml") -> Path:
     """A charter file made of ``HEAD`` and the given sections (``NECESSARY``, ``STATISTICS``...)."""

@@ -23,8 +23,11 @@ def postgres_reachable() -> str | None:
         return f"psycopg is not installed ({exc})"
     try:
         with psycopg.connect(
-            host=POSTGRES["HOST"], port=POSTGRES["PORT"], user=POSTGRES["USER"],
-            dbname=POSTGRES["NAME"], connect_timeout=3,
+            host=POSTGRES["HOST"],
+            port=POSTGRES["PORT"],
+            user=POSTGRES["USER"],
+            dbname=POSTGRES["NAME"],
+            connect_timeout=3,
         ):
             return None
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"

@@ -28,7 +28,11 @@ def fuzz(examples: int, **extra: Any) -> settings:
         max_examples=max(1, int(examples * scale())),
         deadline=None,
         database=None,  # a long run must not fill the project's example database
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much,
-                               HealthCheck.data_too_large],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
         **extra,
     )

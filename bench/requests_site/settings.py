@@ -13,8 +13,14 @@ VARIANT = os.environ.get("BENCH_VARIANT", "bare")
 #: The variants compared; "all" is one process holding every variant's apps and URLs, where the
 #: in-process measurement builds one handler per variant and alternates between them request by
 #: request (bench_requests.py), so that the machine's drift falls on all of them alike.
-VARIANTS = ("bare", "cookiecharter-mw", "cookiecharter", "cookiecharter-2sites", "cookiecharter-accounts",
-            "cookie-consent")
+VARIANTS = (
+    "bare",
+    "cookiecharter-mw",
+    "cookiecharter",
+    "cookiecharter-2sites",
+    "cookiecharter-accounts",
+    "cookie-consent",
+)
 if VARIANT not in (*VARIANTS, "all"):
     raise SystemExit(f"BENCH_VARIANT must be one of {', '.join(VARIANTS)} or all, not {VARIANT!r}")
 #: The page template of each variant (pages.py): "cookiecharter-mw" is the bare page with only the
@@ -71,10 +77,13 @@ TEMPLATES = [
         "OPTIONS": {
             # Cached, as Django's default loaders are outside DEBUG; the pages first, then the apps'.
             "loaders": [
-                ("django.template.loaders.cached.Loader", [
-                    ("django.template.loaders.locmem.Loader", TEMPLATE_SOURCES),
-                    "django.template.loaders.app_directories.Loader",
-                ]),
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        ("django.template.loaders.locmem.Loader", TEMPLATE_SOURCES),
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                ),
             ],
             "context_processors": [
                 "django.template.context_processors.request",

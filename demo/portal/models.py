@@ -37,9 +37,7 @@ class Dataset(models.Model):
     theme = models.CharField(_("theme"), max_length=20, choices=Theme.choices)
     publisher = models.CharField(_("publisher"), max_length=200)
     licence = models.CharField(_("licence"), max_length=100, default="Licence Ouverte 2.0")
-    csv_file = models.CharField(
-        _("CSV file"), max_length=200, help_text=_("File name in the demo's data folder.")
-    )
+    csv_file = models.CharField(_("CSV file"), max_length=200, help_text=_("File name in the demo's data folder."))
     updated = models.DateField(_("last updated"))
 
     class Meta:

@@ -132,9 +132,11 @@ def stats_hit(request: HttpRequest) -> HttpResponse:
     try:
         path = json.loads(request.body).get("path")
     except (ValueError, UnicodeDecodeError, AttributeError):
-        return JsonResponse({"error": "expected a JSON body {\"path\": \"/...\"}"}, status=400)
+        return JsonResponse({"error": 'expected a JSON body {"path": "/..."}'}, status=400)
     if not isinstance(path, str) or not path.startswith("/") or len(path) > 200 or "?" in path:
-        return JsonResponse({"error": "path must be a site path starting with / (no query), 200 characters at most"}, status=400)
+        return JsonResponse(
+            {"error": "path must be a site path starting with / (no query), 200 characters at most"}, status=400
+        )
     day = timezone.localdate()
     with transaction.atomic():
         counter, created = DailyHit.objects.get_or_create(day=day, path=path, defaults={"count": 1})
@@ -169,7 +171,9 @@ def enforcement_demo(request: HttpRequest) -> HttpResponse:
         response.set_cookie(name, SERVER_AUDIENCE_PREFIX + secrets.token_hex(8), max_age=13 * 2_629_800, samesite="Lax")
         return response
     held = request.COOKIES.get(name)
-    verdict = site_for(request).enforcer.filter.decide([CookieToSet(name, 13 * 2_629_800)], request.COOKIES, request.consent)
+    verdict = site_for(request).enforcer.filter.decide(
+        [CookieToSet(name, 13 * 2_629_800)], request.COOKIES, request.consent
+    )
     return render(
         request,
         "portal/enforcement.html",

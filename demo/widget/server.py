@@ -126,9 +126,7 @@ def _svg(points: list[tuple[str, float, float]], width: int = 800, height: int =
             )
             if inside and clear:
                 placed.append(box)
-                labels.append(
-                    f'<text class="label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}">{label}</text>'
-                )
+                labels.append(f'<text class="label" x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}">{label}</text>')
                 break
     parts.extend(labels)
     parts.extend(dots)
@@ -142,10 +140,10 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 def _page(title: str, body: str) -> bytes:
     return (
-        "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)} · MapWidget</title>"
-        "<link rel=\"stylesheet\" href=\"/map.css\"></head>"
+        '<link rel="stylesheet" href="/map.css"></head>'
         f"<body>{body}</body></html>"
     ).encode()
 
@@ -177,7 +175,7 @@ def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]
         return [
             _page(
                 "Confidentialité",
-                "<main class=\"text\"><h1>MapWidget : confidentialité</h1>"
+                '<main class="text"><h1>MapWidget : confidentialité</h1>'
                 f"<p>MapWidget dépose le cookie <code>{COOKIE_NAME}</code> (un identifiant aléatoire, "
                 "conservé un an) pour reconnaître votre navigateur d'une carte à l'autre, "
                 "sur tous les sites qui intègrent ses cartes.</p>"
@@ -200,7 +198,7 @@ def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]
             )
         body = (
             "<header><strong>MapWidget</strong>"
-            f"<span>{len(points)} points · <a href=\"/privacy\" target=\"_blank\" rel=\"noopener\">Confidentialité</a></span></header>"
+            f'<span>{len(points)} points · <a href="/privacy" target="_blank" rel="noopener">Confidentialité</a></span></header>'
             + _svg(points)
         )
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), *headers])

@@ -100,15 +100,19 @@ def follow(site: Site, request: HttpRequest, language: str) -> Consent | None:
         return None
     now = timezone.now()
     result = reconcile(
-        browser, found, consent_version=site.charter.consent_version, now=now,
+        browser,
+        found,
+        consent_version=site.charter.consent_version,
+        now=now,
         max_age=site.config.consent_cookie.age,
     )
     if result.step is Step.KEEP:
         return None
     decided_at = (result.decided_at or now).replace(microsecond=0)
     if result.browser is not None:
-        written = Consent(browser.consent_id or new_consent_id(), decided_at, site.charter.consent_version,
-                          result.browser)
+        written = Consent(
+            browser.consent_id or new_consent_id(), decided_at, site.charter.consent_version, result.browser
+        )
         before = browser.granted if browser.decided else frozenset()
         try:
             ledger.append(
@@ -135,9 +139,7 @@ def follow(site: Site, request: HttpRequest, language: str) -> Consent | None:
         except DatabaseError:
             logger.warning("cookiecharter: the account's choice could not be updated", exc_info=True)
     base = getattr(request, NEXT_COOKIE, None) or browser
-    return site.enforcer.bind(
-        Consent(base.consent_id, base.decided_at, site.charter.consent_version, result.effective)
-    )
+    return site.enforcer.bind(Consent(base.consent_id, base.decided_at, site.charter.consent_version, result.effective))
 
 
 def take_notice(request: HttpRequest) -> dict[str, Any] | None:

@@ -40,8 +40,16 @@ class CookieCharterASGI:
     optional ``observer``, and ``withhold`` (True: the app never sees a cookie whose purpose the
     visitor has not granted)."""
 
-    def __init__(self, app: ASGIApp, *, charter: Charter, secret: bytes, observer: Observer | None = None,
-                 withhold: bool = True, **options: Any) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        charter: Charter,
+        secret: bytes,
+        observer: Observer | None = None,
+        withhold: bool = True,
+        **options: Any,
+    ) -> None:
         self.app = app
         self.enforcer = Enforcer.from_secret(charter, secret, **options)
         self.observer = observer
@@ -58,8 +66,11 @@ class CookieCharterASGI:
         hidden = self.enforcer.withheld(present, consent) if self.withhold else []
         if hidden:  # the application never reads a cookie whose purpose is not granted
             rest = without(header, hidden).encode("latin-1")
-            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"cookie"]
-                     + ([(b"cookie", rest)] if rest else [])}
+            scope = {
+                **scope,
+                "headers": [(k, v) for k, v in scope["headers"] if k != b"cookie"]
+                + ([(b"cookie", rest)] if rest else []),
+            }
         scope.setdefault("state", {})["consent"] = consent
 
         async def send_filtered(message: Message) -> None:

@@ -40,8 +40,13 @@ _NAME_SETTING = {
     "language": "LANGUAGE_COOKIE_NAME",
     "consent": 'COOKIECHARTER["CONSENT_COOKIE_NAME"]',
 }
-_KIND_LABEL = {"session": "session", "csrf": "CSRF", "language": "language", "consent": "consent",
-               "messages": "messages"}
+_KIND_LABEL = {
+    "session": "session",
+    "csrf": "CSRF",
+    "language": "language",
+    "consent": "consent",
+    "messages": "messages",
+}
 
 #: How far a declared lifetime may be from the settings' and still count as the same: calendar
 #: units do not divide evenly ("1 year" is 365.25 days, LANGUAGE_COOKIE_AGE is often 365 days).
@@ -124,11 +129,7 @@ def _check_site(site: SiteSettings, count: int) -> list[CheckMessage]:
             )
         ]
     full = declare_framework_cookies(declared, framework_cookies(site))
-    return (
-        _check_framework_cookies(declared, site, of)
-        + _check_languages(declared, of)
-        + _check_patterns(full, of)
-    )
+    return _check_framework_cookies(declared, site, of) + _check_languages(declared, of) + _check_patterns(full, of)
 
 
 def _check_framework_cookies(charter: Charter, site: SiteSettings, of: str) -> list[CheckMessage]:
@@ -212,7 +213,9 @@ def _check_languages(charter: Charter, of: str) -> list[CheckMessage]:
             )
     lacking = [lang for lang in site if lang not in (c.lower() for c in charter.languages)]
     if lacking:
-        shown = ", ".join(repr(lang) for lang in lacking[:8]) + (f" and {len(lacking) - 8} more" if len(lacking) > 8 else "")
+        shown = ", ".join(repr(lang) for lang in lacking[:8]) + (
+            f" and {len(lacking) - 8} more" if len(lacking) > 8 else ""
+        )
         found.append(
             Warning(
                 f"{of}LANGUAGES lists {len(lacking)} language{'s' if len(lacking) != 1 else ''} the charter has no "
@@ -263,7 +266,7 @@ def _check_patterns(charter: Charter, of: str) -> list[CheckMessage]:
                 Error(
                     f"{of}the charter declaration `{cookie.name.display}`{_where(cookie)} can never match a valid "
                     f"cookie name: {why}.",
-                    hint="A cookie name is visible ASCII without separators ( ) < > @ , ; : \\ \" / [ ] ? = { } "
+                    hint='A cookie name is visible ASCII without separators ( ) < > @ , ; : \\ " / [ ] ? = { } '
                     "space tab (RFC 6265). Fix the charter entry, or the setting that names this cookie.",
                     obj=str(cookie.name.display),
                     id="cookiecharter.E101",
@@ -311,9 +314,9 @@ def check_hosts(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             which = ", ".join(repr(h) for h in orphans) or 'ALLOWED_HOSTS has "*"'
             found.append(
                 Warning(
-                    "No default site (no top-level COOKIECHARTER[\"CHARTER\"]): a request for a host no site "
+                    'No default site (no top-level COOKIECHARTER["CHARTER"]): a request for a host no site '
                     f"serves is answered 404 ({which}).",
-                    hint="Give each of those hosts a site in COOKIECHARTER[\"SITES\"], remove them from "
+                    hint='Give each of those hosts a site in COOKIECHARTER["SITES"], remove them from '
                     "ALLOWED_HOSTS, or set a top-level CHARTER for every other host.",
                     id="cookiecharter.W008",
                 )
@@ -391,7 +394,7 @@ def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             Error(
                 "The cookiecharter URLs are not in the URLconf: every page with the banner fails (NoReverseMatch) "
                 "and there is no charter page.",
-                hint='In urls.py: from django.conf.urls.i18n import i18n_patterns; from django.urls import include, '
+                hint="In urls.py: from django.conf.urls.i18n import i18n_patterns; from django.urls import include, "
                 'path; urlpatterns += i18n_patterns(path("cookies/", include("cookiecharter.urls")))',
                 id="cookiecharter.E011",
             )
@@ -532,10 +535,12 @@ def check_ledger(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 
 #: Middleware that may stand before ours: they set no cookie, and the per-site cache must see the
 #: response after ours has added ``Vary: Cookie`` (Django's documentation puts it first).
-SETS_NO_COOKIE = frozenset({
-    "django.middleware.cache.UpdateCacheMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
-})
+SETS_NO_COOKIE = frozenset(
+    {
+        "django.middleware.cache.UpdateCacheMiddleware",
+        "django.middleware.gzip.GZipMiddleware",
+    }
+)
 
 
 @register(TAG)
@@ -614,8 +619,13 @@ def check_layout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         origin = str(engine.find_template(layout)[1].name)
     except Exception:  # noqa: BLE001 - a broken template is reported by Django itself when used
         if layout != "cookiecharter/base.html":
-            return [Error(f'COOKIECHARTER["BASE_TEMPLATE"] is {layout!r}, which cannot be loaded.',
-                          hint="Name the site's own layout, as {% extends %} would.", id="cookiecharter.E005")]
+            return [
+                Error(
+                    f'COOKIECHARTER["BASE_TEMPLATE"] is {layout!r}, which cannot be loaded.',
+                    hint="Name the site's own layout, as {% extends %} would.",
+                    id="cookiecharter.E005",
+                )
+            ]
         return []
     if rendered is None:
         return []
@@ -625,7 +635,7 @@ def check_layout(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             Error(
                 f"{origin} does not render a {{% block content %}}: the charter page would be empty.",
                 hint="Put {% block content %}{% endblock %} where the page goes in that layout (or inside a block "
-                "your own layout renders), or name another layout in COOKIECHARTER[\"BASE_TEMPLATE\"] "
+                'your own layout renders), or name another layout in COOKIECHARTER["BASE_TEMPLATE"] '
                 "(docs/charter-page.md).",
                 obj=origin,
                 id="cookiecharter.E005",

@@ -200,12 +200,18 @@ def record_browser_signal(request: HttpRequest, response: HttpResponseBase | Non
 
 
 def _signal_consent(site: Site, consent_id: str, choice: SignalChoice, now: datetime) -> Consent:
-    return Consent(consent_id, now.replace(microsecond=0), site.charter.consent_version, choice.granted,
-                   browser_signal=not choice.complete)
+    return Consent(
+        consent_id,
+        now.replace(microsecond=0),
+        site.charter.consent_version,
+        choice.granted,
+        browser_signal=not choice.complete,
+    )
 
 
-def _record(site: Site, request: HttpRequest, consent_id: str, choice: SignalChoice, now: datetime, *,
-            may_wait: bool) -> None:
+def _record(
+    site: Site, request: HttpRequest, consent_id: str, choice: SignalChoice, now: datetime, *, may_wait: bool
+) -> None:
     ledger.append(
         site,
         consent=_signal_consent(site, consent_id, choice, now),

@@ -92,11 +92,33 @@ def validate(charters: tuple[str, ...], fmt: str) -> None:
 @click.argument("charter_file", metavar="CHARTER", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--lang", default=None, help="Page language (default: the charter's first language).")
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "pdf"]), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None, help="File to write (default: standard output).")
-@click.option("--django-cookies", is_flag=True, help="Also declare Django's own cookies with Django's default names and lifetimes.")
-@click.option("--stylesheet", default=None, metavar="URL", help="HTML only: link this stylesheet instead of embedding the CSS.")
-@click.option("--pdf-href", default=None, metavar="URL", help="HTML and Markdown: where the PDF version is, to link to it.")
-def render(charter_file: str, lang: str | None, fmt: str, output: str | None, django_cookies: bool, stylesheet: str | None, pdf_href: str | None) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="File to write (default: standard output).",
+)
+@click.option(
+    "--django-cookies",
+    is_flag=True,
+    help="Also declare Django's own cookies with Django's default names and lifetimes.",
+)
+@click.option(
+    "--stylesheet", default=None, metavar="URL", help="HTML only: link this stylesheet instead of embedding the CSS."
+)
+@click.option(
+    "--pdf-href", default=None, metavar="URL", help="HTML and Markdown: where the PDF version is, to link to it."
+)
+def render(
+    charter_file: str,
+    lang: str | None,
+    fmt: str,
+    output: str | None,
+    django_cookies: bool,
+    stylesheet: str | None,
+    pdf_href: str | None,
+) -> None:
     """Write the charter page (HTML, Markdown or PDF) without a Django project.
 
     Markdown and PDF do not import Django; HTML renders the Django app's own template in-process.
@@ -129,7 +151,9 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
             body = render_html(charter, lang, stylesheet=stylesheet, pdf_href=pdf_href).encode("utf-8")
     except ImportError as exc:
         extra = {"pdf": "pdf", "html": "django"}.get(fmt, "")
-        raise click.ClickException(f"--format {fmt} needs the {extra!r} extra: pip install 'cookiecharter[{extra}]' ({exc})") from exc
+        raise click.ClickException(
+            f"--format {fmt} needs the {extra!r} extra: pip install 'cookiecharter[{extra}]' ({exc})"
+        ) from exc
     if output:
         with open(output, "wb") as fh:
             fh.write(body)
@@ -142,23 +166,128 @@ def render(charter_file: str, lang: str | None, fmt: str, output: str | None, dj
 
 @main.command()
 @click.argument("url", required=False)
-@click.option("--sites", "sites_file", type=click.Path(dir_okay=False), default=None, help="Audit every site of this file (one URL per line) instead of URL: one report per site under --out, and summary.html/json/csv.")
-@click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True, help="With --sites: sites audited at once in this process (one browser).")
-@click.option("--broker", default=None, metavar="URL", help="With --sites: a Celery broker (redis://..., amqp://...); the sites go to workers started with `celery -A cookiecharter.scan.fleet.tasks worker --pool threads`.")
-@click.option("--charter", "charter_file", type=click.Path(dir_okay=False), default=None, help="The charter to audit against (without it: classify by the knowledge base).")
-@click.option("--pages", type=click.IntRange(1, 500), default=5, show_default=True, help="Pages to audit: the start page, its links, the sitemap's, then links of the pages visited.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="cookiecharter-scan", show_default=True, help="Directory for the reports.")
-@click.option("--format", "formats", default="json,html", show_default=True, help="Reports to write, comma-separated: json, html, sarif.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True, help="Exit 1 when a finding is at least this severe (with --baseline: a new one).")
-@click.option("--baseline", type=click.Path(dir_okay=False), default=None, help="An earlier JSON report: show what is new, fixed, unchanged.")
-@click.option("--suggest", is_flag=True, help="Also write charter-suggestions.toml: draft entries for undeclared cookies.")
-@click.option("--browser", default=None, metavar="PATH", help="Chromium to drive (default: $COOKIECHARTER_CHROMIUM, then chromium on the PATH).")
-@click.option("--timeout", type=click.FloatRange(1, 600), default=20.0, show_default=True, help="Seconds allowed for one page to load.")
-@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Pages open at once (over all phases).")
-@click.option("--settle", type=click.FloatRange(0, 60), default=1.0, show_default=True, help="Longest wait, in seconds, for a page to settle after it loads (pending timers, late scripts); it ends sooner once the page is calm.")
-@click.option("--django-cookies", is_flag=True, help="Add Django's own cookies and the consent cookie to the charter, with Django's default names and lifetimes (as `render --django-cookies`).")
-@click.option("--django-settings", default=None, metavar="MODULE", help="The site's Django settings module (e.g. mysite.settings): its cookie names and lifetimes, and its charter when --charter is not given: the charter exactly as the site uses it.")
-def scan(url: str | None, sites_file: str | None, jobs: int, broker: str | None, charter_file: str | None, pages: int, out_dir: str, formats: str, fail_on: str, baseline: str | None, suggest: bool, browser: str | None, timeout: float, concurrency: int, settle: float, django_cookies: bool, django_settings: str | None) -> None:
+@click.option(
+    "--sites",
+    "sites_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Audit every site of this file (one URL per line) instead of URL: one report per site under --out, and summary.html/json/csv.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="With --sites: sites audited at once in this process (one browser).",
+)
+@click.option(
+    "--broker",
+    default=None,
+    metavar="URL",
+    help="With --sites: a Celery broker (redis://..., amqp://...); the sites go to workers started with `celery -A cookiecharter.scan.fleet.tasks worker --pool threads`.",
+)
+@click.option(
+    "--charter",
+    "charter_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The charter to audit against (without it: classify by the knowledge base).",
+)
+@click.option(
+    "--pages",
+    type=click.IntRange(1, 500),
+    default=5,
+    show_default=True,
+    help="Pages to audit: the start page, its links, the sitemap's, then links of the pages visited.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="cookiecharter-scan",
+    show_default=True,
+    help="Directory for the reports.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="json,html",
+    show_default=True,
+    help="Reports to write, comma-separated: json, html, sarif.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding is at least this severe (with --baseline: a new one).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="An earlier JSON report: show what is new, fixed, unchanged.",
+)
+@click.option(
+    "--suggest", is_flag=True, help="Also write charter-suggestions.toml: draft entries for undeclared cookies."
+)
+@click.option(
+    "--browser",
+    default=None,
+    metavar="PATH",
+    help="Chromium to drive (default: $COOKIECHARTER_CHROMIUM, then chromium on the PATH).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 600),
+    default=20.0,
+    show_default=True,
+    help="Seconds allowed for one page to load.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Pages open at once (over all phases).",
+)
+@click.option(
+    "--settle",
+    type=click.FloatRange(0, 60),
+    default=1.0,
+    show_default=True,
+    help="Longest wait, in seconds, for a page to settle after it loads (pending timers, late scripts); it ends sooner once the page is calm.",
+)
+@click.option(
+    "--django-cookies",
+    is_flag=True,
+    help="Add Django's own cookies and the consent cookie to the charter, with Django's default names and lifetimes (as `render --django-cookies`).",
+)
+@click.option(
+    "--django-settings",
+    default=None,
+    metavar="MODULE",
+    help="The site's Django settings module (e.g. mysite.settings): its cookie names and lifetimes, and its charter when --charter is not given: the charter exactly as the site uses it.",
+)
+def scan(
+    url: str | None,
+    sites_file: str | None,
+    jobs: int,
+    broker: str | None,
+    charter_file: str | None,
+    pages: int,
+    out_dir: str,
+    formats: str,
+    fail_on: str,
+    baseline: str | None,
+    suggest: bool,
+    browser: str | None,
+    timeout: float,
+    concurrency: int,
+    settle: float,
+    django_cookies: bool,
+    django_settings: str | None,
+) -> None:
     """Audit URL in Chromium in four phases (arrival, refuse all, accept all, Global Privacy Control).
 
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 bad options, unreadable charter or
@@ -179,7 +308,10 @@ def scan(url: str | None, sites_file: str | None, jobs: int, broker: str | None,
     framework = None
     if django_settings:
         if django_cookies:
-            click.echo("Error: --django-cookies and --django-settings are exclusive: the settings already say which cookies Django sets", err=True)
+            click.echo(
+                "Error: --django-cookies and --django-settings are exclusive: the settings already say which cookies Django sets",
+                err=True,
+            )
             sys.exit(EXIT_UNREADABLE)
         framework, site_charter = _django_site(django_settings, url)
         charter_file = charter_file or site_charter
@@ -228,7 +360,9 @@ def _django_site(settings_module: str, url: str | None) -> tuple[Any, str]:
 
     if settings.configured:
         if getattr(settings, "SETTINGS_MODULE", None) != settings_module:
-            fail(f"Django is already configured in this process (with {getattr(settings, 'SETTINGS_MODULE', None) or 'settings.configure()'})")
+            fail(
+                f"Django is already configured in this process (with {getattr(settings, 'SETTINGS_MODULE', None) or 'settings.configure()'})"
+            )
     else:
         os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     from cookiecharter.conf import read_settings

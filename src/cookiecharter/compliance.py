@@ -279,8 +279,19 @@ class Verification:
             broken_seals=kinds.count(ProblemKind.SEAL),
         )
 
-    _FIELDS = ("at", "records", "seals", "sealed_records", "altered", "deleted", "inserted", "problems",
-               "witnessed", "pending", "broken_seals")
+    _FIELDS = (
+        "at",
+        "records",
+        "seals",
+        "sealed_records",
+        "altered",
+        "deleted",
+        "inserted",
+        "problems",
+        "witnessed",
+        "pending",
+        "broken_seals",
+    )
 
     def as_data(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self._FIELDS}
@@ -380,7 +391,8 @@ def checklist(
     # CNIL's exemption: audience measurement cookies live at most 13 months.
     if state.charter is not None:
         audience = [
-            c for c in state.charter.cookies
+            c
+            for c in state.charter.cookies
             if state.charter.has_purpose(c.purpose)
             and state.charter.purpose(c.purpose).exemption is Exemption.AUDIENCE_MEASUREMENT
         ]
@@ -390,7 +402,8 @@ def checklist(
                 Check(
                     _("Audience measurement cookies at most 13 months"),
                     Status.RED,
-                    _("Too long: %(names)s.") % {"names": ", ".join(f"{c.name.display} ({c.lifetime})" for c in too_long)},
+                    _("Too long: %(names)s.")
+                    % {"names": ", ".join(f"{c.name.display} ({c.lifetime})" for c in too_long)},
                 )
             )
         else:
@@ -405,7 +418,13 @@ def checklist(
         # Global Privacy Control: honoured, and some purpose it refuses.
         gpc_purposes = [p.key for p in state.charter.consent_purposes if p.refused_by_gpc]
         if not site.honour_gpc:
-            checks.append(Check(_("Global Privacy Control honoured"), Status.RED, _("HONOUR_GPC is off: the browser signal is ignored.")))
+            checks.append(
+                Check(
+                    _("Global Privacy Control honoured"),
+                    Status.RED,
+                    _("HONOUR_GPC is off: the browser signal is ignored."),
+                )
+            )
         elif state.charter.consent_purposes and not gpc_purposes:
             checks.append(
                 Check(
@@ -427,7 +446,11 @@ def checklist(
     middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
     if MIDDLEWARE_PATH not in middleware:
         checks.append(
-            Check(_("Enforcement middleware first"), Status.RED, _("CookieCharterMiddleware is not in MIDDLEWARE: no cookie is checked."))
+            Check(
+                _("Enforcement middleware first"),
+                Status.RED,
+                _("CookieCharterMiddleware is not in MIDDLEWARE: no cookie is checked."),
+            )
         )
     elif middleware.index(MIDDLEWARE_PATH) != 0:
         checks.append(
@@ -439,12 +462,16 @@ def checklist(
             )
         )
     else:
-        checks.append(Check(_("Enforcement middleware first"), Status.GREEN, _("First in MIDDLEWARE: it sees every cookie.")))
+        checks.append(
+            Check(_("Enforcement middleware first"), Status.GREEN, _("First in MIDDLEWARE: it sees every cookie."))
+        )
 
     # The proof holds.
     if verification is None:
         checks.append(
-            Check(_("Ledger verified clean"), Status.AMBER, _("Not verified in this session: press “Verify the ledger”."))
+            Check(
+                _("Ledger verified clean"), Status.AMBER, _("Not verified in this session: press “Verify the ledger”.")
+            )
         )
     elif verification.ok:
         checks.append(
@@ -475,13 +502,11 @@ def checklist(
     seen = recent.aggregate(names=Count("name", distinct=True), last=Max("last_seen"))
     undeclared_policy = site.undeclared.value if site.undeclared else ("raise" if settings.DEBUG else "block")
     if not seen["names"]:
-        checks.append(
-            Check(_("No undeclared cookie in the last 30 days"), Status.GREEN, _("The middleware saw none."))
-        )
+        checks.append(Check(_("No undeclared cookie in the last 30 days"), Status.GREEN, _("The middleware saw none.")))
     else:
         status = Status.RED if undeclared_policy == "report" else Status.AMBER
         reason = (
-            _("%(count)s name(s) seen and let through (UNDECLARED = \"report\"): declare them or block them.")
+            _('%(count)s name(s) seen and let through (UNDECLARED = "report"): declare them or block them.')
             if status is Status.RED
             else _("%(count)s name(s) seen and blocked: declare them in the charter or remove the code that sets them.")
         )

@@ -149,7 +149,7 @@ class Settings:
 
 
 def _fail(key: str, message: str) -> ImproperlyConfigured:
-    return ImproperlyConfigured(f'COOKIECHARTER{key}: {message}')
+    return ImproperlyConfigured(f"COOKIECHARTER{key}: {message}")
 
 
 def _unknown_keys(given: Mapping[str, Any], allowed: Mapping[str, Any], where: str) -> None:
@@ -176,7 +176,7 @@ def _site(name: str, values: Mapping[str, Any], where: str) -> SiteSettings:
         raise _fail(f'{where}["CHARTER"]', f"expected a path, got {charter!r}.")
     hosts = values["HOSTS"]
     if isinstance(hosts, str) or not all(isinstance(h, str) and h for h in hosts):
-        raise _fail(f'{where}["HOSTS"]', f'expected a list of host names, got {hosts!r}.')
+        raise _fail(f'{where}["HOSTS"]', f"expected a list of host names, got {hosts!r}.")
     site_id = values["SITE_ID"]
     if site_id is not None and (isinstance(site_id, bool) or not isinstance(site_id, int)):
         raise _fail(f'{where}["SITE_ID"]', f"expected the id of a django.contrib.sites Site, got {site_id!r}.")
@@ -187,13 +187,17 @@ def _site(name: str, values: Mapping[str, Any], where: str) -> SiteSettings:
         raise _fail(f'{where}["CONSENT_COOKIE_AGE"]', f"expected a positive number of seconds, got {age!r}.")
     samesite = values["CONSENT_COOKIE_SAMESITE"]
     if samesite not in _SAMESITE:
-        raise _fail(f'{where}["CONSENT_COOKIE_SAMESITE"]', f'expected "Lax", "Strict", "None" or None, got {samesite!r}.')
+        raise _fail(
+            f'{where}["CONSENT_COOKIE_SAMESITE"]', f'expected "Lax", "Strict", "None" or None, got {samesite!r}.'
+        )
     undeclared = values["UNDECLARED"]
     if undeclared is not None:
         try:
             undeclared = Undeclared(undeclared)
         except ValueError:
-            raise _fail(f'{where}["UNDECLARED"]', f'expected "block", "report" or "raise", got {undeclared!r}.') from None
+            raise _fail(
+                f'{where}["UNDECLARED"]', f'expected "block", "report" or "raise", got {undeclared!r}.'
+            ) from None
     domain = values["CONSENT_COOKIE_DOMAIN"]
     if domain is not None and not isinstance(domain, str):
         raise _fail(f'{where}["CONSENT_COOKIE_DOMAIN"]', f"expected a domain or None, got {domain!r}.")
@@ -244,14 +248,19 @@ def read_settings(user: Mapping[str, Any] | None) -> Settings:
         _unknown_keys(entry, SITE_DEFAULTS, where)
         sites.append(_site(name, {**SITE_DEFAULTS, **inherited, **entry}, where))
     if not sites:
-        raise _fail('["CHARTER"]', 'is not set: point it at the charter TOML file, e.g. '
-                    'COOKIECHARTER = {"CHARTER": BASE_DIR / "charter.toml"}.')
+        raise _fail(
+            '["CHARTER"]',
+            "is not set: point it at the charter TOML file, e.g. "
+            'COOKIECHARTER = {"CHARTER": BASE_DIR / "charter.toml"}.',
+        )
     claimed: dict[str, str] = {}
     for site in sites:
         for host in site.hosts:
             if host in claimed:
-                raise _fail(f'["SITES"]["{site.name}"]["HOSTS"]',
-                            f'"{host}" is already the host of site "{claimed[host]}": a host serves one site.')
+                raise _fail(
+                    f'["SITES"]["{site.name}"]["HOSTS"]',
+                    f'"{host}" is already the host of site "{claimed[host]}": a host serves one site.',
+                )
             claimed[host] = site.name
     glob = {**GLOBAL_DEFAULTS, **{k: v for k, v in user.items() if k in GLOBAL_DEFAULTS}}
     batch = glob["LEDGER_SEAL_BATCH"]

@@ -110,8 +110,15 @@ class ConsentUI:
             return f'{self._head} nonce="{html.escape(nonce)}"></script>'
         return f"{self._head}></script>"
 
-    def values(self, request: HttpRequest, consent: Consent, csrf_token: Any = None, next_url: str | None = None,
-               *, signed_in: bool = False) -> dict[str, str]:
+    def values(
+        self,
+        request: HttpRequest,
+        consent: Consent,
+        csrf_token: Any = None,
+        next_url: str | None = None,
+        *,
+        signed_in: bool = False,
+    ) -> dict[str, str]:
         """What each hole holds on this request (escaped). ``next_url`` is the page a choice returns
         to (a path of this site, already checked); the request's own page by default. ``signed_in``:
         the visitor is signed in on a site whose choices follow accounts (the first layer says so)."""
@@ -140,13 +147,16 @@ class ConsentUI:
         granted = set(notice.get("granted") or ())
         # "%(purpose)s: %(state)s" is translated: French puts a space before the colon.
         pattern = html.escape(gettext("%(purpose)s: %(state)s"))
-        items = mark_safe(html.escape(gettext("; ")).join(
-            pattern % {
-                "purpose": format_html("<strong>{}</strong>", title),
-                "state": html.escape(gettext("accepted") if key in granted else gettext("refused")),
-            }
-            for key, title in self.titles
-        ))
+        items = mark_safe(
+            html.escape(gettext("; ")).join(
+                pattern
+                % {
+                    "purpose": format_html("<strong>{}</strong>", title),
+                    "state": html.escape(gettext("accepted") if key in granted else gettext("refused")),
+                }
+                for key, title in self.titles
+            )
+        )
         if notice.get("step") == "protect":
             intro = gettext(
                 "Two different choices were made on your devices at nearly the same time; the more protective "
@@ -159,7 +169,10 @@ class ConsentUI:
         return format_html(
             '<section class="cc-banner" role="status" data-cookiecharter-notice><div class="cc-in"><p>{} {}. '
             '<a href="{}" data-cookiecharter-open>{}</a></p></div></section>',
-            intro, items, href, gettext("Change it"),
+            intro,
+            items,
+            href,
+            gettext("Change it"),
         )
 
     def link(self, request: HttpRequest) -> str:

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("cookiecharter.ledger")
 
 
-
 def ledger_alias() -> str:
     from .sites import registry
 
@@ -73,8 +72,12 @@ def charter_version(charter: Charter, *, using: str | None = None) -> CharterVer
 def _version_row(digest: str, consent_version: str, edition: str, data: Any, using: str | None) -> CharterVersion:
     row, _ = CharterVersion.objects.using(using or ledger_alias()).get_or_create(
         digest=digest,
-        defaults={"consent_version": consent_version, "edition": edition, "data": data,
-                  "first_shown_at": timezone.now()},
+        defaults={
+            "consent_version": consent_version,
+            "edition": edition,
+            "data": data,
+            "first_shown_at": timezone.now(),
+        },
     )
     return row
 
@@ -166,11 +169,21 @@ def append(
 def _entry(fields: core.RecordFields, record_hash: str, charter: Charter) -> dict[str, Any]:
     """A record as plain data: what the pending file keeps, and what a write needs."""
     return {
-        "site": fields.site, "consent_id": fields.consent_id, "created_at": fields.created_at.isoformat(),
-        "charter": {"digest": charter.digest, "consent_version": charter.consent_version,
-                    "edition": charter.edition, "data": charter.as_data()},
-        "texts_digest": fields.texts_digest, "language": fields.language, "choices": dict(fields.choices),
-        "method": fields.method, "user_id": fields.user_id, "record_hash": record_hash,
+        "site": fields.site,
+        "consent_id": fields.consent_id,
+        "created_at": fields.created_at.isoformat(),
+        "charter": {
+            "digest": charter.digest,
+            "consent_version": charter.consent_version,
+            "edition": charter.edition,
+            "data": charter.as_data(),
+        },
+        "texts_digest": fields.texts_digest,
+        "language": fields.language,
+        "choices": dict(fields.choices),
+        "method": fields.method,
+        "user_id": fields.user_id,
+        "record_hash": record_hash,
     }
 
 
@@ -196,12 +209,20 @@ def _keep_for_later(entry: dict[str, Any], exc: Exception) -> None:
     pending = pending_file()
     if pending is None:
         # No folder to keep it in (LEDGER_DIRECTORY, check W009): the log is the last durable place.
-        log.error("cookiecharter: the ledger's database failed (%s); the proof of this choice is only in this "
-                  "log: %s", exc, json.dumps(entry, ensure_ascii=False))
+        log.error(
+            "cookiecharter: the ledger's database failed (%s); the proof of this choice is only in this log: %s",
+            exc,
+            json.dumps(entry, ensure_ascii=False),
+        )
         return
     pending.add(entry)
-    log.warning("cookiecharter: the ledger's database failed (%s); the proof of a %s on site %s waits in %s",
-                exc, entry["method"], entry["site"], pending.path)
+    log.warning(
+        "cookiecharter: the ledger's database failed (%s); the proof of a %s on site %s waits in %s",
+        exc,
+        entry["method"],
+        entry["site"],
+        pending.path,
+    )
 
 
 def write_pending(*, using: str | None = None) -> int:
@@ -342,8 +363,14 @@ def _witness(seal: LedgerSeal, key: bytes, alias: str) -> None:
         return
     sealed = LedgerSeal.objects.using(alias).filter(site=seal.site, number__lte=seal.number).aggregate(n=Sum("count"))
     witness.write(
-        Checkpoint(site=seal.site, seal=seal.number, seal_hash=seal.seal_hash, last_id=seal.last_id,
-                   sealed=int(sealed["n"] or 0), at=_aware(seal.created_at)),
+        Checkpoint(
+            site=seal.site,
+            seal=seal.number,
+            seal_hash=seal.seal_hash,
+            last_id=seal.last_id,
+            sealed=int(sealed["n"] or 0),
+            at=_aware(seal.created_at),
+        ),
         key,
     )
 
@@ -357,8 +384,16 @@ def _stored_records(alias: str, site: str) -> Iterator[core.StoredRecord]:
         .filter(site=site)
         .order_by("id")
         .values_list(
-            "id", "consent_id", "created_at", "charter_version__digest", "texts_digest",
-            "language", "choices", "method", "user_id", "record_hash",
+            "id",
+            "consent_id",
+            "created_at",
+            "charter_version__digest",
+            "texts_digest",
+            "language",
+            "choices",
+            "method",
+            "user_id",
+            "record_hash",
         )
     )
     for rid, cid, created, digest, texts, lang, choices, method, user_id, rhash in rows.iterator(chunk_size=2000):
@@ -420,7 +455,10 @@ def verify(site: str, *, using: str | None = None) -> core.Report:
     hwm = high_water_mark(alias)
     seals = _stored_seals(alias, site)
     others = (
-        ConsentRecord.objects.using(alias).exclude(site=site).order_by("id").values_list("id", flat=True)
+        ConsentRecord.objects.using(alias)
+        .exclude(site=site)
+        .order_by("id")
+        .values_list("id", flat=True)
         .iterator(chunk_size=10000)
     )
     keys = ledger_keys()
@@ -493,6 +531,17 @@ connection_created.connect(_tune_sqlite, dispatch_uid="cookiecharter.ledger.sqli
 
 
 __all__ = [
-    "ProofUnavailable", "append", "charter_version", "choices_for", "high_water_mark", "ledger_keys",
-    "pending_file", "prune", "seal_pending", "sites_in_ledger", "verify", "witness_file", "write_pending",
+    "ProofUnavailable",
+    "append",
+    "charter_version",
+    "choices_for",
+    "high_water_mark",
+    "ledger_keys",
+    "pending_file",
+    "prune",
+    "seal_pending",
+    "sites_in_ledger",
+    "verify",
+    "witness_file",
+    "write_pending",
 ]

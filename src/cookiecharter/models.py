@@ -192,9 +192,7 @@ class AccountChoice(models.Model):
     class Meta:
         verbose_name = _("account choice")
         verbose_name_plural = _("account choices")
-        constraints = [
-            models.UniqueConstraint(fields=["site", "user_id"], name="cookiecharter_account_site_user")
-        ]
+        constraints = [models.UniqueConstraint(fields=["site", "user_id"], name="cookiecharter_account_site_user")]
 
     def __str__(self) -> str:
         return f"{self.site}/{self.user_id}: {', '.join(self.granted) or '-'} ({self.decided_at:%Y-%m-%d %H:%M:%S})"

@@ -53,8 +53,14 @@ def record(site: str, outcome: Outcome | None, path: str, withheld: Iterable[str
             try:
                 with transaction.atomic():
                     ObservedCookie.objects.create(
-                        site=site, name=key[0], reason=reason, first_seen=now, last_seen=now, count=1,
-                        example_path=path[:_PATH_MAX], lifetime=lifetime,
+                        site=site,
+                        name=key[0],
+                        reason=reason,
+                        first_seen=now,
+                        last_seen=now,
+                        count=1,
+                        example_path=path[:_PATH_MAX],
+                        lifetime=lifetime,
                     )
             except IntegrityError:
                 # Another request created it between our UPDATE and INSERT: count this one too.

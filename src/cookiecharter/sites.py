@@ -93,9 +93,10 @@ _COOKIE_MESSAGE_STORAGES = {
 def _message_cookie() -> str | None:
     """The name of the cookie Django's messages framework keeps flash messages in, if it does."""
     default = "django.contrib.messages.storage.fallback.FallbackStorage"
-    if not _uses_middleware("MessageMiddleware") or getattr(
-        django_settings, "MESSAGE_STORAGE", default
-    ) not in _COOKIE_MESSAGE_STORAGES:
+    if (
+        not _uses_middleware("MessageMiddleware")
+        or getattr(django_settings, "MESSAGE_STORAGE", default) not in _COOKIE_MESSAGE_STORAGES
+    ):
         return None
     from django.contrib.messages.storage.cookie import CookieStorage
 
@@ -217,10 +218,12 @@ class Site:
         """The ``Link`` header value pointing ADPC browsers at the consent requests, in the page's language."""
         from .consent_ui import url_place
 
-        return str(self._keep(
-            ("adpc", translation.get_language(), *url_place(request)),
-            lambda: f'<{reverse("cookiecharter:adpc")}>; rel="consent-requests"',
-        ))
+        return str(
+            self._keep(
+                ("adpc", translation.get_language(), *url_place(request)),
+                lambda: f'<{reverse("cookiecharter:adpc")}>; rel="consent-requests"',
+            )
+        )
 
     def pdf(self, language: str, url: str, build: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
         """The charter's PDF (body, file name) in a language: drawing one takes some 200 ms
@@ -289,8 +292,11 @@ class SiteRegistry:
                 except (CharterError, OSError):
                     if site is None:
                         raise
-                    log.exception("cookiecharter: the charter of site %r no longer loads; still serving the "
-                                  "version loaded before", name)
+                    log.exception(
+                        "cookiecharter: the charter of site %r no longer loads; still serving the "
+                        "version loaded before",
+                        name,
+                    )
                     site.charter_mtime = _mtime(config.charter)  # say it once per edit, not per request
                     return site
                 site = built
@@ -310,8 +316,14 @@ class SiteRegistry:
         name = hosts.get(host)
         if name is None:
             # A leading dot claims every subdomain, as in ALLOWED_HOSTS.
-            name = next((n for pattern, n in hosts.items() if pattern[0] == "." and
-                         (host.endswith(pattern) or host == pattern[1:])), None)
+            name = next(
+                (
+                    n
+                    for pattern, n in hosts.items()
+                    if pattern[0] == "." and (host.endswith(pattern) or host == pattern[1:])
+                ),
+                None,
+            )
         if name is None:
             default = self.settings().default
             if default is None:
@@ -379,10 +391,27 @@ def site_for(request: HttpRequest) -> Site:
 
 #: Settings whose change changes what a site object holds.
 _WATCHED = {
-    "COOKIECHARTER", "SECRET_KEY", "SECRET_KEY_FALLBACKS", "DEBUG", "SESSION_COOKIE_NAME",
-    "SESSION_COOKIE_AGE", "SESSION_EXPIRE_AT_BROWSER_CLOSE", "CSRF_COOKIE_NAME", "CSRF_COOKIE_AGE",
-    "CSRF_USE_SESSIONS", "LANGUAGE_COOKIE_NAME", "LANGUAGE_COOKIE_AGE", "LANGUAGES", "MIDDLEWARE",
-    "USE_I18N", "ROOT_URLCONF", "FORCE_SCRIPT_NAME", "STATIC_URL", "STORAGES", "TEMPLATES", "MESSAGE_STORAGE",
+    "COOKIECHARTER",
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "DEBUG",
+    "SESSION_COOKIE_NAME",
+    "SESSION_COOKIE_AGE",
+    "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+    "CSRF_COOKIE_NAME",
+    "CSRF_COOKIE_AGE",
+    "CSRF_USE_SESSIONS",
+    "LANGUAGE_COOKIE_NAME",
+    "LANGUAGE_COOKIE_AGE",
+    "LANGUAGES",
+    "MIDDLEWARE",
+    "USE_I18N",
+    "ROOT_URLCONF",
+    "FORCE_SCRIPT_NAME",
+    "STATIC_URL",
+    "STORAGES",
+    "TEMPLATES",
+    "MESSAGE_STORAGE",
 }
 
 

@@ -116,10 +116,12 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
     if not site.charter.needs_consent:
         raise Http404("No purpose of the charter needs consent: there are no preferences to set.")
     ui = ui_for(request, site)
-    return _own(HttpResponse(
-        ui.preferences.fill(ui.values(request, request.consent, next_url=target)),
-        content_type="text/html; charset=utf-8",
-    ))
+    return _own(
+        HttpResponse(
+            ui.preferences.fill(ui.values(request, request.consent, next_url=target)),
+            content_type="text/html; charset=utf-8",
+        )
+    )
 
 
 @require_POST
@@ -169,9 +171,16 @@ def _unavailable(request: HttpRequest, target: str) -> HttpResponse:
     if _wants_json(request):
         response: HttpResponse = JsonResponse({"error": message, "retry_after": RETRY_AFTER}, status=503)
     else:
-        response = render(request, "cookiecharter/unavailable.html",
-                          {"next": target, "retry_minutes": max(1, RETRY_AFTER // 60),
-                           "base_template": registry.settings().base_template}, status=503)
+        response = render(
+            request,
+            "cookiecharter/unavailable.html",
+            {
+                "next": target,
+                "retry_minutes": max(1, RETRY_AFTER // 60),
+                "base_template": registry.settings().base_template,
+            },
+            status=503,
+        )
     response["Retry-After"] = str(RETRY_AFTER)
     return _own(response)
 

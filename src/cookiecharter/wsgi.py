@@ -36,8 +36,16 @@ class CookieCharterWSGI:
     optional ``observer``, and ``withhold`` (True: the app never sees a cookie whose purpose the
     visitor has not granted)."""
 
-    def __init__(self, app: WSGIApp, *, charter: Charter, secret: bytes, observer: Observer | None = None,
-                 withhold: bool = True, **options: Any) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        *,
+        charter: Charter,
+        secret: bytes,
+        observer: Observer | None = None,
+        withhold: bool = True,
+        **options: Any,
+    ) -> None:
         self.app = app
         self.enforcer = Enforcer.from_secret(charter, secret, **options)
         self.observer = observer

@@ -62,8 +62,15 @@ async def seen(request: Request) -> PlainTextResponse:
 
 
 def make_client(**options) -> TestClient:
-    app = Starlette(routes=[Route("/ga", set_ga), Route("/tracker", set_tracker), Route("/refuse", refuse),
-                            Route("/stream", stream), Route("/seen", seen)])
+    app = Starlette(
+        routes=[
+            Route("/ga", set_ga),
+            Route("/tracker", set_tracker),
+            Route("/refuse", refuse),
+            Route("/stream", stream),
+            Route("/seen", seen),
+        ]
+    )
     app.add_middleware(CookieCharterASGI, charter=CHARTER, secret=SECRET, **options)
     return TestClient(app)
 

@@ -26,8 +26,10 @@ def snippet(name: str) -> str:
 @pytest.fixture
 def in_a_site_folder(tmp_path, monkeypatch):
     demo = load_charter(ROOT / "demo" / "charter.toml")  # a statistics purpose that needs consent
-    extra = '\n[[cookies]]\nname = "_pk_id*"\nprovider = "x"\npurpose = "statistics"\nservice.fr = "s"\nservice.en = "s"\n' \
-            'description.fr = "d"\ndescription.en = "d"\nlifetime = "13 months"\n'
+    extra = (
+        '\n[[cookies]]\nname = "_pk_id*"\nprovider = "x"\npurpose = "statistics"\nservice.fr = "s"\nservice.en = "s"\n'
+        'description.fr = "d"\ndescription.en = "d"\nlifetime = "13 months"\n'
+    )
     (tmp_path / "charter.toml").write_text(charter_toml(demo) + extra, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return load_charter(tmp_path / "charter.toml")

@@ -294,7 +294,10 @@ class DemoServer:
 def _manage(args: list[str], env: dict[str, str]) -> None:
     done = subprocess.run(
         [sys.executable, str(DEMO_DIR / "manage.py"), *args],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if done.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -348,16 +351,38 @@ def start_demo(charter: str | Path | None = None, extra_env: dict[str, str] | No
         _manage(["migrate", "--noinput"], env)
         _manage(["demo_user"], env)
         with (workdir / "widget.log").open("w") as widget_log:
-            server.processes.append(subprocess.Popen(
-                [sys.executable, str(DEMO_DIR / "widget" / "server.py"), "--host", "127.0.0.1", "--port", str(widget_port)],
-                env=env, stdout=widget_log, stderr=subprocess.STDOUT,
-            ))
+            server.processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        str(DEMO_DIR / "widget" / "server.py"),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(widget_port),
+                    ],
+                    env=env,
+                    stdout=widget_log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         with (workdir / "portal.log").open("w") as portal_log:
             # --insecure serves the static files with DEBUG off, as the demo needs no other server.
-            server.processes.append(subprocess.Popen(
-                [sys.executable, str(DEMO_DIR / "manage.py"), "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
-                env=env, stdout=portal_log, stderr=subprocess.STDOUT,
-            ))
+            server.processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        str(DEMO_DIR / "manage.py"),
+                        "runserver",
+                        "--noreload",
+                        "--insecure",
+                        f"127.0.0.1:{port}",
+                    ],
+                    env=env,
+                    stdout=portal_log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         _wait_until_answering(f"http://127.0.0.1:{widget_port}/privacy", server.processes[0], server)
         _wait_until_answering(f"{server.url}/", server.processes[1], server)
     except BaseException:

@@ -125,7 +125,6 @@ def test_every_control_of_the_sister_portal_is_reachable_and_no_banner_shows(dem
     assert problems == []
 
 
-
 def test_the_first_layer_fits_a_phone_and_its_heights_are_recorded(demo, new_context):
     """At most 40 % of a 390 x 844 phone, in both languages; the heights on every screen are kept in
     test-artifacts/banner-heights.json (docs/consent-ui.md quotes them) with a screenshot of each."""
@@ -139,7 +138,11 @@ def test_the_first_layer_fits_a_phone_and_its_heights_are_recorded(demo, new_con
             expect(banner).to_be_visible()
             height = banner.bounding_box()["height"]
             window = options["viewport"]["height"]
-            heights[f"{screen}-{lang}"] = {"height": round(height), "window": window, "share": round(height / window, 3)}
+            heights[f"{screen}-{lang}"] = {
+                "height": round(height),
+                "window": window,
+                "share": round(height / window, 3),
+            }
             page.screenshot(path=str(ARTIFACTS / f"banner-{screen}-{lang}.png"))
     (ARTIFACTS / "banner-heights.json").write_text(json.dumps(heights, indent=2) + "\n")
     for lang in LANGUAGES:

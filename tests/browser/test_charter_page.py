@@ -18,7 +18,9 @@ def _no_horizontal_scroll(page) -> bool:
 def test_desktop_page_shows_each_purpose_table_with_its_rows(demo, page, screenshot) -> None:
     page.goto(demo.url + "/fr/cookies/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Charte cookies")
-    necessary = page.get_by_role("table", name="4 cookies : Cookies nécessaires au bon fonctionnement de la plateforme / cookies fonctionnels")
+    necessary = page.get_by_role(
+        "table", name="4 cookies : Cookies nécessaires au bon fonctionnement de la plateforme / cookies fonctionnels"
+    )
     expect(necessary.get_by_role("columnheader")).to_have_text(
         ["Prestataire", "Service et emplacement", "Nom du cookie", "Finalité", "Durée de conservation"]
     )

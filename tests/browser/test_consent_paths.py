@@ -97,7 +97,12 @@ def test_first_visit_shows_the_banner_and_sets_no_optional_cookie(demo, visitor)
     boxes = [b.bounding_box() for b in buttons]
     # Equal weight: same size and the same colours for the three choices.
     assert len({(round(b["width"]), round(b["height"])) for b in boxes}) == 1, boxes
-    styles = {b.evaluate("e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color, getComputedStyle(e).fontSize]") .__str__() for b in buttons}
+    styles = {
+        b.evaluate(
+            "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color, getComputedStyle(e).fontSize]"
+        ).__str__()
+        for b in buttons
+    }
     assert len(styles) == 1, styles
     assert boxes[0]["height"] >= 44
     page.goto(demo.url + DATASET)
@@ -352,8 +357,7 @@ def test_everything_works_under_a_strict_content_security_policy(demo, context):
     sends them, plus the policy a strict site would send (no 'unsafe-inline'); the browser reports
     any violation through `securitypolicyviolation`."""
     policy = (
-        f"default-src 'self'; script-src 'self'; style-src 'self'; frame-src {demo.widget_url}; "
-        "img-src 'self' data:"
+        f"default-src 'self'; script-src 'self'; style-src 'self'; frame-src {demo.widget_url}; img-src 'self' data:"
     )
 
     def with_policy(route):
@@ -372,9 +376,7 @@ def test_everything_works_under_a_strict_content_security_policy(demo, context):
     page.locator(DIALOG).get_by_role("button", name="Tout accepter").click()
     expect(page.locator(BANNER)).to_have_count(0)
     wait_for_cookie(page, context, "portal_audience")  # the activated script ran
-    expect(page.locator(".map-slot iframe")).to_have_attribute(
-        "src", re.compile("^" + re.escape(demo.widget_url))
-    )
+    expect(page.locator(".map-slot iframe")).to_have_attribute("src", re.compile("^" + re.escape(demo.widget_url)))
     assert page.evaluate("window.violations") == []
 
 

@@ -73,7 +73,9 @@ def test_the_map_comes_and_goes_with_embeds_and_allowing_it_keeps_the_other_choi
     # Before any choice the frame is only in an inert template: not in the page, never requested.
     expect(page.get_by_text(MAP_NOTE)).to_be_visible()
     expect(frame).to_have_count(0)
-    assert page.locator(".map-slot template[data-cookiecharter-if=embeds]").evaluate("t => t.content.querySelector('iframe') !== null")
+    assert page.locator(".map-slot template[data-cookiecharter-if=embeds]").evaluate(
+        "t => t.content.querySelector('iframe') !== null"
+    )
     mark(page)
 
     page.locator(BANNER).get_by_role("button", name="Tout refuser").click()

@@ -36,9 +36,7 @@ def cookie_jar(context) -> dict[str, dict]:
     return {cookie["name"]: cookie for cookie in context.cookies()}
 
 
-def test_signing_in_switching_language_and_favourite_set_exactly_the_seed_cookies(
-    seed_portal, context, screenshot
-):
+def test_signing_in_switching_language_and_favourite_set_exactly_the_seed_cookies(seed_portal, context, screenshot):
     page = context.new_page()
 
     # A first visit lands on the French catalogue; the page already carries the CSRF cookie its
@@ -46,7 +44,9 @@ def test_signing_in_switching_language_and_favourite_set_exactly_the_seed_cookie
     page.goto(seed_portal.url + "/")
     expect(page).to_have_url(re.compile(r"/fr/$"))
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Les données publiques de la ville, libres de réutilisation")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Les données publiques de la ville, libres de réutilisation"
+    )
     assert set(cookie_jar(context)) == {"csrftoken"}
 
     # Sign in with the demo account.
@@ -231,13 +231,21 @@ def test_make_demo_launcher_serves_both_and_ctrl_c_stops_both(tmp_path):
     port, widget_port = (sock.getsockname()[1] for sock in sockets)
     for sock in sockets:
         sock.close()
-    env = dict(os.environ, DEMO_PORT=str(port), DEMO_WIDGET_PORT=str(widget_port),
-               DEMO_DATABASE=str(tmp_path / "demo.sqlite3"), DJANGO_SETTINGS_MODULE="portal.settings")
+    env = dict(
+        os.environ,
+        DEMO_PORT=str(port),
+        DEMO_WIDGET_PORT=str(widget_port),
+        DEMO_DATABASE=str(tmp_path / "demo.sqlite3"),
+        DJANGO_SETTINGS_MODULE="portal.settings",
+    )
     log = tmp_path / "run.log"
     with log.open("w") as out:
         # A session of its own, so that whatever happens the test can stop the whole tree it started.
         launcher = subprocess.Popen(
-            [sys.executable, str(demo_dir / "run.py")], env=env, stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, str(demo_dir / "run.py")],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     try:

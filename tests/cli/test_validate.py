@@ -28,33 +28,83 @@ def validate(*paths: str | Path) -> tuple[int, str]:
 
 # (fixture, line, field, what the message must say)
 CASES = [
-    ("syntax-error", 34, "cookies[0].lifetime", "TOML syntax error: Illegal character '\\n' (column 20); a string left open"),
+    (
+        "syntax-error",
+        34,
+        "cookies[0].lifetime",
+        "TOML syntax error: Illegal character '\\n' (column 20); a string left open",
+    ),
     ("unknown-purpose", 41, "cookies[1].purpose", "unknown purpose 'statistic' (did you mean \"statistics\"?)"),
-    ("duplicate-cookie", 39, "cookies[1].name", "duplicate cookie `sessionid`: already declared at cookies[0].name (line 27)"),
-    ("overlap-prefix-exact", 39, "cookies[1].name", "`session*` overlaps `sessionid` declared at cookies[0].name (line 27)"),
-    ("overlap-regex", 49, "cookies[2].regex", "overlaps `_pk_id.*` declared at cookies[1].name (line 39): a cookie named '_pk_id.0' matches both"),
+    (
+        "duplicate-cookie",
+        39,
+        "cookies[1].name",
+        "duplicate cookie `sessionid`: already declared at cookies[0].name (line 27)",
+    ),
+    (
+        "overlap-prefix-exact",
+        39,
+        "cookies[1].name",
+        "`session*` overlaps `sessionid` declared at cookies[0].name (line 27)",
+    ),
+    (
+        "overlap-regex",
+        49,
+        "cookies[2].regex",
+        "overlaps `_pk_id.*` declared at cookies[1].name (line 39): a cookie named '_pk_id.0' matches both",
+    ),
     ("bad-lifetime", 34, "cookies[0].lifetime", "unknown unit 'weks' in '2 weks'"),
     ("missing-translation", 22, "purposes.statistics.description.en", "missing the 'en' translation"),
     ("audience-over-13-months", 49, "cookies[1].lifetime", "at most 13 months (CNIL), got '25 months'"),
     ("third-party-without-domain", 57, "cookies[2].party", "a third-party cookie needs `domain`"),
-    ("exempt-without-reason", 26, "cookies[0].reason", "exempt purpose 'necessary' (strictly-necessary) needs `reason.fr"),
+    (
+        "exempt-without-reason",
+        26,
+        "cookies[0].reason",
+        "exempt purpose 'necessary' (strictly-necessary) needs `reason.fr",
+    ),
     ("invalid-regex", 49, "cookies[2].regex", "invalid regular expression: missing ), unterminated subpattern"),
     ("bad-purpose-key", 19, "purposes.Statistics", "a purpose key is 1 to 32 lower-case letters"),
-    ("unknown-consent-mode", 24, "purposes.statistics.consent_mode[0]", "unknown Consent Mode type 'analytics' (did you mean \"analytics_storage\"?)"),
+    (
+        "unknown-consent-mode",
+        24,
+        "purposes.statistics.consent_mode[0]",
+        "unknown Consent Mode type 'analytics' (did you mean \"analytics_storage\"?)",
+    ),
     ("gpc-on-exempt", 14, "purposes.necessary.refused_by_gpc", "an exempt purpose is never asked about"),
-    ("invalid-cookie-name", 27, "cookies[0].name", "'session id' is not a valid cookie name: a cookie name cannot contain ' '"),
+    (
+        "invalid-cookie-name",
+        27,
+        "cookies[0].name",
+        "'session id' is not a valid cookie name: a cookie name cannot contain ' '",
+    ),
     ("regex-never-matches", 49, "cookies[2].regex", "`_pk_ses=[0-9]+` can never match a valid cookie name"),
     ("empty-languages", 6, "charter.languages", "list at least one language"),
     ("unknown-key", 56, "cookies[2].lifetim", "unknown key 'lifetim' (did you mean \"lifetime\"?)"),
     ("wrong-type", 24, "purposes.statistics.consent_mode", "expected an array in square brackets"),
-    ("unknown-exemption", 13, "purposes.necessary.exemption", "unknown exemption 'necessary' (did you mean \"strictly-necessary\"?)"),
+    (
+        "unknown-exemption",
+        13,
+        "purposes.necessary.exemption",
+        "unknown exemption 'necessary' (did you mean \"strictly-necessary\"?)",
+    ),
     ("missing-field", 26, "cookies[0].provider", "required, but missing"),
     ("language-not-listed", 21, "purposes.statistics.title.de", "'de' is not in [charter].languages (fr, en)"),
     # Issue 12, problem 3: values written back into Set-Cookie headers.
     ("path-splits-header", 37, "cookies[0].path", "without control characters or ';' (RFC 6265 path-value"),
     # Issue 12, problem 4: patterns run on RE2, which has no look-around and no back-reference.
-    ("regex-lookahead", 49, "cookies[2].regex", "look-ahead and look-behind, (?=...) (?!...) (?<=...) (?<!...), are not supported: cookie-name patterns run on RE2"),
-    ("regex-backreference", 49, "cookies[2].regex", "back-references are not supported: cookie-name patterns run on RE2"),
+    (
+        "regex-lookahead",
+        49,
+        "cookies[2].regex",
+        "look-ahead and look-behind, (?=...) (?!...) (?<=...) (?<!...), are not supported: cookie-name patterns run on RE2",
+    ),
+    (
+        "regex-backreference",
+        49,
+        "cookies[2].regex",
+        "back-references are not supported: cookie-name patterns run on RE2",
+    ),
     ("path-adds-attribute", 37, "cookies[0].path", "without control characters or ';' (RFC 6265 path-value"),
 ]
 
@@ -92,7 +142,7 @@ def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> None:
     code, output = validate(path)
     assert code == 1
     assert f"{path}:20: purposes.statistics.title.en: missing the 'en' translation" in output
-    assert f"{path}:33: cookies[0].lifetime: expected \"session\" or a number and a unit" in output
+    assert f'{path}:33: cookies[0].lifetime: expected "session" or a number and a unit' in output
     assert f"{path}:40: cookies[1].purpose: unknown purpose 'stats'" in output
     assert output.splitlines()[-1] == f"{path}: invalid: 3 problems"
     # In file order, one per line.
@@ -104,7 +154,9 @@ def test_demo_charters_are_valid_with_a_summary_each() -> None:
     code, output = validate(DEMO / "charter.toml", DEMO / "charter-seed.toml")
     assert code == 0, output
     demo, seed = output.splitlines()
-    assert demo.startswith(f"{DEMO / 'charter.toml'}: valid: 3 purposes, 6 cookies, 2 need consent (statistics, embeds); digest ")
+    assert demo.startswith(
+        f"{DEMO / 'charter.toml'}: valid: 3 purposes, 6 cookies, 2 need consent (statistics, embeds); digest "
+    )
     assert "consent version " in demo
     assert seed.startswith(f"{DEMO / 'charter-seed.toml'}: valid: 1 purpose, 4 cookies, none needs consent (no banner)")
 

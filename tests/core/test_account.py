@@ -130,6 +130,8 @@ def test_once_written_both_sides_agree_or_the_browser_is_the_newer(b_granted, b_
     after_a = result.account if result.account is not None else a.granted
     assert after_b == after_a or (result.step is Step.KEEP and b.decided_at > a.decided_at)
     # And applying it again changes nothing more: no device flips back and forth.
-    again = run(Consent("B" * 16, result.decided_at or b.decided_at, VERSION, after_b),
-                AccountChoice(after_a, a.decided_at if result.account is None else result.decided_at, VERSION))
+    again = run(
+        Consent("B" * 16, result.decided_at or b.decided_at, VERSION, after_b),
+        AccountChoice(after_a, a.decided_at if result.account is None else result.decided_at, VERSION),
+    )
     assert again.browser is None and again.account is None

@@ -42,16 +42,20 @@ def test_the_check_mode_catches_a_stale_mo(tmp_path: Path) -> None:
     catalogue.find("Cookie charter").msgstr = "Charte des cookies"
     catalogue.save()
     assert "messages differ" in (compile_messages.stale_reason(po) or "")
-    out = subprocess.run([sys.executable, "scripts/compile_messages.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "scripts/compile_messages.py", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr  # the real catalogues, untouched
 
 
 def test_every_french_string_of_the_page_is_translated() -> None:
     charter = load_charter(DEMO)
     fr, en = build_page(charter, "fr"), build_page(charter, "en")
+
     def general(page):
         return [page.title, *page.lead, page.cookies_heading, *page.cookies_intro, page.reason_label,
                                 page.pdf_label, page.generated_note, page.page_label, page.edition_label, page.digest_label]  # fmt: skip
+
     for page_fr, page_en in ((fr, en),):
         pairs = list(zip(general(page_fr), general(page_en)))
         for section_fr, section_en in zip(page_fr.sections, page_en.sections):

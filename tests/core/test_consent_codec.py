@@ -134,7 +134,7 @@ def test_any_one_character_changed_reads_undecided(pos, ch):
 @fuzzing.fuzz(200)
 @given(
     granted=st.sets(st.sampled_from(PURPOSES)),
-    shift=st.integers(min_value=-10**9, max_value=10**9),
+    shift=st.integers(min_value=-(10**9), max_value=10**9),
 )
 def test_resigned_with_another_key_or_time_shifted_reads_undecided_or_within_rules(granted, shift):
     # A forger without the key re-signs with their own: never accepted.

@@ -47,9 +47,7 @@ def test_pinned_digest_and_consent_version() -> None:
 
 
 def test_digest_is_the_same_in_another_process_with_another_hash_seed() -> None:
-    code = (
-        f"from cookiecharter.core import load_charter; c = load_charter({str(VALID)!r}); print(c.digest, c.consent_version)"
-    )
+    code = f"from cookiecharter.core import load_charter; c = load_charter({str(VALID)!r}); print(c.digest, c.consent_version)"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == [VALID_DIGEST, VALID_CONSENT_VERSION]
@@ -58,7 +56,9 @@ def test_digest_is_the_same_in_another_process_with_another_hash_seed() -> None:
 def test_reordered_keys_whitespace_comments_and_table_style_do_not_change_the_digest() -> None:
     text = BASE_TEXT
     # keys within a table in another order
-    text = edit(text, 'name = "sessionid"\nprovider = "Commune de Test"\n', 'provider = "Commune de Test"\nname = "sessionid"\n')
+    text = edit(
+        text, 'name = "sessionid"\nprovider = "Commune de Test"\n', 'provider = "Commune de Test"\nname = "sessionid"\n'
+    )
     # dotted keys rewritten as an inline table, in another language order
     text = edit(
         text,
@@ -67,7 +67,11 @@ def test_reordered_keys_whitespace_comments_and_table_style_do_not_change_the_di
     )
     # a sub-table instead of dotted keys
     text = edit(text, 'reason.fr = "Authentification."\nreason.en = "Authentication."\n', "")
-    text = edit(text, "\n[[cookies]]\nname = \"_pk_id.*\"", '[cookies.reason]\nen = "Authentication."\nfr = "Authentification."\n\n[[cookies]]\nname = "_pk_id.*"')
+    text = edit(
+        text,
+        '\n[[cookies]]\nname = "_pk_id.*"',
+        '[cookies.reason]\nen = "Authentication."\nfr = "Authentification."\n\n[[cookies]]\nname = "_pk_id.*"',
+    )
     # whitespace, blank lines, comments, another quoting style
     text = text.replace(" = ", "   =   ").replace("\n\n", "\n\n# a comment\n\n\n")
     text = edit(text, 'provider   =   "Commune de Test"', "provider = 'Commune de Test'")
@@ -113,22 +117,29 @@ def test_changing_a_consent_purpose_cookie_changes_the_consent_version(old: str,
 
 
 def test_adding_or_removing_a_consent_cookie_changes_the_consent_version() -> None:
-    cookie = BASE_TEXT[BASE_TEXT.index('[[cookies]]\nregex'):]
+    cookie = BASE_TEXT[BASE_TEXT.index("[[cookies]]\nregex") :]
     removed = load(BASE_TEXT.replace(cookie, ""))
     added = load(BASE_TEXT + "\n" + cookie.replace("_pk_ses", "_pk_cvar"))
     assert len({BASE.consent_version, removed.consent_version, added.consent_version}) == 3
 
 
 def test_adding_a_necessary_cookie_keeps_the_consent_version() -> None:
-    extra = BASE_TEXT[BASE_TEXT.index('[[cookies]]\nname = "sessionid"'):BASE_TEXT.index('[[cookies]]\nname = "_pk_id')]
+    extra = BASE_TEXT[
+        BASE_TEXT.index('[[cookies]]\nname = "sessionid"') : BASE_TEXT.index('[[cookies]]\nname = "_pk_id')
+    ]
     added = load(BASE_TEXT + "\n" + extra.replace("sessionid", "csrftoken"))
     assert added.consent_version == BASE.consent_version and added.digest != BASE.digest
 
 
 def test_demo_statistics_and_embeds_move_the_consent_version_but_not_the_seed_cookies() -> None:
-    assert load(edit(DEMO_TEXT, 'lifetime = "6 months"', 'lifetime = "3 months"')).consent_version == DEMO.consent_version
+    assert (
+        load(edit(DEMO_TEXT, 'lifetime = "6 months"', 'lifetime = "3 months"')).consent_version == DEMO.consent_version
+    )
     assert load(edit(DEMO_TEXT, 'lifetime = "1 year"', 'lifetime = "2 years"')).consent_version != DEMO.consent_version
-    assert load(edit(DEMO_TEXT, 'domain = "localhost"', 'domain = "maps.example.net"')).consent_version != DEMO.consent_version
+    assert (
+        load(edit(DEMO_TEXT, 'domain = "localhost"', 'domain = "maps.example.net"')).consent_version
+        != DEMO.consent_version
+    )
 
 
 def test_as_data_is_plain_json() -> None:

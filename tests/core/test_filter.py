@@ -74,16 +74,21 @@ CHARTER = make_charter(
     cookie("_ga", "statistics", "13 months", path="/", cookie_domain=".example.org"),
     cookie("_ga_*", "statistics", "13 months", path="/app"),
     cookie("lang", "necessary", "session"),
-    cookie("mapwidget_session", "embeds", "1 year", party=Party.THIRD, domain="maps.example.net",
-           policy_url="https://maps.example.net/privacy"),
+    cookie(
+        "mapwidget_session",
+        "embeds",
+        "1 year",
+        party=Party.THIRD,
+        domain="maps.example.net",
+        policy_url="https://maps.example.net/privacy",
+    ),
 )
 
 UNDECIDED = Consent.undecided()
 
 
 def granting(*purposes: str) -> Consent:
-    return Consent("AAAAAAAAAAAAAAAA", datetime(2026, 11, 1, tzinfo=timezone.utc), "0123456789",
-                   frozenset(purposes))
+    return Consent("AAAAAAAAAAAAAAAA", datetime(2026, 11, 1, tzinfo=timezone.utc), "0123456789", frozenset(purposes))
 
 
 def test_unconsented_statistics_cookie_is_blocked():
@@ -150,8 +155,9 @@ def test_no_deletion_when_the_response_deletes_it_itself_or_it_is_granted():
 
 
 def test_over_long_lifetime_is_capped_to_the_declared_one():
-    out = decide([CookieToSet("_ga", 5 * YEAR), CookieToSet("sessionid", 1_209_600)], [],
-                 granting("statistics"), CHARTER)
+    out = decide(
+        [CookieToSet("_ga", 5 * YEAR), CookieToSet("sessionid", 1_209_600)], [], granting("statistics"), CHARTER
+    )
     assert [(c.name, c.requested, c.allowed) for c in out.capped] == [("_ga", 5 * YEAR, 34_187_400)]
     # A cookie declared "session" asked to persist is capped to a session cookie.
     out = decide([CookieToSet("lang", 3600)], [], UNDECIDED, CHARTER)
@@ -213,8 +219,13 @@ def charters(draw):
             "regex": CookieName.from_declaration(regex=f"{stem[:2]}[0-9]+"),
         }[kind]
         decls.append(
-            cookie(stem, draw(st.sampled_from(keys)), draw(st.sampled_from(["session", "1 day", "13 months"])),
-                   declared=declared, party=draw(st.sampled_from([Party.FIRST, Party.THIRD])))
+            cookie(
+                stem,
+                draw(st.sampled_from(keys)),
+                draw(st.sampled_from(["session", "1 day", "13 months"])),
+                declared=declared,
+                party=draw(st.sampled_from([Party.FIRST, Party.THIRD])),
+            )
         )
     return make_charter(*decls, purposes=purposes)
 
@@ -238,8 +249,9 @@ def test_never_lets_through_undeclared_or_unconsented_and_never_blocks_exempt(
     candidates += extra_names
     to_set = [CookieToSet(n, lifetimes[i % len(lifetimes)]) for i, n in enumerate(candidates)]
     consent = granting(*granted)
-    policy = Policy(consent_cookie_name="cookies_preferences",
-                    undeclared=Undeclared.REPORT if report else Undeclared.BLOCK)
+    policy = Policy(
+        consent_cookie_name="cookies_preferences", undeclared=Undeclared.REPORT if report else Undeclared.BLOCK
+    )
     out = decide(to_set, present + candidates[:3], consent, charter, policy)
 
     # What goes out is judged per cookie (two cookies may share a name), as the adapters apply it.
@@ -278,12 +290,27 @@ def test_never_lets_through_undeclared_or_unconsented_and_never_blocks_exempt(
 
 # -- the raw-header path the ASGI/WSGI adapters take, fuzzed ----------------------------------
 
-header_names = st.one_of(st.sampled_from(["_ga", "_ga_X1", "sessionid", "lang", "tracker", "cookies_preferences", ""]),
-                         st.text(string.printable, max_size=10))
+header_names = st.one_of(
+    st.sampled_from(["_ga", "_ga_X1", "sessionid", "lang", "tracker", "cookies_preferences", ""]),
+    st.text(string.printable, max_size=10),
+)
 attributes = st.lists(
-    st.sampled_from(["Path=/", "Max-Age=0", "Max-Age=-5", "Max-Age=99999999", "Max-Age=x", "HttpOnly", "Secure",
-                     "Expires=Thu, 01 Jan 1970 00:00:00 GMT", "Expires=Fri, 01 Jan 2100 00:00:00 GMT",
-                     "Expires=garbage", "Domain=example.org", "SameSite=Lax"]),
+    st.sampled_from(
+        [
+            "Path=/",
+            "Max-Age=0",
+            "Max-Age=-5",
+            "Max-Age=99999999",
+            "Max-Age=x",
+            "HttpOnly",
+            "Secure",
+            "Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "Expires=Fri, 01 Jan 2100 00:00:00 GMT",
+            "Expires=garbage",
+            "Domain=example.org",
+            "SameSite=Lax",
+        ]
+    ),
     max_size=4,
 )
 
@@ -291,7 +318,9 @@ attributes = st.lists(
 @fuzzing.mark
 @fuzzing.fuzz(300)
 @given(
-    cookies=st.lists(st.tuples(header_names, st.text(string.ascii_letters + '" ,=', max_size=6), attributes), max_size=6),
+    cookies=st.lists(
+        st.tuples(header_names, st.text(string.ascii_letters + '" ,=', max_size=6), attributes), max_size=6
+    ),
     granted=st.frozensets(st.sampled_from(["statistics", "embeds"])),
     present=st.lists(st.sampled_from(["_ga", "_ga_Q", "sessionid", "tracker"]), max_size=4),
 )

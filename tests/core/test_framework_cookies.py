@@ -17,7 +17,7 @@ def test_cookies_the_charter_omits_are_declared_with_the_given_names_and_lifetim
         charter,
         FrameworkCookies(session_name="portal_session", session_age=86_400, language_age=None, consent_age=15_778_800),
     )
-    added = {c.name.value: c for c in full.cookies[len(charter.cookies):]}
+    added = {c.name.value: c for c in full.cookies[len(charter.cookies) :]}
     assert list(added) == ["portal_session", "csrftoken", "django_language", "cookies_preferences"]
     assert added["portal_session"].lifetime == Lifetime.parse("1 day")
     assert added["csrftoken"].lifetime == Lifetime.parse("52 weeks")
@@ -69,7 +69,17 @@ def test_a_cookie_the_framework_does_not_set_is_not_declared(tmp_path: Path) -> 
 
 
 def test_languages_without_a_catalogue_fall_back_to_the_english_source(tmp_path: Path) -> None:
-    charter = load_charter(write_charter(tmp_path, NECESSARY.replace('title.en', 'title.de').replace('description.en', 'description.de').replace('service.en', 'service.de').replace('description.en', 'description.de').replace('reason.en', 'reason.de'), languages='["fr", "de"]'))
+    charter = load_charter(
+        write_charter(
+            tmp_path,
+            NECESSARY.replace("title.en", "title.de")
+            .replace("description.en", "description.de")
+            .replace("service.en", "service.de")
+            .replace("description.en", "description.de")
+            .replace("reason.en", "reason.de"),
+            languages='["fr", "de"]',
+        )
+    )
     session = declare_framework_cookies(charter, FrameworkCookies()).match("sessionid")
     assert session is not None
     assert session.description["de"] == "Recognise a signed-in visitor from one page to the next."

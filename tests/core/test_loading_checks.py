@@ -67,7 +67,7 @@ def test_error_str_is_one_line_per_problem() -> None:
     error = caught.value
     assert isinstance(error, ValueError)
     assert str(error).splitlines() == [str(p) for p in error.problems]
-    assert str(error).splitlines()[0].startswith("c.toml:24: cookies[0].lifetime: expected \"session\"")
+    assert str(error).splitlines()[0].startswith('c.toml:24: cookies[0].lifetime: expected "session"')
 
 
 def test_problem_str_without_line_or_field() -> None:
@@ -84,7 +84,11 @@ def test_problem_str_without_line_or_field() -> None:
         ('regex = ".*"', "cookies[0].regex", "matches any cookie name"),
         ('regex = "\\\\S+"', "cookies[0].regex", "matches any cookie name"),
         ('regex = "(?P<n>a)b"', "cookies[0].regex", "named groups (n) are not allowed"),
-        ('regex = "(a)\\\\1"', "cookies[0].regex", "back-references are not supported: cookie-name patterns run on RE2"),
+        (
+            'regex = "(a)\\\\1"',
+            "cookies[0].regex",
+            "back-references are not supported: cookie-name patterns run on RE2",
+        ),
         ('regex = "a(?i)b"', "cookies[0].regex", "scope it instead, as (?i:...)"),
         ('regex = "(?i)ab"', "cookies[0].regex", "scope it instead, as (?i:...)"),
         ('regex = "a[ ,;]b"', "cookies[0].regex", "can never match a valid cookie name"),
@@ -96,7 +100,11 @@ def test_problem_str_without_line_or_field() -> None:
         ('regex = "_ga_(?![0-9])[A-Z]+"', "cookies[0].regex", "look-ahead and look-behind"),
         ('regex = "(?>_ga_[0-9]+)"', "cookies[0].regex", "atomic groups and possessive repeats"),
         ('regex = "_ga_[0-9]++"', "cookies[0].regex", "atomic groups and possessive repeats"),
-        ('regex = "_ga_[0-9]+\\\\Z"', "cookies[0].regex", "invalid escape sequence: \\Z; a pattern always matches the whole"),
+        (
+            'regex = "_ga_[0-9]+\\\\Z"',
+            "cookies[0].regex",
+            "invalid escape sequence: \\Z; a pattern always matches the whole",
+        ),
         ('regex = "_ga_[0-9]{1001}"', "cookies[0].regex", "invalid repetition size: {1001}; RE2 repeats at most 1000"),
         ('regex = "_ga_[0-9]{,3}"', "cookies[0].regex", "write {0,n} rather than {,n}"),
     ],
@@ -148,7 +156,7 @@ def test_same_regex_twice_is_a_duplicate() -> None:
     ("extra", "field", "message"),
     [
         ('party = "3rd"', "cookies[0].party", 'expected "first" or "third"'),
-        ('domain = "maps.example.net"', "cookies[0].domain", "set party = \"third\""),
+        ('domain = "maps.example.net"', "cookies[0].domain", 'set party = "third"'),
         ('party = "third"\ndomain = "not a host"', "cookies[0].domain", "expected a host name"),
         ('cookie_domain = "exa mple.org"', "cookies[0].cookie_domain", "expected a host name"),
         ('path = "admin"', "cookies[0].path", "a cookie path starts with '/'"),
@@ -192,7 +200,11 @@ def test_exempt_audience_measurement_must_be_first_party() -> None:
 
 @pytest.mark.parametrize(
     ("languages", "message"),
-    [('["en", "en"]', "'en' is listed twice"), ('["English"]', "is not a language code"), ('"en"', "expected an array")],
+    [
+        ('["en", "en"]', "'en' is listed twice"),
+        ('["English"]', "is not a language code"),
+        ('"en"', "expected an array"),
+    ],
 )
 def test_languages(languages: str, message: str) -> None:
     found = problems(HEAD.replace('languages = ["en"]', f"languages = {languages}") + cookie())
@@ -226,7 +238,9 @@ def test_wrong_type_and_unknown_key_in_the_same_table_are_both_reported() -> Non
 
 
 def test_locator_knows_sub_tables_inline_tables_and_quoted_keys() -> None:
-    text = HEAD + """
+    text = (
+        HEAD
+        + """
 [[cookies]]
 name = "sid"
 provider = "Town"
@@ -247,6 +261,7 @@ service.en = "x"
 description.en = "y"
 lifetime = "1 yr"
 """
+    )
     found = problems(text)
     assert [(p.line, p.field) for p in found] == [
         (23, "cookies[0].lifetime"),
@@ -299,7 +314,9 @@ def test_patterns_too_large_together_for_re2_are_one_problem() -> None:
 
 def test_regex_python_warns_about_is_refused() -> None:
     problem = only(HEAD + cookie('regex = "a[[b]"'))
-    assert problem.field == "cookies[0].regex" and "ambiguous regular expression: Possible nested set" in problem.message
+    assert (
+        problem.field == "cookies[0].regex" and "ambiguous regular expression: Possible nested set" in problem.message
+    )
 
 
 @pytest.mark.parametrize(
@@ -425,8 +442,8 @@ def _problem(text: str) -> str:
 
 
 def test_an_unquoted_lifetime_says_strings_need_quotes():
-    assert 'strings need quotes ("13 months"' in _problem('[[cookies]]\nlifetime = 13 months\n')
-    assert 'strings need quotes ("2 weeks")' in _problem('[[cookies]]\nlifetime = session\n')
+    assert 'strings need quotes ("13 months"' in _problem("[[cookies]]\nlifetime = 13 months\n")
+    assert 'strings need quotes ("2 weeks")' in _problem("[[cookies]]\nlifetime = session\n")
 
 
 def test_two_cookies_tables_name_the_array_of_tables():
@@ -437,7 +454,7 @@ def test_a_latin1_file_with_a_bom_names_the_right_byte_and_line(tmp_path):
     from cookiecharter.core.loading import load_charter
 
     path = tmp_path / "c.toml"
-    path.write_bytes(b"\xef\xbb\xbf[charter]\nedition = \"caf\xe9\"\n")
+    path.write_bytes(b'\xef\xbb\xbf[charter]\nedition = "caf\xe9"\n')
     with pytest.raises(CharterError) as caught:
         load_charter(path)
     (problem,) = caught.value.problems

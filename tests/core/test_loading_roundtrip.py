@@ -83,7 +83,9 @@ def write(data: dict[str, Any]) -> str:
         out.append("\n[[cookies]]")
         for field, value in cookie.items():
             if isinstance(value, dict):  # an inline table this time, for variety
-                out.append(f"{field} = {{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }")
+                out.append(
+                    f"{field} = {{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+                )
             else:
                 out.append(f"{field} = {toml_value(value)}")
     return "\n".join(out) + "\n"
@@ -105,7 +107,9 @@ def test_valid_charters_load_back_to_what_was_written(data: dict[str, Any]) -> N
     for cookie, written in zip(charter.cookies, data["cookies"]):
         declared = written.get("name") or written["regex"]
         assert cookie.name.display == declared
-        kind = MatchKind.REGEX if "regex" in written else MatchKind.PREFIX if declared.endswith("*") else MatchKind.EXACT
+        kind = (
+            MatchKind.REGEX if "regex" in written else MatchKind.PREFIX if declared.endswith("*") else MatchKind.EXACT
+        )
         assert cookie.name.kind is kind
         assert cookie.purpose == written["purpose"] and cookie.provider == written["provider"]
         assert dict(cookie.service) == written["service"] and dict(cookie.description) == written["description"]

@@ -123,7 +123,9 @@ def test_compiled_matcher_agrees_with_each_declaration(names: list[CookieName], 
             if exact:
                 assert found is exact[0]
             else:
-                assert found is next(c for c in charter.cookies if c.name.kind is not MatchKind.EXACT and c.name.matches(candidate))
+                assert found is next(
+                    c for c in charter.cookies if c.name.kind is not MatchKind.EXACT and c.name.matches(candidate)
+                )
 
 
 @settings(max_examples=200, deadline=None)

@@ -38,8 +38,9 @@ def seal_all(records: list[StoredRecord], batch: int) -> list[StoredSeal]:
     seals, previous = [], ""
     for n, start in enumerate(range(0, len(records), batch), start=1):
         chunk = records[start : start + batch]
-        f, h = ledger.make_seal(KEY, number=n, records=[(r.id, r.record_hash) for r in chunk],
-                                previous_hash=previous, created_at=T0)
+        f, h = ledger.make_seal(
+            KEY, number=n, records=[(r.id, r.record_hash) for r in chunk], previous_hash=previous, created_at=T0
+        )
         seals.append(StoredSeal(f, h))
         previous = h
     return seals
@@ -59,9 +60,16 @@ def test_clean_ledger_verifies():
 def test_hash_depends_on_every_field_and_the_key():
     base = fields(1)
     h = ledger.record_hash(KEY, base)
-    changes = {"consent_id": "x" * 16, "created_at": T0 + timedelta(microseconds=1), "charter_digest": "d" * 64,
-                   "texts_digest": "u" * 64, "language": "en", "choices": {"statistics": True, "embeds": True},
-                   "method": "accept-all", "user_id": "7"}
+    changes = {
+        "consent_id": "x" * 16,
+        "created_at": T0 + timedelta(microseconds=1),
+        "charter_digest": "d" * 64,
+        "texts_digest": "u" * 64,
+        "language": "en",
+        "choices": {"statistics": True, "embeds": True},
+        "method": "accept-all",
+        "user_id": "7",
+    }
     for name, value in changes.items():
         assert ledger.record_hash(KEY, replace(base, **{name: value})) != h, name
     assert ledger.record_hash(b"other", base) != h

@@ -12,7 +12,7 @@ from cookiecharter.core.setcookie import SetCookieHeader, http_date, parse_cooki
 
 def test_set_cookie_header_reads_name_and_lifetime_like_a_browser():
     now = time.time()
-    h = SetCookieHeader.parse('_ga=GA1.2.3; Path=/; Max-Age=63115200; Expires=Wed, 21 Oct 2099 07:28:00 GMT; Secure')
+    h = SetCookieHeader.parse("_ga=GA1.2.3; Path=/; Max-Age=63115200; Expires=Wed, 21 Oct 2099 07:28:00 GMT; Secure")
     assert (h.name, h.value, h.lifetime(now)) == ("_ga", "GA1.2.3", 63_115_200)  # Max-Age wins
     h = SetCookieHeader.parse(f"x=1; expires={http_date(now + 3600)}")
     assert 3590 <= h.lifetime(now) <= 3600
@@ -74,8 +74,19 @@ from hypothesis import strategies as st  # noqa: E402
 from tests import fuzzing  # noqa: E402
 
 attribute = st.one_of(
-    st.sampled_from(["Path=/", "Max-Age=0", "Max-Age=-1", "Max-Age=99999999999", "Max-Age=", "HttpOnly",
-                     "Expires=Thu, 01 Jan 1970 00:00:00 GMT", "Expires=2045 Jan 23 06:11:32", "Domain=.x.org"]),
+    st.sampled_from(
+        [
+            "Path=/",
+            "Max-Age=0",
+            "Max-Age=-1",
+            "Max-Age=99999999999",
+            "Max-Age=",
+            "HttpOnly",
+            "Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "Expires=2045 Jan 23 06:11:32",
+            "Domain=.x.org",
+        ]
+    ),
     st.text(max_size=40),
 )
 
@@ -94,7 +105,14 @@ def test_any_set_cookie_value_is_read_and_rewritten_without_failing(name, value,
 
 @fuzzing.mark
 @fuzzing.fuzz(300)
-@given(st.one_of(st.text(max_size=60), st.from_regex(r"[A-Za-z]{3},? \d{1,2}[ -][A-Za-z]{3}[ -]\d{2,4} \d{1,2}:\d{1,2}:\d{1,2}( GMT)?", fullmatch=True)))
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.from_regex(
+            r"[A-Za-z]{3},? \d{1,2}[ -][A-Za-z]{3}[ -]\d{2,4} \d{1,2}:\d{1,2}:\d{1,2}( GMT)?", fullmatch=True
+        ),
+    )
+)
 def test_any_cookie_date_reads_as_a_date_or_as_nothing(text):
     parsed = parse_cookie_date(text)
     assert parsed is None or (parsed.tzinfo is not None and 1601 <= parsed.year <= 9999)

@@ -196,8 +196,19 @@ def test_a_recorded_signal_choice_is_not_recorded_again():
 
 @given(
     st.frozensets(st.sampled_from(KEYS)),
-    st.lists(st.sampled_from(["consent=statistics", "consent=ads", "withdraw=*", "withdraw=embeds",
-                              "object=direct-marketing", 'consent="statistics embeds ads survey"']), max_size=4),
+    st.lists(
+        st.sampled_from(
+            [
+                "consent=statistics",
+                "consent=ads",
+                "withdraw=*",
+                "withdraw=embeds",
+                "object=direct-marketing",
+                'consent="statistics embeds ads survey"',
+            ]
+        ),
+        max_size=4,
+    ),
     st.booleans(),
 )
 def test_a_signal_never_grants_what_a_choice_on_the_site_refused(granted, parts, gpc):
@@ -214,8 +225,9 @@ def _broken(purposes: str) -> str:
 
 
 def test_the_charter_says_what_is_wrong_with_an_identifier():
-    assert "purposes.embeds.adpc" in _broken(PURPOSES.replace('adpc = "https://example.org/adpc#embeds"',
-                                                              'adpc = "statistics"'))
+    assert "purposes.embeds.adpc" in _broken(
+        PURPOSES.replace('adpc = "https://example.org/adpc#embeds"', 'adpc = "statistics"')
+    )
     assert "spaces" in _broken(PURPOSES.replace('adpc = "ads"', 'adpc = "two words"'))
     assert "spaces" in _broken(PURPOSES.replace('adpc = "ads"', 'adpc = "*"'))
     message = _broken(PURPOSES.replace('adpc = "statistics"\n', ""))
@@ -225,8 +237,10 @@ def test_the_charter_says_what_is_wrong_with_an_identifier():
 
 
 def test_an_identifier_changes_the_digest_only_of_a_charter_that_has_one():
-    plain = loads_charter(HEAD.format(languages='["en"]') + PURPOSES.replace('adpc = "statistics"\nadpc_consent = true\n', "")
-                          + COOKIES, "plain.toml")
+    plain = loads_charter(
+        HEAD.format(languages='["en"]') + PURPOSES.replace('adpc = "statistics"\nadpc_consent = true\n', "") + COOKIES,
+        "plain.toml",
+    )
     assert "adpc" not in plain.as_data()["purposes"][1]
     assert CHARTER.as_data()["purposes"][1]["adpc"] == "statistics"
     assert plain.consent_version == CHARTER.consent_version  # what consent is about did not change

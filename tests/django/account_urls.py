@@ -11,10 +11,14 @@ from django.urls import include, path
 
 def page(request):
     """The banner (or the notice), and what the view may use: the purposes and the cookies it reads."""
-    return render(request, "account_page.html", {
-        "granted": " ".join(sorted(request.consent.granted)) or "-",
-        "reads": " ".join(sorted(request.COOKIES)) or "-",
-    })
+    return render(
+        request,
+        "account_page.html",
+        {
+            "granted": " ".join(sorted(request.consent.granted)) or "-",
+            "reads": " ".join(sorted(request.COOKIES)) or "-",
+        },
+    )
 
 
 def set_audience(request):

@@ -33,8 +33,9 @@ def main() -> None:
     for i in range(n):
         client.cookies.clear()
         choice = ("accept-all", "refuse-all", "custom")[i % 3]
-        response = client.post("/fr/cookies/consent/", {"choice": choice, "purpose": "embeds"},
-                               HTTP_ACCEPT="application/json")
+        response = client.post(
+            "/fr/cookies/consent/", {"choice": choice, "purpose": "embeds"}, HTTP_ACCEPT="application/json"
+        )
         statuses.append(response.status_code)
     print(json.dumps(statuses))
 

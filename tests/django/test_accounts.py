@@ -53,7 +53,8 @@ def shown(response) -> dict[str, str]:
         "reads": re.search(r'<p id="reads">(.*?)</p>', html)[1],
         "banner": "data-cookiecharter-banner" in html,
         "notice": re.search(r"data-cookiecharter-notice>(.*?)</section>", html, re.S)[1]
-        if "data-cookiecharter-notice" in html else "",
+        if "data-cookiecharter-notice" in html
+        else "",
         "html": html,
     }
 
@@ -66,8 +67,12 @@ def earlier(client: Client, minutes: int) -> None:
     """Move the browser's choice back in time, as if made ``minutes`` ago (re-signed as the site does)."""
     consent = choice_of(client)
     client.cookies["cookies_preferences"] = sign(
-        Consent(consent.consent_id, consent.decided_at - timedelta(minutes=minutes), consent.consent_version,
-                consent.granted)
+        Consent(
+            consent.consent_id,
+            consent.decided_at - timedelta(minutes=minutes),
+            consent.consent_version,
+            consent.granted,
+        )
     )
 
 
@@ -82,7 +87,10 @@ def test_refuse_on_a_then_sign_in_on_b_b_shows_the_notice_and_has_refused(follow
     b.force_login(person)
     first = shown(b.get(PAGE))
     assert not first["banner"]
-    assert "sur un autre appareil" in first["notice"] and "Mesure d&#x27;audience</strong>\u202f: refusé" in first["notice"]
+    assert (
+        "sur un autre appareil" in first["notice"]
+        and "Mesure d&#x27;audience</strong>\u202f: refusé" in first["notice"]
+    )
     assert choice_of(b).decided and choice_of(b).granted == frozenset()
     assert methods() == ["refuse-all", "account"]
     applied = ConsentRecord.objects.order_by("id").last()

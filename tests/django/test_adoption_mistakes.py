@@ -62,8 +62,10 @@ def test_a_typo_in_a_purpose_raises_under_debug_with_a_did_you_mean(settings):
     request = through_middleware(RequestFactory().get("/fr/"))
     with pytest.raises(UnknownPurpose, match='Did you mean "statistics"'):
         request.consent.allows("statistic")
-    for source in ('{% load cookiecharter %}{% ifconsent "statistic" %}x{% endifconsent %}',
-                   '{% load cookiecharter %}{% if request|consent_allows:"statistic" %}x{% endif %}'):
+    for source in (
+        '{% load cookiecharter %}{% ifconsent "statistic" %}x{% endifconsent %}',
+        '{% load cookiecharter %}{% if request|consent_allows:"statistic" %}x{% endif %}',
+    ):
         with translation.override("fr"), pytest.raises(UnknownPurpose, match='Did you mean "statistics"'):
             Template(source).render(Context({"request": request}))
     # Outside DEBUG an unknown purpose is simply never allowed; an exempt one always is.
@@ -104,9 +106,13 @@ def test_a_ledger_command_before_migrate_names_the_fix(tmp_path, command):
         f"COOKIECHARTER = {{**COOKIECHARTER, 'LEDGER_DIRECTORY': {str(tmp_path / 'ledger')!r}}}  # noqa: F405\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), root]),
-           "DJANGO_SETTINGS_MODULE": "unmigrated_settings"}
-    result = subprocess.run([sys.executable, "-m", "django", command], env=env, capture_output=True, text=True,
-                            timeout=120, check=False)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), root]),
+        "DJANGO_SETTINGS_MODULE": "unmigrated_settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "django", command], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 1, result.stderr
     assert "manage.py migrate" in result.stderr and "Traceback" not in result.stderr

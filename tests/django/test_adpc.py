@@ -32,9 +32,11 @@ def records() -> list[tuple[str, dict]]:
 
 def shown(response) -> dict[str, str]:
     html = response.content.decode()
-    return {"granted": re.search(r'<p id="granted">(.*?)</p>', html)[1],
-            "reads": re.search(r'<p id="reads">(.*?)</p>', html)[1],
-            "banner": "data-cookiecharter-banner" in html}
+    return {
+        "granted": re.search(r'<p id="granted">(.*?)</p>', html)[1],
+        "reads": re.search(r'<p id="reads">(.*?)</p>', html)[1],
+        "banner": "data-cookiecharter-banner" in html,
+    }
 
 
 def accepted() -> Client:

@@ -111,8 +111,11 @@ def test_w005_charter_language_without_a_shipped_catalogue(tmp_path: Path) -> No
     # A catalogue the site keeps in its LOCALE_PATHS counts.
     (tmp_path / "locale" / "de" / "LC_MESSAGES").mkdir(parents=True)
     (tmp_path / "locale" / "de" / "LC_MESSAGES" / "django.mo").write_bytes(b"")
-    with override_settings(COOKIECHARTER={"CHARTER": str(path)}, LANGUAGES=[("fr", "Français"), ("de", "Deutsch")],
-                           LOCALE_PATHS=[str(tmp_path / "locale")]):
+    with override_settings(
+        COOKIECHARTER={"CHARTER": str(path)},
+        LANGUAGES=[("fr", "Français"), ("de", "Deutsch")],
+        LOCALE_PATHS=[str(tmp_path / "locale")],
+    ):
         assert _ids(check_charter()) == []
 
 
@@ -150,10 +153,7 @@ def _layout_ids(tmp_path: Path, files: dict[str, str]) -> list[CheckMessage]:
         return check_layout()
 
 
-SITE_BASE = (
-    "<html><head>{% block extra_head %}{% endblock %}</head>"
-    "<body>{% block main %}{% endblock %}</body></html>"
-)
+SITE_BASE = "<html><head>{% block extra_head %}{% endblock %}</head><body>{% block main %}{% endblock %}</body></html>"
 
 
 def test_layout_override_that_nests_the_blocks_in_the_site_base_passes(tmp_path: Path) -> None:
@@ -190,7 +190,9 @@ def test_w006_override_extending_the_package_base_keeps_its_blocks(tmp_path: Pat
         "cookiecharter/base.html": '{% extends "cookiecharter/base.html" %}{% block title %}Site{% endblock %}',
     })  # fmt: skip
     assert messages == []
-    messages = _layout_ids(tmp_path, {"cookiecharter/base.html": "<html><body>{% block content %}{% endblock %}</body></html>"})
+    messages = _layout_ids(
+        tmp_path, {"cookiecharter/base.html": "<html><body>{% block content %}{% endblock %}</body></html>"}
+    )
     assert [m.id for m in messages] == ["cookiecharter.W006"]
 
 

@@ -220,7 +220,8 @@ def test_verify_reports_a_tampered_record(ledger, dpo):
     assert dpo.session[SESSION_KEY]["altered"] == 1
     # The checklist turns red for the ledger.
     checks = compliance.checklist(
-        compliance.charter_state("default"), registry.settings().site("default"),
+        compliance.charter_state("default"),
+        registry.settings().site("default"),
         compliance.Verification.from_data(dpo.session[SESSION_KEY]),
     )
     ledger_check = next(c for c in checks if "ledger" in c.title.lower() or "registre" in c.title.lower())
@@ -260,10 +261,16 @@ def test_checklist_turns_red_on_bad_settings(settings):
     from django.conf import settings as django_settings
     from django.utils import translation
 
-    with override_settings(
-        COOKIECHARTER={**django_settings.COOKIECHARTER, "CONSENT_COOKIE_AGE": 400 * 86400, "HONOUR_GPC": False},
-        MIDDLEWARE=["django.middleware.common.CommonMiddleware", "cookiecharter.middleware.CookieCharterMiddleware"],
-    ), translation.override("en"):
+    with (
+        override_settings(
+            COOKIECHARTER={**django_settings.COOKIECHARTER, "CONSENT_COOKIE_AGE": 400 * 86400, "HONOUR_GPC": False},
+            MIDDLEWARE=[
+                "django.middleware.common.CommonMiddleware",
+                "cookiecharter.middleware.CookieCharterMiddleware",
+            ],
+        ),
+        translation.override("en"),
+    ):
         got = statuses()
     assert got["Consent cookie lifetime at most 6 months"] is compliance.Status.RED
     assert got["Global Privacy Control honoured"] is compliance.Status.RED
@@ -279,7 +286,9 @@ def test_a_charter_file_broken_after_loading_shows_its_problems_with_file_and_li
     charter.write_text(DEMO.read_text(encoding="utf-8"), encoding="utf-8")
     with override_settings(COOKIECHARTER={**django_settings.COOKIECHARTER, "CHARTER": str(charter)}):
         assert dpo.get(PAGE).status_code == 200  # the site loads its charter
-        charter.write_text('[charter]\nedition = "x"\nlanguages = ["fr"]\n\n[[cookies]]\nname = "a"\nlifetime = "forever"\n')
+        charter.write_text(
+            '[charter]\nedition = "x"\nlanguages = ["fr"]\n\n[[cookies]]\nname = "a"\nlifetime = "forever"\n'
+        )
         response = dpo.get(PAGE)
     assert response.status_code == 200  # the site goes on with the charter it loaded
     html = response.content.decode()
@@ -290,12 +299,20 @@ def test_a_charter_file_broken_after_loading_shows_its_problems_with_file_and_li
 def test_undeclared_cookies_seen_lately(dpo):
     now = timezone.now()
     ObservedCookie.objects.create(
-        name="_tracker", reason="undeclared", first_seen=now - timedelta(days=3), last_seen=now,
-        count=42, example_path="/fr/jeux-de-donnees/",
+        name="_tracker",
+        reason="undeclared",
+        first_seen=now - timedelta(days=3),
+        last_seen=now,
+        count=42,
+        example_path="/fr/jeux-de-donnees/",
     )
     ObservedCookie.objects.create(
-        name="_old", reason="undeclared", first_seen=now - timedelta(days=90), last_seen=now - timedelta(days=60),
-        count=7, example_path="/",
+        name="_old",
+        reason="undeclared",
+        first_seen=now - timedelta(days=90),
+        last_seen=now - timedelta(days=60),
+        count=7,
+        example_path="/",
     )
     html = dpo.get(PAGE).content.decode()
     assert '<tr data-cookie="_tracker">' in html and "/fr/jeux-de-donnees/" in html
@@ -308,7 +325,9 @@ def test_undeclared_cookies_seen_lately(dpo):
         got = statuses()
         reason = next(
             c.reason
-            for c in compliance.checklist(compliance.charter_state("default"), registry.settings().site("default"), None)
+            for c in compliance.checklist(
+                compliance.charter_state("default"), registry.settings().site("default"), None
+            )
             if c.title.startswith("No undeclared")
         )
     assert got["No undeclared cookie in the last 30 days"] is compliance.Status.AMBER  # blocked by default
@@ -383,12 +402,29 @@ def test_overview_suite_on_postgresql(require_postgres):
     if os.environ.get("COOKIECHARTER_INNER_PG_RUN"):
         pytest.skip("already the PostgreSQL run")
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "COOKIECHARTER_INNER_PG_RUN": "1",
-           "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_overview_{os.getpid()}"}
+    env = {
+        **os.environ,
+        "COOKIECHARTER_INNER_PG_RUN": "1",
+        "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_overview_{os.getpid()}",
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds", "tests.django.ledger_pg_settings",
-         "--create-db", str(Path(__file__).relative_to(root))],
-        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--ds",
+            "tests.django.ledger_pg_settings",
+            "--create-db",
+            str(Path(__file__).relative_to(root)),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]

@@ -65,7 +65,14 @@ def test_json_answer_follows_the_contract(client):
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/", "http://evil.example/fr/", "javascript:alert(1)", "", "///evil.example"],
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "http://evil.example/fr/",
+        "javascript:alert(1)",
+        "",
+        "///evil.example",
+    ],
 )
 def test_no_open_redirect(client, target):
     response = client.post(URL, {"choice": "refuse-all", "next": target})
@@ -180,15 +187,28 @@ def test_charter_version_is_stored_once(client):
 
 
 def test_no_ip_address_and_no_user_agent_are_stored(client):
-    client.post(URL, {"choice": "accept-all"}, REMOTE_ADDR="203.0.113.77",
-                HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) UniqueAgent/9.9",
-                HTTP_X_FORWARDED_FOR="198.51.100.23")
+    client.post(
+        URL,
+        {"choice": "accept-all"},
+        REMOTE_ADDR="203.0.113.77",
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) UniqueAgent/9.9",
+        HTTP_X_FORWARDED_FOR="198.51.100.23",
+    )
     from django.core import serializers
 
     stored = serializers.serialize("json", ConsentRecord.objects.all())
     assert "203.0.113" not in stored and "198.51.100" not in stored
     assert "UniqueAgent" not in stored and "Mozilla" not in stored
     assert {f.name for f in ConsentRecord._meta.fields} == {
-        "id", "site", "consent_id", "created_at", "charter_version", "texts_digest", "language", "choices", "method",
-        "user_id", "record_hash",
+        "id",
+        "site",
+        "consent_id",
+        "created_at",
+        "charter_version",
+        "texts_digest",
+        "language",
+        "choices",
+        "method",
+        "user_id",
+        "record_hash",
     }

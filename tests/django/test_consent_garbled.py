@@ -22,8 +22,12 @@ AGE = 15_778_800
 
 
 def genuine(**changes) -> str:
-    base = {"consent_id": "ABCDEFGHIJKLMNOP", "decided_at": timezone.now().replace(microsecond=0),
-                "consent_version": charter().consent_version, "granted": frozenset({"statistics"})}
+    base = {
+        "consent_id": "ABCDEFGHIJKLMNOP",
+        "decided_at": timezone.now().replace(microsecond=0),
+        "consent_version": charter().consent_version,
+        "granted": frozenset({"statistics"}),
+    }
     base.update(changes)
     return sign(Consent(**base))
 
@@ -70,8 +74,12 @@ def _badly_dated(draw) -> str:
 @st.composite
 def _forged(draw) -> str:
     key = draw(st.binary(min_size=1, max_size=64))
-    consent = Consent("ABCDEFGHIJKLMNOP", timezone.now().replace(microsecond=0), charter().consent_version,
-                      frozenset({"statistics", "embeds"}))
+    consent = Consent(
+        "ABCDEFGHIJKLMNOP",
+        timezone.now().replace(microsecond=0),
+        charter().consent_version,
+        frozenset({"statistics", "embeds"}),
+    )
     return ConsentCodec(key).encode(consent)
 
 

@@ -30,8 +30,9 @@ def test_accept_all_under_gpc_refuses_the_gpc_purposes(client):
 
 
 def test_explicit_custom_grant_overrides_gpc(client):
-    response = client.post(URL, {"choice": "custom", "purpose": ["embeds"]}, HTTP_SEC_GPC="1",
-                           HTTP_ACCEPT="application/json")
+    response = client.post(
+        URL, {"choice": "custom", "purpose": ["embeds"]}, HTTP_SEC_GPC="1", HTTP_ACCEPT="application/json"
+    )
     assert response.json()["granted"] == ["embeds"]
     assert methods_and_choices() == [("custom", {"statistics": False, "embeds": True})]
 
@@ -42,8 +43,9 @@ def test_only_exactly_1_is_the_signal(client, value):
     assert response.json()["granted"] == ["embeds", "statistics"]
 
 
-@pytest.mark.parametrize("field, granted", [("1", ["statistics"]), ("0", ["embeds", "statistics"]),
-                                            ("true", ["embeds", "statistics"])])
+@pytest.mark.parametrize(
+    "field, granted", [("1", ["statistics"]), ("0", ["embeds", "statistics"]), ("true", ["embeds", "statistics"])]
+)
 def test_the_page_scripts_gpc_field_is_the_signal_too(client, field, granted):
     # navigator.globalPrivacyControl seen by consent.js, sent as a form field: exactly "1" counts.
     response = client.post(URL, {"choice": "accept-all", "gpc": field}, HTTP_ACCEPT="application/json")
@@ -114,7 +116,9 @@ def test_no_browser_signal_record_otherwise(method, headers, html, status):
 def test_no_browser_signal_record_over_an_existing_decision(client):
     decided = client.post(URL, {"choice": "accept-all"})
     value = decided.cookies["cookies_preferences"].value
-    request = through_middleware(RequestFactory().get("/fr/", HTTP_SEC_GPC="1", HTTP_COOKIE=f"cookies_preferences={value}"))
+    request = through_middleware(
+        RequestFactory().get("/fr/", HTTP_SEC_GPC="1", HTTP_COOKIE=f"cookies_preferences={value}")
+    )
     assert record_browser_signal(request, page(request)) is None
     assert ConsentRecord.objects.count() == 1
 

@@ -48,7 +48,12 @@ def decide(client) -> None:
 def test_a_typo_fixed_in_a_necessary_cookies_text_does_not_ask_again(client, charter_file, settings):
     assert banner_shown(client)
     decide(client)
-    edit(charter_file, settings, "Se souvenir de la langue du visiteur", "Se souvenir de la langue choisie par le visiteur")
+    edit(
+        charter_file,
+        settings,
+        "Se souvenir de la langue du visiteur",
+        "Se souvenir de la langue choisie par le visiteur",
+    )
     assert not banner_shown(client)
 
 

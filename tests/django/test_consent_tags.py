@@ -33,8 +33,9 @@ def render(path: str = "/fr/", lang: str = "fr", template: Template = PAGE, **co
 
 
 def decided(*granted: str, version: str | None = None) -> str:
-    consent = Consent(new_consent_id(), datetime.now(timezone.utc), version or charter().consent_version,
-                      frozenset(granted))
+    consent = Consent(
+        new_consent_id(), datetime.now(timezone.utc), version or charter().consent_version, frozenset(granted)
+    )
     return sign(consent)
 
 
@@ -54,7 +55,9 @@ def test_undecided_visitor_gets_the_banner_with_three_posting_choices():
         assert label in banner
     # A short first layer: who, which purposes (titles; their descriptions and cookies are one tap
     # away), that nothing is set without consent, that the choice can be changed, the charter.
-    assert "Uniquement avec votre accord, Ville d&#x27;Aix-en-Provence et des tiers utilisent des cookies pour :" in banner
+    assert (
+        "Uniquement avec votre accord, Ville d&#x27;Aix-en-Provence et des tiers utilisent des cookies pour :" in banner
+    )
     assert "<strong>Mesure d&#x27;audience</strong>, <strong>Contenus intégrés (carte)</strong>." in banner
     assert "Vous pourrez changer d'avis à tout moment." in banner
     assert '<a href="/fr/cookies/">Lire la charte cookies</a>' in banner
@@ -83,7 +86,9 @@ def test_the_preferences_endpoint_answers_the_closed_dialog_with_the_visitors_ch
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     html = response.content.decode()
-    assert html.lstrip().startswith('<dialog id="cookiecharter-preferences" class="cc-dialog" aria-labelledby="cc-prefs-title">')
+    assert html.lstrip().startswith(
+        '<dialog id="cookiecharter-preferences" class="cc-dialog" aria-labelledby="cc-prefs-title">'
+    )
     assert re.search(r'data-cookiecharter-purpose="embeds" checked>', html)
     assert re.search(r'data-cookiecharter-purpose="statistics">', html)
     assert 'name="next" value="/fr/datasets/?q=&quot;x&quot;"' in html
@@ -123,7 +128,7 @@ def test_per_request_values_are_escaped():
 
 
 def test_each_page_gets_its_own_path_escaped_and_each_visitor_its_own_csrf_token():
-    first, second = render('/fr/a%22b%3Cc/'), render('/fr/a%22b%3Cc/')
+    first, second = render("/fr/a%22b%3Cc/"), render("/fr/a%22b%3Cc/")
     for html in (first, second):
         assert "<c/" not in html
         assert 'name="next" value="/fr/a&quot;b&lt;c/"' in html and 'action="/fr/a&quot;b&lt;c/"' in html
@@ -152,7 +157,14 @@ def test_no_charter_text_and_no_path_can_break_the_markup(settings, tmp_path, te
 
 def test_english_page_speaks_english_and_charter_texts_follow():
     html = render("/en/?cookiecharter=preferences", lang="en")
-    for label in ("Accept all", "Refuse all", "Customise", "Save my choices", "Audience measurement", "Cookie settings"):
+    for label in (
+        "Accept all",
+        "Refuse all",
+        "Customise",
+        "Save my choices",
+        "Audience measurement",
+        "Cookie settings",
+    ):
         assert label in html
     assert "Tout accepter" not in html and "Mesure d&#x27;audience" not in html
 
@@ -162,7 +174,9 @@ def test_head_carries_style_config_and_script_without_inline_code():
     head = html.split("</head>")[0]
     assert '<link rel="stylesheet" href="/static/cookiecharter/consent.css">' in head
     assert '<script src="/static/cookiecharter/consent.js"></script>' in head
-    config = json.loads(re.search(r'<script id="cookiecharter-config" type="application/json">(.*?)</script>', head).group(1))
+    config = json.loads(
+        re.search(r'<script id="cookiecharter-config" type="application/json">(.*?)</script>', head).group(1)
+    )
     assert config["version"] == charter().consent_version
     assert config["purposes"]["statistics"]["modes"] == ["analytics_storage"]
     # Only first-party cookies: those are the ones a page script can see and delete.
@@ -255,16 +269,16 @@ def test_a_live_block_keeps_the_branch_not_shown_inert_in_a_template():
     # browser neither loads the frame nor runs the script) between markers the page script finds.
     assert html == (
         '<main><template data-cookiecharter-if="statistics"><script src="/a.js"></script>on</template>off'
-        '<template data-cookiecharter-else></template>'
+        "<template data-cookiecharter-else></template>"
         '|<template data-cookiecharter-if="embeds"><iframe src="https://map.example/"></iframe></template>'
-        '<template data-cookiecharter-else></template></main>'
+        "<template data-cookiecharter-else></template></main>"
     )
     html = render(template=LIVE, cookies_preferences=decided("statistics"))
     assert html == (
         '<main><template data-cookiecharter-if="statistics" data-on></template><script src="/a.js"></script>on'
-        '<template data-cookiecharter-else>off</template>'
+        "<template data-cookiecharter-else>off</template>"
         '|<template data-cookiecharter-if="embeds"><iframe src="https://map.example/"></iframe></template>'
-        '<template data-cookiecharter-else></template></main>'
+        "<template data-cookiecharter-else></template></main>"
     )
 
 
@@ -276,7 +290,9 @@ def test_a_live_block_on_a_purpose_that_cannot_change_renders_as_a_plain_one():
     )
     assert render(template=template) == "needed|closed"
     # The plain tag is unchanged: it can still sit inside an attribute.
-    plain = Template('{% load cookiecharter %}<iframe {% ifconsent "embeds" %}src{% else %}data-src{% endifconsent %}="x">')
+    plain = Template(
+        '{% load cookiecharter %}<iframe {% ifconsent "embeds" %}src{% else %}data-src{% endifconsent %}="x">'
+    )
     assert render(template=plain) == '<iframe data-src="x">'
     assert render(template=plain, cookies_preferences=decided("embeds")) == '<iframe src="x">'
 
@@ -297,11 +313,14 @@ def test_live_blocks_nest_and_render_their_context():
     )
 
 
-@pytest.mark.parametrize("source", [
-    '{% ifconsent "statistics" alive %}x{% endifconsent %}',
-    '{% ifconsent live %}x{% endifconsent %}',
-    '{% ifconsent "statistics" live live %}x{% endifconsent %}',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% ifconsent "statistics" alive %}x{% endifconsent %}',
+        "{% ifconsent live %}x{% endifconsent %}",
+        '{% ifconsent "statistics" live live %}x{% endifconsent %}',
+    ],
+)
 def test_live_is_the_only_word_the_tag_takes_after_its_purpose(source):
     with pytest.raises(TemplateSyntaxError, match=r"takes one purpose, in quotes, then optionally live"):
         Template("{% load cookiecharter %}" + source)

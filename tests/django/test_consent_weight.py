@@ -11,6 +11,8 @@ BUDGET = 5 * 1024
 
 
 def test_script_and_style_weigh_at_most_5_kb_gzipped():
-    sizes = {name: len(gzip.compress((STATIC / name).read_bytes(), compresslevel=9, mtime=0))
-             for name in ("consent.js", "consent.css")}
+    sizes = {
+        name: len(gzip.compress((STATIC / name).read_bytes(), compresslevel=9, mtime=0))
+        for name in ("consent.js", "consent.css")
+    }
     assert sum(sizes.values()) <= BUDGET, f"{sizes}: {sum(sizes.values()):,} bytes, over {BUDGET:,}"

@@ -32,7 +32,14 @@ def test_omitted_cookies_come_from_the_settings(tmp_path: Path) -> None:
     path = write_charter(tmp_path, NECESSARY, STATISTICS)
     with override_settings(COOKIECHARTER={"CHARTER": str(path)}):
         charter = get_charter()
-        assert _names(charter) == ["cart", "stats_id", "sessionid", "csrftoken", "django_language", "cookies_preferences"]
+        assert _names(charter) == [
+            "cart",
+            "stats_id",
+            "sessionid",
+            "csrftoken",
+            "django_language",
+            "cookies_preferences",
+        ]
         session = charter.match("sessionid")
         assert session.purpose == "basics" and session.provider == "Commune de Test"
         assert session.lifetime == Lifetime.parse("2 weeks")
@@ -44,7 +51,9 @@ def test_omitted_cookies_come_from_the_settings(tmp_path: Path) -> None:
 
 def test_the_charter_follows_the_settings_as_they_change(tmp_path: Path) -> None:
     path = write_charter(tmp_path, STATISTICS)
-    with override_settings(COOKIECHARTER={"CHARTER": str(path), "CONSENT_COOKIE_NAME": "choix", "CONSENT_COOKIE_AGE": 86_400}):
+    with override_settings(
+        COOKIECHARTER={"CHARTER": str(path), "CONSENT_COOKIE_NAME": "choix", "CONSENT_COOKIE_AGE": 86_400}
+    ):
         first = get_charter()
         assert first.purposes[0].key == "necessary" and first.purposes[0].exemption is Exemption.STRICTLY_NECESSARY
         assert first.match("choix").lifetime == Lifetime.parse("1 day")

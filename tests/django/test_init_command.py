@@ -18,8 +18,16 @@ def test_a_charter_from_the_settings(settings, tmp_path):
     settings.SESSION_COOKIE_AGE = 3 * 86_400
     path = tmp_path / "charter.toml"
     out = io.StringIO()
-    call_command("cookiecharter_init", "--controller", "Ville de Test", "--contact", "dpo@test.example",
-                 "--output", str(path), stdout=out)
+    call_command(
+        "cookiecharter_init",
+        "--controller",
+        "Ville de Test",
+        "--contact",
+        "dpo@test.example",
+        "--output",
+        str(path),
+        stdout=out,
+    )
     charter = load_charter(path)
     assert charter.languages == ("fr", "en") and charter.controller.name == "Ville de Test"
     names = [c.name.value for c in charter.cookies]
@@ -45,12 +53,28 @@ def test_djangos_default_languages_give_the_projects_own_language_only(settings,
     settings.LANGUAGES = global_settings.LANGUAGES
     settings.LANGUAGE_CODE = "en-us"
     path = tmp_path / "charter.toml"
-    call_command("cookiecharter_init", "--controller", "Org", "--contact", "https://org.example/contact",
-                 "--output", str(path), stdout=io.StringIO())
+    call_command(
+        "cookiecharter_init",
+        "--controller",
+        "Org",
+        "--contact",
+        "https://org.example/contact",
+        "--output",
+        str(path),
+        stdout=io.StringIO(),
+    )
     assert load_charter(path).languages == ("en",)
 
 
 def test_a_contact_the_charter_would_refuse_is_said_at_once(tmp_path):
     with pytest.raises(CommandError, match="expected an e-mail address"):
-        call_command("cookiecharter_init", "--controller", "Org", "--contact", "dpo@nowhere",
-                     "--output", str(tmp_path / "c.toml"), stdout=io.StringIO())
+        call_command(
+            "cookiecharter_init",
+            "--controller",
+            "Org",
+            "--contact",
+            "dpo@nowhere",
+            "--output",
+            str(tmp_path / "c.toml"),
+            stdout=io.StringIO(),
+        )

@@ -32,8 +32,9 @@ def decide_in_threads(n: int, choice_of=lambda i: "accept-all") -> list[int]:
         try:
             client = Client()
             barrier.wait(timeout=30)  # all start together: real contention
-            response = client.post(URL, {"choice": choice_of(i), "purpose": "statistics"},
-                                   HTTP_ACCEPT="application/json")
+            response = client.post(
+                URL, {"choice": choice_of(i), "purpose": "statistics"}, HTTP_ACCEPT="application/json"
+            )
             statuses[i] = response.status_code
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -96,16 +97,25 @@ def test_concurrent_sealers_never_double_seal(settings):
 def test_concurrent_processes_give_exactly_n_records_and_verify():
     """Several OS processes, each its own Django and connection, writing at the same moment."""
     processes, per_process = 4, 8
-    db = {k: v for k, v in connection.settings_dict.items()
-          if k in ("ENGINE", "NAME", "HOST", "PORT", "USER", "PASSWORD")}
+    db = {
+        k: v for k, v in connection.settings_dict.items() if k in ("ENGINE", "NAME", "HOST", "PORT", "USER", "PASSWORD")
+    }
 
-    env = {**os.environ, "COOKIECHARTER_WORKER_DB": json.dumps(db),
-           "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings")}
+    env = {
+        **os.environ,
+        "COOKIECHARTER_WORKER_DB": json.dumps(db),
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
+    }
     worker = Path(__file__).with_name("ledger_worker.py")
     start_at = time.time() + 6  # time for every interpreter to import Django first
     procs = [
-        subprocess.Popen([sys.executable, str(worker), str(per_process), str(start_at)], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(worker), str(per_process), str(start_at)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(processes)
     ]
     for proc in procs:

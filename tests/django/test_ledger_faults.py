@@ -132,8 +132,11 @@ def test_without_a_ledger_directory_a_refusal_still_takes_effect_and_its_proof_g
 
 def test_the_package_endpoints_cannot_be_framed_or_kept_by_a_shared_cache():
     client = Client()
-    for response in (client.post(URL, {"choice": "refuse-all"}), client.get("/fr/cookies/preferences/", {"next": "/fr/"}),
-                     client.post(URL, {"choice": "nonsense"})):
+    for response in (
+        client.post(URL, {"choice": "refuse-all"}),
+        client.get("/fr/cookies/preferences/", {"next": "/fr/"}),
+        client.post(URL, {"choice": "nonsense"}),
+    ):
         assert response["X-Frame-Options"] == "DENY"
         assert response["Content-Security-Policy"] == "frame-ancestors 'none'"
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]

@@ -25,12 +25,29 @@ FILES = [
 def test_ledger_suite_on_postgresql(require_postgres):
     if os.environ.get("COOKIECHARTER_INNER_PG_RUN"):
         pytest.skip("already the PostgreSQL run")
-    env = {**os.environ, "COOKIECHARTER_INNER_PG_RUN": "1",
-           "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_ledger_{os.getpid()}"}
+    env = {
+        **os.environ,
+        "COOKIECHARTER_INNER_PG_RUN": "1",
+        "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_ledger_{os.getpid()}",
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "--ds", "tests.django.ledger_pg_settings", "--create-db", *FILES],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--ds",
+            "tests.django.ledger_pg_settings",
+            "--create-db",
+            *FILES,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]

@@ -134,8 +134,14 @@ def test_automatic_sealing_when_a_batch_fills(client, settings):
     old = timezone.now() - timedelta(minutes=5)
     for _ in range(6):  # older than the grace period, so a full batch is sealable at once
         consent = Consent(new_consent_id(), old.replace(microsecond=0), charter.consent_version, frozenset())
-        ledger.append(site, consent=consent, method=Method.REFUSE_ALL, language="fr",
-                      choices=ledger.choices_for(charter, frozenset()), created_at=old)
+        ledger.append(
+            site,
+            consent=consent,
+            method=Method.REFUSE_ALL,
+            language="fr",
+            choices=ledger.choices_for(charter, frozenset()),
+            created_at=old,
+        )
     assert not LedgerSeal.objects.exists()
     # The request that fills a batch seals after its response (request_finished).
     ids = []
@@ -156,8 +162,14 @@ def test_prune_deletes_whole_old_seals_and_verify_stays_clean(settings):
     for age_days in (400, 399, 398, 397, 3, 2, 1):
         when = now - timedelta(days=age_days)
         consent = Consent(new_consent_id(), when.replace(microsecond=0), charter.consent_version, frozenset())
-        ledger.append(site, consent=consent, method=Method.REFUSE_ALL, language="fr",
-                      choices=ledger.choices_for(charter, frozenset()), created_at=when)
+        ledger.append(
+            site,
+            consent=consent,
+            method=Method.REFUSE_ALL,
+            language="fr",
+            choices=ledger.choices_for(charter, frozenset()),
+            created_at=when,
+        )
     ledger.seal_pending("default", batch=2, partial=True, grace_seconds=0)
     # Seals: [400,399] [398,397] [3,2] [1]
     out = io.StringIO()
@@ -182,8 +194,14 @@ def test_prune_default_days_comes_from_settings(settings):
     charter = site.charter
     when = timezone.now() - timedelta(days=11)
     consent = Consent(new_consent_id(), when.replace(microsecond=0), charter.consent_version, frozenset())
-    ledger.append(site, consent=consent, method=Method.REFUSE_ALL, language="fr",
-                  choices=ledger.choices_for(charter, frozenset()), created_at=when)
+    ledger.append(
+        site,
+        consent=consent,
+        method=Method.REFUSE_ALL,
+        language="fr",
+        choices=ledger.choices_for(charter, frozenset()),
+        created_at=when,
+    )
     out = io.StringIO()
     call_command("cookiecharter_prune", stdout=out)
     assert "pruned 1 records older than 10 days" in out.getvalue()

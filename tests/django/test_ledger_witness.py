@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def witnessed(settings, tmp_path):
     settings.COOKIECHARTER = {
-        **settings.COOKIECHARTER, "LEDGER_DIRECTORY": str(tmp_path), "LEDGER_SEAL_GRACE": 0,
+        **settings.COOKIECHARTER,
+        "LEDGER_DIRECTORY": str(tmp_path),
+        "LEDGER_SEAL_GRACE": 0,
         "LEDGER_SEAL_INTERVAL": 3600,
     }
     return tmp_path
@@ -117,10 +119,25 @@ def test_editing_copying_or_forging_a_record_shows(chain):
 
 def test_a_line_added_to_the_witness_without_the_key_is_reported(chain, witnessed):
     with (witnessed / "witness.jsonl").open("a") as f:
-        f.write(json.dumps({"site": "default", "seal": 3, "seal_hash": "0" * 64, "last_id": 99, "sealed": 9,
-                            "at": "2026-12-01T00:00:00.000000Z", "v": 1, "mac": "f" * 64}) + "\n")
+        f.write(
+            json.dumps(
+                {
+                    "site": "default",
+                    "seal": 3,
+                    "seal_hash": "0" * 64,
+                    "last_id": 99,
+                    "sealed": 9,
+                    "at": "2026-12-01T00:00:00.000000Z",
+                    "v": 1,
+                    "mac": "f" * 64,
+                }
+            )
+            + "\n"
+        )
     ok, problems = verify()
-    assert not ok and problems == ["default: seal: witness line 3 is not a genuine checkpoint: its signature does not match"]
+    assert not ok and problems == [
+        "default: seal: witness line 3 is not a genuine checkpoint: its signature does not match"
+    ]
 
 
 # -- someone who also holds the key (SECRET_KEY) -----------------------------------------------
@@ -132,12 +149,14 @@ def test_a_seal_rewritten_with_the_key_still_differs_from_the_witness(chain):
     sql(f"DELETE FROM {RECORDS} WHERE id = %s", [chain[4]])
     old = LedgerSeal.objects.get(number=2)
     records = list(ConsentRecord.objects.filter(id__gte=old.first_id).order_by("id").values_list("id", "record_hash"))
-    fields, seal_hash = core.make_seal(ledger.ledger_keys()[0], number=2, records=records,
-                                       previous_hash=old.previous_hash, created_at=old.created_at)
+    fields, seal_hash = core.make_seal(
+        ledger.ledger_keys()[0], number=2, records=records, previous_hash=old.previous_hash, created_at=old.created_at
+    )
     LedgerSeal.objects.filter(pk=old.pk).update(**dataclasses.asdict(fields), seal_hash=seal_hash)
     ok, problems = verify()
-    assert not ok and problems == ["default: seal: seal 2 is not the one the witness saw on "
-                                   f"{core.canonical_time(old.created_at)} (rewritten)"]
+    assert not ok and problems == [
+        f"default: seal: seal 2 is not the one the witness saw on {core.canonical_time(old.created_at)} (rewritten)"
+    ]
 
 
 def test_limit_records_after_the_last_checkpoint_are_covered_by_the_sequence_only(chain):

@@ -32,8 +32,7 @@ def enforcement(settings):
 
 def consent_cookie(*granted: str) -> str:
     """A real signed consent value, as the consent endpoint writes it."""
-    decision = Consent(new_consent_id(), datetime.now(timezone.utc), charter().consent_version,
-                       frozenset(granted))
+    decision = Consent(new_consent_id(), datetime.now(timezone.utc), charter().consent_version, frozenset(granted))
     return sign(decision)
 
 
@@ -231,12 +230,17 @@ def test_ifconsent_blocks_inside_are_overridden_and_keep_their_super():
     from django.template import Engine
 
     engine = Engine(
-        loaders=[("django.template.loaders.locmem.Loader", {
-            "layout.html": '{% load cookiecharter %}[{% ifconsent "statistics" %}{% block stats %}layout'
-                           "{% endblock %}{% else %}{% block none %}nothing{% endblock %}{% endifconsent %}]",
-            "page.html": '{% extends "layout.html" %}{% block stats %}page {{ block.super }} {{ n }}{% endblock %}'
-                         "{% block none %}refused{% endblock %}",
-        })],
+        loaders=[
+            (
+                "django.template.loaders.locmem.Loader",
+                {
+                    "layout.html": '{% load cookiecharter %}[{% ifconsent "statistics" %}{% block stats %}layout'
+                    "{% endblock %}{% else %}{% block none %}nothing{% endblock %}{% endifconsent %}]",
+                    "page.html": '{% extends "layout.html" %}{% block stats %}page {{ block.super }} {{ n }}{% endblock %}'
+                    "{% block none %}refused{% endblock %}",
+                },
+            )
+        ],
         libraries={"cookiecharter": "cookiecharter.templatetags.cookiecharter"},
     )
     page = engine.get_template("page.html")
@@ -263,6 +267,7 @@ def test_ifconsent_rejects_what_it_cannot_read(source, message):
 
 # -- consent values remembered between requests --------------------------------------------------
 
+
 def test_a_remembered_consent_value_still_means_what_it_says():
     client = client_with("statistics")
     for _ in range(3):  # the first request verifies the value, the next ones reuse it
@@ -281,7 +286,9 @@ def test_a_new_charter_forgets_remembered_values(settings, tmp_path):
     client = client_with("statistics")
     assert client.get("/consent-state/").content == b"statistics=True"
     changed = tmp_path / "charter.toml"
-    changed.write_text(CHARTER.read_text().replace('lifetime = "13 months"\npath = "/"', 'lifetime = "6 months"\npath = "/"'))
+    changed.write_text(
+        CHARTER.read_text().replace('lifetime = "13 months"\npath = "/"', 'lifetime = "6 months"\npath = "/"')
+    )
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "CHARTER": str(changed)}
     # What consent is about changed (a lifetime of a statistics cookie): the old answer no longer counts.
     assert client.get("/consent-state/").content == b"statistics=False"
@@ -333,8 +340,10 @@ def test_a_view_reads_no_cookie_of_a_purpose_not_granted_nor_of_a_withdrawn_one(
     from cookiecharter.models import ObservedCookie
 
     client = client_with("statistics", _ga="GA1.2", cart="3", mapwidget_session="m")
-    assert client.get("/cookies-seen/").json() == {"cookies": ["_ga", "cart", "cookies_preferences"],
-                                                   "header": "_ga,cart,cookies_preferences"}
+    assert client.get("/cookies-seen/").json() == {
+        "cookies": ["_ga", "cart", "cookies_preferences"],
+        "header": "_ga,cart,cookies_preferences",
+    }
     # Withdrawn: the view reads neither _ga from request.COOKIES nor from the Cookie header.
     client.cookies["cookies_preferences"] = consent_cookie()
     response = client.get("/cookies-seen/")

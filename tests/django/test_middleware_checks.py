@@ -19,7 +19,9 @@ BASE = [
 
 
 def ids(settings) -> list[str]:
-    return [m.id for m in run_checks(tags=["cookiecharter"]) if m.id.startswith(("cookiecharter.E1", "cookiecharter.W1"))]
+    return [
+        m.id for m in run_checks(tags=["cookiecharter"]) if m.id.startswith(("cookiecharter.E1", "cookiecharter.W1"))
+    ]
 
 
 def test_missing_middleware_warns_with_hint(settings):
@@ -81,8 +83,12 @@ def test_a_flash_message_cookie_is_declared_from_the_settings(settings):
 
 def test_the_per_site_cache_may_stand_in_front(settings):
     # Django's documentation puts UpdateCacheMiddleware first; it sets no cookie, so nothing escapes.
-    settings.MIDDLEWARE = ["django.middleware.cache.UpdateCacheMiddleware", MIDDLEWARE_PATH, *BASE,
-                           "django.middleware.cache.FetchFromCacheMiddleware"]
+    settings.MIDDLEWARE = [
+        "django.middleware.cache.UpdateCacheMiddleware",
+        MIDDLEWARE_PATH,
+        *BASE,
+        "django.middleware.cache.FetchFromCacheMiddleware",
+    ]
     assert "cookiecharter.W102" not in ids(settings)
     settings.MIDDLEWARE = ["django.middleware.cache.UpdateCacheMiddleware", BASE[0], MIDDLEWARE_PATH, *BASE[1:]]
     (message,) = [m for m in run_checks(tags=["cookiecharter"]) if m.id == "cookiecharter.W102"]

@@ -51,7 +51,9 @@ def test_command_table_and_toml_for_what_is_still_missing():
     table = run()
     lines = table.splitlines()
     assert lines[0].split()[:3] == ["NAME", "REASON", "COUNT"]
-    assert any(line.split()[:3] == ["tracker", "undeclared", "1"] and line.rstrip().endswith("/tracker/") for line in lines)
+    assert any(
+        line.split()[:3] == ["tracker", "undeclared", "1"] and line.rstrip().endswith("/tracker/") for line in lines
+    )
     assert any(line.split()[:2] == ["_ga", "not-consented"] for line in lines)
     assert "_ga" not in run("--reason", "undeclared")
     (entry,) = tomllib.loads(run("--toml"))["cookies"]

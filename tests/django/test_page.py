@@ -40,18 +40,31 @@ def test_french_page_lists_the_seed_rows_with_their_french_texts(client: Client)
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="fr">' in html
-    assert "<h1 id=\"cc-title\">Charte cookies</h1>" in html
+    assert '<h1 id="cc-title">Charte cookies</h1>' in html
     rows = _rows(html)
     assert list(rows) == [r[0] for r in SEED_ROWS]
     for name, service_fr, _service_en, purpose_fr, lifetime_fr in SEED_ROWS:
         provider, service, cell_name, purpose, lifetime = rows[name]
-        assert (provider, service, cell_name, lifetime) == ("Opendatasoft", service_fr.replace("'", "&#x27;"), name, lifetime_fr)
+        assert (provider, service, cell_name, lifetime) == (
+            "Opendatasoft",
+            service_fr.replace("'", "&#x27;"),
+            name,
+            lifetime_fr,
+        )
         assert purpose.startswith(purpose_fr.replace("'", "&#x27;"))
     # The general texts and the table's structure.
-    for text in ("Qu&#x27;est-ce qu&#x27;un cookie", "Cookies tiers", "Responsable des cookies", "Exemptés de consentement"):
+    for text in (
+        "Qu&#x27;est-ce qu&#x27;un cookie",
+        "Cookies tiers",
+        "Responsable des cookies",
+        "Exemptés de consentement",
+    ):
         assert text in html
     assert html.count('<th scope="col"') == 5
-    assert "<caption>4 cookies\u00a0: Cookies nécessaires au bon fonctionnement de la plateforme / cookies fonctionnels</caption>" in html
+    assert (
+        "<caption>4 cookies\u00a0: Cookies nécessaires au bon fonctionnement de la plateforme / cookies fonctionnels</caption>"
+        in html
+    )
     assert 'href="mailto:dpo@mairie-aixenprovence.fr"' in html
     assert '<a href="/fr/cookies/pdf/" type="application/pdf">Télécharger cette charte en PDF</a>' in html
 
@@ -114,8 +127,8 @@ def test_a_site_plugs_the_page_into_its_own_layout(client: Client, tmp_path: Pat
     site = tmp_path / "templates" / "cookiecharter"
     site.mkdir(parents=True)
     (site / "base.html").write_text(
-        "<!doctype html><html lang=\"{{ page.lang }}\"><head>{% block cookiecharter_head %}{% endblock %}</head>"
-        "<body><header id=\"site-header\">Portail</header>{% block content %}{% endblock %}</body></html>",
+        '<!doctype html><html lang="{{ page.lang }}"><head>{% block cookiecharter_head %}{% endblock %}</head>'
+        '<body><header id="site-header">Portail</header>{% block content %}{% endblock %}</body></html>',
         encoding="utf-8",
     )
     templates = [
@@ -139,7 +152,12 @@ def test_page_only_answers_safe_methods(client: Client) -> None:
 
 
 def test_charter_without_the_page_language_falls_back_and_says_so(client: Client, tmp_path: Path) -> None:
-    french_only = NECESSARY.replace("title.en", "#").replace("description.en", "#").replace("service.en", "#").replace("reason.en", "#")
+    french_only = (
+        NECESSARY.replace("title.en", "#")
+        .replace("description.en", "#")
+        .replace("service.en", "#")
+        .replace("reason.en", "#")
+    )
     path = write_charter(tmp_path, french_only, languages='["fr"]')
     with override_settings(COOKIECHARTER={"CHARTER": str(path)}):
         html = client.get("/en/cookies/").content.decode()

@@ -15,12 +15,25 @@ from tests.django.site import charter
 pytestmark = [pytest.mark.django_db, fuzzing.mark]
 
 COOKIE_NAMES = st.one_of(
-    st.sampled_from(["cookies_preferences", "portal_audience", "sessionid", "csrftoken", "django_language",
-                     "mapwidget_session", "_ga", "tracker", ""]),
+    st.sampled_from(
+        [
+            "cookies_preferences",
+            "portal_audience",
+            "sessionid",
+            "csrftoken",
+            "django_language",
+            "mapwidget_session",
+            "_ga",
+            "tracker",
+            "",
+        ]
+    ),
     st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=0x2FF), max_size=12),
 )
 COOKIE_VALUES = st.text(max_size=40)
-PATHS = st.sampled_from(["/fr/cookies/", "/en/cookies/", "/fr/cookies/pdf/", "/fr/cookies/preferences/", "/fr/nowhere/"])
+PATHS = st.sampled_from(
+    ["/fr/cookies/", "/en/cookies/", "/fr/cookies/pdf/", "/fr/cookies/preferences/", "/fr/nowhere/"]
+)
 
 
 def cookie_header(pairs: list[tuple[str, str]]) -> str:
@@ -43,15 +56,28 @@ def assert_nothing_forbidden_goes_out(response) -> None:
 
 ADPC = st.one_of(
     st.none(),
-    st.sampled_from(["withdraw=*", "withdraw=statistics", 'consent="statistics embeds"', "object=direct-marketing",
-                     'withdraw=*, consent="statistics"', 'consent="statistics']),
+    st.sampled_from(
+        [
+            "withdraw=*",
+            "withdraw=statistics",
+            'consent="statistics embeds"',
+            "object=direct-marketing",
+            'withdraw=*, consent="statistics"',
+            'consent="statistics',
+        ]
+    ),
     st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
 )
 
 
 @fuzzing.fuzz(60)
-@given(cookies=st.lists(st.tuples(COOKIE_NAMES, COOKIE_VALUES), max_size=6), path=PATHS,
-       gpc=st.sampled_from([None, "1", "0", "yes"]), adpc=ADPC, query=st.text(max_size=30))
+@given(
+    cookies=st.lists(st.tuples(COOKIE_NAMES, COOKIE_VALUES), max_size=6),
+    path=PATHS,
+    gpc=st.sampled_from([None, "1", "0", "yes"]),
+    adpc=ADPC,
+    query=st.text(max_size=30),
+)
 def test_a_page_request_never_fails_nor_lets_out_what_it_must_not(cookies, path, gpc, adpc, query):
     extra = {"HTTP_COOKIE": cookie_header(cookies)}
     if gpc is not None:
@@ -63,10 +89,15 @@ def test_a_page_request_never_fails_nor_lets_out_what_it_must_not(cookies, path,
 
 
 @fuzzing.fuzz(60)
-@given(cookies=st.lists(st.tuples(COOKIE_NAMES, COOKIE_VALUES), max_size=4),
-       choice=st.one_of(st.sampled_from(["accept-all", "refuse-all", "custom"]), st.text(max_size=12)),
-       purposes=st.lists(st.one_of(st.sampled_from(["statistics", "embeds", "necessary"]), st.text(max_size=8)), max_size=3),
-       nxt=st.text(max_size=40), json=st.booleans())
+@given(
+    cookies=st.lists(st.tuples(COOKIE_NAMES, COOKIE_VALUES), max_size=4),
+    choice=st.one_of(st.sampled_from(["accept-all", "refuse-all", "custom"]), st.text(max_size=12)),
+    purposes=st.lists(
+        st.one_of(st.sampled_from(["statistics", "embeds", "necessary"]), st.text(max_size=8)), max_size=3
+    ),
+    nxt=st.text(max_size=40),
+    json=st.booleans(),
+)
 def test_a_choice_posted_with_anything_never_fails(cookies, choice, purposes, nxt, json):
     extra = {"HTTP_COOKIE": cookie_header(cookies)}
     if json:

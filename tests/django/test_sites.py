@@ -102,8 +102,13 @@ def _verify(*args: str) -> tuple[bool, str]:
 
 
 def test_two_sites_records_in_one_table_each_site_its_own_chain(two_sites):
-    for host, choice in [("testserver", "accept-all"), (SISTER, "refuse-all"), ("testserver", "refuse-all"),
-                         (SISTER, "accept-all"), (SISTER, "custom")]:
+    for host, choice in [
+        ("testserver", "accept-all"),
+        (SISTER, "refuse-all"),
+        ("testserver", "refuse-all"),
+        (SISTER, "accept-all"),
+        (SISTER, "custom"),
+    ]:
         client = Client()
         assert client.post("/fr/cookies/consent/", {"choice": choice}, HTTP_HOST=host).status_code == 303
     by_site = {s: list(ConsentRecord.objects.filter(site=s).order_by("id")) for s in ("default", "sister")}
@@ -122,8 +127,9 @@ def test_two_sites_records_in_one_table_each_site_its_own_chain(two_sites):
 
     # A record moved from one site to the other (its hash covers its site) shows, on both sides.
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {ConsentRecord._meta.db_table} SET site = 'default' WHERE id = %s",
-                       [by_site["sister"][2].id])
+        cursor.execute(
+            f"UPDATE {ConsentRecord._meta.db_table} SET site = 'default' WHERE id = %s", [by_site["sister"][2].id]
+        )
     ok, out = _verify("--site", "sister")
     assert not ok and f"record {by_site['sister'][2].id} (sealed by seal 1) is missing" in out
     ok, out = _verify("--site", "default")
@@ -197,14 +203,27 @@ def test_a_site_named_by_django_sites_framework(settings, tmp_path):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ({"CHARTER": "x.toml", "CONSENT_COOKIE_AGES": 1}, 'unknown setting "CONSENT_COOKIE_AGES". Did you mean "CONSENT_COOKIE_AGE"?'),
+        (
+            {"CHARTER": "x.toml", "CONSENT_COOKIE_AGES": 1},
+            'unknown setting "CONSENT_COOKIE_AGES". Did you mean "CONSENT_COOKIE_AGE"?',
+        ),
         ({"CHARTER": "x.toml", "SITES": {"b": {"CHARTER": "b.toml"}}}, 'says which hosts it serves with "HOSTS"'),
-        ({"CHARTER": "x.toml", "SITES": {"b": {"HOSTS": ["x"], "CHARTER": "b.toml", "LEDGER_DATABASE": "o"}}},
-         "a setting of the whole installation"),
-        ({"CHARTER": "x.toml", "SITES": {"a": {"HOSTS": ["x"], "CHARTER": "a"}, "b": {"HOSTS": ["x"], "CHARTER": "b"}}},
-         '"x" is already the host of site "a"'),
+        (
+            {"CHARTER": "x.toml", "SITES": {"b": {"HOSTS": ["x"], "CHARTER": "b.toml", "LEDGER_DATABASE": "o"}}},
+            "a setting of the whole installation",
+        ),
+        (
+            {
+                "CHARTER": "x.toml",
+                "SITES": {"a": {"HOSTS": ["x"], "CHARTER": "a"}, "b": {"HOSTS": ["x"], "CHARTER": "b"}},
+            },
+            '"x" is already the host of site "a"',
+        ),
         ({"CHARTER": "x.toml", "SITES": {"Default": {"HOSTS": ["x"], "CHARTER": "b"}}}, "a site name is lowercase"),
-        ({"CHARTER": "x.toml", "CONSENT_COOKIE_AGE": "6 months"}, '["CONSENT_COOKIE_AGE"]: expected a number of seconds'),
+        (
+            {"CHARTER": "x.toml", "CONSENT_COOKIE_AGE": "6 months"},
+            '["CONSENT_COOKIE_AGE"]: expected a number of seconds',
+        ),
         ({"CHARTER": "x.toml", "UNDECLARED": "allow"}, 'expected "block", "report" or "raise"'),
         ({}, '["CHARTER"]: is not set'),
     ],
@@ -233,7 +252,10 @@ def test_host_checks(settings, tmp_path):
 
 
 def test_a_site_id_no_site_has_is_e006(settings, tmp_path):
-    settings.COOKIECHARTER = {"CHARTER": str(ENFORCEMENT), "SITES": {"m": {"SITE_ID": 999, "CHARTER": str(ENFORCEMENT)}}}
+    settings.COOKIECHARTER = {
+        "CHARTER": str(ENFORCEMENT),
+        "SITES": {"m": {"SITE_ID": 999, "CHARTER": str(ENFORCEMENT)}},
+    }
     errors = [m for m in run_checks(tags=["cookiecharter"], databases=["default"]) if m.id == "cookiecharter.E006"]
     assert len(errors) == 1 and "no django.contrib.sites Site has that id" in errors[0].msg
 

@@ -33,12 +33,15 @@ def project(tmp_path_factory) -> Path:
     adopt(home, block)  # steps 2 to 4, as written
     # The test's own part: a page at "/" that uses the base template.
     (home / "templates" / "home.html").write_text(
-        '{% extends "base.html" %}{% block content %}<h1>Bienvenue</h1>{% endblock %}', encoding="utf-8")
+        '{% extends "base.html" %}{% block content %}<h1>Bienvenue</h1>{% endblock %}', encoding="utf-8"
+    )
     with (home / "mysite" / "urls.py").open("a", encoding="utf-8") as f:
-        f.write(textwrap.dedent("""
+        f.write(
+            textwrap.dedent("""
             from django.views.generic import TemplateView
             urlpatterns += i18n_patterns(path("", TemplateView.as_view(template_name="home.html")))
-        """))
+        """)
+        )
     return home
 
 
@@ -72,9 +75,14 @@ VISIT = textwrap.dedent("""
 
 
 def test_a_page_shows_the_banner_the_charter_answers_and_a_refusal_is_stored(project):
-    done = subprocess.run([sys.executable, "-c", VISIT], cwd=project, capture_output=True, text=True, timeout=300,
-                          env={"PATH": f"{BIN}:/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "mysite.settings",
-                               "PYTHONPATH": str(project)})
+    done = subprocess.run(
+        [sys.executable, "-c", VISIT],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "mysite.settings", "PYTHONPATH": str(project)},
+    )
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["page"] == 200 and seen["banner"]

@@ -121,7 +121,11 @@ def _handler(site: SiteServer) -> type[http.server.BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             for line in extra:
-                if not line.strip() or line.startswith(("#", "@sleep ", "@no-head")) or line.lower().startswith("content-type:"):
+                if (
+                    not line.strip()
+                    or line.startswith(("#", "@sleep ", "@no-head"))
+                    or line.lower().startswith("content-type:")
+                ):
                     continue
                 if line.startswith("@gpc "):
                     if self.headers.get("Sec-GPC") != "1":

@@ -31,7 +31,19 @@ def invoke(*args: str) -> tuple[int, str]:
 def test_formats_fail_on_and_exit_codes(site_server, chromium, tmp_path) -> None:
     site = site_server("basic")
     out = tmp_path / "out"
-    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--settle", "2", "--out", str(out), "--format", "json,html,sarif")
+    code, output = invoke(
+        site.url,
+        "--charter",
+        str(BASIC_CHARTER),
+        "--pages",
+        "1",
+        "--settle",
+        "2",
+        "--out",
+        str(out),
+        "--format",
+        "json,html,sarif",
+    )
     assert code == 1, output  # errors found, --fail-on error by default
     # No banner on this site: "accept all" untested, so no "declared cookie not seen" note.
     assert "7 error(s), 6 warning(s), 2 note(s)" in output
@@ -61,7 +73,21 @@ def test_formats_fail_on_and_exit_codes(site_server, chromium, tmp_path) -> None
     html = (out / "report.html").read_text()
     assert "tracker_id" in html and "CC002" in html
 
-    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--settle", "2", "--out", str(out), "--fail-on", "never", "--format", "json")
+    code, output = invoke(
+        site.url,
+        "--charter",
+        str(BASIC_CHARTER),
+        "--pages",
+        "1",
+        "--settle",
+        "2",
+        "--out",
+        str(out),
+        "--fail-on",
+        "never",
+        "--format",
+        "json",
+    )
     assert code == 0, output
 
 
@@ -69,14 +95,25 @@ def test_formats_fail_on_and_exit_codes(site_server, chromium, tmp_path) -> None
 def test_baseline_shows_new_fixed_unchanged_and_only_new_findings_fail(site_server, chromium, tmp_path) -> None:
     site = site_server("basic")
     first = tmp_path / "first"
-    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--settle", "2", "--out", str(first), "--format", "json")
+    code, output = invoke(
+        site.url,
+        "--charter",
+        str(BASIC_CHARTER),
+        "--pages",
+        "1",
+        "--settle",
+        "2",
+        "--out",
+        str(first),
+        "--format",
+        "json",
+    )
     assert code == 1, output
     # The charter fixed for _ga (declared now), and one old declaration removed (a new finding).
     fixed = tmp_path / "charter.toml"
     text = BASIC_CHARTER.read_text().replace('name = "srv_session"', 'name = "srv_session_renamed"')
     fixed.write_text(
-        text
-        + '\n[[cookies]]\nname = "_ga"\nprovider = "Google"\npurpose = "statistics"\nservice.en = "GA"\n'
+        text + '\n[[cookies]]\nname = "_ga"\nprovider = "Google"\npurpose = "statistics"\nservice.en = "GA"\n'
         'description.en = "Analytics."\nlifetime = "2 years"\n'
     )
     load_charter(fixed)
@@ -107,7 +144,20 @@ def test_baseline_shows_new_fixed_unchanged_and_only_new_findings_fail(site_serv
 def test_suggest_drafts_entries_that_make_the_charter_complete(site_server, chromium, tmp_path) -> None:
     site = site_server("basic")
     out = tmp_path / "out"
-    code, output = invoke(site.url, "--charter", str(BASIC_CHARTER), "--pages", "1", "--settle", "2", "--out", str(out), "--format", "json", "--suggest")
+    code, output = invoke(
+        site.url,
+        "--charter",
+        str(BASIC_CHARTER),
+        "--pages",
+        "1",
+        "--settle",
+        "2",
+        "--out",
+        str(out),
+        "--format",
+        "json",
+        "--suggest",
+    )
     assert code == 1, output
     drafted = (out / "charter-suggestions.toml").read_text()
     assert 'name = "_ga"' in drafted and 'provider = "Google Analytics"' in drafted
@@ -177,7 +227,7 @@ def test_scanning_imports_no_django_and_validate_no_playwright(site_server, chro
 import sys
 from cookiecharter.cli import main
 try:
-    main(["validate", {str(SITES / 'ours' / 'charter.toml')!r}], standalone_mode=False)
+    main(["validate", {str(SITES / "ours" / "charter.toml")!r}], standalone_mode=False)
 except SystemExit:
     pass
 assert "playwright" not in sys.modules, "validate imported Playwright"
@@ -203,13 +253,26 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.browser
 def test_django_cookies_declares_what_the_django_layer_declares(site_server, chromium, tmp_path) -> None:
     site = site_server("ours")
-    code, output = invoke(site.url, "--charter", str(OURS_BARE), "--pages", "1", "--out", str(tmp_path / "a"), "--format", "json")
+    code, output = invoke(
+        site.url, "--charter", str(OURS_BARE), "--pages", "1", "--out", str(tmp_path / "a"), "--format", "json"
+    )
     report = Report.model_validate_json((tmp_path / "a" / "report.json").read_text())
     assert {f.subject for f in report.findings if f.rule == "CC001"} == {"csrftoken", "fixture_consent"}, output
     assert code == 1
     # Django's default names: csrftoken is declared now; this site's consent cookie is not
     # Django's default one, so it is still reported.
-    code, output = invoke(site.url, "--charter", str(OURS_BARE), "--django-cookies", "--pages", "1", "--out", str(tmp_path / "b"), "--format", "json")
+    code, output = invoke(
+        site.url,
+        "--charter",
+        str(OURS_BARE),
+        "--django-cookies",
+        "--pages",
+        "1",
+        "--out",
+        str(tmp_path / "b"),
+        "--format",
+        "json",
+    )
     report = Report.model_validate_json((tmp_path / "b" / "report.json").read_text())
     assert {f.subject for f in report.findings if f.rule == "CC001"} == {"fixture_consent"}, output
     assert {f.subject for f in report.findings if f.rule == "CC006"} >= {"cookies_preferences", "sessionid"}
@@ -244,7 +307,9 @@ def test_django_settings_gives_the_charter_exactly_as_the_site_uses_it(site_serv
 def test_django_options_errors_name_the_fix(tmp_path) -> None:
     code, output = invoke("http://127.0.0.1:9/", "--django-cookies")
     assert code == 2 and "--django-cookies needs --charter" in output
-    code, output = invoke("http://127.0.0.1:9/", "--django-cookies", "--django-settings", "x.settings", "--charter", str(OURS_BARE))
+    code, output = invoke(
+        "http://127.0.0.1:9/", "--django-cookies", "--django-settings", "x.settings", "--charter", str(OURS_BARE)
+    )
     assert code == 2 and "exclusive" in output  # said before any import is tried
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     done = subprocess.run(

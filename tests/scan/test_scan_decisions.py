@@ -38,7 +38,9 @@ def records(report: Report, phase: str) -> set[tuple[str, str | None]]:
         ("lib-klaro-iframe", "klaro", "klaro", "_site_stats"),
     ],
 )
-def test_real_libraries_each_decision_takes_effect(site_server, npm_libraries, chromium, scanner, tmp_path, site, manager, record, optional) -> None:
+def test_real_libraries_each_decision_takes_effect(
+    site_server, npm_libraries, chromium, scanner, tmp_path, site, manager, record, optional
+) -> None:
     status, report, output = scanner(site_server(site).url, tmp_path, pages=1)
     assert report is not None, output
     for phase, choice in (("refuse", "refusal"), ("accept", "acceptance")):
@@ -65,7 +67,9 @@ def test_browser_does_not_announce_automation(site_server, npm_libraries, chromi
     assert arrival is not None and {b.action for b in arrival.buttons if b.found} >= {"accept-all", "refuse-all"}
 
 
-def test_a_refusal_that_does_nothing_is_a_finding_and_its_phase_untested(site_server, chromium, scanner, tmp_path) -> None:
+def test_a_refusal_that_does_nothing_is_a_finding_and_its_phase_untested(
+    site_server, chromium, scanner, tmp_path
+) -> None:
     status, report, output = scanner(site_server("dead-refuse").url, tmp_path, pages=1, fail_on="warning")
     assert report is not None, output
     refuse = report.phase("refuse")
@@ -93,7 +97,9 @@ def test_a_banner_hidden_from_automation_is_named_as_such(site_server, chromium,
         assert result is not None and not result.decision_made and not result.decision_verified
 
 
-def test_what_the_managers_own_configuration_declares_optional_is_read(site_server, npm_libraries, chromium, scanner, tmp_path) -> None:
+def test_what_the_managers_own_configuration_declares_optional_is_read(
+    site_server, npm_libraries, chromium, scanner, tmp_path
+) -> None:
     """Klaro declares _site_stats under "analytics"; the site writes it itself on every page:
     without a charter, the manager's own configuration says it is optional."""
     status, report, output = scanner(site_server("lib-klaro-leaky").url, tmp_path, pages=1, fail_on="warning")
@@ -102,15 +108,22 @@ def test_what_the_managers_own_configuration_declares_optional_is_read(site_serv
     assert arrival is not None
     assert [(d.manager, d.purpose, d.name) for d in arrival.manager_declared] == [("klaro", "analytics", "_site_stats")]
     [optional] = [f for f in report.findings if f.rule == "CC015"]
-    assert optional.subject == "_site_stats" and "declared optional by the site's own consent manager (klaro" in optional.message
+    assert (
+        optional.subject == "_site_stats"
+        and "declared optional by the site's own consent manager (klaro" in optional.message
+    )
     assert {a for v in report.verdicts if v.check != "acceptance-works" for a in [v.answer]} == {"no"}
     assert status == 1
 
 
-def test_tarteaucitron_services_are_read_as_declared_optional(site_server, npm_libraries, chromium, scanner, tmp_path) -> None:
+def test_tarteaucitron_services_are_read_as_declared_optional(
+    site_server, npm_libraries, chromium, scanner, tmp_path
+) -> None:
     _, report, output = scanner(site_server("lib-tarteaucitron").url, tmp_path, pages=1)
     assert report is not None, output
     arrival = report.phase("arrival")
     assert arrival is not None
-    assert [(d.manager, d.purpose, d.name) for d in arrival.manager_declared] == [("tarteaucitron", "analytic", "_site_stats")]
+    assert [(d.manager, d.purpose, d.name) for d in arrival.manager_declared] == [
+        ("tarteaucitron", "analytic", "_site_stats")
+    ]
     assert not [f for f in report.findings if f.rule == "CC015"]

@@ -21,7 +21,9 @@ DEMO_CHARTER = ROOT / "demo" / "charter.toml"
 
 def _browser_harness():
     # The demo server helpers live in the browser tests' conftest; load it as a plain module.
-    spec = importlib.util.spec_from_file_location("cookiecharter_browser_harness", ROOT / "tests" / "browser" / "conftest.py")
+    spec = importlib.util.spec_from_file_location(
+        "cookiecharter_browser_harness", ROOT / "tests" / "browser" / "conftest.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up while being built

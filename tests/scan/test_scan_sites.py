@@ -27,7 +27,9 @@ def findings(report: Report) -> set[tuple[str, str, str]]:
 def basic(site_server, chromium, scanner, tmp_path_factory):
     site = site_server("basic")
     # A longer settle than the default: the fixture's delayed cookie must land even on a loaded CI machine.
-    status, report, output = scanner(site.url, tmp_path_factory.mktemp("basic"), SITES / "basic" / "charter.toml", settle=2.0)
+    status, report, output = scanner(
+        site.url, tmp_path_factory.mktemp("basic"), SITES / "basic" / "charter.toml", settle=2.0
+    )
     assert report is not None, output
     return site, status, report
 
@@ -116,7 +118,9 @@ def test_basic_site_crawl_skips_links_that_act_and_files(basic) -> None:
         assert "visited_logout" not in {c.name for c in phase.cookies}
 
 
-def test_basic_site_without_charter_is_classified_by_the_knowledge_base(site_server, chromium, scanner, tmp_path) -> None:
+def test_basic_site_without_charter_is_classified_by_the_knowledge_base(
+    site_server, chromium, scanner, tmp_path
+) -> None:
     site = site_server("basic")
     status, report, output = scanner(site.url, tmp_path, pages=1)
     assert report is not None, output
@@ -124,7 +128,13 @@ def test_basic_site_without_charter_is_classified_by_the_knowledge_base(site_ser
     got = findings(report)
     # Analytics cookies the knowledge base knows, written before consent: warnings, not errors.
     assert ("CC002", "_ga", "warning") in got and ("CC002", "_pk_id.1.a1b2", "warning") in got
-    assert {s for r, s, _ in got if r == "CC012"} == {"srv_session", "tracker_id", "late_cookie", "frame_hdr", "frame_js"}
+    assert {s for r, s, _ in got if r == "CC012"} == {
+        "srv_session",
+        "tracker_id",
+        "late_cookie",
+        "frame_hdr",
+        "frame_js",
+    }
     assert not any(severity == "error" for _, _, severity in got)
     assert status == 0  # --fail-on error, and nothing is certain enough to be an error
 
@@ -132,7 +142,9 @@ def test_basic_site_without_charter_is_classified_by_the_knowledge_base(site_ser
 @pytest.fixture(scope="module")
 def ours(site_server, chromium, scanner, tmp_path_factory):
     site = site_server("ours")
-    status, report, output = scanner(site.url, tmp_path_factory.mktemp("ours"), SITES / "ours" / "charter.toml", pages=1)
+    status, report, output = scanner(
+        site.url, tmp_path_factory.mktemp("ours"), SITES / "ours" / "charter.toml", pages=1
+    )
     assert report is not None, output
     return site, status, report
 

@@ -107,8 +107,14 @@ def test_links_that_act_or_are_files_are_skipped(href: str, text: str, reason: s
 
 
 def test_choose_pages_order_limit_and_fragments() -> None:
-    links = [crawl.Link("http://site.test/a#x"), crawl.Link("http://site.test/a"), crawl.Link("http://site.test/logout")]
-    pages = crawl.choose_pages(START, links, ["http://site.test/b", "http://site.test/c"], 3, landed_on="http://site.test/fr/")
+    links = [
+        crawl.Link("http://site.test/a#x"),
+        crawl.Link("http://site.test/a"),
+        crawl.Link("http://site.test/logout"),
+    ]
+    pages = crawl.choose_pages(
+        START, links, ["http://site.test/b", "http://site.test/c"], 3, landed_on="http://site.test/fr/"
+    )
     assert pages == ["http://site.test/", "http://site.test/a", "http://site.test/b"]
     assert crawl.choose_pages(START, links, [], 1) == ["http://site.test/"]
 
@@ -118,7 +124,10 @@ def test_sitemaps_with_and_without_namespace_and_index() -> None:
     assert crawl.parse_sitemap(ns, "http://site.test/sitemap.xml") == (["http://site.test/a"], [])
     index = '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>http://site.test/s1.xml</loc></sitemap></sitemapindex>'
     assert crawl.parse_sitemap(index, START) == ([], ["http://site.test/s1.xml"])
-    assert crawl.parse_sitemap("<urlset><url><loc>http://site.test/z</loc></url></urlset>", START) == (["http://site.test/z"], [])
+    assert crawl.parse_sitemap("<urlset><url><loc>http://site.test/z</loc></url></urlset>", START) == (
+        ["http://site.test/z"],
+        [],
+    )
     assert crawl.parse_sitemap("<html>not xml", START) == ([], [])
 
 
@@ -215,9 +224,13 @@ def test_knowledge_base_rejects_bad_entries() -> None:
     with pytest.raises(KnowledgeBaseError, match="version"):
         parse_knowledge_base({"cookies": []})
     with pytest.raises(KnowledgeBaseError, match="category"):
-        parse_knowledge_base({"version": "1", "cookies": [{"name": "x", "vendor": "v", "category": "tasty", "lifetime": "1 day"}]})
+        parse_knowledge_base(
+            {"version": "1", "cookies": [{"name": "x", "vendor": "v", "category": "tasty", "lifetime": "1 day"}]}
+        )
     with pytest.raises(KnowledgeBaseError, match="soon"):
-        parse_knowledge_base({"version": "1", "cookies": [{"name": "x", "vendor": "v", "category": "necessary", "lifetime": "soon"}]})
+        parse_knowledge_base(
+            {"version": "1", "cookies": [{"name": "x", "vendor": "v", "category": "necessary", "lifetime": "soon"}]}
+        )
 
 
 # -- findings ----------------------------------------------------------------------------------
@@ -239,7 +252,13 @@ def test_consent_cookie_in_each_no_consent_phase_and_not_after_accept() -> None:
 def test_lifetime_rules_with_tolerance_and_session() -> None:
     kb = default_knowledge_base()
     month13 = 13 * 2_629_800
-    found = rules(audit([phase("accept", cookie("aud", month13 + 60), cookie("sid", 3600), cookie("ad_x", 30 * 86_400))], CHARTER, kb))
+    found = rules(
+        audit(
+            [phase("accept", cookie("aud", month13 + 60), cookie("sid", 3600), cookie("ad_x", 30 * 86_400))],
+            CHARTER,
+            kb,
+        )
+    )
     assert ("CC003", "aud", "error") not in found  # within tolerance
     assert ("CC004", "aud", "error") not in found
     assert ("CC003", "sid", "error") in found  # declared session, persistent written
@@ -249,7 +268,9 @@ def test_lifetime_rules_with_tolerance_and_session() -> None:
 
 
 def test_never_seen_and_undeclared() -> None:
-    found = rules(audit([phase("arrival", cookie("sid"), cookie("_fbp", 7_776_000))], CHARTER, default_knowledge_base()))
+    found = rules(
+        audit([phase("arrival", cookie("sid"), cookie("_fbp", 7_776_000))], CHARTER, default_knowledge_base())
+    )
     assert ("CC001", "_fbp", "error") in found
     assert ("CC006", "aud", "info") in found and ("CC006", "ad_*", "info") in found
     assert ("CC006", "sid", "info") not in found
@@ -277,7 +298,9 @@ def test_readable_lifetimes_for_suggestions() -> None:
 
 def test_published_json_schema_is_the_models_schema() -> None:
     published = json.loads((ROOT / "docs" / "scan-report-schema.json").read_text(encoding="utf-8"))
-    assert published == json_schema(), "regenerate it: python -m cookiecharter.scan.schema > docs/scan-report-schema.json"
+    assert published == json_schema(), (
+        "regenerate it: python -m cookiecharter.scan.schema > docs/scan-report-schema.json"
+    )
 
 
 def test_frontier_defers_query_variants_of_known_paths() -> None:
@@ -295,8 +318,18 @@ def test_frontier_defers_query_variants_of_known_paths() -> None:
 def test_suggestions_without_a_charter_start_one_that_loads() -> None:
     from cookiecharter.scan.suggest import suggest
 
-    phases = [phase("arrival", cookie("_ga", 63_072_000), cookie("sessionid"), cookie("mystery", 3600), cookie("OptanonConsent", 31_536_000))]
-    report = Report(tool_version="0", knowledge_base_version="k", url=START, started_at="2026-01-01T00:00:00+00:00", phases=phases)
+    phases = [
+        phase(
+            "arrival",
+            cookie("_ga", 63_072_000),
+            cookie("sessionid"),
+            cookie("mystery", 3600),
+            cookie("OptanonConsent", 31_536_000),
+        )
+    ]
+    report = Report(
+        tool_version="0", knowledge_base_version="k", url=START, started_at="2026-01-01T00:00:00+00:00", phases=phases
+    )
     drafted = suggest(report, None, default_knowledge_base())
     charter = loads_charter(drafted, "draft.toml")
     assert charter.languages == ("fr", "en")
@@ -316,9 +349,17 @@ def test_suggestions_without_a_charter_start_one_that_loads() -> None:
         ("tarteaucitron", "!gtag=wait", None),
         ("klaro", "%7B%22analytics%22%3Afalse%2C%22ads%22%3Afalse%7D", "refusal"),
         ("klaro", '{"analytics":true,"ads":false}', None),  # a custom choice is neither
-        ("OptanonConsent", "isGpcEnabled=0&isIABGlobal=false&groups=C0001%3A1%2CC0002%3A0%2CC0004%3A0&AwaitingReconsent=false", "refusal"),
+        (
+            "OptanonConsent",
+            "isGpcEnabled=0&isIABGlobal=false&groups=C0001%3A1%2CC0002%3A0%2CC0004%3A0&AwaitingReconsent=false",
+            "refusal",
+        ),
         ("OptanonConsent", "isGpcEnabled=0&groups=C0001%3A1%2CC0002%3A1%2CC0004%3A1", "acceptance"),
-        ("CookieConsent", "{stamp:'x',necessary:true,preferences:false,statistics:false,marketing:false,method:'explicit',ver:1}", "refusal"),
+        (
+            "CookieConsent",
+            "{stamp:'x',necessary:true,preferences:false,statistics:false,marketing:false,method:'explicit',ver:1}",
+            "refusal",
+        ),
         ("cc_cookie", "%7B%22categories%22%3A%5B%22necessary%22%5D%2C%22revision%22%3A0%7D", "refusal"),
         ("cc_cookie", '{"categories":["necessary","analytics"],"revision":0}', "acceptance"),
         ("cookieconsent_status", "deny", "refusal"),
@@ -349,7 +390,9 @@ def test_consent_record_is_told_from_trackers_written_by_the_same_click() -> Non
     assert [e.name for e in found] == ["cc_cookie"]
     # An unknown manager: whatever the click stored, trackers apart.
     after = {**before, ("cookie", "site.test", "_ga"): "GA1", ("cookie", "site.test", "choice_made"): "1"}
-    found = records(changes(before, after), lambda n: False, lambda n: kb.category_of(n) in ("statistics", "advertising"))
+    found = records(
+        changes(before, after), lambda n: False, lambda n: kb.category_of(n) in ("statistics", "advertising")
+    )
     assert [e.name for e in found] == ["choice_made"]
 
 
@@ -358,7 +401,9 @@ def test_an_untested_refusal_withholds_its_rules_and_says_so() -> None:
     refuse = phase("refuse", cookie("ad_1", 86_400), verified=False)
     refuse.consent_given = "refuse-all"
     refuse.decision_check = "'refuse all' was clicked but nothing happened"
-    found = audit([phase("arrival"), refuse, phase("accept", cookie("ad_1", 86_400), cookie("aud"), cookie("sid"))], CHARTER, kb)
+    found = audit(
+        [phase("arrival"), refuse, phase("accept", cookie("ad_1", 86_400), cookie("aud"), cookie("sid"))], CHARTER, kb
+    )
     assert ("CC002", "ad_1", "error") not in rules(found)  # not judged "after refuse all"
     [untaken] = [f for f in found if f.rule == "CC014"]
     assert untaken.severity == "warning" and "not tested" in untaken.message and "nothing happened" in untaken.message
@@ -383,7 +428,10 @@ def test_a_finding_headline_names_every_phase_it_happened_in() -> None:
         CHARTER, default_knowledge_base(),
     )  # fmt: skip
     [finding] = [f for f in found if f.rule == "CC002"]
-    assert "written on arrival, before any choice, after 'refuse all' and with Global Privacy Control on." in finding.message
+    assert (
+        "written on arrival, before any choice, after 'refuse all' and with Global Privacy Control on."
+        in finding.message
+    )
 
 
 def test_without_a_charter_what_only_acceptance_brings_must_not_follow_a_refusal() -> None:

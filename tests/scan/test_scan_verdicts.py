@@ -21,7 +21,9 @@ def answers(report: Report) -> dict[str, tuple[str, str]]:
 
 
 def test_a_site_that_ignores_refusal(site_server, chromium, scanner, tmp_path) -> None:
-    status, report, output = scanner(site_server("ignores-refusal").url, tmp_path, pages=1, formats=("json", "html", "sarif"))
+    status, report, output = scanner(
+        site_server("ignores-refusal").url, tmp_path, pages=1, formats=("json", "html", "sarif")
+    )
     assert report is not None, output
     got = answers(report)
     assert got["refusal-respected"][0] == "no" and "wrote cookie _fbp" in got["refusal-respected"][1]

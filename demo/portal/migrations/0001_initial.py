@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,53 +14,77 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Dataset',
+            name="Dataset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='slug')),
-                ('title_fr', models.CharField(max_length=200, verbose_name='title (French)')),
-                ('title_en', models.CharField(max_length=200, verbose_name='title (English)')),
-                ('description_fr', models.TextField(verbose_name='description (French)')),
-                ('description_en', models.TextField(verbose_name='description (English)')),
-                ('theme', models.CharField(choices=[('environment', 'Environment'), ('mobility', 'Mobility'), ('heritage', 'Heritage')], max_length=20, verbose_name='theme')),
-                ('publisher', models.CharField(max_length=200, verbose_name='publisher')),
-                ('licence', models.CharField(default='Licence Ouverte 2.0', max_length=100, verbose_name='licence')),
-                ('csv_file', models.CharField(help_text="File name in the demo's data folder.", max_length=200, verbose_name='CSV file')),
-                ('updated', models.DateField(verbose_name='last updated')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(unique=True, verbose_name="slug")),
+                ("title_fr", models.CharField(max_length=200, verbose_name="title (French)")),
+                ("title_en", models.CharField(max_length=200, verbose_name="title (English)")),
+                ("description_fr", models.TextField(verbose_name="description (French)")),
+                ("description_en", models.TextField(verbose_name="description (English)")),
+                (
+                    "theme",
+                    models.CharField(
+                        choices=[("environment", "Environment"), ("mobility", "Mobility"), ("heritage", "Heritage")],
+                        max_length=20,
+                        verbose_name="theme",
+                    ),
+                ),
+                ("publisher", models.CharField(max_length=200, verbose_name="publisher")),
+                ("licence", models.CharField(default="Licence Ouverte 2.0", max_length=100, verbose_name="licence")),
+                (
+                    "csv_file",
+                    models.CharField(
+                        help_text="File name in the demo's data folder.", max_length=200, verbose_name="CSV file"
+                    ),
+                ),
+                ("updated", models.DateField(verbose_name="last updated")),
             ],
             options={
-                'verbose_name': 'dataset',
-                'verbose_name_plural': 'datasets',
-                'ordering': ['title_fr'],
+                "verbose_name": "dataset",
+                "verbose_name_plural": "datasets",
+                "ordering": ["title_fr"],
             },
         ),
         migrations.CreateModel(
-            name='DailyHit',
+            name="DailyHit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('path', models.CharField(max_length=200, verbose_name='path')),
-                ('count', models.PositiveIntegerField(default=0, verbose_name='page views')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(verbose_name="day")),
+                ("path", models.CharField(max_length=200, verbose_name="path")),
+                ("count", models.PositiveIntegerField(default=0, verbose_name="page views")),
             ],
             options={
-                'verbose_name': 'page views of a day',
-                'verbose_name_plural': 'audience (page views per day)',
-                'ordering': ['-day', '-count'],
-                'constraints': [models.UniqueConstraint(fields=('day', 'path'), name='one_counter_per_day_and_path')],
+                "verbose_name": "page views of a day",
+                "verbose_name_plural": "audience (page views per day)",
+                "ordering": ["-day", "-count"],
+                "constraints": [models.UniqueConstraint(fields=("day", "path"), name="one_counter_per_day_and_path")],
             },
         ),
         migrations.CreateModel(
-            name='Favourite',
+            name="Favourite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='added')),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='favourites', to='portal.dataset')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='favourites', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="added")),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="favourites", to="portal.dataset"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="favourites",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'favourite',
-                'verbose_name_plural': 'favourites',
-                'constraints': [models.UniqueConstraint(fields=('user', 'dataset'), name='one_favourite_per_dataset')],
+                "verbose_name": "favourite",
+                "verbose_name_plural": "favourites",
+                "constraints": [models.UniqueConstraint(fields=("user", "dataset"), name="one_favourite_per_dataset")],
             },
         ),
     ]

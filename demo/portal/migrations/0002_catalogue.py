@@ -31,8 +31,7 @@ CATALOGUE = [
             "conditions d'accès et position."
         ),
         "description_en": (
-            "Public charging stations: power, number of charging points, plug type, access conditions "
-            "and position."
+            "Public charging stations: power, number of charging points, plug type, access conditions and position."
         ),
         "theme": "mobility",
         "publisher": "Direction de la mobilité",

@@ -147,4 +147,3 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
         except NoReverseMatch:  # a custom AdminSite that does not register the observed cookies
             return None
-

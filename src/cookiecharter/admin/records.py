@@ -74,7 +74,16 @@ class PurposeChoiceFilter(admin.SimpleListFilter):
 
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(EvidenceAdmin):
-    list_display = ("consent_id", "site", "created_at", "method", "language", "choices_summary", "user_id", "charter_version")
+    list_display = (
+        "consent_id",
+        "site",
+        "created_at",
+        "method",
+        "language",
+        "choices_summary",
+        "user_id",
+        "charter_version",
+    )
     list_filter = ("site", ("created_at", admin.DateFieldListFilter), "method", "language", PurposeChoiceFilter)
     search_fields = ("=consent_id",)
     date_hierarchy = "created_at"
@@ -107,7 +116,7 @@ class CharterVersionAdmin(EvidenceAdmin):
         for lang in data.get("languages") or [""]:
             purposes = format_html_join(
                 "",
-                "<tr><th scope=\"row\">{}<br><small>{}</small></th><td>{}</td></tr>",
+                '<tr><th scope="row">{}<br><small>{}</small></th><td>{}</td></tr>',
                 (
                     (p.get("title", {}).get(lang, ""), p.get("key", ""), p.get("description", {}).get(lang, ""))
                     for p in data.get("purposes", [])
@@ -115,11 +124,14 @@ class CharterVersionAdmin(EvidenceAdmin):
             )
             cookies = format_html_join(
                 "",
-                "<tr><th scope=\"row\"><code>{}</code><br><small>{} · {}</small></th><td>{}: {}</td></tr>",
+                '<tr><th scope="row"><code>{}</code><br><small>{} · {}</small></th><td>{}: {}</td></tr>',
                 (
                     (
-                        c.get("match", ["", ""])[1], c.get("provider", ""), c.get("lifetime", ""),
-                        c.get("service", {}).get(lang, ""), c.get("description", {}).get(lang, ""),
+                        c.get("match", ["", ""])[1],
+                        c.get("provider", ""),
+                        c.get("lifetime", ""),
+                        c.get("service", {}).get(lang, ""),
+                        c.get("description", {}).get(lang, ""),
                     )
                     for c in data.get("cookies", [])
                 ),
@@ -127,7 +139,10 @@ class CharterVersionAdmin(EvidenceAdmin):
             blocks.append(
                 format_html(
                     '<table lang="{}"><caption>{}</caption><tbody>{}{}</tbody></table>',
-                    lang, lang.upper(), purposes, cookies,
+                    lang,
+                    lang.upper(),
+                    purposes,
+                    cookies,
                 )
             )
         return format_html_join("", "{}", ((b,) for b in blocks))
@@ -142,4 +157,3 @@ class LedgerSealAdmin(EvidenceAdmin):
     list_display = ("site", "number", "first_id", "last_id", "count", "created_at", "pruned_at")
     list_filter = ("site",)
     ordering = ("site", "-number")
-

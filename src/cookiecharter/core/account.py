@@ -66,7 +66,9 @@ class Reconciled:
     decided_at: datetime | None = None
 
 
-def current(account: AccountChoice | None, *, consent_version: str, now: datetime, max_age: int) -> AccountChoice | None:
+def current(
+    account: AccountChoice | None, *, consent_version: str, now: datetime, max_age: int
+) -> AccountChoice | None:
     """``account`` when it still counts under rule 1, else None."""
     if account is None or account.consent_version != consent_version:
         return None

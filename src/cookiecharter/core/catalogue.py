@@ -40,9 +40,7 @@ def to_locale(language: str) -> str:
 @lru_cache(maxsize=32)
 def translator(language: str) -> gettext.NullTranslations:
     """The catalogue for ``language``; an unknown language gets the English source strings."""
-    return gettext.translation(
-        DOMAIN, localedir=str(LOCALE_DIR), languages=[to_locale(language)], fallback=True
-    )
+    return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[to_locale(language)], fallback=True)
 
 
 def available_languages() -> tuple[str, ...]:

@@ -205,8 +205,15 @@ class ConsentCodec:
         if found is None:
             return Consent(None, None, None, frozenset(), False, charter_purposes, strict)
         cid, seconds, keys, signal_only = found
-        return Consent(cid, datetime.fromtimestamp(seconds, tz=timezone.utc), charter_version, keys, signal_only,
-                       charter_purposes, strict)
+        return Consent(
+            cid,
+            datetime.fromtimestamp(seconds, tz=timezone.utc),
+            charter_version,
+            keys,
+            signal_only,
+            charter_purposes,
+            strict,
+        )
 
     def _decode(
         self,

@@ -76,8 +76,12 @@ def charter_toml(charter: Charter, heading: str = "") -> str:
     if charter.edition:
         lines.append(f"edition = {_toml_string(charter.edition)}")
     lines.append("languages = [" + ", ".join(_toml_string(lang) for lang in charter.languages) + "]")
-    lines += ["", "[controller]", f"name = {_toml_string(charter.controller.name)}",
-              f"contact = {_toml_string(charter.controller.contact)}"]
+    lines += [
+        "",
+        "[controller]",
+        f"name = {_toml_string(charter.controller.name)}",
+        f"contact = {_toml_string(charter.controller.contact)}",
+    ]
     if charter.controller.url:
         lines.append(f"url = {_toml_string(charter.controller.url)}")
     for purpose in charter.purposes:

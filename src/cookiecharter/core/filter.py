@@ -171,9 +171,7 @@ class CookieFilter:
         self.consent_purposes = frozenset(r.purpose for r in self._rules.values() if r.needs_consent)
         #: Purposes needing consent whose cookies the site can delete: with all of them granted,
         #: no request cookie can call for a deletion.
-        self.deletable_purposes = frozenset(
-            r.purpose for r in self._rules.values() if r.needs_consent and r.deletable
-        )
+        self.deletable_purposes = frozenset(r.purpose for r in self._rules.values() if r.needs_consent and r.deletable)
 
     def rule(self, name: str) -> _Rule | None:
         """The compiled declaration ``name`` falls under, or None when it is undeclared."""

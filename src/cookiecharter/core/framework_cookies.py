@@ -116,7 +116,9 @@ def _in(translate: Translate, language: str, message: str) -> str:
     return translate(message, language)
 
 
-def builtin_texts(languages: Iterable[str], translate: Translate = catalogue_translate) -> dict[str, dict[str, dict[str, str]]]:
+def builtin_texts(
+    languages: Iterable[str], translate: Translate = catalogue_translate
+) -> dict[str, dict[str, dict[str, str]]]:
     """``{kind: {field: {language: text}}}`` for the built-in declarations."""
     out: dict[str, dict[str, dict[str, str]]] = {}
     for lang in languages:
@@ -137,9 +139,7 @@ def declare_framework_cookies(
     "necessary" purpose added for them. Their provider is the controller: the site sets them.
     """
     missing = [
-        (kind, name, lifetime)
-        for kind, (name, lifetime) in framework.expected().items()
-        if not charter.declares(name)
+        (kind, name, lifetime) for kind, (name, lifetime) in framework.expected().items() if not charter.declares(name)
     ]
     if not missing:
         return charter

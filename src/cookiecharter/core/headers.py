@@ -28,7 +28,9 @@ class UndeclaredCookieError(Exception):
     """A response set a cookie the charter does not declare, under the "raise" policy."""
 
 
-def undeclared_message(undeclared: Sequence[Blocked], path: str, other_policies: str, charter: Charter | None = None) -> str:
+def undeclared_message(
+    undeclared: Sequence[Blocked], path: str, other_policies: str, charter: Charter | None = None
+) -> str:
     """The "raise" policy's error: the cookies blocked, the charter entries that would declare
     them, and ``other_policies`` (how to choose another policy, said in the adapter's terms)."""
     stubs = "\n\n".join(declaration_stub(b.name, b.lifetime, path, charter) for b in undeclared)
@@ -116,7 +118,6 @@ class Enforcer:
         """The request cookies the application must not read under this consent."""
         return self.filter.withheld(cookies, consent)
 
-
     # -- the response --------------------------------------------------------------------------
     def judge(self, to_set: Sequence[CookieToSet], present: Iterable[str], consent: Consent) -> Outcome | None:
         """The filter's decisions on a response, or None when it is to go out as it is.
@@ -141,23 +142,37 @@ class Enforcer:
         for b in outcome.blocked:
             logger.warning(
                 "blocked cookie %r: %s%s (path %s, view %s)",
-                b.name, b.reason.value, f" (purpose {b.purpose!r})" if b.purpose else "", path, view,
+                b.name,
+                b.reason.value,
+                f" (purpose {b.purpose!r})" if b.purpose else "",
+                path,
+                view,
                 extra={"cookie": b.name, "reason": b.reason.value, "path": path, "view": view},
             )
         for b in outcome.reported:
             logger.warning(
-                'undeclared cookie %r let through (UNDECLARED is "report") (path %s, view %s)', b.name, path, view,
+                'undeclared cookie %r let through (UNDECLARED is "report") (path %s, view %s)',
+                b.name,
+                path,
+                view,
                 extra={"cookie": b.name, "reason": b.reason.value, "path": path, "view": view},
             )
         for c in outcome.capped:
             logger.warning(
                 "cookie %r asked to live %s s, more than its declared %s: capped (path %s, view %s)",
-                c.name, c.requested, c.declaration.lifetime, path, view,
+                c.name,
+                c.requested,
+                c.declaration.lifetime,
+                path,
+                view,
                 extra={"cookie": c.name, "reason": Reason.LIFETIME_CAPPED.value, "path": path, "view": view},
             )
         for d in outcome.deletions:
             logger.info(
-                "deleting cookie %r of a purpose not granted (path %s, view %s)", d.name, path, view,
+                "deleting cookie %r of a purpose not granted (path %s, view %s)",
+                d.name,
+                path,
+                view,
                 extra={"cookie": d.name, "reason": "deleted", "path": path, "view": view},
             )
         if self.policy.undeclared is Undeclared.RAISE and outcome.undeclared:

@@ -68,9 +68,7 @@ class Lifetime:
             )
         count, unit = int(m.group(1)), _ALIASES.get(m.group(2), m.group(2))
         if unit not in _UNITS:
-            raise LifetimeError(
-                f"unknown unit {m.group(2)!r} in {text!r}; use one of: {', '.join(_UNITS)}"
-            )
+            raise LifetimeError(f"unknown unit {m.group(2)!r} in {text!r}; use one of: {', '.join(_UNITS)}")
         if count <= 0:
             raise LifetimeError(f"a lifetime must be positive, got {text!r}")
         return cls(count * _UNITS[unit], count, unit)

@@ -269,8 +269,13 @@ def collapse(problems: Iterable[Problem]) -> list[Problem]:
             count = last.count + problem.count
             span = f"records {first}-{problem.last_record_id or problem.record_id} ({count})"
             out[-1] = Problem(
-                problem.kind, problem.run.replace("{span}", span), first, problem.seal_number, problem.run,
-                problem.last_record_id or problem.record_id, count,
+                problem.kind,
+                problem.run.replace("{span}", span),
+                first,
+                problem.seal_number,
+                problem.run,
+                problem.last_record_id or problem.record_id,
+                count,
             )
         else:
             out.append(problem)
@@ -337,9 +342,7 @@ def verify(
     upcoming = next(pending, None)
     expected_unsealed = last_sealed_id + 1  # ids start at 1 and are never reused
     previous_id = 0
-    stream = heapq.merge(
-        ((r.id, r) for r in records), ((i, None) for i in other_ids), key=lambda item: item[0]
-    )
+    stream = heapq.merge(((r.id, r) for r in records), ((i, None) for i in other_ids), key=lambda item: item[0])
     for rid, rec in stream:
         if rec is None:  # another site's record: it only fills the id sequence
             if rid > last_sealed_id:
@@ -366,8 +369,12 @@ def verify(
             current.see(rec, problems)
         elif rec.id <= last_sealed_id:
             problems.append(
-                Problem(ProblemKind.INSERTED, f"record {rec.id} lies between two seals, in neither", rec.id,
-                        run="{span} lie between two seals, in none (a seal over them was removed?)")
+                Problem(
+                    ProblemKind.INSERTED,
+                    f"record {rec.id} lies between two seals, in neither",
+                    rec.id,
+                    run="{span} lie between two seals, in none (a seal over them was removed?)",
+                )
             )
         else:
             if rec.id > expected_unsealed:
@@ -429,7 +436,9 @@ def _check_seal_chain(keys: Sequence[bytes], seals: Iterable[StoredSeal], report
             )
         previous = seal.seal_hash
         if f.first_id <= last_id:
-            problems.append(Problem(ProblemKind.SEAL, f"seal {f.number} overlaps the seal before it", seal_number=f.number))
+            problems.append(
+                Problem(ProblemKind.SEAL, f"seal {f.number} overlaps the seal before it", seal_number=f.number)
+            )
         last_id = max(last_id, f.last_id)
         if seal.pruned_at is not None:
             report.pruned_seals += 1
@@ -459,14 +468,26 @@ class _OpenSeal:
     def see(self, rec: StoredRecord, problems: list[Problem]) -> None:
         number = self.seal.fields.number
         if self.pruned:
-            problems.append(Problem(ProblemKind.INSERTED, f"record {rec.id} sits in pruned seal {number}", rec.id, number,
-                                    run=f"{{span}} sit in pruned seal {number}"))
+            problems.append(
+                Problem(
+                    ProblemKind.INSERTED,
+                    f"record {rec.id} sits in pruned seal {number}",
+                    rec.id,
+                    number,
+                    run=f"{{span}} sit in pruned seal {number}",
+                )
+            )
         elif rec.id in self.ids:
             self.hashes[rec.id] = rec.record_hash
         else:
             problems.append(
-                Problem(ProblemKind.INSERTED, f"record {rec.id} was not there when seal {number} was made", rec.id, number,
-                        run=f"{{span}} were not there when seal {number} was made")
+                Problem(
+                    ProblemKind.INSERTED,
+                    f"record {rec.id} was not there when seal {number} was made",
+                    rec.id,
+                    number,
+                    run=f"{{span}} were not there when seal {number} was made",
+                )
             )
 
     def close(self, problems: list[Problem], report: Report) -> None:
@@ -476,18 +497,23 @@ class _OpenSeal:
         report.sealed_records += len(self.ids)
         for rid in sorted(self.ids - self.hashes.keys()):
             problems.append(
-                Problem(ProblemKind.DELETED, f"record {rid} (sealed by seal {f.number}) is missing", rid, f.number,
-                        run=f"{{span}} (sealed by seal {f.number}) are missing")
+                Problem(
+                    ProblemKind.DELETED,
+                    f"record {rid} (sealed by seal {f.number}) is missing",
+                    rid,
+                    f.number,
+                    run=f"{{span}} (sealed by seal {f.number}) are missing",
+                )
             )
         all_there = len(self.hashes) == len(self.ids)
         if all_there and records_digest(self.hashes[rid] for rid in sorted(self.ids)) != f.records_digest:
-                problems.append(
-                    Problem(
-                        ProblemKind.SEAL,
-                        f"the records of seal {f.number} are not the ones it sealed (hashes replaced)",
-                        seal_number=f.number,
-                    )
+            problems.append(
+                Problem(
+                    ProblemKind.SEAL,
+                    f"the records of seal {f.number} are not the ones it sealed (hashes replaced)",
+                    seal_number=f.number,
                 )
+            )
 
 
 def _gap(first: int, last: int) -> Problem:

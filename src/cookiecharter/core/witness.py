@@ -120,7 +120,9 @@ def compare(lines: Iterable[WitnessLine], seals: Sequence[StoredSeal], site: str
     for line in lines:
         checkpoint = line.checkpoint
         if checkpoint is None or not line.genuine:
-            problems.append(Problem(ProblemKind.SEAL, f"witness line {line.number} is not a genuine checkpoint: {line.error}"))
+            problems.append(
+                Problem(ProblemKind.SEAL, f"witness line {line.number} is not a genuine checkpoint: {line.error}")
+            )
             continue
         if checkpoint.site != site:
             continue

@@ -13,4 +13,16 @@ this package imports Django (a test walks its imports).
 from .markdown import to_markdown
 from .model import Column, Honoured, Link, Page, Row, Section, Table, Term, build_page, human_lifetime
 
-__all__ = ["Column", "Honoured", "Link", "Page", "Row", "Section", "Table", "Term", "build_page", "human_lifetime", "to_markdown"]
+__all__ = [
+    "Column",
+    "Honoured",
+    "Link",
+    "Page",
+    "Row",
+    "Section",
+    "Table",
+    "Term",
+    "build_page",
+    "human_lifetime",
+    "to_markdown",
+]

@@ -156,7 +156,7 @@ _UNIT_FORMS: dict[str, Callable[[Translator, int], str]] = {
 
 
 def human_lifetime(lifetime: Lifetime, t: Translator) -> str:
-    """"2 semaines", "13 mois", "Session": the lifetime as a visitor reads it."""
+    """ "2 semaines", "13 mois", "Session": the lifetime as a visitor reads it."""
     if lifetime.is_session:
         return t.gettext("Session")
     return _UNIT_FORMS[lifetime.unit](t, lifetime.count) % {"count": lifetime.count}
@@ -342,7 +342,9 @@ def build_page(charter: Charter, lang: str, t: Translator | None = None, honoure
     )
 
 
-def _signals_section(charter: Charter, lang: str, fallback: str, honoured: Honoured, t: Translator) -> tuple[Section, ...]:
+def _signals_section(
+    charter: Charter, lang: str, fallback: str, honoured: Honoured, t: Translator
+) -> tuple[Section, ...]:
     """What happens to a choice sent by the browser, and to one made while signed in."""
     if not charter.needs_consent:
         return ()
@@ -412,6 +414,8 @@ def _row(cookie: Cookie, lang: str, fallback: str, t: Translator) -> Row:
         reason=cookie.text("reason", lang, fallback) if cookie.reason else "",
         lifetime=human_lifetime(cookie.lifetime, t),
         third_party=third,
-        readers=(t.gettext("%(domain)s (third party)") % {"domain": cookie.domain}) if third else t.gettext("This site only"),
+        readers=(t.gettext("%(domain)s (third party)") % {"domain": cookie.domain})
+        if third
+        else t.gettext("This site only"),
         policy=policy,
     )

@@ -44,11 +44,46 @@ _WIDTHS = {"provider": 1.1, "service": 1.5, "name": 1.25, "purpose": 2.6, "lifet
 
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
-    body = ParagraphStyle("cc-body", parent=base["BodyText"], fontName="Helvetica", fontSize=9.5, leading=13, textColor=INK, alignment=TA_LEFT)
+    body = ParagraphStyle(
+        "cc-body",
+        parent=base["BodyText"],
+        fontName="Helvetica",
+        fontSize=9.5,
+        leading=13,
+        textColor=INK,
+        alignment=TA_LEFT,
+    )
     return {
-        "title": ParagraphStyle("cc-title", parent=base["Title"], fontName="Helvetica-Bold", fontSize=20, leading=24, textColor=ACCENT, alignment=TA_LEFT, spaceAfter=8),
-        "h2": ParagraphStyle("cc-h2", parent=base["Heading2"], fontName="Helvetica-Bold", fontSize=13.5, leading=17, textColor=ACCENT, spaceBefore=10, spaceAfter=4),
-        "h3": ParagraphStyle("cc-h3", parent=base["Heading3"], fontName="Helvetica-Bold", fontSize=11, leading=14, textColor=INK, spaceBefore=8, spaceAfter=3),
+        "title": ParagraphStyle(
+            "cc-title",
+            parent=base["Title"],
+            fontName="Helvetica-Bold",
+            fontSize=20,
+            leading=24,
+            textColor=ACCENT,
+            alignment=TA_LEFT,
+            spaceAfter=8,
+        ),
+        "h2": ParagraphStyle(
+            "cc-h2",
+            parent=base["Heading2"],
+            fontName="Helvetica-Bold",
+            fontSize=13.5,
+            leading=17,
+            textColor=ACCENT,
+            spaceBefore=10,
+            spaceAfter=4,
+        ),
+        "h3": ParagraphStyle(
+            "cc-h3",
+            parent=base["Heading3"],
+            fontName="Helvetica-Bold",
+            fontSize=11,
+            leading=14,
+            textColor=INK,
+            spaceBefore=8,
+            spaceAfter=3,
+        ),
         "body": body,
         "lead": ParagraphStyle("cc-lead", parent=body, fontSize=10.5, leading=14.5),
         "term": ParagraphStyle("cc-term", parent=body, leftIndent=10, bulletIndent=0),
@@ -181,7 +216,9 @@ def _numbered_canvas(page: Page) -> type[Canvas]:
             width, _ = self._pagesize
             footer = " · ".join(s for s in (page.title, page.edition_label) if s)
             self.drawString(MARGIN, 10 * mm, footer)
-            self.drawRightString(width - MARGIN, 10 * mm, page.page_label % {"page": self.getPageNumber(), "pages": pages})
+            self.drawRightString(
+                width - MARGIN, 10 * mm, page.page_label % {"page": self.getPageNumber(), "pages": pages}
+            )
             self.restoreState()
 
     return NumberedCanvas
@@ -215,7 +252,9 @@ def render_pdf(page: Page, *, controller: str = "", url: str = "") -> bytes:
         story.append(_p(section.heading, styles["h2"]))
         story += [_p(text, styles["body"]) for text in section.paragraphs]
         for term in section.terms:
-            story.append(Paragraph(f"<b>{escape(term.term)}</b><br/>{escape(term.text)}", styles["term"], bulletText="•"))
+            story.append(
+                Paragraph(f"<b>{escape(term.term)}</b><br/>{escape(term.text)}", styles["term"], bulletText="•")
+            )
         for link in section.links:
             story.append(Paragraph(_link(link.label, link.href), styles["body"]))
     story.append(_p(page.cookies_heading, styles["h2"]))

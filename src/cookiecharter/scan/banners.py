@@ -404,7 +404,9 @@ _FIND_SCRIPT = """
 def _spec(actions: tuple[Action, ...]) -> dict[str, object]:
     return {
         "actions": list(actions),
-        "managers": {a: [[m.name, list(m.selectors.get(a, ()))] for m in MANAGERS if m.selectors.get(a)] for a in actions},
+        "managers": {
+            a: [[m.name, list(m.selectors.get(a, ()))] for m in MANAGERS if m.selectors.get(a)] for a in actions
+        },
         "labels": {a: _PATTERNS[a].pattern for a in actions},
         "target": TARGET_ATTRIBUTE,
     }

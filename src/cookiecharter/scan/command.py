@@ -164,7 +164,9 @@ def _site_charter(request: ScanRequest) -> tuple[Charter | None, str | None]:
     itself, as cookiecharter's Django layer does. Without this a site that relies on that layer
     would see its own CSRF and consent cookies reported as undeclared."""
     if request.django_cookies and request.framework is not None:
-        raise ScanFailed("--django-cookies and --django-settings are exclusive: the settings already say which cookies Django sets")
+        raise ScanFailed(
+            "--django-cookies and --django-settings are exclusive: the settings already say which cookies Django sets"
+        )
     framework = request.framework
     path = request.charter
     if request.django_cookies:
@@ -229,7 +231,9 @@ def _execute_fleet(request: ScanRequest, console: Console, errors: Console) -> i
                 from .fleet import tasks  # noqa: F401 - Celery itself
                 from .fleet.distributed import BrokerUnavailable, run_distributed
             except ImportError as exc:
-                raise ScanFailed(f"--broker needs the 'fleet' extra: pip install 'cookiecharter[fleet]' ({exc})") from None
+                raise ScanFailed(
+                    f"--broker needs the 'fleet' extra: pip install 'cookiecharter[fleet]' ({exc})"
+                ) from None
 
             try:
                 results = [

@@ -107,7 +107,9 @@ _CONSENT_WORDS = re.compile(
 )
 
 
-def records(found: Iterable[Entry], is_consent_cookie: Callable[[str], bool], is_tracker: Callable[[str], bool]) -> list[Entry]:
+def records(
+    found: Iterable[Entry], is_consent_cookie: Callable[[str], bool], is_tracker: Callable[[str], bool]
+) -> list[Entry]:
     """The consent manager's record among the entries a click changed.
 
     ``is_consent_cookie(name)``: the knowledge base files the name under "consent";
@@ -121,7 +123,21 @@ def records(found: Iterable[Entry], is_consent_cookie: Callable[[str], bool], is
 
 
 _TRUE = {"true", "1", "yes", "granted", "allow", "allowed", "accept", "accepted", "all", "on"}
-_FALSE = {"false", "0", "no", "denied", "deny", "reject", "rejected", "refuse", "refused", "declined", "off", "necessary", "essential"}
+_FALSE = {
+    "false",
+    "0",
+    "no",
+    "denied",
+    "deny",
+    "reject",
+    "rejected",
+    "refuse",
+    "refused",
+    "declined",
+    "off",
+    "necessary",
+    "essential",
+}
 #: Flags that say something else than a purpose's consent (banner state, GPC, versions).
 _NOT_A_PURPOSE = re.compile(
     r"^(?:is|has|awaiting|interaction|datestamp|stamp|ver|version|revision|utc|region|iab|gpc|method|"
@@ -236,6 +252,8 @@ def read_choice(name: str, value: str) -> Choice | None:
     flags = [(k, v.lower() in _TRUE) for k, v in _FLAG.findall(text)]
     if flags:
         return _from_flags(flags)
-    if _CATEGORY_LIST.fullmatch(text) and (_NECESSARY.match(re.split(r"\s*[,|]\s*", text)[0]) or "," in text or "|" in text):
+    if _CATEGORY_LIST.fullmatch(text) and (
+        _NECESSARY.match(re.split(r"\s*[,|]\s*", text)[0]) or "," in text or "|" in text
+    ):
         return _from_categories(re.split(r"\s*[,|]\s*", text))
     return None

@@ -144,7 +144,9 @@ class _Findings:
     def __init__(self) -> None:
         self.items: dict[str, Finding] = {}
 
-    def add(self, slug: str, severity: Severity, subject: str, message: str, fix: str, evidence: Iterable[Evidence]) -> None:
+    def add(
+        self, slug: str, severity: Severity, subject: str, message: str, fix: str, evidence: Iterable[Evidence]
+    ) -> None:
         rule = RULES[slug]
         key = f"{rule.id}:{subject}"
         found = self.items.get(key)
@@ -255,7 +257,12 @@ def _decision_rules(phases: list[PhaseResult], out: _Findings) -> None:
 
 
 def _charter_rules(
-    phases: list[PhaseResult], charter: Charter, kb: KnowledgeBase, out: _Findings, judged: frozenset[str], untested: frozenset[str]
+    phases: list[PhaseResult],
+    charter: Charter,
+    kb: KnowledgeBase,
+    out: _Findings,
+    judged: frozenset[str],
+    untested: frozenset[str],
 ) -> None:
     for phase in phases:
         for cookie in phase.cookies:
@@ -280,7 +287,9 @@ def _charter_rules(
             purpose = charter.purpose(declared.purpose)
             if purpose.needs_consent and phase.name in judged:
                 gpc_note = (
-                    " Global Privacy Control refuses this purpose." if phase.name == "gpc" and purpose.refused_by_gpc else ""
+                    " Global Privacy Control refuses this purpose."
+                    if phase.name == "gpc" and purpose.refused_by_gpc
+                    else ""
                 )
                 severity: Severity = "error" if cookie.kept else "warning"
                 out.add(
@@ -396,10 +405,13 @@ def _phase_items(phase: PhaseResult) -> dict[tuple[str, str], Evidence]:
         found.setdefault(("cookie", c.name), _where(phase.name, c))
     for item in phase.storage:
         found.setdefault(
-            ("storage", f"{item.kind}:{item.key}"), Evidence(phase=phase.name, page=item.page, detail=f"origin {item.origin}")
+            ("storage", f"{item.kind}:{item.key}"),
+            Evidence(phase=phase.name, page=item.page, detail=f"origin {item.origin}"),
         )
     for req in phase.third_party_requests:
-        found.setdefault(("host", req.host), Evidence(phase=phase.name, page=req.page, detail=f"first request: {req.first_url}"))
+        found.setdefault(
+            ("host", req.host), Evidence(phase=phase.name, page=req.page, detail=f"first request: {req.first_url}")
+        )
     return found
 
 
@@ -493,7 +505,13 @@ def _common_rules(
                     req.host,
                     f"Third-party host `{req.host}`{who} was contacted {WHERE}.",
                     "Load this content only after consent (a placeholder until then), or serve it from the site itself.",
-                    [Evidence(phase=phase.name, page=req.page, detail=f"{req.count} request(s) ({', '.join(req.resource_types)}); first: {req.first_url}")],
+                    [
+                        Evidence(
+                            phase=phase.name,
+                            page=req.page,
+                            detail=f"{req.count} request(s) ({', '.join(req.resource_types)}); first: {req.first_url}",
+                        )
+                    ],
                 )
         for cookie in phase.cookies:
             if not cookie.kept:
@@ -550,7 +568,13 @@ def _common_rules(
             message,
             "Show the consent banner to every visitor, automated browsers included (audits and regulators use "
             "them), with 'accept all' and 'refuse all' buttons, without waiting for a scroll or a click elsewhere.",
-            [Evidence(phase="arrival", page=arrival.pages[0].url if arrival and arrival.pages else None, detail=hidden or "")],
+            [
+                Evidence(
+                    phase="arrival",
+                    page=arrival.pages[0].url if arrival and arrival.pages else None,
+                    detail=hidden or "",
+                )
+            ],
         )
     elif banner_seen and "accept-all" in offered and refuse is not None:
         first_layer = next((b for b in refuse.buttons if b.action == "refuse-all"), None)
@@ -594,9 +618,20 @@ def _refusal_reason(cookie: CookieSeen) -> tuple[str, str]:
             f"its SameSite attribute does not allow it here ({codes}).",
             "A cookie read inside a frame of another site must be `SameSite=None; Secure`; otherwise drop it.",
         )
-    if reasons & {"SecureOnly", "SchemefulSameSiteStrict", "SchemefulSameSiteLax", "SchemefulSameSiteUnspecifiedTreatedAsLax"}:
-        return (f"it needs a secure (https) page ({codes}).", "Serve the page over https, or drop the Secure attribute.")
-    return (f"{codes}.", "Check the cookie's attributes (Domain, Path, SameSite, Secure) against the page that writes it.")
+    if reasons & {
+        "SecureOnly",
+        "SchemefulSameSiteStrict",
+        "SchemefulSameSiteLax",
+        "SchemefulSameSiteUnspecifiedTreatedAsLax",
+    }:
+        return (
+            f"it needs a secure (https) page ({codes}).",
+            "Serve the page over https, or drop the Secure attribute.",
+        )
+    return (
+        f"{codes}.",
+        "Check the cookie's attributes (Domain, Path, SameSite, Secure) against the page that writes it.",
+    )
 
 
 def ordered_phases(phases: list[PhaseResult]) -> list[PhaseResult]:

@@ -101,7 +101,9 @@ def _cookies(cookies: list[CookieSeen], broken: dict[str, list[str]] | None = No
     for c in cookies:
         status = "kept" if c.kept else f"<span class='warning'>refused: {_e(', '.join(c.refused_reasons))}</span>"
         declared = (
-            f"<code>{_e(c.declared_as)}</code> ({_e(c.purpose)})" if c.declared_as else "<span class='error'>undeclared</span>"
+            f"<code>{_e(c.declared_as)}</code> ({_e(c.purpose)})"
+            if c.declared_as
+            else "<span class='error'>undeclared</span>"
         )
         known = (
             f"{'named like ' if c.classification.by_name_only else ''}{_e(c.classification.vendor)}, {_e(c.classification.category)}"
@@ -138,9 +140,11 @@ def _phase(p: PhaseResult, findings: list[Finding]) -> str:
         items = []
         for b in p.buttons:
             if b.found:
-                how = {"cookiecharter": "cookiecharter's attributes", "manager": f"{b.manager} markup", "text": "its label"}[
-                    b.strategy
-                ]
+                how = {
+                    "cookiecharter": "cookiecharter's attributes",
+                    "manager": f"{b.manager} markup",
+                    "text": "its label",
+                }[b.strategy]
                 where = " in an iframe" if b.frame_url else ""
                 where += " in shadow DOM" if b.in_shadow_dom else ""
                 items.append(
@@ -201,7 +205,11 @@ def to_html(report: Report) -> str:
         baseline = (
             f"<h2>Compared with <code>{_e(b.path)}</code></h2><p>{len(b.new)} new, {len(b.fixed)} fixed, "
             f"{len(b.unchanged)} unchanged.</p>"
-            + (f"<details open><summary>Fixed</summary><ul>{''.join(f'<li><code>{_e(x)}</code></li>' for x in b.fixed)}</ul></details>" if b.fixed else "")
+            + (
+                f"<details open><summary>Fixed</summary><ul>{''.join(f'<li><code>{_e(x)}</code></li>' for x in b.fixed)}</ul></details>"
+                if b.fixed
+                else ""
+            )
         )
     pages = "".join(f"<li><code>{_e(u)}</code></li>" for u in report.pages)
     verdicts = (
@@ -228,7 +236,7 @@ def to_html(report: Report) -> str:
 <div class="counts"><div class="count error"><b>{s.errors}</b>errors</div><div class="count warning"><b>{s.warnings}</b>warnings</div>
 <div class="count info"><b>{s.infos}</b>notes</div><div class="count"><b>{s.cookies}</b>cookie names</div></div>
 <h2>Findings</h2>{findings}{baseline}
-<h2>Phases</h2>{''.join(_phase(p, report.findings) for p in report.phases)}
+<h2>Phases</h2>{"".join(_phase(p, report.findings) for p in report.phases)}
 <h2>Pages audited</h2><ul>{pages}</ul>
 </main></body></html>
 """

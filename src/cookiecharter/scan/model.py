@@ -158,9 +158,14 @@ class PhaseResult(_Model):
         "manager's record (cookie or storage) was written, holding this choice or one it cannot read. "
         "When false, the rules that depend on this phase are withheld.",
     )
-    decision_attempts: int = Field(0, description="Clicks made on the decision's control (a click before the "
-                                   "control is live does nothing, so the scanner tries again, within a bound).")
-    decision_check: str | None = Field(None, description="In words: what showed the decision took effect, or why it did not.")
+    decision_attempts: int = Field(
+        0,
+        description="Clicks made on the decision's control (a click before the "
+        "control is live does nothing, so the scanner tries again, within a bound).",
+    )
+    decision_check: str | None = Field(
+        None, description="In words: what showed the decision took effect, or why it did not."
+    )
     consent_records: list[ConsentRecord] = Field(
         default_factory=list, description="The consent manager's record as the decision left it."
     )

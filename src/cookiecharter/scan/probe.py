@@ -282,7 +282,12 @@ class PhaseRecorder:
                 seen.resource_types.append(resource_type)
 
     def on_header_cookies(
-        self, response_url: str, document_url: str | None, lines: list[str], blocked: list[dict[str, Any]], page_url: str
+        self,
+        response_url: str,
+        document_url: str | None,
+        lines: list[str],
+        blocked: list[dict[str, Any]],
+        page_url: str,
     ) -> None:
         now = time.time()
         reasons: dict[str, list[str]] = {}
@@ -342,9 +347,7 @@ class PhaseRecorder:
         for c in jar:
             domain = c.get("domain", "").lstrip(".")
             writes = [
-                (i, w)
-                for i, w in enumerate(self.writes)
-                if w.name == c["name"] and _domain_matches(w.domain, domain)
+                (i, w) for i, w in enumerate(self.writes) if w.name == c["name"] and _domain_matches(w.domain, domain)
             ]
             matched.update(i for i, _ in writes)
             live = [w for _, w in writes if not w.deletion]

@@ -158,7 +158,13 @@ async def scan_in(
 
 class _Run:
     def __init__(
-        self, pw: Any, browser: Browser, options: ScanOptions, progress: Progress, vendor_of_host: Any, category_of: Any = None
+        self,
+        pw: Any,
+        browser: Browser,
+        options: ScanOptions,
+        progress: Progress,
+        vendor_of_host: Any,
+        category_of: Any = None,
     ):
         self.category_of = category_of or (lambda name: None)
         self.pw = pw
@@ -308,7 +314,9 @@ class _Run:
             if discovering:
                 self._discovering += 1  # the start page
             try:
-                await self._guarded(self._start_page(context, name, recorder, result, sitemap), recorder, self.start_url)
+                await self._guarded(
+                    self._start_page(context, name, recorder, result, sitemap), recorder, self.start_url
+                )
                 if discovering:
                     # Whether or not the start page loaded, the sitemap's pages are audited.
                     await self._offer([Link(u) for u in await _result_or_empty(sitemap)])
@@ -352,7 +360,9 @@ class _Run:
             page = source.get("page")
             _touch(page)
             page_url = getattr(page, "_cookiecharter_url", None) or payload.get("href", "")
-            recorder.on_script_cookie(payload.get("raw", ""), payload.get("stack", ""), payload.get("href", ""), page_url)
+            recorder.on_script_cookie(
+                payload.get("raw", ""), payload.get("stack", ""), payload.get("href", ""), page_url
+            )
 
         await context.expose_binding(BINDING, on_write)
         await context.add_init_script(COOKIE_HOOK_SCRIPT)
@@ -543,7 +553,9 @@ class _Run:
                     # The record was written, but the next page asks again: the choice is not
                     # remembered, and the pages after it are audited as if none was made.
                     result.decision_verified = False
-                    result.decision_check = (result.decision_check or "") + "; but the banner came back on the next page view"
+                    result.decision_check = (
+                        result.decision_check or ""
+                    ) + "; but the banner came back on the next page view"
 
     @contextlib.asynccontextmanager
     async def _page_view(
@@ -629,7 +641,13 @@ class _Run:
             await self._press(control)
             result.decision_attempts += 1
             effect = await self._effect(
-                page, context, action, before, min(deadline, time.monotonic() + self.options.effect_wait_s), recorder, clicked_at
+                page,
+                context,
+                action,
+                before,
+                min(deadline, time.monotonic() + self.options.effect_wait_s),
+                recorder,
+                clicked_at,
             )
             if effect.taken or effect.contradicted or time.monotonic() >= deadline:
                 break
@@ -667,7 +685,9 @@ class _Run:
                 lambda n: self.category_of(n) in ("statistics", "advertising"),
             )
             effect.records = [
-                ConsentRecord(kind=e.kind, where=e.where, name=e.name, choice=consent_state.read_choice(e.name, e.value))
+                ConsentRecord(
+                    kind=e.kind, where=e.where, name=e.name, choice=consent_state.read_choice(e.name, e.value)
+                )
                 for e in changed
             ]
             gone_in_a_row = 0 if await banners.banner_visible(page) else gone_in_a_row + 1

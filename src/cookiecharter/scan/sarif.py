@@ -83,7 +83,9 @@ def to_sarif(report: Report, charter: Charter | None = None) -> dict[str, Any]:
                         "toolExecutionNotifications": [
                             {
                                 "descriptor": {"id": v.check},
-                                "level": {"yes": "note", "no": "error", "not tested": "warning", "not asked": "note"}[v.answer],
+                                "level": {"yes": "note", "no": "error", "not tested": "warning", "not asked": "note"}[
+                                    v.answer
+                                ],
                                 "message": {"text": f"{v.question}: {v.answer}. {v.detail}"},
                             }
                             for v in report.verdicts

@@ -34,7 +34,10 @@ _TITLES = {
     "preferences": {"fr": "Préférences demandées", "en": "Preferences you asked for"},
     "statistics": {"fr": "Mesure d'audience", "en": "Audience measurement"},
     "advertising": {"fr": "Publicité", "en": "Advertising"},
-    "functional": {"fr": "Services tiers (contenus intégrés, assistance)", "en": "Third-party services (embeds, support)"},
+    "functional": {
+        "fr": "Services tiers (contenus intégrés, assistance)",
+        "en": "Third-party services (embeds, support)",
+    },
     "unclassified": {"fr": "À classer", "en": "To be classified"},
 }
 _DESCRIPTIONS = {
@@ -131,13 +134,17 @@ def suggest(report: Report, charter: Charter | None, kb: KnowledgeBase) -> str:
             block.append(f"regex = {_q(known.pattern[1:-1])}")
         else:
             block.append(f"name = {_q(key)}")
-        block.append(f"provider = {_q(known.vendor if known else cookie.domain)}" + ("" if known else "  # TODO: who sets it?"))
+        block.append(
+            f"provider = {_q(known.vendor if known else cookie.domain)}" + ("" if known else "  # TODO: who sets it?")
+        )
         block.append(f"purpose = {_q(purpose_key)}" + ("" if known else "  # TODO: not in the knowledge base"))
         about = known.about if known else "TODO: what this cookie does."
         for lang in languages:
             block.append(f"service.{lang} = {_q(known.vendor if known else 'TODO')}")
         for lang in languages:
-            block.append(f"description.{lang} = {_q(about)}" + ("  # TODO: translate" if lang != "en" and known else ""))
+            block.append(
+                f"description.{lang} = {_q(about)}" + ("  # TODO: translate" if lang != "en" and known else "")
+            )
         observed = readable_lifetime(cookie.lifetime_seconds)
         block.append(f"lifetime = {_q(observed)}  # observed" + (f"; usually {known.lifetime}" if known else ""))
         if cookie.party == "third":
@@ -145,7 +152,9 @@ def suggest(report: Report, charter: Charter | None, kb: KnowledgeBase) -> str:
             block.append(f"domain = {_q(cookie.domain)}")
         if exemption is not None:
             for lang in languages:
-                block.append(f"reason.{lang} = {_q(_REASONS.get(exemption, 'TODO: why it is strictly necessary.'))}  # TODO: check")
+                block.append(
+                    f"reason.{lang} = {_q(_REASONS.get(exemption, 'TODO: why it is strictly necessary.'))}  # TODO: check"
+                )
         blocks.append("\n".join(block))
     for purpose_key, category in needed.items():
         _, exemption, gpc = PURPOSE_FOR_CATEGORY.get(category, PURPOSE_FOR_CATEGORY["unknown"])
@@ -155,7 +164,9 @@ def suggest(report: Report, charter: Charter | None, kb: KnowledgeBase) -> str:
         for lang in languages:
             block.append(f"title.{lang} = {_q(_TITLES[purpose_key].get(lang, _TITLES[purpose_key]['en']))}")
         for lang in languages:
-            block.append(f"description.{lang} = {_q(_DESCRIPTIONS[purpose_key].get(lang, _DESCRIPTIONS[purpose_key]['en']))}")
+            block.append(
+                f"description.{lang} = {_q(_DESCRIPTIONS[purpose_key].get(lang, _DESCRIPTIONS[purpose_key]['en']))}"
+            )
         if gpc:
             block.append("refused_by_gpc = true")
             block.append('consent_mode = ["ad_storage", "ad_user_data", "ad_personalization"]')

@@ -17,7 +17,9 @@ def print_summary(console: Console, report: Report, written: list[str]) -> None:
     where = f"charter {report.charter.path}" if report.charter else "no charter (knowledge base only)"
     console.print(
         Text.assemble(
-            ("Scanned ", ""), (report.url, "bold"), f": {s.pages} page(s) x 4 phases in {report.duration_ms / 1000:.1f} s, "
+            ("Scanned ", ""),
+            (report.url, "bold"),
+            f": {s.pages} page(s) x 4 phases in {report.duration_ms / 1000:.1f} s, "
             f"{s.cookies} cookie name(s); {where}; knowledge base {report.knowledge_base_version}",
         )
     )
@@ -40,8 +42,10 @@ def print_summary(console: Console, report: Report, written: list[str]) -> None:
         console.print(table)
     console.print(
         Text.assemble(
-            (f"{s.errors} error(s)", _STYLE["error"] if s.errors else "green"), ", ",
-            (f"{s.warnings} warning(s)", _STYLE["warning"] if s.warnings else "green"), ", ",
+            (f"{s.errors} error(s)", _STYLE["error"] if s.errors else "green"),
+            ", ",
+            (f"{s.warnings} warning(s)", _STYLE["warning"] if s.warnings else "green"),
+            ", ",
             f"{s.infos} note(s)",
             f", {s.failed_pages} page(s) failed" if s.failed_pages else "",
         )

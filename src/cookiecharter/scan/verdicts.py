@@ -80,8 +80,10 @@ def verdicts(phases: list[PhaseResult], findings: list[Finding]) -> list[Verdict
         out.append(Verdict(check="gpc-honoured", question="Global Privacy Control honoured", answer="no",
                            detail=f"With Global Privacy Control on, the site {_listing(signalled)}."))  # fmt: skip
     elif gpc is None or gpc.error or not anything_optional:
-        why = f"the phase failed ({gpc.error})" if gpc is not None and gpc.error else (
-            "nothing in this scan needed consent, so the signal had nothing to refuse"
+        why = (
+            f"the phase failed ({gpc.error})"
+            if gpc is not None and gpc.error
+            else ("nothing in this scan needed consent, so the signal had nothing to refuse")
         )
         out.append(Verdict(check="gpc-honoured", question="Global Privacy Control honoured", answer="not asked",
                            detail=f"Not asked: {why}."))  # fmt: skip

@@ -128,8 +128,7 @@ def cookiecharter_preferences_link(context: template.Context, request: HttpReque
 
 
 @_consent_ui_tag
-def cookiecharter_preferences_button(context: template.Context, request: HttpRequest, site: Site,
-                                     ui: ConsentUI) -> str:
+def cookiecharter_preferences_button(context: template.Context, request: HttpRequest, site: Site, ui: ConsentUI) -> str:
     """A button (for the charter page) that opens the preferences, with or without JavaScript."""
     return format_html(
         '<form method="get" action="{}" class="cc-open" data-cookiecharter-open>{}'
@@ -196,8 +195,9 @@ def consent_allows(request: HttpRequest, purpose: str) -> bool:
 class IfConsentNode(template.Node):
     child_nodelists = ("nodelist_allowed", "nodelist_otherwise")
 
-    def __init__(self, purpose: str, allowed: template.NodeList, otherwise: template.NodeList,
-                 live: bool = False) -> None:
+    def __init__(
+        self, purpose: str, allowed: template.NodeList, otherwise: template.NodeList, live: bool = False
+    ) -> None:
         self.purpose, self.nodelist_allowed, self.nodelist_otherwise = purpose, allowed, otherwise
         self.live = live
 
@@ -238,7 +238,7 @@ def ifconsent(parser: template.base.Parser, token: template.base.Token) -> IfCon
     if len(purpose) < 3 or purpose[0] not in "\"'" or purpose[-1] != purpose[0]:
         raise template.TemplateSyntaxError(
             f"{bits[0]} takes one purpose, in quotes, then optionally live: "
-            f"{{% {bits[0]} \"statistics\" %}} or {{% {bits[0]} \"statistics\" live %}}, not {token.contents!r}"
+            f'{{% {bits[0]} "statistics" %}} or {{% {bits[0]} "statistics" live %}}, not {token.contents!r}'
         )
     allowed = parser.parse(("else", "endifconsent"))
     if parser.next_token().contents == "else":

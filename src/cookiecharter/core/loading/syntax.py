@@ -33,11 +33,16 @@ def parse_toml(text: str, filename: str) -> dict[str, Any]:
 _SYNTAX_HINTS = (
     ("Illegal character '\\n'", 'a string left open: close its quote on the same line, or use """ for several lines'),
     ("Cannot overwrite a value", "this key is given twice"),
-    ("Cannot declare ('cookies',)", "a [cookies] table is declared twice: each cookie is an entry of the array of "
-     "tables [[cookies]], with double brackets"),
+    (
+        "Cannot declare ('cookies',)",
+        "a [cookies] table is declared twice: each cookie is an entry of the array of "
+        "tables [[cookies]], with double brackets",
+    ),
     ("Cannot declare", "this table is declared twice"),
-    ("Expected newline or end of document after a statement",
-     'a value that goes on after its end: strings need quotes ("13 months", "2 weeks")'),
+    (
+        "Expected newline or end of document after a statement",
+        'a value that goes on after its end: strings need quotes ("13 months", "2 weeks")',
+    ),
     ("Invalid value", 'strings need quotes ("2 weeks"), booleans are true or false, arrays are closed with ]'),
     ("Expected '=' after a key", 'expected key = value, with a bare key of letters, digits, "-" and "_"'),
     ("Invalid statement", "expected key = value or a [table] header; quote a key with other characters"),

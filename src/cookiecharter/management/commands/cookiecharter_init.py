@@ -47,7 +47,9 @@ class Command(BaseCommand):
         empty = Charter(Controller(options["controller"], options["contact"], options["url"]), languages, (), ())
         charter = declare_framework_cookies(empty, framework_cookies(site), django_translate)
         text = charter_toml(
-            Charter(charter.controller, languages, charter.purposes, charter.cookies, edition=f"{timezone.now():%Y-%m}"),
+            Charter(
+                charter.controller, languages, charter.purposes, charter.cookies, edition=f"{timezone.now():%Y-%m}"
+            ),
             heading=(
                 f"The cookie charter of this site, written by cookiecharter_init on {timezone.now():%Y-%m-%d}\n"
                 "from the project's settings: Django's own cookies, named and timed as the settings say.\n"
@@ -60,9 +62,9 @@ class Command(BaseCommand):
             raise CommandError(f"the charter drafted from these options does not validate:\n{exc}") from None
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
-        self.stdout.write(self.style.SUCCESS(
-            f"wrote {output}: {len(charter.cookies)} cookies in {', '.join(languages)}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"wrote {output}: {len(charter.cookies)} cookies in {', '.join(languages)}")
+        )
 
 
 def _default_site() -> SiteSettings:

@@ -47,8 +47,10 @@ class Command(LedgerCommand):
             if not missing:
                 self.stderr.write("No undeclared cookie observed that the charter still lacks.")
                 return
-            stubs = [declaration_stub(r.name, r.lifetime, r.example_path, registry.get(site).declared_charter)
-                     for r in missing]
+            stubs = [
+                declaration_stub(r.name, r.lifetime, r.example_path, registry.get(site).declared_charter)
+                for r in missing
+            ]
             self.stdout.write("\n\n".join(stubs))
             return
         if reason:

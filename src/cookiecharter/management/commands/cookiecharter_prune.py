@@ -32,4 +32,3 @@ class Command(LedgerCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"site {site}: pruned {records} records older than {days} days ({seals} seals)")
             )
-

@@ -21,9 +21,7 @@ class Command(LedgerCommand):
         parser.add_argument("--database", default=None, help="Database alias (default: LEDGER_DATABASE).")
         add_site_argument(parser, "seals")
         parser.add_argument("--batch", type=int, default=None, help="Records per seal (default: LEDGER_SEAL_BATCH).")
-        parser.add_argument(
-            "--full-batches-only", action="store_true", help="Leave a last, incomplete batch unsealed."
-        )
+        parser.add_argument("--full-batches-only", action="store_true", help="Leave a last, incomplete batch unsealed.")
         parser.add_argument(
             "--grace",
             type=float,

@@ -20,7 +20,9 @@ CHECKS = ("nothing-before-choice", "refusal-respected", "gpc-honoured", "accepta
 class SiteOutcome(BaseModel):
     url: str
     status: Literal["audited", "failed"]
-    attempts: int = Field(1, description="Audits started for this site (a crashed page, browser or worker means another).")
+    attempts: int = Field(
+        1, description="Audits started for this site (a crashed page, browser or worker means another)."
+    )
     error: str | None = None
     report_dir: str | None = None
     errors: int = 0
@@ -112,5 +114,7 @@ def _html(outcomes: list[SiteOutcome], out: str) -> str:
         f"<body><h1>Cookie scan of {len(outcomes)} sites</h1><p>{audited} audited, {len(outcomes) - audited} failed; "
         f"refusal respected on {refused_ok}.</p><table><thead><tr><th>Site</th><th>Status</th><th>Attempts</th>"
         "<th>Nothing before a choice</th><th>Refusal respected</th><th>GPC honoured</th><th>Acceptance works</th>"
-        "<th>Errors</th><th>Warnings</th><th>Pages</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></body></html>\n"
+        "<th>Errors</th><th>Warnings</th><th>Pages</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></body></html>\n"
     )
