@@ -11,7 +11,7 @@ PIP := $(VENV)/bin/pip
 
 help:
 	@echo "make demo         run the demo portal (127.0.0.1:8000) and the map widget (localhost:8001)"
-	@echo "make test         install what the tests need (a Chromium included), run ruff, mypy, the import contracts, then every test"
+	@echo "make test         install what the tests need (a Chromium included), run ruff (lint and format), mypy, the import contracts, then every test"
 	@echo "make test-matrix  run the suite on Django 4.2, 5.2 and 6.x with nox (not part of CI)"
 	@echo "make bench        run every bench/bench_*.py in turn"
 
@@ -37,6 +37,7 @@ demo: $(VENV)/.installed-demo
 # then chromium on the PATH), so exporting its answer keeps both in agreement.
 test: $(VENV)/.installed-test browser-tools
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	@chromium="$$($(PY) scripts/ensure_chromium.py)" || exit 1; \
