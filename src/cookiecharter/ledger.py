@@ -31,6 +31,7 @@ from django.db.backends.signals import connection_created
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from . import daily
 from .core import proof as core
 from .core.charter import Charter
 from .core.consent import Consent, Method
@@ -236,14 +237,22 @@ def write_pending(*, using: str | None = None) -> int:
         return 0
     alias = using or ledger_alias()
 
+    written: dict[str, list[datetime]] = {}
+
     def write(entry: dict[str, Any]) -> None:
         there = ConsentRecord.objects.using(alias).filter(
             site=entry["site"], consent_id=entry["consent_id"], record_hash=entry["record_hash"]
         )
         if not there.exists():
             _write(entry, alias)
+            written.setdefault(entry["site"], []).append(datetime.fromisoformat(entry["created_at"]))
 
-    return pending.drain(write)
+    try:
+        return pending.drain(write)
+    finally:
+        # They are dated when they were decided: a day already counted must count them too.
+        for site, dates in written.items():
+            daily.recount(site, daily.local_day(min(dates)), daily.local_day(max(dates)), using=alias)
 
 
 # -- sealing ------------------------------------------------------------------------------------
@@ -500,6 +509,9 @@ def prune(site: str, *, days: int, using: str | None = None, now: datetime | Non
             seal.save(using=alias, update_fields=["pruned_at", "pruned_hash"])
         seals += 1
         records += deleted
+    if records:
+        # The pruned days' counts follow: only the records left before the cutoff are read.
+        daily.recount(site, None, daily.local_day(cutoff), using=alias)
     return seals, records
 
 

@@ -134,6 +134,50 @@ class LedgerSeal(models.Model):
         return f"{self.site} #{self.number} ({self.first_id}-{self.last_id}, {self.count})"
 
 
+class DailyChoices(models.Model):
+    """How many records of one kind a site's ledger holds for one day: the overview's figures and
+    charts read these few rows instead of the records themselves (``cookiecharter.daily``).
+
+    One row per (site, day, method, choices): the choices are kept whole (canonical JSON text) since
+    a day holds only a handful of distinct ones, so both the rate of each method and the share
+    granted per purpose follow from the same rows. Days are local dates in ``TIME_ZONE``. Written
+    after the fact, never on a visitor's request: a decision stays one INSERT.
+    """
+
+    site = models.CharField(_("site"), max_length=64, default=DEFAULT_SITE)
+    day = models.DateField(_("day"))
+    method = models.CharField(_("method"), max_length=16, choices=METHOD_CHOICES)
+    #: The records' ``choices`` as JSON with sorted keys.
+    choices = models.TextField(_("choices"))
+    count = models.PositiveIntegerField(_("record count"))
+
+    class Meta:
+        verbose_name = _("daily choices")
+        verbose_name_plural = _("daily choices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "day", "method", "choices"], name="cookiecharter_daily_site_day_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.day} {self.method} {self.choices}: {self.count}"
+
+
+class DailyChoicesMark(models.Model):
+    """Up to which day a site's ``DailyChoices`` are complete; later days are counted from the records."""
+
+    site = models.CharField(_("site"), max_length=64, unique=True)
+    through = models.DateField(_("counted through"))
+
+    class Meta:
+        verbose_name = _("daily choices mark")
+        verbose_name_plural = _("daily choices marks")
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.through}"
+
+
 OBSERVED_REASON_CHOICES = [
     ("undeclared", _("Undeclared")),
     ("not-consented", _("Not consented")),
