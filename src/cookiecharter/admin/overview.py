@@ -24,10 +24,11 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from .. import compliance
+from .. import compliance, daily
 from ..conf import SiteSettings
 from ..models import ComplianceOverview, ObservedCookie
 from ..sites import registry
+from . import charts
 
 #: The permissions of the back office (declared on the ``ComplianceOverview`` proxy model).
 VIEW = "cookiecharter.view_overview"
@@ -106,6 +107,9 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         state = compliance.charter_state(site, self._origin(request, settings))
         consent_keys = [p.key for p in state.charter.consent_purposes] if state.charter else []
         verification = compliance.Verification.from_data(request.session.get(SESSION_KEY.format(site=site)))
+        chosen = charts.chart_range(request.GET, daily.local_day(now))
+        trend = compliance.choice_trend(site, consent_keys, chosen.first, chosen.last, now=now)
+        titles = {p.key: p.title for p in state.purposes}
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "title": _("Compliance overview"),
@@ -116,6 +120,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "sites": self._switcher(request, site),
             "charter_state": state,
             "choices": compliance.choice_counts(site, consent_keys, now=now),
+            "charts": charts.charts(chosen, trend, titles),
             "ledger_state": compliance.ledger_state(site, now=now),
             "verification": verification,
             "observed": compliance.top_observed(site),
