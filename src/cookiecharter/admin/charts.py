@@ -31,6 +31,8 @@ DEFAULT_DAYS = 30
 # The drawing area of a day chart, in viewBox units (the SVG scales as a whole).
 WIDTH, HEIGHT = 320, 150
 LEFT, RIGHT, TOP, BOTTOM = 44, 312, 10, 112
+#: The acceptance chart is narrower, so its labels stay large on a phone.
+SHARE_WIDTH = 240
 
 
 @dataclass
@@ -95,11 +97,11 @@ def _nice_ceiling(value: int) -> int:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
 
 
-def _svg(label: str, body: SafeString, height: int = HEIGHT) -> SafeString:
+def _svg(label: str, body: SafeString, height: int = HEIGHT, width: int = WIDTH) -> SafeString:
     return format_html(
         '<svg class="cc-chart-svg" viewBox="0 0 {} {}" role="img" aria-label="{}" '
         'xmlns="http://www.w3.org/2000/svg"><title>{}</title>{}</svg>',
-        WIDTH,
+        width,
         height,
         label,
         label,
@@ -207,7 +209,7 @@ def share_chart(shares: list[PurposeShare], titles: dict[str, str]) -> SafeStrin
     """Per purpose, the share of the choices that answered it which granted it: one bar each."""
     row = 36
     height = 12 + row * len(shares) + 30
-    plot = WIDTH - 60
+    plot = SHARE_WIDTH - 48
     parts = []
     for index, share in enumerate(shares):
         y = 8 + index * row
@@ -262,7 +264,9 @@ def share_chart(shares: list[PurposeShare], titles: dict[str, str]) -> SafeStrin
         _("Share of the choices that answered the purpose"),
     )
     label = _("Acceptance rate per purpose")
-    return _svg(label, format_html("{}{}", format_html_join("", "{}", ((p,) for p in parts)), axis), height)
+    return _svg(
+        label, format_html("{}{}", format_html_join("", "{}", ((p,) for p in parts)), axis), height, SHARE_WIDTH
+    )
 
 
 @dataclass
