@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
@@ -383,3 +384,18 @@ def test_charts_suite_on_postgresql(require_postgres):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     assert " passed" in output, output[-3000:]
+
+
+def test_the_count_days_command_counts_ahead_of_the_page(known):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("cookiecharter_count_days", "--site", "default", stdout=out)
+    # The last closed day: yesterday (the day before, in the ten minutes after midnight).
+    closed = daily.local_day(timezone.now() - daily.GRACE) - timedelta(days=1)
+    assert f"site default: counted through {closed}" in out.getvalue()
+    assert DailyChoicesMark.objects.get(site="default").through == closed
+    assert DailyChoices.objects.filter(site="default").aggregate(n=Sum("count"))["n"] == 6
+    assert not DailyChoicesMark.objects.filter(site="sister").exists()
+    with pytest.raises(CommandError, match="unknown site 'nowhere'"):
+        call_command("cookiecharter_count_days", "--site", "nowhere")
