@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 
 BANNER = "[data-cookiecharter-banner]"
 PAGE = "/admin/cookiecharter/complianceoverview/"
@@ -95,6 +97,22 @@ def sign_in(page, demo, words) -> None:
     expect(page.locator("#user-tools")).to_be_visible()
 
 
+def run_axe(page, include: str) -> list[dict]:
+    """axe-core's WCAG 2.x A/AA and best-practice checks on one part of the page."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci --prefix tests/browser` (make test does)")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (include) => {
+            const result = await axe.run({include: [include]},
+                {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)}));
+        }""",
+        include,
+    )
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#trend").screenshot(path=str(ARTIFACTS / f"charts-{name}.png"))
@@ -138,6 +156,8 @@ def test_charts_on_a_desktop_and_a_phone(portal, new_context, lang):
         # Nothing wider than the screen: the page scrolls down, never sideways.
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= options["viewport"]["width"], f"the page is {width}px wide"
+        # Both tables open: axe checks the charts, the tables and their contrast.
+        assert run_axe(page, "#trend") == []
         shot(page, f"{lang}-{device}")
         page.context.close()
 
@@ -165,6 +185,8 @@ def test_charts_in_dark_mode_and_a_chosen_range(portal, new_context):
     section.get_by_role("button", name="Show").click()
     section.get_by_text(words["table"], exact=True).click()
     assert section.locator("#cc-trend-data tbody tr").count() == 14
+    section.get_by_text(words["purpose_table"], exact=True).click()
+    assert run_axe(page, "#trend") == []
     shot(page, "en-dark-range")
     # A wrong range: a message, the default range, still a page.
     page.goto(portal.url + PAGE + "?from=2026-02-30#trend")

@@ -247,7 +247,7 @@ def share_chart(shares: list[PurposeShare], titles: dict[str, str]) -> SafeStrin
         '<text class="cc-chart-tick" x="0" y="{}" text-anchor="start">{}</text>'
         '<text class="cc-chart-tick" x="{}" y="{}" text-anchor="middle">{}</text>'
         '<text class="cc-chart-tick" x="{}" y="{}" text-anchor="end">{}</text>'
-        '<text class="cc-chart-label" x="{}" y="{}" text-anchor="middle">{}</text>',
+        '<text class="cc-chart-label" x="0" y="{}" text-anchor="start">{}</text>',
         plot,
         axis_y,
         axis_y,
@@ -259,7 +259,6 @@ def share_chart(shares: list[PurposeShare], titles: dict[str, str]) -> SafeStrin
         plot,
         axis_y + 12,
         percent(1),
-        plot / 2,
         axis_y + 26,
         _("Share of the choices that answered the purpose"),
     )
