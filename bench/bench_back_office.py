@@ -11,8 +11,8 @@ ledger records with real hashes (methods and choices mixed as visitors make them
 years (``spread``) and, in a second pass, all within the last 30 days (``all recent``: the worst case
 for the 30-day figures). Then, alternating, median of ``--rounds``:
 
-- ``decisions()``: the counts per method (7 and 30 days) and the share granted per purpose, two
-  aggregate queries over the indexed ``created_at`` range;
+- ``decisions()``: the counts per method (7 and 30 days) and the share granted per purpose, from
+  the daily counts (``cookiecharter.daily``: closed days counted once, today from the records);
 - ``naive``: the same figures computed in Python from the window's rows (what the page avoids);
 - ``ledger_state()``: count, last seal, unsealed, oldest record;
 - the whole page through Django's handler (``Client.get``, signed-in superuser);
@@ -56,11 +56,17 @@ def fill(n: int, days: float) -> None:
 
     from cookiecharter import ledger
     from cookiecharter.core import proof as core
-    from cookiecharter.models import ConsentRecord, LedgerSeal
+    from cookiecharter.models import ConsentRecord, DailyChoices, DailyChoicesMark, LedgerSeal
     from cookiecharter.sites import registry
 
     ConsentRecord.objects.all().delete()
     LedgerSeal.objects.all().delete()
+    # A new ledger: its daily counts start over too (they follow prunes, not a wholesale DELETE).
+    DailyChoices.objects.all().delete()
+    DailyChoicesMark.objects.all().delete()
+    witness = ledger.witness_file()
+    if witness is not None:
+        witness.path.unlink(missing_ok=True)  # it saw the previous ledger's seals
     site = registry.get("default")
     charter = site.charter
     version = ledger.charter_version(charter).pk
@@ -118,10 +124,13 @@ def naive(keys: list[str]) -> tuple[Counter, dict]:
     """The figures the page shows, computed in Python over the window's rows."""
     from django.utils import timezone
 
+    from cookiecharter import daily
     from cookiecharter.models import ConsentRecord
 
+    # The windows are calendar days in TIME_ZONE: today and the 6 (29) days before.
     now = timezone.now()
-    d7, d30 = now - timedelta(days=7), now - timedelta(days=30)
+    today = daily.local_day(now)
+    d7, d30 = daily.day_start(today - timedelta(days=6)), daily.day_start(today - timedelta(days=29))
     counts: Counter = Counter()
     shares = {k: [0, 0] for k in keys}
     for created, method, choices in (
