@@ -399,3 +399,21 @@ def test_the_count_days_command_counts_ahead_of_the_page(known):
     assert not DailyChoicesMark.objects.filter(site="sister").exists()
     with pytest.raises(CommandError, match="unknown site 'nowhere'"):
         call_command("cookiecharter_count_days", "--site", "nowhere")
+
+
+def test_a_day_is_counted_only_once_it_is_well_over():
+    """Ten minutes after midnight a choice decided at 23:59:59 may still be on its way to the
+    database: the day stays counted from the records until GRACE has passed."""
+    day = date(2025, 11, 3)
+    record(at(day, 23, 58), "accept-all", ALL)
+    just_after = at(day + timedelta(days=1), 0, 5)
+    assert daily.refresh("default", now=just_after, using="default") is None  # no day closed yet
+    assert not DailyChoices.objects.exists()
+    # The late one arrives, dated before midnight.
+    record(datetime(2025, 11, 3, 23, 59, 59, tzinfo=PARIS), "refuse-all", NONE)
+    later = at(day + timedelta(days=1), 0, 15)
+    assert counts(compliance.choice_trend("default", KEYS, day, day, now=later))[day] == {
+        "accept-all": 1,
+        "refuse-all": 1,
+    }
+    assert DailyChoicesMark.objects.get(site="default").through == day
