@@ -36,7 +36,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 ROOT_URLCONF = "decisions_site.urls"
-TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True, "OPTIONS": {}}]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        # The request context processor is what the consent tags need (check E010), as on any site.
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
 
 _db = os.environ.get("BENCH_DB", "/tmp/cookiecharter-bench-decisions.sqlite3")
 if _db.startswith("postgresql:"):
