@@ -158,7 +158,6 @@ def test_the_same_version_twice_says_so(dpo, history):
     [
         {"older": "0" * 64, "newer": "new"},
         {"older": "old", "newer": "not-a-digest"},
-        {"older": "old"},
         {"older": "old", "newer": "<script>"},
     ],
 )
@@ -172,6 +171,14 @@ def test_a_version_the_site_never_showed_is_a_404_with_the_reason(dpo, history, 
     assert "<script>" not in html.split('data-error="unknown-version"')[1]
     # The list stays, so the person can pick a version that exists.
     assert html.count("<tr data-digest=") == 2
+
+
+@pytest.mark.parametrize("query", [{"older": "old"}, {"newer": "new"}, {"older": "", "newer": "new"}])
+def test_only_one_version_is_a_400_that_asks_for_two(dpo, history, query):
+    response = dpo.get(PAGE, {k: history.get(v, v) for k, v in query.items()})
+    assert response.status_code == 400
+    assert 'data-error="two-versions"' in response.content.decode()
+    assert "Choisissez deux versions à comparer" in text(response)
 
 
 def test_a_version_of_another_site_is_not_this_sites(dpo, history):

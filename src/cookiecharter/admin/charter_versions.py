@@ -186,7 +186,7 @@ def versions_view(model_admin: ModelAdmin, request: HttpRequest, site: str, cont
     """The list, the choice of two versions (``?older=DIGEST&newer=DIGEST``) and what changed.
 
     Without a choice the two latest versions are compared. A digest that is not one of this site's
-    versions answers 404 with the reason, on the same page.
+    versions answers 404 with the reason, on the same page; only one of the two, 400.
     """
     lines = site_versions(site)
     by_digest = {line.key: line for line in lines}
@@ -195,12 +195,15 @@ def versions_view(model_admin: ModelAdmin, request: HttpRequest, site: str, cont
     status = 200
     error = ""
     older = newer = None
-    if older_digest or newer_digest:
+    if bool(older_digest) != bool(newer_digest):
+        status = 400
+        error = _("Pick two versions to compare: one to compare from and one to compare to.")
+    elif older_digest:
         unknown = [d for d in (older_digest, newer_digest) if d not in by_digest]
         if unknown:
             status = 404
             error = _("No charter version “%(digest)s” on the site “%(site)s”: pick one from the list.") % {
-                "digest": (unknown[0] or "-")[:64],
+                "digest": unknown[0][:64],
                 "site": site,
             }
         else:
@@ -220,6 +223,7 @@ def versions_view(model_admin: ModelAdmin, request: HttpRequest, site: str, cont
         "same": older is not None and newer is not None and older.key == newer.key,
         "changes": changes,
         "error": error,
+        "status": status,
         "overview_url": overview,
     }
     return TemplateResponse(request, "admin/cookiecharter/charter_versions.html", context, status=status)
