@@ -63,5 +63,7 @@ bench: $(VENV)/.installed-test
 		echo "== $$script"; $(PY) "$$script"; \
 	done; [ $$found = 1 ] || echo "no bench/bench_*.py yet"
 
+# The ledger's folder goes with the database: its witness covers the seals of that database only.
 clean-demo:
 	rm -f demo/db.sqlite3
+	rm -rf demo/ledger

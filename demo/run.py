@@ -6,7 +6,7 @@ http://sainte-victoire.localhost:8000 (browsers resolve ``*.localhost`` to this 
 themselves): one installation, one database, one back office, two charters.
 
 ``make demo`` runs this with the project's virtualenv. It migrates the SQLite database
-(demo/db.sqlite3), creates the demo back-office user, prints the URLs and the credentials, then runs
+(demo/db.sqlite3), creates the demo back-office user, seeds six weeks of history (once), prints the URLs and the credentials, then runs
 both servers until Ctrl-C, which stops both.
 
 Options through the environment: DEMO_PORT (8000), DEMO_WIDGET_PORT (8001), and those of
@@ -59,6 +59,11 @@ def main() -> int:
     env.setdefault("DEMO_WIDGET_ORIGIN", f"http://localhost:{widget_port}")
     _manage("migrate", "--noinput", "-v", "0", env=env)
     _manage("demo_user", env=env)
+    # The back office's first look: a seeded history, each part once (a site or a ledger that already
+    # has it is left alone), so a second `make demo` adds nothing.
+    # - six weeks of choices on both portals, two charter versions each, sealed day by day:
+    _manage("demo_history", env=env)
+    # - the seeded audits go here (two runs, one of which found a problem).
 
     portal = f"http://127.0.0.1:{port}"
     sister = f"http://{env.get('DEMO_SISTER_HOST', 'sainte-victoire.localhost')}:{port}"

@@ -29,6 +29,7 @@ from ..conf import SiteSettings
 from ..models import ComplianceOverview, ObservedCookie
 from ..sites import registry
 from . import charts
+from . import charter_versions
 
 #: The permissions of the back office (declared on the ``ComplianceOverview`` proxy model).
 VIEW = "cookiecharter.view_overview"
@@ -61,6 +62,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         return [
             path("", wrap(self.overview_view), name="{}_{}_changelist".format(*info)),
             path("verify/", wrap(self.verify_view), name="{}_{}_verify".format(*info)),
+            path("versions/", wrap(self.versions_view), name="{}_{}_versions".format(*info)),
         ]
 
     def _check(self, request: HttpRequest, permission: str = VIEW) -> None:
@@ -128,9 +130,25 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "checks": compliance.checklist(state, settings, verification, now=now),
             "verify_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_verify"),
             "can_verify": request.user.has_perm(VERIFY),
+            "versions_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_versions"),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
+
+    def versions_view(self, request: HttpRequest) -> HttpResponse:
+        """The site's charter versions and what changed between two (``admin/charter_versions.py``)."""
+        self._check(request)
+        site = self._site(request)
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "subtitle": None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "site_name": site,
+            "sites": self._switcher(request, site),
+        }
+        request.current_app = self.admin_site.name
+        return charter_versions.versions_view(self, request, site, context)
 
     def verify_view(self, request: HttpRequest) -> HttpResponse:
         """POST (CSRF-checked by the admin): run the verifier on one site, keep its outcome, back to the page."""
