@@ -28,8 +28,7 @@ from .. import compliance, daily
 from ..conf import SiteSettings
 from ..models import ComplianceOverview, ObservedCookie
 from ..sites import registry
-from . import charts
-from . import charter_versions
+from . import charter_versions, charts
 
 #: The permissions of the back office (declared on the ``ComplianceOverview`` proxy model).
 VIEW = "cookiecharter.view_overview"
