@@ -318,6 +318,52 @@ class _Matcher:
         return None if index is None else self.patterned[index]
 
 
+def charter_from_data(data: Mapping[str, Any]) -> Charter:
+    """The charter back from ``Charter.as_data()`` (a stored charter version, a proof bundle), so
+    that its digest, its texts digest and its page can be recomputed from the data alone.
+
+    Raises ``ValueError`` (or ``KeyError``/``TypeError``) on data that is not such a charter.
+    """
+    controller = data["controller"]
+    purposes = tuple(
+        Purpose(
+            key=str(p["key"]),
+            title=_frozen(p["title"]),
+            description=_frozen(p["description"]),
+            exemption=Exemption(p["exemption"]) if p["exemption"] else None,
+            refused_by_gpc=bool(p["refused_by_gpc"]),
+            consent_mode=tuple(p["consent_mode"]),
+            adpc=str(p.get("adpc", "")),
+            adpc_consent=bool(p.get("adpc_consent", False)),
+        )
+        for p in data["purposes"]
+    )
+    cookies = tuple(
+        Cookie(
+            name=CookieName(MatchKind(c["match"][0]), str(c["match"][1])),
+            provider=str(c["provider"]),
+            purpose=str(c["purpose"]),
+            service=_frozen(c["service"]),
+            description=_frozen(c["description"]),
+            lifetime=Lifetime.parse(str(c["lifetime"])),
+            party=Party(c["party"]),
+            domain=str(c["domain"]),
+            reason=_frozen(c["reason"]),
+            path=str(c["path"]),
+            cookie_domain=str(c["cookie_domain"]),
+            policy_url=str(c["policy_url"]),
+        )
+        for c in data["cookies"]
+    )
+    return Charter(
+        controller=Controller(str(controller["name"]), str(controller["contact"]), str(controller["url"])),
+        languages=tuple(str(lang) for lang in data["languages"]),
+        purposes=purposes,
+        cookies=cookies,
+        edition=str(data["edition"]),
+    )
+
+
 def _purpose_data(p: Purpose) -> dict[str, Any]:
     return {
         "key": p.key,
