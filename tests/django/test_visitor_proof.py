@@ -172,9 +172,13 @@ def tamper_consent_id(b):
 @pytest.mark.parametrize(
     ("tamper", "expected"),
     [
-        (tamper_choice, 'record {1}: its choices ({{"embeds": true, "statistics": true}}) is not what its hash covers'),
-        (tamper_date, "record {0}: its date"),
-        (tamper_method, 'record {1}: its method ("accept-all") is not what its hash covers ("withdraw")'),
+        (
+            tamper_choice,
+            'record {1}: its choices changed: {{"embeds": true, "statistics": true}} here, '
+            '{{"embeds": true, "statistics": false}} in what its hash covers',
+        ),
+        (tamper_date, 'record {0}: its date changed: "2020-'),
+        (tamper_method, 'record {1}: its method changed: "accept-all" here, "withdraw" in what its hash covers'),
         (tamper_text, "are not the charter's: the description of purpose"),
         (tamper_charter, "its data do not give its digest: the charter was changed"),
         (tamper_full_text, "its full text in 'en' is not the charter's"),
@@ -221,6 +225,50 @@ def test_charter_tampered_with_its_digest_rewritten_still_fails(bundle_file, tmp
     assert "public charter: its digest" in result.output
     # The banner texts carry the controller too: they no longer match the changed charter.
     assert "are not the charter's: the controller was changed" in result.output
+
+
+def test_a_forgery_consistent_in_every_recomputable_part_is_caught_with_the_key(bundle_file, tmp_path):
+    """A choice changed in the record, in the text its hash covers and in the bundle's digest: nothing
+    left to recompute without the key says so, and the checker says it could not check the HMACs;
+    the controller's command, with the key, names the forged record."""
+    from django.core.management import CommandError, call_command
+
+    assert "checks out, HMACs included" in _command(bundle_file)
+    bundle = json.loads(bundle_file.read_text(encoding="utf-8"))
+    record = bundle["records"][1]
+    record["choices"]["statistics"] = True
+    hashed = json.loads(record["hashed"])
+    hashed["choices"]["statistics"] = True
+    record["hashed"] = json.dumps(hashed, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    bundle["digest"] = core_bundle.bundle_digest(bundle)
+    bundle_file.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
+    result = check_proof(bundle_file)
+    assert result.exit_code == 0 and "need the site's secret key" in result.output
+    with pytest.raises(CommandError, match="does NOT check out: 1 problem"):
+        call_command("cookiecharter_check_proof", str(bundle_file), stdout=io.StringIO())
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("cookiecharter_check_proof", str(bundle_file), stdout=out)
+    assert f"FAILED   record {record['id']}: its HMAC does not match what it covers (forged)" in out.getvalue()
+
+
+def _command(path: Path) -> str:
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("cookiecharter_check_proof", str(path), stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_refuses_what_is_not_a_bundle_with_a_reason(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "x.json"
+    path.write_text("[]", encoding="utf-8")
+    with pytest.raises(CommandError, match="not a proof bundle"):
+        call_command("cookiecharter_check_proof", str(path))
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("cookiecharter_check_proof", str(tmp_path / "missing.json"))
 
 
 def test_a_file_that_is_not_a_bundle_is_refused_with_a_reason(tmp_path):
