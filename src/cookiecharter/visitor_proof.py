@@ -151,14 +151,21 @@ def build(site: str, consent_id: str, *, using: str | None = None, now: datetime
         langs = languages.setdefault(row.charter_version.digest, [])
         if row.language not in langs:
             langs.append(row.language)
+    controller = ""
     for digest, version in versions.items():
-        charter = charter_from_data(version.data)
-        texts = {lang: full_text(charter, lang, page_options) for lang in languages[digest]}
+        try:
+            charter: Charter | None = charter_from_data(version.data)
+        except (KeyError, TypeError, ValueError):
+            # A row that is not a charter (edited in SQL?): bundled as it is, and the checker says so.
+            charter = None
+        texts = {lang: full_text(charter, lang, page_options) for lang in languages[digest]} if charter else {}
         entry = core.charter_entry(digest, version.consent_version, version.data, texts, page_options)
         entry["edition"] = version.edition
         entry["first_shown_at"] = _aware(version.first_shown_at).isoformat()
         charters.append(entry)
-        banners += [core.banner_entry(charter, lang) for lang in languages[digest]]
+        if charter is not None:
+            banners += [core.banner_entry(charter, lang) for lang in languages[digest]]
+            controller = charter.controller.name
 
     report = ledger.verify(site, using=alias)
     made_at = now or timezone.now()
@@ -167,7 +174,7 @@ def build(site: str, consent_id: str, *, using: str | None = None, now: datetime
         "site": site,
         "consent_id": rows[0].consent_id,
         "made_at": made_at.isoformat(),
-        "controller": charter_from_data(rows[-1].charter_version.data).controller.name,
+        "controller": controller,
         "records": records,
         "charters": charters,
         "banner_texts": banners,

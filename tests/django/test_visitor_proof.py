@@ -284,6 +284,18 @@ def test_a_file_that_is_not_a_bundle_is_refused_with_a_reason(tmp_path):
     assert result.exit_code == 2 and "incomplete or malformed" in result.output
 
 
+def test_a_charter_version_row_edited_in_the_database_still_gives_a_bundle_that_fails(dpo, visitor, tmp_path):
+    first = ConsentRecord.objects.filter(consent_id=visitor).order_by("id").first()
+    CharterVersion.objects.filter(pk=first.charter_version_id).update(data={"edition": "rewritten"})
+    response = dpo.get(PROOF + "json/", {"consent_id": visitor})
+    assert response.status_code == 200
+    path = tmp_path / "edited.json"
+    path.write_bytes(response.content)
+    result = check_proof(path)
+    assert result.exit_code == 1
+    assert f"charter version {first.charter_version.digest[:12]}…: its data do not give its digest" in result.output
+
+
 def test_a_record_not_sealed_yet_is_said_so(client):
     client.post("/fr/cookies/consent/", {"choice": "refuse-all"})
     consent_id = ConsentRecord.objects.get().consent_id

@@ -322,7 +322,9 @@ def charter_from_data(data: Mapping[str, Any]) -> Charter:
     """The charter back from ``Charter.as_data()`` (a stored charter version, a proof bundle), so
     that its digest, its texts digest and its page can be recomputed from the data alone.
 
-    Raises ``ValueError`` (or ``KeyError``/``TypeError``) on data that is not such a charter.
+    Fields a charter version stored by an older release may lack take their defaults (its digest
+    is still the one of the data as stored). Raises ``ValueError`` (or ``KeyError``/``TypeError``)
+    on data that is not such a charter.
     """
     controller = data["controller"]
     purposes = tuple(
@@ -330,9 +332,9 @@ def charter_from_data(data: Mapping[str, Any]) -> Charter:
             key=str(p["key"]),
             title=_frozen(p["title"]),
             description=_frozen(p["description"]),
-            exemption=Exemption(p["exemption"]) if p["exemption"] else None,
-            refused_by_gpc=bool(p["refused_by_gpc"]),
-            consent_mode=tuple(p["consent_mode"]),
+            exemption=Exemption(p["exemption"]) if p.get("exemption") else None,
+            refused_by_gpc=bool(p.get("refused_by_gpc", False)),
+            consent_mode=tuple(p.get("consent_mode", ())),
             adpc=str(p.get("adpc", "")),
             adpc_consent=bool(p.get("adpc_consent", False)),
         )
@@ -346,12 +348,12 @@ def charter_from_data(data: Mapping[str, Any]) -> Charter:
             service=_frozen(c["service"]),
             description=_frozen(c["description"]),
             lifetime=Lifetime.parse(str(c["lifetime"])),
-            party=Party(c["party"]),
-            domain=str(c["domain"]),
-            reason=_frozen(c["reason"]),
-            path=str(c["path"]),
-            cookie_domain=str(c["cookie_domain"]),
-            policy_url=str(c["policy_url"]),
+            party=Party(c.get("party", Party.FIRST.value)),
+            domain=str(c.get("domain", "")),
+            reason=_frozen(c.get("reason")),
+            path=str(c.get("path", "/")),
+            cookie_domain=str(c.get("cookie_domain", "")),
+            policy_url=str(c.get("policy_url", "")),
         )
         for c in data["cookies"]
     )
@@ -360,7 +362,7 @@ def charter_from_data(data: Mapping[str, Any]) -> Charter:
         languages=tuple(str(lang) for lang in data["languages"]),
         purposes=purposes,
         cookies=cookies,
-        edition=str(data["edition"]),
+        edition=str(data.get("edition", "")),
     )
 
 
