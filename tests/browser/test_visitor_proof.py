@@ -1,6 +1,7 @@
 """Proof for one visitor in a real Chromium: a visitor chooses in the banner and reads their consent id
 on the charter page; the data protection officer, on a phone, types it into the overview's form, in
-French and in English, reads the records and downloads the JSON bundle, which checks out."""
+French (light theme) and in English (dark theme), reads the records and downloads the JSON bundle,
+which checks out."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def test_dpo_looks_up_a_visitor_on_a_phone_and_downloads_the_bundle(
 ):
     demo, consent_id = visitor_id
     username, password, log_in, look_up, download = LABELS[locale]
-    page = new_context(locale=locale, accept_downloads=True, **PHONE).new_page()
+    # English in the admin's dark theme, French in its light one.
+    scheme = "dark" if locale == "en-US" else "light"
+    page = new_context(locale=locale, accept_downloads=True, color_scheme=scheme, **PHONE).new_page()
     page.goto(demo.url + "/admin/")
     page.get_by_label(username).fill(demo.username)
     page.get_by_label(password).fill(demo.password)
@@ -54,7 +57,12 @@ def test_dpo_looks_up_a_visitor_on_a_phone_and_downloads_the_bundle(
     # Readable on the phone: the page does not scroll sideways (the table scrolls inside its box).
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px screen"
-    screenshot(page, f"visitor-proof-phone-{locale}")
+    background = page.evaluate("getComputedStyle(document.querySelector('#visitor-records')).backgroundColor")
+    text = page.evaluate("getComputedStyle(document.querySelector('#visitor-records td')).color")
+    if scheme == "dark":
+        assert background not in ("rgb(255, 255, 255)", "rgb(248, 248, 248)"), background
+        assert text != "rgb(51, 51, 51)", text
+    screenshot(page, f"visitor-proof-phone-{locale}-{scheme}")
 
     with page.expect_download() as info:
         page.get_by_role("link", name=download).click()
