@@ -379,6 +379,9 @@ def test_pdf_download_opens_and_shows_the_proof(dpo, visitor):
     for expected in ("Proof for one visitor", visitor, "Accept all", "Withdrawal", "Ledger intact", "Seal 1"):
         assert expected in text, expected
     assert "Audience measurement of the portal" in text
+    # Hashes are printed whole, to be compared with the JSON and the checker's output.
+    for record in ConsentRecord.objects.filter(consent_id=visitor):
+        assert record.record_hash in text and record.charter_version.digest in text
     french = dpo.get(PROOF + "pdf/", {"consent_id": visitor}, HTTP_ACCEPT_LANGUAGE="fr")
     text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(french.content)).pages).split())
     assert "Preuve pour un visiteur" in text and "Tout accepter" in text

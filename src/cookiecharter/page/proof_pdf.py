@@ -16,18 +16,19 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..core.catalogue import Translator
 from .pdf import HEAD_BG, MARGIN, RULE, _styles
 
+#: Digests, hashes and hashed texts: Courier, wrapped at any character (reportlab's "CJK" wrapping),
+#: so a 64-character hash fits its cell and is copied back whole (no break character inserted).
+_MONO = ParagraphStyle("cc-mono", fontName="Courier", fontSize=7.6, leading=9.6, wordWrap="CJK")
 
-def _mono(text: str) -> str:
-    # Long hex strings break anywhere: a zero-width space every 16 characters lets them wrap.
-    text = str(text)
-    return (
-        "<font name='Courier'>" + "\u200b".join(escape(text[i : i + 16]) for i in range(0, len(text), 16)) + "</font>"
-    )
+
+def _mono(text: str) -> Paragraph:
+    return Paragraph(escape(str(text)), _MONO)
 
 
 def render_proof_pdf(bundle: Mapping[str, Any], lang: str, t: Translator, methods: Mapping[str, Any]) -> bytes:
@@ -52,8 +53,8 @@ def render_proof_pdf(bundle: Mapping[str, Any], lang: str, t: Translator, method
         invariant=1,
     )
 
-    def facts(rows: list[tuple[str, str]]) -> Table:
-        data = [[Paragraph(escape(k), head), Paragraph(v, cell)] for k, v in rows]
+    def facts(rows: list[tuple[str, str | Paragraph]]) -> Table:
+        data = [[Paragraph(escape(k), head), v if isinstance(v, Paragraph) else Paragraph(v, cell)] for k, v in rows]
         table = Table(data, colWidths=[doc.width * 0.3, doc.width * 0.7])
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return table
@@ -108,7 +109,7 @@ def render_proof_pdf(bundle: Mapping[str, Any], lang: str, t: Translator, method
                 Paragraph(f"#{record['seal']}" if record["seal"] else escape(_("not sealed yet")), cell),
             ]
         )
-    table = Table(rows, colWidths=[doc.width * w for w in (0.09, 0.25, 0.18, 0.26, 0.1, 0.12)], repeatRows=1)
+    table = Table(rows, colWidths=[doc.width * w for w in (0.15, 0.24, 0.17, 0.24, 0.09, 0.11)], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
