@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from cookiecharter import ledger, visitor_proof
 from cookiecharter.cli import main
 from cookiecharter.core import bundle as core_bundle
-from cookiecharter.models import CharterVersion, ConsentRecord
+from cookiecharter.models import CharterVersion, ConsentRecord, LedgerSeal
 from cookiecharter.sites import registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +99,38 @@ def test_bundle_of_a_visitor_who_chose_twice_under_two_charter_versions(visitor)
     assert bundle["verification"]["ok"] and bundle["verification"]["records_genuine"]
 
 
+def test_the_bundled_verification_finds_what_was_edited_in_the_database(visitor):
+    """It covers the whole chain of seals and every record of the seals over the visitor's, with the
+    key: another visitor's record edited in that seal, or a seal rewritten, shows in the bundle."""
+    from django.db import connection
+
+    other = ConsentRecord.objects.exclude(consent_id=visitor).get()
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {ConsentRecord._meta.db_table} SET method = 'accept-all' WHERE id = %s", [other.id])
+    verification = visitor_proof.build("default", visitor)["verification"]
+    assert not verification["ok"] and verification["records_genuine"]
+    assert f"altered: record {other.id} does not match its hash (edited or forged)" in verification["problems"]
+    LedgerSeal.objects.filter(number=1).update(count=99)
+    problems = visitor_proof.build("default", visitor)["verification"]["problems"]
+    assert "seal: seal 1 does not match its hash (edited)" in problems
+
+
+def test_the_bundled_verification_does_not_read_the_other_seals_records(visitor, client):
+    """A record edited under a seal that covers none of this visitor's records is the verify button's
+    business, not this visitor's proof: the download does not read those records."""
+    from django.db import connection
+
+    later = type(client)()
+    later.post("/fr/cookies/consent/", {"choice": "refuse-all"})
+    ledger.seal_pending("default", partial=True, grace_seconds=0)
+    newest = ConsentRecord.objects.order_by("-id").first()
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {ConsentRecord._meta.db_table} SET language = 'de' WHERE id = %s", [newest.id])
+    verification = visitor_proof.build("default", visitor)["verification"]
+    assert verification["ok"] and verification["seals"] == 2 and verification["records"] == 3
+    assert not ledger.verify("default").ok
+
+
 def test_malformed_and_unknown_ids(visitor):
     with pytest.raises(visitor_proof.MalformedConsentId):
         visitor_proof.build("default", "x' OR 1=1 --")
@@ -118,7 +150,10 @@ def test_the_untouched_bundle_checks_out_against_the_public_charter(bundle_file,
     assert "is in seal 1" in result.output
     # It says plainly what it could not recheck, and what the controller's verification said.
     assert "not rechecked: each record's HMAC and each seal's hash, which need the site's secret key" in result.output
-    assert "ledger intact" in result.output
+    assert (
+        "of the chain of seals, the records of the seals over this visitor's records, this visitor's records "
+        "(1 seals, 3 records) says: intact" in result.output
+    )
 
 
 def test_the_bundle_checks_out_with_the_digest_the_charter_page_shows(bundle_file, client):

@@ -361,15 +361,17 @@ def _check(
     _check_seals(bundle, records, out)
 
     verification = bundle["verification"]
+    scope = verification.get("scope", "the ledger")
     out.not_rechecked.append(
         "each record's HMAC and each seal's hash, which need the site's secret key; the controller's own "
-        f"verification on {verification['at']} says: "
+        f"verification on {verification['at']} of {scope} ({verification['seals']} seals, "
+        f"{verification['records']} records) says: "
         + (
-            "ledger intact"
+            "intact"
             if verification["ok"]
-            else f"ledger NOT intact ({len(verification['problems'])} problem(s) listed)"
+            else f"NOT intact: {'; '.join(str(p) for p in verification['problems']) or 'problems found'}"
         )
-        + f", {verification['records']} records, {verification['seals']} seals; the bundled records' HMACs "
+        + "; the bundled records' HMACs "
         + ("held" if verification["records_genuine"] else "did NOT all hold")
         + ", the bundled seals' hashes "
         + ("held" if verification["seals_genuine"] else "did NOT all hold")
