@@ -411,7 +411,14 @@ def test_pdf_download_opens_and_shows_the_proof(dpo, visitor):
     reader = PdfReader(io.BytesIO(response.content))
     text = " ".join("\n".join(page.extract_text() for page in reader.pages).split())
     assert reader.trailer["/Root"]["/Lang"] == "en"
-    for expected in ("Proof for one visitor", visitor, "Accept all", "Withdrawal", "Ledger intact", "Seal 1"):
+    for expected in (
+        "Proof for one visitor",
+        visitor,
+        "Accept all",
+        "Withdrawal",
+        "Intact: the chain of 1 seals",
+        "Seal 1",
+    ):
         assert expected in text, expected
     assert "Audience measurement of the portal" in text
     # Hashes are printed whole, to be compared with the JSON and the checker's output.
@@ -420,6 +427,7 @@ def test_pdf_download_opens_and_shows_the_proof(dpo, visitor):
     french = dpo.get(PROOF + "pdf/", {"consent_id": visitor}, HTTP_ACCEPT_LANGUAGE="fr")
     text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(french.content)).pages).split())
     assert "Preuve pour un visiteur" in text and "Tout accepter" in text
+    assert "Intacte : la chaîne de 1 sceaux" in text
 
 
 def test_pdf_without_reportlab_says_so(dpo, visitor, monkeypatch):

@@ -60,6 +60,12 @@ def render_proof_pdf(bundle: Mapping[str, Any], lang: str, t: Translator, method
         return table
 
     verification = bundle["verification"]
+    if verification["ok"]:
+        checked = _(
+            "Intact: the chain of %(seals)s seals and the %(records)s records of the seals over this visitor's records."
+        ) % {"seals": verification["seals"], "records": verification["records"]}
+    else:
+        checked = _("NOT intact: %(problems)s") % {"problems": "; ".join(str(p) for p in verification["problems"])}
     story: list[Any] = [
         Paragraph(escape(title), styles["title"]),
         facts(
@@ -70,12 +76,8 @@ def render_proof_pdf(bundle: Mapping[str, Any], lang: str, t: Translator, method
                 (_("Made at"), escape(str(bundle["made_at"]))),
                 (_("Bundle digest"), _mono(bundle["digest"])),
                 (
-                    _("Verification of the ledger"),
-                    escape(
-                        (_("Ledger intact") if verification["ok"] else _("Ledger NOT intact"))
-                        + " · "
-                        + _("%(records)s records, %(seals)s seals") % verification
-                    ),
+                    _("Verification with the site's key"),
+                    escape(checked),
                 ),
             ]
         ),
