@@ -440,6 +440,33 @@ def test_pdf_without_reportlab_says_so(dpo, visitor, monkeypatch):
     assert "install the “pdf” extra" in html and "Download JSON" in html
 
 
+# -- a site's own AdminSite ------------------------------------------------------------------------
+
+from django.conf.urls.i18n import i18n_patterns  # noqa: E402
+from django.contrib.admin import AdminSite  # noqa: E402
+from django.test import override_settings  # noqa: E402
+from django.urls import include, path  # noqa: E402
+
+from cookiecharter.admin.overview import ComplianceOverviewAdmin  # noqa: E402
+from cookiecharter.models import ComplianceOverview  # noqa: E402
+
+dpo_site = AdminSite(name="dpo")
+dpo_site.register(ComplianceOverview, ComplianceOverviewAdmin)
+
+#: This module doubles as a URLconf for the test below (ROOT_URLCONF=__name__).
+urlpatterns = [path("dpo/", dpo_site.urls), *i18n_patterns(path("cookies/", include("cookiecharter.urls")))]
+
+
+def test_works_on_a_custom_admin_site(dpo, visitor):
+    with override_settings(ROOT_URLCONF=__name__):
+        overview = dpo.get("/dpo/cookiecharter/complianceoverview/").content.decode()
+        assert 'action="/dpo/cookiecharter/complianceoverview/proof/"' in overview
+        html = dpo.get("/dpo/cookiecharter/complianceoverview/proof/", {"consent_id": visitor}).content.decode()
+        assert f"/dpo/cookiecharter/complianceoverview/proof/json/?site=default&amp;consent_id={visitor}" in html
+        response = dpo.get("/dpo/cookiecharter/complianceoverview/proof/json/", {"consent_id": visitor})
+        assert response.status_code == 200 and json.loads(response.content)["consent_id"] == visitor
+
+
 # -- the same tests on PostgreSQL ------------------------------------------------------------------
 
 
