@@ -12,6 +12,8 @@ The figures come from ``cookiecharter.compliance``; this module only checks perm
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import admin
@@ -28,7 +30,7 @@ from .. import compliance, daily
 from ..conf import SiteSettings
 from ..models import ComplianceOverview, ObservedCookie
 from ..sites import registry
-from . import charter_versions, charts
+from . import charter_versions, charts, proof
 
 #: The permissions of the back office (declared on the ``ComplianceOverview`` proxy model).
 VIEW = "cookiecharter.view_overview"
@@ -62,6 +64,16 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             path("", wrap(self.overview_view), name="{}_{}_changelist".format(*info)),
             path("verify/", wrap(self.verify_view), name="{}_{}_verify".format(*info)),
             path("versions/", wrap(self.versions_view), name="{}_{}_versions".format(*info)),
+            # Proof for one visitor (admin/proof.py): the page, then the bundle as JSON and as PDF.
+            path("proof/", wrap(partial(self.proof_view, proof.proof_view)), name="{}_{}_proof".format(*info)),
+            path(
+                "proof/json/",
+                wrap(partial(self.proof_view, proof.proof_json_view)),
+                name="{}_{}_proof_json".format(*info),
+            ),
+            path(
+                "proof/pdf/", wrap(partial(self.proof_view, proof.proof_pdf_view)), name="{}_{}_proof_pdf".format(*info)
+            ),
         ]
 
     def _check(self, request: HttpRequest, permission: str = VIEW) -> None:
@@ -130,6 +142,8 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "verify_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_verify"),
             "can_verify": request.user.has_perm(VERIFY),
             "versions_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_versions"),
+            "proof_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_proof"),
+            "can_export": request.user.has_perm(EXPORT),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
@@ -162,6 +176,14 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         request.session[SESSION_KEY.format(site=site)] = result.as_data()
         page = reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_changelist")
         return HttpResponseRedirect(f"{page}?{urlencode({'site': site})}#proof")
+
+    def proof_view(
+        self, view: Callable[[ComplianceOverviewAdmin, HttpRequest], HttpResponse], request: HttpRequest
+    ) -> HttpResponse:
+        """The proof for one visitor (``admin/proof.py``): the overview's permission and the export's,
+        since the bundle holds a visitor's personal data."""
+        self._check(request, EXPORT)
+        return view(self, request)
 
     def _observed_url(self) -> str | None:
         opts = ObservedCookie._meta

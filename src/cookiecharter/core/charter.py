@@ -318,6 +318,54 @@ class _Matcher:
         return None if index is None else self.patterned[index]
 
 
+def charter_from_data(data: Mapping[str, Any]) -> Charter:
+    """The charter back from ``Charter.as_data()`` (a stored charter version, a proof bundle), so
+    that its digest, its texts digest and its page can be recomputed from the data alone.
+
+    Fields a charter version stored by an older release may lack take their defaults (its digest
+    is still the one of the data as stored). Raises ``ValueError`` (or ``KeyError``/``TypeError``)
+    on data that is not such a charter.
+    """
+    controller = data["controller"]
+    purposes = tuple(
+        Purpose(
+            key=str(p["key"]),
+            title=_frozen(p["title"]),
+            description=_frozen(p["description"]),
+            exemption=Exemption(p["exemption"]) if p.get("exemption") else None,
+            refused_by_gpc=bool(p.get("refused_by_gpc", False)),
+            consent_mode=tuple(p.get("consent_mode", ())),
+            adpc=str(p.get("adpc", "")),
+            adpc_consent=bool(p.get("adpc_consent", False)),
+        )
+        for p in data["purposes"]
+    )
+    cookies = tuple(
+        Cookie(
+            name=CookieName(MatchKind(c["match"][0]), str(c["match"][1])),
+            provider=str(c["provider"]),
+            purpose=str(c["purpose"]),
+            service=_frozen(c["service"]),
+            description=_frozen(c["description"]),
+            lifetime=Lifetime.parse(str(c["lifetime"])),
+            party=Party(c.get("party", Party.FIRST.value)),
+            domain=str(c.get("domain", "")),
+            reason=_frozen(c.get("reason")),
+            path=str(c.get("path", "/")),
+            cookie_domain=str(c.get("cookie_domain", "")),
+            policy_url=str(c.get("policy_url", "")),
+        )
+        for c in data["cookies"]
+    )
+    return Charter(
+        controller=Controller(str(controller["name"]), str(controller["contact"]), str(controller["url"])),
+        languages=tuple(str(lang) for lang in data["languages"]),
+        purposes=purposes,
+        cookies=cookies,
+        edition=str(data.get("edition", "")),
+    )
+
+
 def _purpose_data(p: Purpose) -> dict[str, Any]:
     return {
         "key": p.key,

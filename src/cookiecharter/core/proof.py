@@ -98,7 +98,19 @@ def texts_digest(charter: Charter, language: str) -> str:
     The charter version row keeps the full texts in every language; this digest pins the ones
     of this language, so a record proves which wording the visitor read.
     """
-    data = {
+    return digest_of_texts(banner_texts(charter, language))
+
+
+def digest_of_texts(texts: Mapping[str, Any]) -> str:
+    """The texts digest of ``banner_texts``' output: a proof bundle carries the texts, and whoever
+    checks it recomputes the digest from them with this alone."""
+    return hashlib.sha256(_canonical_json(texts)).hexdigest()
+
+
+def banner_texts(charter: Charter, language: str) -> dict[str, Any]:
+    """The texts ``texts_digest`` covers, as plain data: the controller, each purpose's title and
+    description and each cookie's line, in ``language`` (falling back as the page does)."""
+    return {
         "language": language,
         "controller": [charter.controller.name, charter.controller.contact, charter.controller.url],
         "purposes": [
@@ -125,7 +137,6 @@ def texts_digest(charter: Charter, language: str) -> str:
             for c in charter.cookies
         ],
     }
-    return hashlib.sha256(_canonical_json(data)).hexdigest()
 
 
 # -- id ranges --------------------------------------------------------------------------------
