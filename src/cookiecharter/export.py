@@ -67,7 +67,9 @@ class ExportQuery:
         if self.since:
             parts.append("from-" + timezone.localtime(self.since).strftime("%Y%m%d"))
         if self.until:
-            parts.append("until-" + timezone.localtime(self.until).strftime("%Y%m%d"))
+            # The last day included (``until`` itself is the exclusive bound: the next midnight).
+            last = timezone.localtime(self.until - timedelta(microseconds=1))
+            parts.append("until-" + last.strftime("%Y%m%d"))
         if self.purpose:
             parts.append(self.purpose)
         name = "-".join(parts)

@@ -279,6 +279,15 @@ def test_officer_downloads_the_file_and_the_page_lists_it(records, officer):
     assert 'href="/admin/cookiecharter/ledgerexport/"' in page
 
 
+def test_file_name_names_the_days_included(records, officer):
+    response = officer.post(EXPORT, {"format": "iso27560", "since": "2026-01-10", "until": "2026-01-11"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="ledger-default-from-20260110-until-20260111.iso27560.jsonl"'
+    )
+    assert len(json_lines(b"".join(response.streaming_content))) == 5
+
+
 def test_an_export_cut_short_stays_unfinished(records, officer):
     from cookiecharter import export
 
