@@ -118,9 +118,15 @@ def test_export_in_french_then_in_english(portal, new_context, screenshot):
     screenshot(english, "back-office-export-en")
 
 
-def test_export_on_a_phone(portal, new_context, screenshot):
-    phone = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+def test_export_on_a_phone_in_dark_mode(portal, new_context, screenshot):
+    # A phone in dark mode: the form follows the admin's dark theme (no white field on a dark page).
+    phone = new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, color_scheme="dark"
+    ).new_page()
     sign_in(phone, portal)
+    for field in ("#cc-export-format", "#cc-export-since"):
+        background = phone.evaluate(f"getComputedStyle(document.querySelector('{field}')).backgroundColor")
+        assert background not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), (field, background)
     section = phone.locator("#export")
     section.scroll_into_view_if_needed()
     # Nothing wider than the screen, and the export section needs no sideways scroll of its own.
