@@ -233,9 +233,11 @@ def test_command_refuses_a_missing_folder(records, tmp_path):
 
 @pytest.fixture
 def officer(client, django_user_model):
-    """Staff holding view_overview and export_ledger, as a DPO role does."""
+    """Staff holding view_overview and export_ledger, and the list of exports, as a DPO role does."""
     user = django_user_model.objects.create_user("officer", password="pw", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_overview", "export_ledger"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_overview", "export_ledger", "view_ledgerexport"])
+    )
     client.force_login(user)
     client.user = user
     return client
@@ -246,9 +248,19 @@ def test_without_export_ledger_no_form_and_403(records, client, django_user_mode
     reader.user_permissions.add(Permission.objects.get(codename="view_overview"))
     client.force_login(reader)
     page = client.get(PAGE).content.decode()
-    assert 'id="export"' not in page and EXPORT not in page
+    assert EXPORT not in page and "<form" not in page.split('id="export"')[1].split("</section>")[0]
     assert client.post(EXPORT, {"format": "csv"}).status_code == 403
     assert not LedgerExport.objects.exists()
+    # Who exported what stays visible to whoever reads the overview.
+    export_command("--output", "-")
+    section = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode().split('id="export"')[1]
+    assert (
+        "Exports of the ledger" in section
+        and "<td>command" in section
+        and "<form" not in section.split("</section>")[0]
+    )
+    # No link to a list this role may not open.
+    assert "/admin/cookiecharter/ledgerexport/" not in section
 
 
 def test_export_alone_does_not_open_it(records, client, django_user_model):

@@ -140,7 +140,9 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "export_formats": [(key, FORMAT_LABELS[key]) for key in FORMATS],
             "export_purposes": consent_keys,
             "exports": export.recent(site),
-            "exports_url": self._changelist_url(LedgerExport),
+            "exports_url": (
+                self._changelist_url(LedgerExport) if request.user.has_perm("cookiecharter.view_ledgerexport") else None
+            ),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
