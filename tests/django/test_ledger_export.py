@@ -185,6 +185,35 @@ def test_standard_output(records):
     assert err == ""
 
 
+def test_each_site_exports_its_own_records(settings, tmp_path, client):
+    """Two sites in one table: choices made through each host's consent endpoint, exported per site."""
+    from django.test import Client
+
+    from tests.charter_samples import NECESSARY, STATISTICS, write_charter
+
+    sister = write_charter(tmp_path, NECESSARY, STATISTICS, name="sister.toml")
+    settings.COOKIECHARTER = {
+        **settings.COOKIECHARTER,
+        "SITES": {"sister": {"HOSTS": ["sister.example"], "CHARTER": str(sister)}},
+    }
+    for host, choice in [("testserver", "accept-all"), ("sister.example", "refuse-all"), ("sister.example", "custom")]:
+        assert Client().post("/fr/cookies/consent/", {"choice": choice}, HTTP_HOST=host).status_code == 303
+    default = json_lines(export_file(tmp_path, "--format", "jsonl"))
+    assert [(line["site"], line["method"]) for line in default] == [("default", "accept-all")]
+    sister_lines = json_lines(export_file(tmp_path, "--format", "jsonl", "--site", "sister"))
+    assert [(line["site"], line["method"]) for line in sister_lines] == [("sister", "refuse-all"), ("sister", "custom")]
+    assert all(line["choices"] == {"statistics": False} for line in sister_lines)
+    assert json_lines(export_file(tmp_path, "--format", "jsonl", "--site", "sister", "--purpose", "statistics"))
+    # The sister charter has no "embeds": none of its records answers it.
+    assert json_lines(export_file(tmp_path, "--format", "jsonl", "--site", "sister", "--purpose", "embeds")) == []
+    assert [(e.site, e.records) for e in LedgerExport.objects.order_by("id")] == [
+        ("default", 1),
+        ("sister", 2),
+        ("sister", 2),
+        ("sister", 0),
+    ]
+
+
 # -- the export's own record ----------------------------------------------------------------------
 
 
