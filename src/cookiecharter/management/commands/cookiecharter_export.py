@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +53,10 @@ class Command(LedgerCommand):
         output = options["output"]
         chunks = export.ExportRun(query, username="command", os_user=_os_user())
         if output == "-":
-            sink = getattr(self.stdout, "_out", sys.stdout)
-            binary = getattr(sink, "buffer", None)
+            # Each chunk ends on a record's end, so it decodes on its own.
             for chunk in chunks:
-                if binary is not None:
-                    binary.write(chunk)
-                else:
-                    sink.write(chunk.decode("utf-8"))
-            sink.flush()
+                self.stdout.write(chunk.decode("utf-8"), ending="")
+            self.stdout.flush()
             return
         path = Path(output)
         if not path.parent.is_dir():
