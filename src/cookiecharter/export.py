@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -100,11 +100,17 @@ def parse_bound(value: str | None, *, end: bool, label: str) -> datetime | None:
             _("%(label)s: %(value)r is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM")
             % {"label": label, "value": value}
         )
-    if moment is None:
-        assert day is not None
-        moment = datetime.combine(day + timedelta(days=1) if end else day, time.min)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    try:
+        if moment is None:
+            assert day is not None
+            moment = datetime.combine(day + timedelta(days=1) if end else day, time.min)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment.astimezone(UTC)  # what the database will be given: 9999-12-31 ends past the year 9999
+    except OverflowError:
+        raise ExportError(
+            _("%(label)s: %(value)r is out of the range of dates") % {"label": label, "value": value}
+        ) from None
     return moment
 
 

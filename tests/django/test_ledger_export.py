@@ -237,6 +237,8 @@ def test_each_export_is_recorded_with_counts_and_digest(records, tmp_path):
     [
         (["--since", "2026-13-01"], "'2026-13-01' is not a date"),
         (["--until", "yesterday"], "'yesterday' is not a date"),
+        (["--until", "9999-12-31"], "'9999-12-31' is out of the range of dates"),
+        (["--since", "0001-01-01T00:00:00+05:00"], "'0001-01-01T00:00:00+05:00' is out of the range of dates"),
         (["--since", "2026-02-01", "--until", "2026-01-01"], "must come before its end"),
         (["--site", "nowhere"], "unknown site 'nowhere'"),
         (["--purpose", "advertising"], "unknown purpose 'advertising'"),
