@@ -420,6 +420,29 @@ def test_streams_in_chunks_from_the_database(tmp_path):
     assert [line["record_id"] for line in lines] == ids
 
 
+def test_on_postgresql_the_rows_come_through_a_server_side_cursor(records, monkeypatch):
+    """The memory claim rests on this: PostgreSQL hands the rows over a batch at a time."""
+    from django.db import connection
+
+    from cookiecharter import export as export_module
+    from cookiecharter.core import export as core_export
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: runs in test_export_suite_on_postgresql")
+    # Small batches, so the export is still reading when its first chunk is out.
+    monkeypatch.setattr(export_module, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(core_export, "CHUNK_RECORDS", 2)
+    run = iter(export_module.ExportRun(export_module.make_query(site="default", format="csv"), username="t"))
+    next(run)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM pg_cursors")
+            names = [row[0] for row in cursor.fetchall()]
+    finally:
+        run.close()
+    assert any(name.startswith("_django_curs_") for name in names), names
+
+
 # -- the same tests on PostgreSQL ------------------------------------------------------------------
 
 
