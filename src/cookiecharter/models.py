@@ -262,3 +262,46 @@ class ComplianceOverview(ConsentRecord):
             ("verify_ledger", _("Can verify the consent ledger")),
             ("run_audit", _("Can run an audit of the site")),
         ]
+
+
+EXPORT_FORMAT_CHOICES = [
+    ("csv", "CSV"),
+    ("jsonl", "JSON Lines"),
+    ("iso27560", "ISO/IEC TS 27560"),
+]
+
+
+class LedgerExport(models.Model):
+    """Who exported which part of the ledger, when, and exactly what they got.
+
+    Written when the export starts and completed when its last byte is sent, so an export cut
+    short (a closed browser, a full disk) stays visible with no ``finished_at``. ``sha256`` is the
+    digest of the bytes sent: a file someone hands over later can be matched to its export. No IP
+    address, like the rest of the ledger.
+    """
+
+    site = models.CharField(_("site"), max_length=64, default=DEFAULT_SITE)
+    format = models.CharField(_("format"), max_length=16, choices=EXPORT_FORMAT_CHOICES)
+    #: The filters: None / "" when not used. ``since`` is inclusive, ``until`` exclusive.
+    since = models.DateTimeField(_("from"), null=True, blank=True)
+    until = models.DateTimeField(_("until"), null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=64, blank=True)
+    #: The account's primary key as text (admin exports), or NULL for the command.
+    user_id = models.CharField(_("user id"), max_length=150, null=True, blank=True)  # noqa: DJ001
+    #: The account's username, or "command" for ``manage.py cookiecharter_export``.
+    username = models.CharField(_("exported by"), max_length=150)
+    #: The operating system's user who ran the command (blank for admin exports).
+    os_user = models.CharField(_("system user"), max_length=150, blank=True)
+    records = models.PositiveBigIntegerField(_("records"), default=0)
+    size = models.PositiveBigIntegerField(_("bytes"), default=0)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger export")
+        verbose_name_plural = _("ledger exports")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.format} {self.username} {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -18,17 +18,25 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.http.request import split_domain_port
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 
-from .. import compliance, daily
+from .. import compliance, daily, export
 from ..conf import SiteSettings
-from ..models import ComplianceOverview, ObservedCookie
+from ..core.export import FORMATS
+from ..models import ComplianceOverview, LedgerExport, ObservedCookie
 from ..sites import registry
 from . import charter_versions, charts, proof
 
@@ -37,6 +45,9 @@ VIEW = "cookiecharter.view_overview"
 VERIFY = "cookiecharter.verify_ledger"
 EXPORT = "cookiecharter.export_ledger"
 AUDIT = "cookiecharter.run_audit"
+
+#: How the export formats are named on the page.
+FORMAT_LABELS = {"csv": "CSV", "jsonl": "JSON Lines", "iso27560": "ISO/IEC TS 27560 (JSON Lines)"}
 
 #: Where the last verification's outcome is kept (per signed-in user, in their session), per site.
 SESSION_KEY = "cookiecharter.compliance.verification.{site}"
@@ -74,6 +85,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             path(
                 "proof/pdf/", wrap(partial(self.proof_view, proof.proof_pdf_view)), name="{}_{}_proof_pdf".format(*info)
             ),
+            path("export/", wrap(self.export_view), name="{}_{}_export".format(*info)),
         ]
 
     def _check(self, request: HttpRequest, permission: str = VIEW) -> None:
@@ -144,6 +156,13 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "versions_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_versions"),
             "proof_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_proof"),
             "can_export": request.user.has_perm(EXPORT),
+            "export_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_export"),
+            "export_formats": [(key, FORMAT_LABELS[key]) for key in FORMATS],
+            "export_purposes": consent_keys,
+            "exports": export.recent(site),
+            "exports_url": (
+                self._changelist_url(LedgerExport) if request.user.has_perm("cookiecharter.view_ledgerexport") else None
+            ),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
@@ -184,6 +203,42 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         since the bundle holds a visitor's personal data."""
         self._check(request, EXPORT)
         return view(self, request)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """POST (CSRF-checked by the admin): stream the chosen part of the ledger as a download.
+
+        A POST, not a GET, because each export writes its own record: a link or an image on
+        another site must not be able to make a signed-in officer "export" anything."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"], _("An export is started with the form (POST)."))
+        self._check(request, EXPORT)
+        try:
+            query = export.make_query(
+                site=request.POST.get("site"),
+                format=request.POST.get("format"),
+                since=request.POST.get("since"),
+                until=request.POST.get("until"),
+                purpose=request.POST.get("purpose"),
+            )
+        except export.ExportError as exc:
+            return HttpResponseBadRequest(
+                _("The export was not started: %(reason)s.") % {"reason": exc},
+                content_type="text/plain; charset=utf-8",
+            )
+        run = export.ExportRun(query, username=request.user.get_username(), user_id=str(request.user.pk))
+        response = StreamingHttpResponse(iter(run), content_type=query.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, query.filename)
+        # The ledger is evidence: no copy in a shared cache or proxy.
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def _changelist_url(self, model: type) -> str | None:
+        opts = model._meta  # type: ignore[attr-defined]
+        try:
+            return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+        except NoReverseMatch:  # a custom AdminSite that does not register this model
+            return None
 
     def _observed_url(self) -> str | None:
         opts = ObservedCookie._meta

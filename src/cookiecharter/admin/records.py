@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from ..models import CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
+from ..models import CharterVersion, ConsentRecord, LedgerExport, LedgerSeal, ObservedCookie
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -157,3 +157,34 @@ class LedgerSealAdmin(EvidenceAdmin):
     list_display = ("site", "number", "first_id", "last_id", "count", "created_at", "pruned_at")
     list_filter = ("site",)
     ordering = ("site", "-number")
+
+
+@admin.register(LedgerExport)
+class LedgerExportAdmin(EvidenceAdmin):
+    """Who exported what and when: the exports' own trail, as read-only as the ledger."""
+
+    list_display = ("started_at", "site", "format", "username", "os_user", "records", "finished_at", "short_sha256")
+    list_filter = ("site", "format")
+    search_fields = ("=username", "=sha256")
+    ordering = ("-started_at", "-id")
+    date_hierarchy = "started_at"
+    readonly_fields = (
+        "site",
+        "format",
+        "since",
+        "until",
+        "purpose",
+        "username",
+        "user_id",
+        "os_user",
+        "records",
+        "size",
+        "sha256",
+        "started_at",
+        "finished_at",
+    )
+    fields = readonly_fields
+
+    @admin.display(description=_("SHA-256"))
+    def short_sha256(self, obj: LedgerExport) -> str:
+        return obj.sha256[:12] if obj.sha256 else "-"

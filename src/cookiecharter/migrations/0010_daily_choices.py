@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cookiecharter', '0008_back_office_permissions'),
+        ('cookiecharter', '0009_ledgerexport'),
     ]
 
     operations = [
