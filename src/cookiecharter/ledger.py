@@ -16,26 +16,30 @@ new raises ``ProofUnavailable`` instead, so that nothing is granted without its 
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import json
 import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings as django_settings
 from django.core.signals import request_finished
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.signals import connection_created
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .core import proof as core
 from .core.charter import Charter
 from .core.consent import Consent, Method
 from .core.pending import PendingFile
-from .core.witness import Checkpoint, WitnessFile, compare
+from .core.witness import Checkpoint, VerifiedFile, WitnessFile, compare
 from .models import CharterVersion, ConsentRecord, LedgerSeal
 
 if TYPE_CHECKING:
@@ -448,29 +452,246 @@ def high_water_mark(alias: str) -> int | None:
     return None
 
 
-def verify(site: str, *, using: str | None = None) -> core.Report:
-    """Check every record and seal of one site, and that no record is missing from the table."""
+def verify_reference(site: str, *, using: str | None = None) -> core.Report:
+    """The verifier as it was before ``verify`` read raw rows: every record through the ORM into
+    ``core.StoredRecord`` objects. Slow (about ten times ``verify(full=True)``), kept as the yardstick
+    the fast path is compared with (tests, ``bench/bench_verify.py``); no witness, no checkpoint."""
     alias = using or ledger_alias()
+    hwm = high_water_mark(alias)
+    seals = _stored_seals(alias, site)
+    others = _other_ids(alias, site, 0)
+    return core.verify(ledger_keys(), _stored_records(alias, site), seals, high_water_mark=hwm, other_ids=others)
+
+
+def verify(site: str, *, using: str | None = None, full: bool = False) -> core.Report:
+    """Check the records and seals of one site, and that no record is missing from the table.
+
+    Incremental unless ``full``: when ``LEDGER_DIRECTORY/verified.jsonl`` holds a checkpoint of a
+    clean run for the site, only the records after its seal are read again; the whole chain of
+    seals, the checkpoint's seal and the number and ids of the records before it are still checked
+    (docs/ledger.md, "Verifying a large ledger"). When that finds anything wrong, everything is
+    verified again, so a problem is always reported as a full run reports it. A clean run writes
+    its checkpoint.
+    """
+    alias = using or ledger_alias()
+    keys = ledger_keys()
+    checkpoints = verified_file()
+    problems: list[core.Problem] = []
+    since: Checkpoint | None = None
+    if checkpoints is not None and not full:
+        since, problems = _last_verified(checkpoints, site, keys)
     # The sequence first: a record inserted while we read can then only look "extra", never missing.
     hwm = high_water_mark(alias)
     seals = _stored_seals(alias, site)
-    others = (
+    report = _verify_records(alias, site, keys, seals, hwm, since)
+    if since is not None and not report.ok:
+        # Something is wrong: name it exactly as a full run does, reading everything again.
+        hwm = high_water_mark(alias)
+        seals = _stored_seals(alias, site)
+        report = _verify_records(alias, site, keys, seals, hwm, None)
+    report.problems.extend(problems)
+    witness = witness_file()
+    if witness is not None:
+        found, report.witnessed = compare(witness.lines(keys), seals, site)
+        report.problems.extend(found)
+    pending = pending_file()
+    if pending is not None:
+        report.pending = sum(1 for entry in pending.entries() if entry.get("site") == site)
+    if checkpoints is not None and report.ok:
+        _write_verified(checkpoints, site, seals, since, keys[0])
+    return report
+
+
+def _verify_records(
+    alias: str, site: str, keys: list[bytes], seals: list[core.StoredSeal], hwm: int | None, since: Checkpoint | None
+) -> core.Report:
+    after = 0
+    before: list[core.Problem] = []
+    if since is not None:
+        before = _old_part_problems(alias, site, seals, since)
+        after = since.last_id
+    rows = _record_rows(alias, site, after)
+    others = _other_ids(alias, site, after)
+    seen = _seen_before(alias, site, after) if after else ()
+    if rows is None:  # a database without a fast path: the ORM, row by row
+        old = _stored_records(alias, site)
+        records = (r for r in old if r.id > after)
+        report = core.verify(
+            keys, records, seals, high_water_mark=hwm, other_ids=others, since=after if since else None, seen=seen
+        )
+    else:
+        report = core.verify_rows(
+            keys,
+            rows,
+            seals,
+            site=site,
+            high_water_mark=hwm,
+            other_ids=others,
+            since=after if since else None,
+            seen=seen,
+        )
+    if since is not None:
+        report.since_seal, report.since_at = since.seal, since.at
+    report.problems[:0] = before
+    return report
+
+
+def _other_ids(alias: str, site: str, after: int) -> Iterator[int]:
+    """The ids of the other sites' records after ``after``, in order (they fill the id sequence)."""
+    return (
         ConsentRecord.objects.using(alias)
+        .filter(id__gt=after)
         .exclude(site=site)
         .order_by("id")
         .values_list("id", flat=True)
         .iterator(chunk_size=10000)
     )
-    keys = ledger_keys()
-    report = core.verify(keys, _stored_records(alias, site), seals, high_water_mark=hwm, other_ids=others)
-    witness = witness_file()
-    if witness is not None:
-        problems, report.witnessed = compare(witness.lines(keys), seals, site)
-        report.problems.extend(problems)
-    pending = pending_file()
-    if pending is not None:
-        report.pending = sum(1 for entry in pending.entries() if entry.get("site") == site)
-    return report
+
+
+def _record_rows(alias: str, site: str, after: int) -> Iterator[list[tuple[Any, ...]]] | None:
+    """The site's records after ``after`` in batches as ``core.verify_rows`` takes them, straight from a cursor
+    (no model instance, no converter), or None on a database without this fast path.
+
+    The time is put in canonical form by the database: on PostgreSQL ``to_char`` in UTC; on SQLite,
+    where Django stores UTC as ``YYYY-MM-DD HH:MM:SS[.ffffff]`` text, by cutting that text. A value
+    in any other shape comes back NULL with the raw value, and Python converts it as Django would.
+    """
+    connection = connections[alias]
+    records = connection.ops.quote_name(ConsentRecord._meta.db_table)
+    versions = connection.ops.quote_name(CharterVersion._meta.db_table)
+    if connection.vendor == "postgresql":
+        when = """to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        raw = "r.created_at"
+        choices = "r.choices::text"
+    elif connection.vendor == "sqlite":
+        # Only UTC can be cut as text; a naive local time (USE_TZ = False) is converted in Python.
+        when = (
+            "CASE WHEN substr(r.created_at, 11, 1) = ' ' AND length(r.created_at) = 26 "
+            "THEN substr(r.created_at, 1, 10) || 'T' || substr(r.created_at, 12) || 'Z' "
+            "WHEN substr(r.created_at, 11, 1) = ' ' AND length(r.created_at) = 19 "
+            "THEN substr(r.created_at, 1, 10) || 'T' || substr(r.created_at, 12) || '.000000Z' END"
+            if django_settings.USE_TZ
+            else "NULL"
+        )
+        # The raw text only where the cut failed (an expression: no converter parses it per row).
+        raw = f"CASE WHEN ({when}) IS NULL THEN r.created_at || '' END"
+        choices = "r.choices"
+    else:
+        return None
+    sql = (
+        f"SELECT r.id, r.consent_id, {when}, v.digest, r.texts_digest, r.language, {choices}, r.method, "  # noqa: S608
+        f"r.user_id, r.record_hash, {raw} FROM {records} r LEFT JOIN {versions} v ON v.id = r.charter_version_id "
+        "WHERE r.site = %s AND r.id > %s ORDER BY r.id"
+    )
+    return _rows(connection, sql, [site, after])
+
+
+def _rows(connection: Any, sql: str, params: list[Any]) -> Iterator[list[tuple[Any, ...]]]:
+    # On PostgreSQL a server-side cursor (in a transaction, so it streams instead of being kept
+    # whole WITH HOLD): memory stays flat however long the ledger.
+    with transaction.atomic(using=connection.alias), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(5000):
+            if any(row[2] is None for row in batch):
+                batch = [row if row[2] is not None else (*row[:2], _canonical_time(row[10]), *row[3:]) for row in batch]
+            yield batch
+
+
+def _canonical_time(raw: Any) -> str:
+    """A stored time as the record was hashed with it, converted as Django's ORM would read it."""
+    value = raw if isinstance(raw, datetime) else parse_datetime(str(raw))
+    if value is None:
+        return str(raw)  # not a time at all: hashed as it is, the record shows as altered
+    if value.tzinfo is None:
+        value = timezone.make_aware(value, dt_timezone.utc if django_settings.USE_TZ else None)
+    return core.canonical_time(value)
+
+
+def _seen_before(alias: str, site: str, since: int) -> list[tuple[int, str]]:
+    """(id, hash) of the records up to ``since`` whose consent id recurs after it: the only old
+    records a new one could be a byte-for-byte copy of (a copy keeps the consent id)."""
+    old = ConsentRecord.objects.using(alias).filter(site=site, id__lte=since)
+    new_ids = ConsentRecord.objects.using(alias).filter(site=site, id__gt=since).values("consent_id")
+    return list(old.filter(consent_id__in=new_ids).order_by("id").values_list("id", "record_hash"))
+
+
+def _old_part_problems(alias: str, site: str, seals: list[core.StoredSeal], since: Checkpoint) -> list[core.Problem]:
+    """What an incremental run checks of the records it does not read: the checkpoint's seal is
+    still the one verified, and the records up to it are exactly those their seals list (by count
+    and by the sum of their ids: a record deleted, or one slipped in, shows)."""
+    when = core.canonical_time(since.at)
+    seal = next((s for s in seals if s.fields.number == since.seal), None)
+    if seal is None or not hmac.compare_digest(seal.seal_hash, since.seal_hash) or seal.fields.last_id != since.last_id:
+        return [
+            core.Problem(
+                core.ProblemKind.SEAL,
+                f"seal {since.seal} is not the one verified on {when} (removed or rewritten)",
+                seal_number=since.seal,
+            )
+        ]
+    count = total = 0
+    for s in seals:
+        if s.fields.first_id <= since.last_id and s.pruned_at is None:
+            for part in filter(None, s.fields.ids.split(",")):
+                first, _, last = part.partition("-")
+                a, b = int(first), int(last or first)
+                count += b - a + 1
+                total += (a + b) * (b - a + 1) // 2
+    found = (
+        ConsentRecord.objects.using(alias)
+        .filter(site=site, id__lte=since.last_id)
+        .aggregate(n=Count("id"), s=Sum("id"))
+    )
+    if (found["n"], found["s"] or 0) != (count, total):
+        return [
+            core.Problem(
+                core.ProblemKind.DELETED if found["n"] < count else core.ProblemKind.INSERTED,
+                f"the records up to seal {since.seal} are not the ones verified on {when} "
+                f"({found['n']} found, {count} sealed)",
+                seal_number=since.seal,
+            )
+        ]
+    return []
+
+
+def verified_file() -> WitnessFile | None:
+    """The checkpoints of clean verifications (``LEDGER_DIRECTORY/verified.jsonl``), or None."""
+    directory = _directory()
+    return VerifiedFile(directory / "verified.jsonl") if directory else None
+
+
+def _last_verified(file: WitnessFile, site: str, keys: list[bytes]) -> tuple[Checkpoint | None, list[core.Problem]]:
+    last: Checkpoint | None = None
+    problems: list[core.Problem] = []
+    for line in file.lines(keys):
+        if line.checkpoint is None or not line.genuine:
+            problems.append(
+                core.Problem(
+                    core.ProblemKind.SEAL, f"verification line {line.number} is not a genuine checkpoint: {line.error}"
+                )
+            )
+        elif line.checkpoint.site == site:
+            last = line.checkpoint
+    return last, problems
+
+
+def _write_verified(
+    file: WitnessFile, site: str, seals: list[core.StoredSeal], since: Checkpoint | None, key: bytes
+) -> None:
+    newest = max(seals, key=lambda s: s.fields.number, default=None)
+    if newest is None or (since is not None and since.seal == newest.fields.number):
+        return  # nothing sealed, or nothing sealed since the last checkpoint
+    file.write(
+        Checkpoint(
+            site=site,
+            seal=newest.fields.number,
+            seal_hash=newest.seal_hash,
+            last_id=newest.fields.last_id,
+            sealed=sum(s.fields.count for s in seals),
+            at=timezone.now(),
+        ),
+        key,
+    )
 
 
 # -- pruning ------------------------------------------------------------------------------------
@@ -541,7 +762,9 @@ __all__ = [
     "prune",
     "seal_pending",
     "sites_in_ledger",
+    "verified_file",
     "verify",
+    "verify_reference",
     "witness_file",
     "write_pending",
 ]
