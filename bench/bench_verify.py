@@ -24,6 +24,7 @@ Each run must find the ledger intact (and the reference and the fast path the sa
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -94,52 +95,99 @@ PLANS = [
 WEIGHTS = [45, 35, 12, 3, 5]
 
 
-def fill(alias: str, first: int, n: int, *, days: float = 730.0) -> None:
-    """Records ``first`` .. ``first + n - 1`` (consent ids from their number) with real hashes, then
-    sealed in batches of 1000 as the site would (the witness written for each seal)."""
+def fill(aliases: list[str], first: int, n: int, *, days: float = 730.0) -> None:
+    """Records ``first`` .. ``first + n - 1`` (that id, consent ids from it) with real hashes, in
+    every database of ``aliases``, then their seals of 1000 (``core.make_seal``, as the sealer makes
+    them) and a witness line for each seal (the file's real format, flushed once at the end rather
+    than after each line as the site does)."""
     from django.db import connections
     from django.utils import timezone
 
     from cookiecharter import ledger
     from cookiecharter.core import proof as core
-    from cookiecharter.models import ConsentRecord
+    from cookiecharter.core.witness import Checkpoint
+    from cookiecharter.models import ConsentRecord, LedgerSeal
     from cookiecharter.sites import registry
 
     charter = registry.get("default").charter
-    version = ledger.charter_version(charter, using=alias).pk
     key = ledger.ledger_keys()[0]
     texts = core.texts_digest(charter, "fr")
     rng = random.Random(first)
     now = timezone.now() - timedelta(minutes=1)
     step = timedelta(days=days) / max(n, 1)
     start = now - timedelta(days=days)
-    connection = connections[alias]
     table = ConsentRecord._meta.db_table
-    columns = "site, consent_id, created_at, charter_version_id, texts_digest, language, choices, method, user_id, record_hash"
-    rows = []
-    for i in range(first, first + n):
-        method, choices = rng.choices(PLANS, WEIGHTS)[0]
-        when = start + step * (i - first)
-        cid = f"{i:016x}"
-        fields = core.RecordFields(cid, when, charter.digest, texts, "fr", choices, method, None)
-        rows.append((cid, when, json.dumps(choices), method, core.record_hash(key, fields)))
-    connection.ensure_connection()
-    if connection.vendor == "postgresql":
-        with connection.connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for cid, when, choices, method, rhash in rows:
-                copy.write_row(("default", cid, when, version, texts, "fr", choices, method, None, rhash))
-        connection.connection.commit() if not connection.connection.autocommit else None
-    else:
-        sql = f"INSERT INTO {table} ({columns}) VALUES ('default', %s, %s, %s, %s, 'fr', %s, %s, NULL, %s)"
-        stored = [
-            (cid, when.astimezone(dt_timezone.utc).replace(tzinfo=None).isoformat(sep=" "), version, texts, ch, m, h)
-            for cid, when, ch, m, h in rows
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, stored)
-    ledger.seal_pending("default", using=alias, partial=True, grace_seconds=0)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    columns = "id, site, consent_id, created_at, charter_version_id, texts_digest, language, choices, method, user_id, record_hash"
+    versions = {alias: ledger.charter_version(charter, using=alias).pk for alias in aliases}
+    last = LedgerSeal.objects.using(aliases[0]).filter(site="default").order_by("-number").first()
+    number, previous = (last.number, last.seal_hash) if last else (0, "")
+    sealed = sum(LedgerSeal.objects.using(aliases[0]).values_list("count", flat=True))
+    witness = ledger.witness_file()
+    lines = []
+    for chunk_start in range(first, first + n, 50_000):
+        rows = []
+        for i in range(chunk_start, min(chunk_start + 50_000, first + n)):
+            method, choices = rng.choices(PLANS, WEIGHTS)[0]
+            when = start + step * (i - first)
+            cid = f"{i:016x}"
+            fields = core.RecordFields(cid, when, charter.digest, texts, "fr", choices, method, None)
+            rows.append((i, cid, when, json.dumps(choices), method, core.record_hash(key, fields)))
+        seals = []
+        for b in range(0, len(rows), 1000):
+            batch = rows[b : b + 1000]
+            number += 1
+            fields, seal_hash = core.make_seal(
+                key, number=number, records=[(r[0], r[5]) for r in batch], previous_hash=previous, created_at=now
+            )
+            previous = seal_hash
+            sealed += fields.count
+            seals.append(LedgerSeal(**dataclasses.asdict(fields), seal_hash=seal_hash))
+            checkpoint = Checkpoint("default", number, seal_hash, fields.last_id, sealed, now)
+            data = json.loads(checkpoint.canonical())
+            data["mac"] = checkpoint.mac(key)
+            lines.append(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")
+        for alias in aliases:
+            connection = connections[alias]
+            connection.ensure_connection()
+            version = versions[alias]
+            if connection.vendor == "postgresql":
+                with (
+                    connection.connection.cursor() as cursor,
+                    cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+                ):
+                    for i, cid, when, choices, method, rhash in rows:
+                        copy.write_row((i, "default", cid, when, version, texts, "fr", choices, method, None, rhash))
+            else:
+                sql = f"INSERT INTO {table} ({columns}) VALUES (%s, 'default', %s, %s, %s, %s, 'fr', %s, %s, NULL, %s)"
+                stored = [
+                    (
+                        i,
+                        cid,
+                        when.astimezone(dt_timezone.utc).replace(tzinfo=None).isoformat(sep=" "),
+                        version,
+                        texts,
+                        ch,
+                        m,
+                        h,
+                    )
+                    for i, cid, when, ch, m, h in rows
+                ]
+                with connection.cursor() as cursor:
+                    cursor.executemany(sql, stored)
+            LedgerSeal.objects.using(alias).bulk_create(seals)
+            for seal in seals:
+                seal.pk = None
+    if witness is not None:
+        witness.path.parent.mkdir(parents=True, exist_ok=True)
+        with witness.path.open("a") as handle:
+            handle.writelines(lines)
+    for alias in aliases:
+        with connections[alias].cursor() as cursor:
+            if connections[alias].vendor == "postgresql":
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [first + n - 1])
+                cursor.execute(f"VACUUM ANALYZE {table}")
+            else:
+                cursor.execute("ANALYZE")
 
 
 def timed(func) -> tuple[float, object]:
@@ -162,10 +210,6 @@ def measure(alias: str, args: argparse.Namespace) -> dict:
     from cookiecharter import ledger
 
     result: dict = {"database": alias}
-    t = time.perf_counter()
-    fill(alias, 1, args.records)
-    result["fill"] = time.perf_counter() - t
-    print(f"{alias}: {args.records} records written and sealed in {result['fill']:.1f} s", file=sys.stderr)
     fulls = []
     for _ in range(args.rounds):
         seconds, report = timed(lambda: ledger.verify("default", using=alias, full=True))
@@ -176,16 +220,24 @@ def measure(alias: str, args: argparse.Namespace) -> dict:
         seconds, reference = timed(lambda: ledger.verify_reference("default", using=alias))
         assert same(reference, report), (reference, report)
         result["reference"] = seconds
-    fill(alias, args.records + 1, args.new)
+    return result
+
+
+def measure_incremental(alias: str, args: argparse.Namespace, path: Path, kept: bytes) -> float:
+    from cookiecharter import ledger
+
     incrementals = []
     for _ in range(args.rounds):
+        path.write_bytes(kept)
         seconds, report = timed(lambda: ledger.verify("default", using=alias))
-        assert report.ok and report.since is not None and report.records == args.new, (report.since, report.records)
+        assert report.ok and report.since_seal is not None and report.records == args.new, (
+            report.since_seal,
+            report.records,
+        )
         incrementals.append(seconds)
-    result["incremental"] = statistics.median(incrementals)
     seconds, report = timed(lambda: ledger.verify("default", using=alias, full=True))
     assert report.ok and report.records == args.records + args.new
-    return result
+    return statistics.median(incrementals)
 
 
 def main() -> None:
@@ -200,8 +252,22 @@ def main() -> None:
     args = parser.parse_args()
     with_postgres = not args.no_postgres and postgres_answers()
     folder = setup(with_postgres)
+    aliases = ["default", "postgresql"] if with_postgres else ["default"]
     try:
-        rows = [measure(alias, args) for alias in (["default", "postgresql"] if with_postgres else ["default"])]
+        from cookiecharter import ledger
+
+        t = time.perf_counter()
+        fill(aliases, 1, args.records)
+        print(f"{args.records} records written and sealed in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        rows = [measure(alias, args) for alias in aliases]
+        # The full runs left their checkpoint (the same seal in both databases, filled alike); each
+        # incremental round starts from it again, after --new more records and their seals.
+        checkpoints = ledger.verified_file()
+        assert checkpoints is not None
+        kept = checkpoints.path.read_bytes()
+        fill(aliases, args.records + 1, args.new)
+        for row in rows:
+            row["incremental"] = measure_incremental(row["database"], args, checkpoints.path, kept)
     finally:
         import shutil
 
