@@ -483,6 +483,11 @@ def verify(site: str, *, using: str | None = None, full: bool = False) -> core.R
     # The sequence first: a record inserted while we read can then only look "extra", never missing.
     hwm = high_water_mark(alias)
     seals = _stored_seals(alias, site)
+    if since is not None:
+        # The checkpoint's own seal must be the one verified: else nothing before it is vouched for.
+        rewritten = _checkpoint_problems(seals, since)
+        problems.extend(rewritten)
+        since = None if rewritten else since
     report = _verify_records(alias, site, keys, seals, hwm, since)
     if since is not None and not report.ok:
         # Something is wrong: name it exactly as a full run does, reading everything again.
@@ -511,7 +516,8 @@ def _verify_records(
         before = _old_part_problems(alias, site, seals, since)
         after = since.last_id
     rows = _record_rows(alias, site, after)
-    others = _other_ids(alias, site, after)
+    # Other sites' ids matter only past the last seal (they fill the unsealed tail's sequence).
+    others = _other_ids(alias, site, max([after, *(s.fields.last_id for s in seals)]))
     seen = _seen_before(alias, site, after) if after else ()
     if rows is None:  # a database without a fast path: the ORM, row by row
         old = _stored_records(alias, site)
@@ -615,20 +621,23 @@ def _seen_before(alias: str, site: str, since: int) -> list[tuple[int, str]]:
     return list(old.filter(consent_id__in=new_ids).order_by("id").values_list("id", "record_hash"))
 
 
-def _old_part_problems(alias: str, site: str, seals: list[core.StoredSeal], since: Checkpoint) -> list[core.Problem]:
-    """What an incremental run checks of the records it does not read: the checkpoint's seal is
-    still the one verified, and the records up to it are exactly those their seals list (by count
-    and by the sum of their ids: a record deleted, or one slipped in, shows)."""
-    when = core.canonical_time(since.at)
+def _checkpoint_problems(seals: list[core.StoredSeal], since: Checkpoint) -> list[core.Problem]:
     seal = next((s for s in seals if s.fields.number == since.seal), None)
     if seal is None or not hmac.compare_digest(seal.seal_hash, since.seal_hash) or seal.fields.last_id != since.last_id:
         return [
             core.Problem(
                 core.ProblemKind.SEAL,
-                f"seal {since.seal} is not the one verified on {when} (removed or rewritten)",
+                f"seal {since.seal} is not the one verified on {core.canonical_time(since.at)} (removed or rewritten)",
                 seal_number=since.seal,
             )
         ]
+    return []
+
+
+def _old_part_problems(alias: str, site: str, seals: list[core.StoredSeal], since: Checkpoint) -> list[core.Problem]:
+    """What an incremental run checks of the records it does not read: they are exactly those their
+    seals list, by count and by the sum of their ids (a record deleted, or one slipped in, shows)."""
+    when = core.canonical_time(since.at)
     count = total = 0
     for s in seals:
         if s.fields.first_id <= since.last_id and s.pruned_at is None:
