@@ -179,3 +179,31 @@ def test_the_fast_way_finds_what_the_verifier_as_it_was_finds(verified):
         reference.seals,
         reference.sealed_records,
     )
+
+
+PAGE = "/admin/cookiecharter/complianceoverview/"
+
+
+@pytest.mark.parametrize(
+    ("language", "full", "incremental"),
+    [
+        (
+            "fr",
+            "Vérification complète : chaque enregistrement a été relu.",
+            "Vérification incrémentale : les enregistrements ajoutés après le sceau 2",
+        ),
+        ("en", "Full: every record was read.", "Incremental: the records added after seal 2"),
+    ],
+)
+def test_the_overview_button_verifies_incrementally_and_says_so(folder, django_user_model, language, full, incremental):
+    choose(6)
+    seal()
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(django_user_model.objects.create_superuser("dpo", "dpo@example.org", "pw"))
+    html = client.post(PAGE + "verify/", {"site": "default"}, follow=True).content.decode()
+    assert 'data-verification-mode="full"' in html and full in html
+    choose(3)
+    seal()
+    html = client.post(PAGE + "verify/", {"site": "default"}, follow=True).content.decode()
+    assert 'data-verification-mode="incremental"' in html and incremental in html, html[html.find("cc-result") :][:1500]
+    assert 'data-verification="clean"' in html
