@@ -19,6 +19,7 @@ import dataclasses
 import hmac
 import json
 import logging
+import multiprocessing
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -31,7 +32,7 @@ from django.conf import settings as django_settings
 from django.core.signals import request_finished
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.signals import connection_created
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -463,7 +464,7 @@ def verify_reference(site: str, *, using: str | None = None) -> core.Report:
     return core.verify(ledger_keys(), _stored_records(alias, site), seals, high_water_mark=hwm, other_ids=others)
 
 
-def verify(site: str, *, using: str | None = None, full: bool = False) -> core.Report:
+def verify(site: str, *, using: str | None = None, full: bool = False, jobs: int = 1) -> core.Report:
     """Check the records and seals of one site, and that no record is missing from the table.
 
     Incremental unless ``full``: when ``LEDGER_DIRECTORY/verified.jsonl`` holds a checkpoint of a
@@ -472,6 +473,10 @@ def verify(site: str, *, using: str | None = None, full: bool = False) -> core.R
     (docs/ledger.md, "Verifying a large ledger"). When that finds anything wrong, everything is
     verified again, so a problem is always reported as a full run reports it. A clean run writes
     its checkpoint.
+
+    ``jobs`` > 1 recomputes the record hashes in that many processes (forked, each with its own
+    connection) when there are enough records to be worth it and no transaction is open; the walk
+    through the records and seals stays in this process.
     """
     alias = using or ledger_alias()
     keys = ledger_keys()
@@ -488,12 +493,12 @@ def verify(site: str, *, using: str | None = None, full: bool = False) -> core.R
         rewritten = _checkpoint_problems(seals, since)
         problems.extend(rewritten)
         since = None if rewritten else since
-    report = _verify_records(alias, site, keys, seals, hwm, since)
+    report = _verify_records(alias, site, keys, seals, hwm, since, jobs)
     if since is not None and not report.ok:
         # Something is wrong: name it exactly as a full run does, reading everything again.
         hwm = high_water_mark(alias)
         seals = _stored_seals(alias, site)
-        report = _verify_records(alias, site, keys, seals, hwm, None)
+        report = _verify_records(alias, site, keys, seals, hwm, None, jobs)
     report.problems.extend(problems)
     witness = witness_file()
     if witness is not None:
@@ -508,7 +513,13 @@ def verify(site: str, *, using: str | None = None, full: bool = False) -> core.R
 
 
 def _verify_records(
-    alias: str, site: str, keys: list[bytes], seals: list[core.StoredSeal], hwm: int | None, since: Checkpoint | None
+    alias: str,
+    site: str,
+    keys: list[bytes],
+    seals: list[core.StoredSeal],
+    hwm: int | None,
+    since: Checkpoint | None,
+    jobs: int = 1,
 ) -> core.Report:
     after = 0
     before: list[core.Problem] = []
@@ -519,7 +530,12 @@ def _verify_records(
     # Other sites' ids matter only past the last seal (they fill the unsealed tail's sequence).
     others = _other_ids(alias, site, max([after, *(s.fields.last_id for s in seals)]))
     seen = _seen_before(alias, site, after) if after else ()
-    if rows is None:  # a database without a fast path: the ORM, row by row
+    checked = _checked_in_parallel(alias, site, keys, after, jobs) if rows is not None and jobs > 1 else None
+    if checked is not None:
+        report = core.verify_checked(
+            keys, checked, seals, high_water_mark=hwm, other_ids=others, since=after if since else None, seen=seen
+        )
+    elif rows is None:  # a database without a fast path: the ORM, row by row
         old = _stored_records(alias, site)
         records = (r for r in old if r.id > after)
         report = core.verify(
@@ -542,6 +558,70 @@ def _verify_records(
     return report
 
 
+#: Below this many records to read, one process is quicker than starting others.
+PARALLEL_FROM = 50_000
+
+
+def _checked_in_parallel(
+    alias: str, site: str, keys: list[bytes], after: int, jobs: int
+) -> Iterator[list[tuple[int, str, bool]]] | None:
+    """Batches of ``(id, record_hash, matches?)``: the hashes recomputed by ``jobs`` processes, each
+    over its own range of ids, while this one then reads only ids and hashes. None when it is not
+    worth it (few records), or not possible (an open transaction, whose rows other connections
+    cannot see; no ``fork``)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if any(connections[name].in_atomic_block for name in connections):
+        return None
+    bounds = (
+        ConsentRecord.objects.using(alias)
+        .filter(site=site, id__gt=after)
+        .aggregate(n=Count("id"), top=Max("id"), low=Min("id"))
+    )
+    if (bounds["n"] or 0) < PARALLEL_FROM:
+        return None
+    low, top = int(bounds["low"]), int(bounds["top"])
+    step = -(-(top - low + 1) // jobs)
+    ranges = [(start, min(start + step - 1, top)) for start in range(low, top + 1, step)]
+    connections.close_all()  # each process opens its own; none shares this one's socket
+    with multiprocessing.get_context("fork").Pool(len(ranges) - 1) as pool:
+        waiting = [pool.apply_async(_mismatches, (alias, site, keys, first, last)) for first, last in ranges[1:]]
+        bad = set(_mismatches(alias, site, keys, *ranges[0]))
+        for result in waiting:
+            bad.update(result.get())
+    return _checked_batches(alias, site, keys, after, top, bad)
+
+
+def _mismatches(alias: str, site: str, keys: list[bytes], first: int, last: int) -> list[int]:
+    """The ids from ``first`` to ``last`` whose stored hash does not match the record."""
+    hasher = core.RecordHasher(keys, site)
+    bad: list[int] = []
+    try:
+        for batch in _record_rows(alias, site, first - 1, last) or ():
+            bad.extend(rid for rid, _, ok in hasher.check(batch) if not ok)
+    finally:
+        if multiprocessing.parent_process() is not None:
+            connections.close_all()
+    return bad
+
+
+def _checked_batches(
+    alias: str, site: str, keys: list[bytes], after: int, top: int, bad: set[int]
+) -> Iterator[list[tuple[int, str, bool]]]:
+    """The ids and hashes up to ``top`` with the verdicts found in parallel, then the records added
+    since (past ``top``), checked here."""
+    connection = connections[alias]
+    table = connection.ops.quote_name(ConsentRecord._meta.db_table)
+    sql = f"SELECT id, record_hash FROM {table} WHERE site = %s AND id > %s AND id <= %s ORDER BY id"  # noqa: S608
+    with transaction.atomic(using=alias), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, [site, after, top])
+        while batch := cursor.fetchmany(10000):
+            yield [(rid, rhash, rid not in bad) for rid, rhash in batch]
+    hasher = core.RecordHasher(keys, site)
+    for batch in _record_rows(alias, site, top) or ():
+        yield hasher.check(batch)
+
+
 def _other_ids(alias: str, site: str, after: int) -> Iterator[int]:
     """The ids of the other sites' records after ``after``, in order (they fill the id sequence)."""
     return (
@@ -554,7 +634,7 @@ def _other_ids(alias: str, site: str, after: int) -> Iterator[int]:
     )
 
 
-def _record_rows(alias: str, site: str, after: int) -> Iterator[list[tuple[Any, ...]]] | None:
+def _record_rows(alias: str, site: str, after: int, upto: int | None = None) -> Iterator[list[tuple[Any, ...]]] | None:
     """The site's records after ``after`` in batches as ``core.verify_rows`` takes them, straight from a cursor
     (no model instance, no converter), or None on a database without this fast path.
 
@@ -587,9 +667,9 @@ def _record_rows(alias: str, site: str, after: int) -> Iterator[list[tuple[Any, 
     sql = (
         f"SELECT r.id, r.consent_id, {when}, v.digest, r.texts_digest, r.language, {choices}, r.method, "  # noqa: S608
         f"r.user_id, r.record_hash, {raw} FROM {records} r LEFT JOIN {versions} v ON v.id = r.charter_version_id "
-        "WHERE r.site = %s AND r.id > %s ORDER BY r.id"
+        f"WHERE r.site = %s AND r.id > %s{' AND r.id <= %s' if upto is not None else ''} ORDER BY r.id"
     )
-    return _rows(connection, sql, [site, after])
+    return _rows(connection, sql, [site, after] if upto is None else [site, after, upto])
 
 
 def _rows(connection: Any, sql: str, params: list[Any]) -> Iterator[list[tuple[Any, ...]]]:

@@ -207,3 +207,22 @@ def test_the_overview_button_verifies_incrementally_and_says_so(folder, django_u
     html = client.post(PAGE + "verify/", {"site": "default"}, follow=True).content.decode()
     assert 'data-verification-mode="incremental"' in html and incremental in html, html[html.find("cc-result") :][:1500]
     assert 'data-verification="clean"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hashes_recomputed_in_several_processes_give_the_same_findings(folder, monkeypatch):
+    """--jobs: the hashes are recomputed by forked processes, each with its own connection (so not
+    inside a test's transaction: this test commits, and the database is emptied after it)."""
+    monkeypatch.setattr(ledger, "PARALLEL_FROM", 1)
+    ids = choose(12)
+    seal()
+    sql(f"UPDATE {RECORDS} SET method = %s WHERE id IN (%s, %s)", ["custom", ids[1], ids[10]])
+    sql(f"DELETE FROM {RECORDS} WHERE id = %s", [ids[7]])
+    one = ledger.verify("default", full=True, jobs=1)
+    several = ledger.verify("default", full=True, jobs=3)
+    assert [str(p) for p in several.problems] == [str(p) for p in one.problems]
+    assert len(one.problems) == 3 and (several.records, several.sealed_records) == (one.records, one.sealed_records)
+    ok, out = verify("--full", "--jobs", "2")
+    assert not ok and f"record {ids[10]} does not match its hash" in out, out
+    with pytest.raises(CommandError, match="--jobs must be 1 or more"):
+        call_command("cookiecharter_verify", "--jobs", "0", stdout=io.StringIO())

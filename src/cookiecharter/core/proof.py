@@ -399,6 +399,21 @@ def verify_rows(
     return _walk(keys, checked, seals, high_water_mark=high_water_mark, other_ids=other_ids, since=since, seen=seen)
 
 
+def verify_checked(
+    keys: Sequence[bytes],
+    checked: Iterable[Sequence[tuple[int, str, bool]]],
+    seals: Iterable[StoredSeal],
+    *,
+    high_water_mark: int | None = None,
+    other_ids: Iterable[int] = (),
+    since: int | None = None,
+    seen: Iterable[tuple[int, str]] = (),
+) -> Report:
+    """``verify`` over records whose hashes were already checked elsewhere (``RecordHasher.check``,
+    in other processes): batches of ``(id, record_hash, matches?)`` in id order."""
+    return _walk(keys, checked, seals, high_water_mark=high_water_mark, other_ids=other_ids, since=since, seen=seen)
+
+
 def _walk(
     keys: Sequence[bytes],
     batches: Iterable[Sequence[tuple[int, str, bool]]],

@@ -7,6 +7,7 @@ since (``LEDGER_DIRECTORY/verified.jsonl``); ``--full`` reads every record again
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -30,6 +31,13 @@ class Command(LedgerCommand):
             "(the seals and the number of the older records are checked either way).",
         )
         parser.add_argument(
+            "--jobs",
+            type=int,
+            default=min(os.cpu_count() or 1, 4),
+            help="Processes that recompute the record hashes when there are many to read (default: the "
+            "machine's cores, at most 4; 1: this process alone).",
+        )
+        parser.add_argument(
             "--settle",
             type=float,
             default=2.0,
@@ -38,14 +46,22 @@ class Command(LedgerCommand):
         )
 
     def handle(
-        self, *args: Any, database: str | None = None, settle: float = 2.0, full: bool = False, **options: Any
+        self,
+        *args: Any,
+        database: str | None = None,
+        settle: float = 2.0,
+        full: bool = False,
+        jobs: int = 1,
+        **options: Any,
     ) -> None:
+        if jobs < 1:
+            raise CommandError(f"--jobs must be 1 or more, not {jobs}")
         failed = []
         for site in chosen_sites(options, ledger.sites_in_ledger(using=database)):
-            report = ledger.verify(site, using=database, full=full)
+            report = ledger.verify(site, using=database, full=full, jobs=jobs)
             if settle > 0 and any(p.kind is ProblemKind.DELETED and p.seal_number is None for p in report.problems):
                 time.sleep(settle)
-                report = ledger.verify(site, using=database, full=full)
+                report = ledger.verify(site, using=database, full=full, jobs=jobs)
             for problem in report.problems:
                 self.stdout.write(self.style.ERROR(f"{site}: {problem}"))
             summary = (
