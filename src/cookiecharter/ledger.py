@@ -488,11 +488,10 @@ def verify(site: str, *, using: str | None = None, full: bool = False, jobs: int
     # The sequence first: a record inserted while we read can then only look "extra", never missing.
     hwm = high_water_mark(alias)
     seals = _stored_seals(alias, site)
-    if since is not None:
-        # The checkpoint's own seal must be the one verified: else nothing before it is vouched for.
-        rewritten = _checkpoint_problems(seals, since)
-        problems.extend(rewritten)
-        since = None if rewritten else since
+    if since is not None and not _checkpoint_holds(seals, since):
+        # Its seal is not the one verified: nothing before it is vouched for, so read everything (the
+        # full run and the witness name what changed, as they would without a checkpoint).
+        since = None
     report = _verify_records(alias, site, keys, seals, hwm, since, jobs)
     if since is not None and not report.ok:
         # Something is wrong: name it exactly as a full run does, reading everything again.
@@ -701,17 +700,14 @@ def _seen_before(alias: str, site: str, since: int) -> list[tuple[int, str]]:
     return list(old.filter(consent_id__in=new_ids).order_by("id").values_list("id", "record_hash"))
 
 
-def _checkpoint_problems(seals: list[core.StoredSeal], since: Checkpoint) -> list[core.Problem]:
+def _checkpoint_holds(seals: list[core.StoredSeal], since: Checkpoint) -> bool:
+    """The checkpoint's seal is still there, with the hash and the last id it was verified with."""
     seal = next((s for s in seals if s.fields.number == since.seal), None)
-    if seal is None or not hmac.compare_digest(seal.seal_hash, since.seal_hash) or seal.fields.last_id != since.last_id:
-        return [
-            core.Problem(
-                core.ProblemKind.SEAL,
-                f"seal {since.seal} is not the one verified on {core.canonical_time(since.at)} (removed or rewritten)",
-                seal_number=since.seal,
-            )
-        ]
-    return []
+    return (
+        seal is not None
+        and hmac.compare_digest(seal.seal_hash, since.seal_hash)
+        and seal.fields.last_id == since.last_id
+    )
 
 
 def _old_part_problems(alias: str, site: str, seals: list[core.StoredSeal], since: Checkpoint) -> list[core.Problem]:
