@@ -14,7 +14,8 @@ run, side by side on each database:
 
 - ``reference``: the verifier as it was (``ledger.verify_reference``: the ORM row by row, the record
   dataclasses, ``core.verify``), once, only with ``--reference`` (it takes about 30 s a million);
-- ``full``: ``ledger.verify(site, full=True)``, median of ``--rounds``;
+- ``full``: ``ledger.verify(site, full=True)`` in one process, then with ``jobs=--jobs`` (forked
+  processes recompute the hashes), median of ``--rounds`` each;
 - ``incremental``: after a full run left its checkpoint and ``--new`` more records were added and
   sealed: ``ledger.verify(site)``, median of ``--rounds``.
 
@@ -216,6 +217,12 @@ def measure(alias: str, args: argparse.Namespace) -> dict:
         assert report.ok and report.records == args.records, report.problems[:3]
         fulls.append(seconds)
     result["full"] = statistics.median(fulls)
+    parallel = []
+    for _ in range(args.rounds):
+        seconds, report = timed(lambda: ledger.verify("default", using=alias, full=True, jobs=args.jobs))
+        assert report.ok and report.records == args.records, report.problems[:3]
+        parallel.append(seconds)
+    result["parallel"] = statistics.median(parallel)
     if args.reference:
         seconds, reference = timed(lambda: ledger.verify_reference("default", using=alias))
         assert same(reference, report), (reference, report)
@@ -248,6 +255,7 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reference", action="store_true", help="Also time the verifier as it was, once.")
+    parser.add_argument("--jobs", type=int, default=2, help="Processes for the parallel full run (--jobs).")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     with_postgres = not args.no_postgres and postgres_answers()
@@ -291,12 +299,14 @@ def main() -> None:
     print(
         f"\n{args.records:,} records sealed by 1000, then {args.new:,} more; median of {args.rounds} rounds, {os.cpu_count()} cores\n"
     )
-    print("| Database | verifier as it was (s) | full (s) | incremental, after a full run (s) |")
-    print("| --- | ---: | ---: | ---: |")
+    print(
+        f"| Database | verifier as it was (s) | full, 1 process (s) | full, --jobs {args.jobs} (s) | incremental, after a full run (s) |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: |")
     names = {"default": "SQLite file", "postgresql": "PostgreSQL"}
     for r in rows:
         ref = f"{r['reference']:.1f}" if "reference" in r else "not run"
-        print(f"| {names[r['database']]} | {ref} | {r['full']:.2f} | {r['incremental']:.2f} |")
+        print(f"| {names[r['database']]} | {ref} | {r['full']:.2f} | {r['parallel']:.2f} | {r['incremental']:.2f} |")
 
 
 if __name__ == "__main__":
