@@ -101,7 +101,7 @@ def fill(aliases: list[str], first: int, n: int, *, days: float = 730.0) -> None
     every database of ``aliases``, then their seals of 1000 (``core.make_seal``, as the sealer makes
     them) and a witness line for each seal (the file's real format, flushed once at the end rather
     than after each line as the site does)."""
-    from django.db import connections
+    from django.db import connections, transaction
     from django.utils import timezone
 
     from cookiecharter import ledger
@@ -173,7 +173,8 @@ def fill(aliases: list[str], first: int, n: int, *, days: float = 730.0) -> None
                     )
                     for i, cid, when, ch, m, h in rows
                 ]
-                with connection.cursor() as cursor:
+                # One transaction: in autocommit each row would be a commit of its own (gigabytes of WAL).
+                with transaction.atomic(using=alias), connection.cursor() as cursor:
                     cursor.executemany(sql, stored)
             LedgerSeal.objects.using(alias).bulk_create(seals)
             for seal in seals:

@@ -7,7 +7,6 @@ since (``LEDGER_DIRECTORY/verified.jsonl``); ``--full`` reads every record again
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -33,9 +32,9 @@ class Command(LedgerCommand):
         parser.add_argument(
             "--jobs",
             type=int,
-            default=min(os.cpu_count() or 1, 4),
-            help="Processes that recompute the record hashes when there are many to read (default: the "
-            "machine's cores, at most 4; 1: this process alone).",
+            default=1,
+            help="Processes that recompute the record hashes when there are many to read (default 1: this "
+            "process alone). Worth it only on a machine with idle cores: see docs/back-office.md, 'Measured'.",
         )
         parser.add_argument(
             "--settle",
