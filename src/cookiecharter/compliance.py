@@ -337,6 +337,11 @@ class Verification:
     pending: int = 0
     #: Problems of the chain of seals itself (a seal edited, missing, or unlike the witness's).
     broken_seals: int = 0
+    #: An incremental run: the seal of the clean verification it started after, when that was
+    #: (ISO), and how many older records were counted but not read again. None: a full run.
+    since_seal: int | None = None
+    since_at: str = ""
+    not_reread: int = 0
 
     #: How many problem lines are kept (the command line tool lists them all).
     KEEP = 20
@@ -364,6 +369,9 @@ class Verification:
             witnessed=report.witnessed,
             pending=report.pending,
             broken_seals=kinds.count(ProblemKind.SEAL),
+            since_seal=report.since_seal,
+            since_at=report.since_at.isoformat() if report.since_at else "",
+            not_reread=report.not_reread,
         )
 
     _FIELDS = (
@@ -378,6 +386,9 @@ class Verification:
         "witnessed",
         "pending",
         "broken_seals",
+        "since_seal",
+        "since_at",
+        "not_reread",
     )
 
     def as_data(self) -> dict[str, Any]:
@@ -396,12 +407,18 @@ class Verification:
     def when(self) -> datetime:
         return datetime.fromisoformat(self.at)
 
+    @property
+    def incremental_since(self) -> datetime | None:
+        """When the clean verification this run started after was made (None: a full run)."""
+        return datetime.fromisoformat(self.since_at) if self.since_seal is not None and self.since_at else None
 
-def verify_ledger(site: str, *, using: str | None = None) -> Verification:
-    """The very check ``manage.py cookiecharter_verify`` runs (every hash, seal and the chain)."""
+
+def verify_ledger(site: str, *, using: str | None = None, full: bool = False) -> Verification:
+    """The very check ``manage.py cookiecharter_verify`` runs (``--full`` with ``full``): the
+    records added since the last clean verification, or every record, and the whole seal chain."""
     from . import ledger
 
-    return Verification.of(ledger.verify(site, using=using), timezone.now())
+    return Verification.of(ledger.verify(site, using=using, full=full), timezone.now())
 
 
 # -- 4. enforcement -----------------------------------------------------------------------------

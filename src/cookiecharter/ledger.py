@@ -16,27 +16,32 @@ new raises ``ProofUnavailable`` instead, so that nothing is granted without its 
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import json
 import logging
+import multiprocessing
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings as django_settings
 from django.core.signals import request_finished
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.signals import connection_created
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from . import daily
 from .core import proof as core
 from .core.charter import Charter
 from .core.consent import Consent, Method
 from .core.pending import PendingFile
-from .core.witness import Checkpoint, WitnessFile, compare
+from .core.witness import Checkpoint, VerifiedFile, WitnessFile, compare
 from .models import CharterVersion, ConsentRecord, LedgerSeal
 
 if TYPE_CHECKING:
@@ -457,29 +462,330 @@ def high_water_mark(alias: str) -> int | None:
     return None
 
 
-def verify(site: str, *, using: str | None = None) -> core.Report:
-    """Check every record and seal of one site, and that no record is missing from the table."""
+def verify_reference(site: str, *, using: str | None = None) -> core.Report:
+    """The verifier as it was before ``verify`` read raw rows: every record through the ORM into
+    ``core.StoredRecord`` objects. Slow (about ten times ``verify(full=True)``), kept as the yardstick
+    the fast path is compared with (tests, ``bench/bench_verify.py``); no witness, no checkpoint."""
     alias = using or ledger_alias()
+    hwm = high_water_mark(alias)
+    seals = _stored_seals(alias, site)
+    others = _other_ids(alias, site, 0)
+    return core.verify(ledger_keys(), _stored_records(alias, site), seals, high_water_mark=hwm, other_ids=others)
+
+
+def verify(site: str, *, using: str | None = None, full: bool = False, jobs: int = 1) -> core.Report:
+    """Check the records and seals of one site, and that no record is missing from the table.
+
+    Incremental unless ``full``: when ``LEDGER_DIRECTORY/verified.jsonl`` holds a checkpoint of a
+    clean run for the site, only the records after its seal are read again; the whole chain of
+    seals, the checkpoint's seal and the number and ids of the records before it are still checked
+    (docs/ledger.md, "Verifying a large ledger"). When that finds anything wrong, everything is
+    verified again, so a problem is always reported as a full run reports it. A clean run writes
+    its checkpoint.
+
+    ``jobs`` > 1 recomputes the record hashes in that many processes (forked, each with its own
+    connection) when there are enough records to be worth it and no transaction is open; the walk
+    through the records and seals stays in this process.
+    """
+    alias = using or ledger_alias()
+    keys = ledger_keys()
+    checkpoints = verified_file()
+    problems: list[core.Problem] = []
+    since: Checkpoint | None = None
+    if checkpoints is not None and not full:
+        since, problems = _last_verified(checkpoints, site, keys)
     # The sequence first: a record inserted while we read can then only look "extra", never missing.
     hwm = high_water_mark(alias)
     seals = _stored_seals(alias, site)
-    others = (
+    if since is not None and not _checkpoint_holds(seals, since):
+        # Its seal is not the one verified: nothing before it is vouched for, so read everything (the
+        # full run and the witness name what changed, as they would without a checkpoint).
+        since = None
+    report = _verify_records(alias, site, keys, seals, hwm, since, jobs)
+    if since is not None and not report.ok:
+        # Something is wrong: name it exactly as a full run does, reading everything again.
+        hwm = high_water_mark(alias)
+        seals = _stored_seals(alias, site)
+        report = _verify_records(alias, site, keys, seals, hwm, None, jobs)
+    report.problems.extend(problems)
+    witness = witness_file()
+    if witness is not None:
+        found, report.witnessed = compare(witness.lines(keys), seals, site)
+        report.problems.extend(found)
+    pending = pending_file()
+    if pending is not None:
+        report.pending = sum(1 for entry in pending.entries() if entry.get("site") == site)
+    if checkpoints is not None and report.ok:
+        _write_verified(checkpoints, site, seals, since, keys[0])
+    return report
+
+
+def _verify_records(
+    alias: str,
+    site: str,
+    keys: list[bytes],
+    seals: list[core.StoredSeal],
+    hwm: int | None,
+    since: Checkpoint | None,
+    jobs: int = 1,
+) -> core.Report:
+    after = 0
+    before: list[core.Problem] = []
+    if since is not None:
+        before = _old_part_problems(alias, site, seals, since)
+        after = since.last_id
+    rows = _record_rows(alias, site, after)
+    # Other sites' ids matter only past the last seal (they fill the unsealed tail's sequence).
+    others = _other_ids(alias, site, max([after, *(s.fields.last_id for s in seals)]))
+    seen = _seen_before(alias, site, after) if after else ()
+    checked = _checked_in_parallel(alias, site, keys, after, jobs) if rows is not None and jobs > 1 else None
+    if checked is not None:
+        report = core.verify_checked(
+            keys, checked, seals, high_water_mark=hwm, other_ids=others, since=after if since else None, seen=seen
+        )
+    elif rows is None:  # a database without a fast path: the ORM, row by row
+        old = _stored_records(alias, site)
+        records = (r for r in old if r.id > after)
+        report = core.verify(
+            keys, records, seals, high_water_mark=hwm, other_ids=others, since=after if since else None, seen=seen
+        )
+    else:
+        report = core.verify_rows(
+            keys,
+            rows,
+            seals,
+            site=site,
+            high_water_mark=hwm,
+            other_ids=others,
+            since=after if since else None,
+            seen=seen,
+        )
+    if since is not None:
+        report.since_seal, report.since_at = since.seal, since.at
+    report.problems[:0] = before
+    return report
+
+
+#: Below this many records to read, one process is quicker than starting others.
+PARALLEL_FROM = 50_000
+
+
+def _checked_in_parallel(
+    alias: str, site: str, keys: list[bytes], after: int, jobs: int
+) -> Iterator[list[tuple[int, str, bool]]] | None:
+    """Batches of ``(id, record_hash, matches?)``: the hashes recomputed by ``jobs`` processes, each
+    over its own range of ids, while this one then reads only ids and hashes. None when it is not
+    worth it (few records), or not possible (an open transaction, whose rows other connections
+    cannot see; no ``fork``)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if any(connections[name].in_atomic_block for name in connections):
+        return None
+    bounds = (
         ConsentRecord.objects.using(alias)
+        .filter(site=site, id__gt=after)
+        .aggregate(n=Count("id"), top=Max("id"), low=Min("id"))
+    )
+    if (bounds["n"] or 0) < PARALLEL_FROM:
+        return None
+    low, top = int(bounds["low"]), int(bounds["top"])
+    step = -(-(top - low + 1) // jobs)
+    ranges = [(start, min(start + step - 1, top)) for start in range(low, top + 1, step)]
+    connections.close_all()  # each process opens its own; none shares this one's socket
+    with multiprocessing.get_context("fork").Pool(len(ranges) - 1) as pool:
+        waiting = [pool.apply_async(_mismatches, (alias, site, keys, first, last)) for first, last in ranges[1:]]
+        bad = set(_mismatches(alias, site, keys, *ranges[0]))
+        for result in waiting:
+            bad.update(result.get())
+    return _checked_batches(alias, site, keys, after, top, bad)
+
+
+def _mismatches(alias: str, site: str, keys: list[bytes], first: int, last: int) -> list[int]:
+    """The ids from ``first`` to ``last`` whose stored hash does not match the record."""
+    hasher = core.RecordHasher(keys, site)
+    bad: list[int] = []
+    try:
+        for batch in _record_rows(alias, site, first - 1, last) or ():
+            bad.extend(rid for rid, _, ok in hasher.check(batch) if not ok)
+    finally:
+        if multiprocessing.parent_process() is not None:
+            connections.close_all()
+    return bad
+
+
+def _checked_batches(
+    alias: str, site: str, keys: list[bytes], after: int, top: int, bad: set[int]
+) -> Iterator[list[tuple[int, str, bool]]]:
+    """The ids and hashes up to ``top`` with the verdicts found in parallel, then the records added
+    since (past ``top``), checked here."""
+    connection = connections[alias]
+    table = connection.ops.quote_name(ConsentRecord._meta.db_table)
+    sql = f"SELECT id, record_hash FROM {table} WHERE site = %s AND id > %s AND id <= %s ORDER BY id"  # noqa: S608
+    with transaction.atomic(using=alias), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, [site, after, top])
+        while batch := cursor.fetchmany(10000):
+            yield [(rid, rhash, rid not in bad) for rid, rhash in batch]
+    hasher = core.RecordHasher(keys, site)
+    for batch in _record_rows(alias, site, top) or ():
+        yield hasher.check(batch)
+
+
+def _other_ids(alias: str, site: str, after: int) -> Iterator[int]:
+    """The ids of the other sites' records after ``after``, in order (they fill the id sequence)."""
+    return (
+        ConsentRecord.objects.using(alias)
+        .filter(id__gt=after)
         .exclude(site=site)
         .order_by("id")
         .values_list("id", flat=True)
         .iterator(chunk_size=10000)
     )
-    keys = ledger_keys()
-    report = core.verify(keys, _stored_records(alias, site), seals, high_water_mark=hwm, other_ids=others)
-    witness = witness_file()
-    if witness is not None:
-        problems, report.witnessed = compare(witness.lines(keys), seals, site)
-        report.problems.extend(problems)
-    pending = pending_file()
-    if pending is not None:
-        report.pending = sum(1 for entry in pending.entries() if entry.get("site") == site)
-    return report
+
+
+def _record_rows(alias: str, site: str, after: int, upto: int | None = None) -> Iterator[list[tuple[Any, ...]]] | None:
+    """The site's records after ``after`` in batches as ``core.verify_rows`` takes them, straight from a cursor
+    (no model instance, no converter), or None on a database without this fast path.
+
+    The time is put in canonical form by the database: on PostgreSQL ``to_char`` in UTC; on SQLite,
+    where Django stores UTC as ``YYYY-MM-DD HH:MM:SS[.ffffff]`` text, by cutting that text. A value
+    in any other shape comes back NULL with the raw value, and Python converts it as Django would.
+    """
+    connection = connections[alias]
+    records = connection.ops.quote_name(ConsentRecord._meta.db_table)
+    versions = connection.ops.quote_name(CharterVersion._meta.db_table)
+    if connection.vendor == "postgresql":
+        when = """to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        raw = "r.created_at"
+        choices = "r.choices::text"
+    elif connection.vendor == "sqlite":
+        # Only UTC can be cut as text; a naive local time (USE_TZ = False) is converted in Python.
+        when = (
+            "CASE WHEN substr(r.created_at, 11, 1) = ' ' AND length(r.created_at) = 26 "
+            "THEN substr(r.created_at, 1, 10) || 'T' || substr(r.created_at, 12) || 'Z' "
+            "WHEN substr(r.created_at, 11, 1) = ' ' AND length(r.created_at) = 19 "
+            "THEN substr(r.created_at, 1, 10) || 'T' || substr(r.created_at, 12) || '.000000Z' END"
+            if django_settings.USE_TZ
+            else "NULL"
+        )
+        # The raw text only where the cut failed (an expression: no converter parses it per row).
+        raw = f"CASE WHEN ({when}) IS NULL THEN r.created_at || '' END"
+        choices = "r.choices"
+    else:
+        return None
+    sql = (
+        f"SELECT r.id, r.consent_id, {when}, v.digest, r.texts_digest, r.language, {choices}, r.method, "  # noqa: S608
+        f"r.user_id, r.record_hash, {raw} FROM {records} r LEFT JOIN {versions} v ON v.id = r.charter_version_id "
+        f"WHERE r.site = %s AND r.id > %s{' AND r.id <= %s' if upto is not None else ''} ORDER BY r.id"
+    )
+    return _rows(connection, sql, [site, after] if upto is None else [site, after, upto])
+
+
+def _rows(connection: Any, sql: str, params: list[Any]) -> Iterator[list[tuple[Any, ...]]]:
+    # On PostgreSQL a server-side cursor (in a transaction, so it streams instead of being kept
+    # whole WITH HOLD): memory stays flat however long the ledger.
+    with transaction.atomic(using=connection.alias), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(5000):
+            if any(row[2] is None for row in batch):
+                batch = [row if row[2] is not None else (*row[:2], _canonical_time(row[10]), *row[3:]) for row in batch]
+            yield batch
+
+
+def _canonical_time(raw: Any) -> str:
+    """A stored time as the record was hashed with it, converted as Django's ORM would read it."""
+    value = raw if isinstance(raw, datetime) else parse_datetime(str(raw))
+    if value is None:
+        return str(raw)  # not a time at all: hashed as it is, the record shows as altered
+    if value.tzinfo is None:
+        value = timezone.make_aware(value, dt_timezone.utc if django_settings.USE_TZ else None)
+    return core.canonical_time(value)
+
+
+def _seen_before(alias: str, site: str, since: int) -> list[tuple[int, str]]:
+    """(id, hash) of the records up to ``since`` whose consent id recurs after it: the only old
+    records a new one could be a byte-for-byte copy of (a copy keeps the consent id)."""
+    old = ConsentRecord.objects.using(alias).filter(site=site, id__lte=since)
+    new_ids = ConsentRecord.objects.using(alias).filter(site=site, id__gt=since).values("consent_id")
+    return list(old.filter(consent_id__in=new_ids).order_by("id").values_list("id", "record_hash"))
+
+
+def _checkpoint_holds(seals: list[core.StoredSeal], since: Checkpoint) -> bool:
+    """The checkpoint's seal is still there, with the hash and the last id it was verified with."""
+    seal = next((s for s in seals if s.fields.number == since.seal), None)
+    return (
+        seal is not None
+        and hmac.compare_digest(seal.seal_hash, since.seal_hash)
+        and seal.fields.last_id == since.last_id
+    )
+
+
+def _old_part_problems(alias: str, site: str, seals: list[core.StoredSeal], since: Checkpoint) -> list[core.Problem]:
+    """What an incremental run checks of the records it does not read: they are exactly those their
+    seals list, by count and by the sum of their ids (a record deleted, or one slipped in, shows)."""
+    when = core.canonical_time(since.at)
+    count = total = 0
+    for s in seals:
+        if s.fields.first_id <= since.last_id and s.pruned_at is None:
+            for part in filter(None, s.fields.ids.split(",")):
+                first, _, last = part.partition("-")
+                a, b = int(first), int(last or first)
+                count += b - a + 1
+                total += (a + b) * (b - a + 1) // 2
+    found = (
+        ConsentRecord.objects.using(alias)
+        .filter(site=site, id__lte=since.last_id)
+        .aggregate(n=Count("id"), s=Sum("id"))
+    )
+    if (found["n"], found["s"] or 0) != (count, total):
+        return [
+            core.Problem(
+                core.ProblemKind.DELETED if found["n"] < count else core.ProblemKind.INSERTED,
+                f"the records up to seal {since.seal} are not the ones verified on {when} "
+                f"({found['n']} found, {count} sealed)",
+                seal_number=since.seal,
+            )
+        ]
+    return []
+
+
+def verified_file() -> WitnessFile | None:
+    """The checkpoints of clean verifications (``LEDGER_DIRECTORY/verified.jsonl``), or None."""
+    directory = _directory()
+    return VerifiedFile(directory / "verified.jsonl") if directory else None
+
+
+def _last_verified(file: WitnessFile, site: str, keys: list[bytes]) -> tuple[Checkpoint | None, list[core.Problem]]:
+    last: Checkpoint | None = None
+    problems: list[core.Problem] = []
+    for line in file.lines(keys):
+        if line.checkpoint is None or not line.genuine:
+            problems.append(
+                core.Problem(
+                    core.ProblemKind.SEAL, f"verification line {line.number} is not a genuine checkpoint: {line.error}"
+                )
+            )
+        elif line.checkpoint.site == site:
+            last = line.checkpoint
+    return last, problems
+
+
+def _write_verified(
+    file: WitnessFile, site: str, seals: list[core.StoredSeal], since: Checkpoint | None, key: bytes
+) -> None:
+    newest = max(seals, key=lambda s: s.fields.number, default=None)
+    if newest is None or (since is not None and since.seal == newest.fields.number):
+        return  # nothing sealed, or nothing sealed since the last checkpoint
+    file.write(
+        Checkpoint(
+            site=site,
+            seal=newest.fields.number,
+            seal_hash=newest.seal_hash,
+            last_id=newest.fields.last_id,
+            sealed=sum(s.fields.count for s in seals),
+            at=timezone.now(),
+        ),
+        key,
+    )
 
 
 # -- pruning ------------------------------------------------------------------------------------
@@ -553,7 +859,9 @@ __all__ = [
     "prune",
     "seal_pending",
     "sites_in_ledger",
+    "verified_file",
     "verify",
+    "verify_reference",
     "witness_file",
     "write_pending",
 ]

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FILES = [
     "tests/django/test_ledger_concurrency.py",
     "tests/django/test_ledger_verify.py",
+    "tests/django/test_ledger_incremental.py",
     "tests/django/test_consent_endpoint.py",
 ]
 

@@ -42,8 +42,8 @@ class Checkpoint:
         data = {**asdict(self), "at": canonical_time(self.at), "v": 1}
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
-    def mac(self, key: bytes) -> str:
-        return hmac.new(key, b"checkpoint:" + self.canonical(), hashlib.sha256).hexdigest()
+    def mac(self, key: bytes, purpose: bytes = b"checkpoint:") -> str:
+        return hmac.new(key, purpose + self.canonical(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,16 @@ class WitnessLine:
 class WitnessFile:
     """An append-only file of checkpoints, one JSON object per line."""
 
+    #: What each line's MAC is made for, so that a line cannot be moved to a file of another kind.
+    purpose = b"checkpoint:"
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
 
     def write(self, checkpoint: Checkpoint, key: bytes) -> None:
         """Append one signed checkpoint and flush it to the disk before returning."""
         data = json.loads(checkpoint.canonical())
-        data["mac"] = checkpoint.mac(key)
+        data["mac"] = checkpoint.mac(key, self.purpose)
         line = (json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
@@ -83,10 +86,18 @@ class WitnessFile:
             return
         with handle:
             for number, raw in enumerate(handle, start=1):
-                yield _read_line(number, raw, keys)
+                yield _read_line(number, raw, keys, self.purpose)
 
 
-def _read_line(number: int, raw: bytes, keys: Sequence[bytes]) -> WitnessLine:
+class VerifiedFile(WitnessFile):
+    """The checkpoints of clean verifications: the seal up to which a run found every record intact,
+    where the next incremental run starts. Its own MAC purpose: a witness line copied here does not
+    pass for a verification, so nobody can make the verifier skip records by copying lines."""
+
+    purpose = b"verified:"
+
+
+def _read_line(number: int, raw: bytes, keys: Sequence[bytes], purpose: bytes) -> WitnessLine:
     try:
         data = json.loads(raw)
         mac = data.pop("mac")
@@ -101,7 +112,7 @@ def _read_line(number: int, raw: bytes, keys: Sequence[bytes]) -> WitnessLine:
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return WitnessLine(number, None, False, f"unreadable ({exc.__class__.__name__})")
-    genuine = any(hmac.compare_digest(checkpoint.mac(key), str(mac)) for key in keys)
+    genuine = any(hmac.compare_digest(checkpoint.mac(key, purpose), str(mac)) for key in keys)
     return WitnessLine(number, checkpoint, genuine, "" if genuine else "its signature does not match")
 
 

@@ -1,7 +1,8 @@
 """Recompute every ledger hash and seal; report each record altered, deleted or inserted.
 
 Every site is verified in turn (``--site`` for one). Exit status 0 when the ledger is intact, 1 on
-any problem (for cron and monitoring).
+any problem (for cron and monitoring). After a clean run, the next one reads only the records added
+since (``LEDGER_DIRECTORY/verified.jsonl``); ``--full`` reads every record again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from ... import ledger
-from ...core.proof import ProblemKind
+from ...core.proof import ProblemKind, canonical_time
 from ..sites import LedgerCommand, add_site_argument, chosen_sites
 
 
@@ -23,6 +24,19 @@ class Command(LedgerCommand):
         parser.add_argument("--database", default=None, help="Database alias (default: LEDGER_DATABASE).")
         add_site_argument(parser, "verifies")
         parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Read every record again, not only those added since the last clean verification "
+            "(the seals and the number of the older records are checked either way).",
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="Processes that recompute the record hashes when there are many to read (default 1: this "
+            "process alone). Worth it only on a machine with idle cores: see docs/back-office.md, 'Measured'.",
+        )
+        parser.add_argument(
             "--settle",
             type=float,
             default=2.0,
@@ -30,19 +44,35 @@ class Command(LedgerCommand):
             "more: a decision being written right now holds its id before its row is visible.",
         )
 
-    def handle(self, *args: Any, database: str | None = None, settle: float = 2.0, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        database: str | None = None,
+        settle: float = 2.0,
+        full: bool = False,
+        jobs: int = 1,
+        **options: Any,
+    ) -> None:
+        if jobs < 1:
+            raise CommandError(f"--jobs must be 1 or more, not {jobs}")
         failed = []
         for site in chosen_sites(options, ledger.sites_in_ledger(using=database)):
-            report = ledger.verify(site, using=database)
+            report = ledger.verify(site, using=database, full=full, jobs=jobs)
             if settle > 0 and any(p.kind is ProblemKind.DELETED and p.seal_number is None for p in report.problems):
                 time.sleep(settle)
-                report = ledger.verify(site, using=database)
+                report = ledger.verify(site, using=database, full=full, jobs=jobs)
             for problem in report.problems:
                 self.stdout.write(self.style.ERROR(f"{site}: {problem}"))
             summary = (
                 f"{report.records} records, {report.seals} seals ({report.sealed_records} records sealed, "
                 f"{report.pruned_seals} seals pruned), {len(report.problems)} problems"
             )
+            if report.since_seal is not None and report.since_at is not None:
+                summary += (
+                    f"; incremental: records after seal {report.since_seal} (verified clean on "
+                    f"{canonical_time(report.since_at)}) read, the {report.not_reread} before it counted, "
+                    "not read again (--full reads them)"
+                )
             if report.problems:
                 failed.append(site)
                 self.stdout.write(self.style.ERROR(f"site {site}: ledger NOT intact: {summary}"))
