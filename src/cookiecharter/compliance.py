@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from .checks import MIDDLEWARE_PATH
 from .conf import SiteSettings
 from .core.charter import AUDIENCE_MAX_LIFETIME, Charter, Exemption
-from .core.consent import SIX_MONTHS
+from .core.consent import SIX_MONTHS, Method
 from .core.loading import CharterError, load_charter
 from .core.proof import ProblemKind, Report
 from .models import METHOD_CHOICES, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
@@ -166,7 +166,11 @@ def choice_counts(
     alias = using or registry.settings().database
     longest = max(WINDOWS)
     since = {days: now - timedelta(days=days) for days in WINDOWS}
-    window = ConsentRecord.objects.using(alias).filter(site=site, created_at__gte=since[longest], created_at__lte=now)
+    window = (
+        ConsentRecord.objects.using(alias)
+        .filter(site=site, created_at__gte=since[longest], created_at__lte=now)
+        .exclude(method=Method.AUDIT.value)  # an audit run is sealed in the ledger, but it is no choice
+    )
     per_method = {
         row["method"]: row
         for row in window.values("method")
@@ -180,6 +184,7 @@ def choice_counts(
             counts={days: int(per_method.get(value, {}).get(f"d{days}", 0)) for days in WINDOWS},
         )
         for value, label in METHOD_CHOICES
+        if value != Method.AUDIT.value
     ]
     totals = {days: sum(m.counts[days] for m in methods) for days in WINDOWS}
     shares: list[PurposeShare] = []
@@ -312,9 +317,11 @@ class Verification:
 
 def verify_ledger(site: str, *, using: str | None = None) -> Verification:
     """The very check ``manage.py cookiecharter_verify`` runs (every hash, seal and the chain)."""
-    from . import ledger
+    from . import audits, ledger
 
-    return Verification.of(ledger.verify(site, using=using), timezone.now())
+    report = ledger.verify(site, using=using)
+    report.problems.extend(audits.check(site, using=using))  # the audit runs against their records
+    return Verification.of(report, timezone.now())
 
 
 # -- 4. enforcement -----------------------------------------------------------------------------
