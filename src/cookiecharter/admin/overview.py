@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from .. import compliance
+from .. import audits, compliance
 from ..conf import SiteSettings
 from ..models import ComplianceOverview, ObservedCookie
 from ..sites import registry
@@ -60,6 +60,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         return [
             path("", wrap(self.overview_view), name="{}_{}_changelist".format(*info)),
             path("verify/", wrap(self.verify_view), name="{}_{}_verify".format(*info)),
+            path("audit/", wrap(self.audit_view), name="{}_{}_audit".format(*info)),
         ]
 
     def _check(self, request: HttpRequest, permission: str = VIEW) -> None:
@@ -123,6 +124,9 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "checks": compliance.checklist(state, settings, verification, now=now),
             "verify_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_verify"),
             "can_verify": request.user.has_perm(VERIFY),
+            "audits": audits.summary(site),
+            "audit_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_audit"),
+            "can_audit": request.user.has_perm(AUDIT),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
@@ -140,6 +144,26 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         request.session[SESSION_KEY.format(site=site)] = result.as_data()
         page = reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_changelist")
         return HttpResponseRedirect(f"{page}?{urlencode({'site': site})}#proof")
+
+    def audit_view(self, request: HttpRequest) -> HttpResponse:
+        """What "Run an audit" does: show the command that runs one, for this site, and how to
+        schedule it. Not a run from the request: an audit drives a Chromium through every page
+        in four phases for a minute or more, past a web server's timeout, and a web worker that
+        starts browsers on demand is a door to exhausting the server."""
+        self._check(request, AUDIT)
+        site = self._site(request)
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "title": _("Run an audit"),
+            "subtitle": None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "site_name": site,
+            "command": f"python manage.py cookiecharter_audit --site {site}",
+            "overview_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_changelist"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/cookiecharter/audit_run.html", context)
 
     def _observed_url(self) -> str | None:
         opts = ObservedCookie._meta
