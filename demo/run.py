@@ -60,6 +60,10 @@ def main() -> int:
     _manage("migrate", "--noinput", "-v", "0", env=env)
     _manage("demo_user", env=env)
 
+    # -- Audits (issue 14, item 2): two seeded runs of the main portal, the second with a problem. --
+    _manage("demo_audits", "--url", f"http://127.0.0.1:{port}", env=env)
+    # -- end of the audits' seeding ------------------------------------------------------------
+
     portal = f"http://127.0.0.1:{port}"
     sister = f"http://{env.get('DEMO_SISTER_HOST', 'sainte-victoire.localhost')}:{port}"
     print(

@@ -285,6 +285,24 @@ def test_run_audit_alone_does_not_open_the_command_page(client, django_user_mode
     assert client.get(AUDIT).status_code == 403
 
 
+# -- the demo's seeded audits ----------------------------------------------------------------------
+
+
+def test_the_demo_seeds_two_sealed_audits_the_second_with_a_problem_once():
+    from io import StringIO
+
+    from portal.management.commands.demo_audits import Command
+
+    call_command(Command(), stdout=StringIO())
+    call_command(Command(), stdout=StringIO())  # make demo runs it at every start
+    assert list(AuditRun.objects.order_by("id").values_list("verdict", flat=True)) == ["pass", "fail"]
+    seen = audits.summary("default")
+    assert seen is not None and seen.worse
+    assert [(f.rule, f.subject) for f in seen.new] == [("CC001", "_ga")]
+    assert LedgerSeal.objects.filter(site="default").exists()
+    assert "ledger intact: 2 records, 1 seals (2 records sealed" in verify_output()
+
+
 # -- PostgreSQL ------------------------------------------------------------------------------------
 
 
