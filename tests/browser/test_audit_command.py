@@ -94,7 +94,7 @@ def test_audits_of_the_live_portal_are_stored_sealed_and_compared(portal, chromi
     assert "altered: audit run 3 " in tampered.stdout, tampered.stdout
 
 
-def test_an_audit_that_cannot_run_exits_2_and_stores_nothing(portal, chromium_path):
+def test_an_audit_that_cannot_run_exits_2_and_stores_nothing(portal, chromium_path, tmp_path):
     (closed,) = free_ports(1)
     down = manage(
         portal,
@@ -113,5 +113,7 @@ def test_an_audit_that_cannot_run_exits_2_and_stores_nothing(portal, chromium_pa
     assert "not an executable file" in no_browser.stderr
     bad_url = manage(portal, "cookiecharter_audit", "--url", "ftp://example.org/")
     assert bad_url.returncode == 2 and "is not an http(s) URL" in bad_url.stderr
+    unmigrated = audit(portal, chromium_path, env={"DEMO_DATABASE": str(tmp_path / "empty.sqlite3")})
+    assert unmigrated.returncode == 2 and "has `python manage.py migrate` been run?" in unmigrated.stderr
     with sqlite3.connect(portal.db_path) as db:
         assert db.execute("SELECT COUNT(*) FROM cookiecharter_auditrun").fetchone()[0] == 0

@@ -22,6 +22,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError
 
 from ... import audits, ledger
+from ...models import AuditRun
 from ...sites import registry
 from ..sites import LedgerCommand
 
@@ -54,9 +55,16 @@ class Command(LedgerCommand):
         if options["pages"] < 1:
             raise CommandError("--pages must be at least 1", returncode=EXIT_FAILED)
         site = registry.get(site_name)
+        database = options["database"]
+        try:  # before a minute of browsing, not after: the run must have somewhere to go
+            AuditRun.objects.using(database or ledger.ledger_alias()).exists()
+        except DatabaseError as exc:
+            raise CommandError(
+                f"the database could not be used ({exc}): is it reachable, and has `python manage.py migrate` been run?",
+                returncode=EXIT_FAILED,
+            ) from exc
         report, started, finished = self._scan(url, site.charter, options)
         facts = audits.facts_from_report(report, site=site_name, started_at=started, finished_at=finished)
-        database = options["database"]
         try:
             run = audits.record(facts, site.charter, using=database)
         except DatabaseError as exc:
