@@ -285,6 +285,19 @@ def test_run_audit_alone_does_not_open_the_command_page(client, django_user_mode
     assert client.get(AUDIT).status_code == 403
 
 
+def test_runs_and_findings_are_listed_read_only_in_the_admin(dpo):
+    run = store(UNDECLARED, UNKNOWN)
+    assert '/admin/cookiecharter/auditrun/?site__exact=default"' in dpo.get(PAGE).content.decode()
+    listing = dpo.get("/admin/cookiecharter/auditrun/")
+    assert listing.status_code == 200 and f"/admin/cookiecharter/auditrun/{run.pk}/change/" in listing.content.decode()
+    detail = dpo.get(f"/admin/cookiecharter/auditrun/{run.pk}/change/").content.decode()
+    assert "_tracker" in detail and "portal_audience" in detail
+    assert 'name="_save"' not in detail  # nothing to save: evidence is not edited by hand
+    assert dpo.get("/admin/cookiecharter/auditrun/add/").status_code == 403
+    assert dpo.post(f"/admin/cookiecharter/auditrun/{run.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditFinding.objects.filter(run=run).count() == 2
+
+
 # -- the demo's seeded audits ----------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.http.request import split_domain_port
 from django.template.response import TemplateResponse
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from .. import audits, compliance
 from ..conf import SiteSettings
-from ..models import ComplianceOverview, ObservedCookie
+from ..models import AuditRun, ComplianceOverview, ObservedCookie
 from ..sites import registry
 
 #: The permissions of the back office (declared on the ``ComplianceOverview`` proxy model).
@@ -127,6 +128,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "audits": audits.summary(site),
             "audit_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_audit"),
             "can_audit": request.user.has_perm(AUDIT),
+            "audits_url": self._list_url(AuditRun),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
@@ -164,6 +166,13 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/audit_run.html", context)
+
+    def _list_url(self, model: type[Model]) -> str | None:
+        """The admin list of ``model`` on this admin site, or None when the site does not register it."""
+        try:
+            return reverse(f"{self.admin_site.name}:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        except NoReverseMatch:
+            return None
 
     def _observed_url(self) -> str | None:
         opts = ObservedCookie._meta
