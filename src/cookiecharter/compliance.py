@@ -27,7 +27,7 @@ from .core.charter import AUDIENCE_MAX_LIFETIME, Charter, Exemption
 from .core.consent import SIX_MONTHS, Method
 from .core.loading import CharterError, load_charter
 from .core.proof import ProblemKind, Report
-from .models import METHOD_CHOICES, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
+from .models import METHOD_CHOICES, AuditRun, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
 from .sites import registry
 
 #: The windows the choice counts cover, in days.
@@ -504,6 +504,8 @@ def checklist(
             )
         )
 
+    checks.append(_audit_check(site.name, now))
+
     # Undeclared cookies seen lately: the charter is incomplete (and, when only reported, they reached visitors).
     recent = ObservedCookie.objects.filter(site=site.name, reason="undeclared", last_seen__gte=now - timedelta(days=30))
     seen = recent.aggregate(names=Count("name", distinct=True), last=Max("last_seen"))
@@ -519,6 +521,34 @@ def checklist(
         )
         checks.append(Check(_("No undeclared cookie in the last 30 days"), status, reason % {"count": seen["names"]}))
     return checks
+
+
+#: An audit older than this no longer says much about the site today.
+AUDIT_STALE = timedelta(days=8)
+
+
+def _audit_check(site: str, now: datetime) -> Check:
+    """The site's last audit (``cookiecharter_audit``): what the site did, not only what it declares."""
+    title = _("Last audit of the site passed")
+    last = AuditRun.objects.filter(site=site).order_by("-finished_at", "-id").first()
+    if last is None:
+        return Check(title, Status.AMBER, _("No audit yet: schedule manage.py cookiecharter_audit."))
+    when = _localised(last.finished_at)
+    if last.verdict == "fail":
+        return Check(
+            title,
+            Status.RED,
+            _("The audit of %(when)s failed: %(errors)s error(s).") % {"when": when, "errors": last.errors},
+        )
+    if last.verdict == "warn":
+        return Check(
+            title,
+            Status.AMBER,
+            _("The audit of %(when)s found %(warnings)s warning(s).") % {"when": when, "warnings": last.warnings},
+        )
+    if last.finished_at < now - AUDIT_STALE:
+        return Check(title, Status.AMBER, _("Passed, but on %(when)s: more than a week ago.") % {"when": when})
+    return Check(title, Status.GREEN, _("Passed on %(when)s.") % {"when": when})
 
 
 def _localised(when: datetime) -> str:

@@ -298,6 +298,26 @@ def test_runs_and_findings_are_listed_read_only_in_the_admin(dpo):
     assert AuditFinding.objects.filter(run=run).count() == 2
 
 
+def audit_check() -> tuple[str, str]:
+    site = registry.settings().site("default")
+    state = compliance.charter_state("default", "")
+    found = [c for c in compliance.checklist(state, site, None) if c.title == "Dernier audit du site réussi"]
+    assert len(found) == 1
+    return found[0].status.value, found[0].reason
+
+
+def test_the_checklist_says_how_the_last_audit_went():
+    assert audit_check()[0] == "amber" and "Aucun audit" in audit_check()[1]
+    store(UNKNOWN, days_ago=20)
+    assert audit_check()[0] == "amber" and "plus d’une semaine" in audit_check()[1]
+    store(UNKNOWN, days_ago=1)
+    assert audit_check()[0] == "green"
+    store(FindingFacts("CC006", "warning", "x", "", "", "x"), days_ago=0.5)
+    assert audit_check()[0] == "amber" and "1 avertissement(s)" in audit_check()[1]
+    store(UNDECLARED, days_ago=0.1)
+    assert audit_check()[0] == "red" and "1 erreur(s)" in audit_check()[1]
+
+
 # -- the demo's seeded audits ----------------------------------------------------------------------
 
 
