@@ -148,12 +148,14 @@ def check(site: str, *, using: str | None = None) -> list[Problem]:
     alias = using or ledger.ledger_alias()
     # Audit records by their consent id's prefix, as a range of the consent_id index ("audit:" up to
     # "audit;", the next character): a few rows read however long the ledger, where a filter on the
-    # method (not indexed) would scan every record of the site.
+    # method (not indexed) would scan every record of the site. The site is compared here, not in
+    # SQL: with it there, SQLite prefers the (site, ...) index and reads every record of the site.
     records = {
         cid: (rid, texts)
-        for rid, cid, texts in ConsentRecord.objects.using(alias)
-        .filter(consent_id__gte=RECORD_PREFIX, consent_id__lt=RECORD_END, site=site)
-        .values_list("id", "consent_id", "texts_digest")
+        for rid, cid, texts, where in ConsentRecord.objects.using(alias)
+        .filter(consent_id__gte=RECORD_PREFIX, consent_id__lt=RECORD_END)
+        .values_list("id", "consent_id", "texts_digest", "site")
+        if where == site
     }
     pruned = list(
         LedgerSeal.objects.using(alias).filter(site=site, pruned_at__isnull=False).values_list("first_id", "last_id")
