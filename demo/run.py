@@ -65,6 +65,10 @@ def main() -> int:
     _manage("demo_history", env=env)
     # - the seeded audits go here (two runs, one of which found a problem).
 
+    # -- Audits (issue 14, item 2): two seeded runs of the main portal, the second with a problem. --
+    _manage("demo_audits", "--url", f"http://127.0.0.1:{port}", env=env)
+    # -- end of the audits' seeding ------------------------------------------------------------
+
     portal = f"http://127.0.0.1:{port}"
     sister = f"http://{env.get('DEMO_SISTER_HOST', 'sainte-victoire.localhost')}:{port}"
     print(

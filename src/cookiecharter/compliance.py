@@ -27,10 +27,10 @@ from . import daily
 from .checks import MIDDLEWARE_PATH
 from .conf import SiteSettings
 from .core.charter import AUDIENCE_MAX_LIFETIME, Charter, Exemption
-from .core.consent import SIX_MONTHS
+from .core.consent import SIX_MONTHS, Method
 from .core.loading import CharterError, load_charter
 from .core.proof import ProblemKind, Report
-from .models import METHOD_CHOICES, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
+from .models import METHOD_CHOICES, AuditRun, CharterVersion, ConsentRecord, LedgerSeal, ObservedCookie
 from .sites import registry
 
 #: The windows the choice counts cover, in days.
@@ -187,6 +187,7 @@ def choice_counts(
             counts={days: per_method.get(value, {}).get(days, 0) for days in WINDOWS},
         )
         for value, label in METHOD_CHOICES
+        if value != Method.AUDIT.value
     ]
     totals = {days: sum(m.counts[days] for m in methods) for days in WINDOWS}
     return ChoiceCounts(windows=WINDOWS, methods=methods, totals=totals, shares=_shares(counted, purposes))
@@ -202,7 +203,9 @@ def _shares(counted: daily.Tally, purposes: list[str]) -> list[PurposeShare]:
     decided = dict.fromkeys(purposes, 0)
     granted = dict.fromkeys(purposes, 0)
     parsed: dict[str, Any] = {}
-    for (_day, _method, choices), n in counted.items():
+    for (_day, method, choices), n in counted.items():
+        if method == Method.AUDIT.value:  # an audit run is sealed in the ledger, but it is no choice
+            continue
         values = parsed.setdefault(choices, json.loads(choices))
         if not isinstance(values, dict):
             continue
@@ -272,6 +275,8 @@ def choice_trend(
     counted = daily.tally(site, start, max(start, end), now=now, using=alias)
     by_day: dict[date, dict[str, int]] = {}
     for (day, method, _choices), n in counted.items():
+        if method == Method.AUDIT.value:
+            continue
         by_day.setdefault(day, {}).setdefault(method, 0)
         by_day[day][method] += n
     days = [
@@ -415,10 +420,13 @@ class Verification:
 
 def verify_ledger(site: str, *, using: str | None = None, full: bool = False) -> Verification:
     """The very check ``manage.py cookiecharter_verify`` runs (``--full`` with ``full``): the
-    records added since the last clean verification, or every record, and the whole seal chain."""
-    from . import ledger
+    records added since the last clean verification, or every record, and the whole seal chain;
+    then each audit run against its record."""
+    from . import audits, ledger
 
-    return Verification.of(ledger.verify(site, using=using, full=full), timezone.now())
+    report = ledger.verify(site, using=using, full=full)
+    report.problems.extend(audits.check(site, using=using))
+    return Verification.of(report, timezone.now())
 
 
 # -- 4. enforcement -----------------------------------------------------------------------------
@@ -601,6 +609,8 @@ def checklist(
             )
         )
 
+    checks.append(_audit_check(site.name, now))
+
     # Undeclared cookies seen lately: the charter is incomplete (and, when only reported, they reached visitors).
     recent = ObservedCookie.objects.filter(site=site.name, reason="undeclared", last_seen__gte=now - timedelta(days=30))
     seen = recent.aggregate(names=Count("name", distinct=True), last=Max("last_seen"))
@@ -616,6 +626,34 @@ def checklist(
         )
         checks.append(Check(_("No undeclared cookie in the last 30 days"), status, reason % {"count": seen["names"]}))
     return checks
+
+
+#: An audit older than this no longer says much about the site today.
+AUDIT_STALE = timedelta(days=8)
+
+
+def _audit_check(site: str, now: datetime) -> Check:
+    """The site's last audit (``cookiecharter_audit``): what the site did, not only what it declares."""
+    title = _("Last audit of the site passed")
+    last = AuditRun.objects.filter(site=site).order_by("-finished_at", "-id").first()
+    if last is None:
+        return Check(title, Status.AMBER, _("No audit yet: schedule manage.py cookiecharter_audit."))
+    when = _localised(last.finished_at)
+    if last.verdict == "fail":
+        return Check(
+            title,
+            Status.RED,
+            _("The audit of %(when)s failed: %(errors)s error(s).") % {"when": when, "errors": last.errors},
+        )
+    if last.verdict == "warn":
+        return Check(
+            title,
+            Status.AMBER,
+            _("The audit of %(when)s found %(warnings)s warning(s).") % {"when": when, "warnings": last.warnings},
+        )
+    if last.finished_at < now - AUDIT_STALE:
+        return Check(title, Status.AMBER, _("Passed, but on %(when)s: more than a week ago.") % {"when": when})
+    return Check(title, Status.GREEN, _("Passed on %(when)s.") % {"when": when})
 
 
 def _localised(when: datetime) -> str:

@@ -172,6 +172,15 @@ def append(
     return record_id
 
 
+def append_fields(fields: core.RecordFields, charter: Charter, *, using: str | None = None) -> int:
+    """Append a record that is not a visitor's choice (an audit run, ``cookiecharter.audits``): the
+    fields as given, hashed and sealed like any record. A database failure raises: nothing waits."""
+    alias = using or ledger_alias()
+    record_id = _write(_entry(fields, core.record_hash(ledger_keys()[0], fields), charter), alias)
+    _after_write(alias, fields.site, record_id)
+    return record_id
+
+
 def _entry(fields: core.RecordFields, record_hash: str, charter: Charter) -> dict[str, Any]:
     """A record as plain data: what the pending file keeps, and what a write needs."""
     return {
@@ -851,6 +860,7 @@ connection_created.connect(_tune_sqlite, dispatch_uid="cookiecharter.ledger.sqli
 __all__ = [
     "ProofUnavailable",
     "append",
+    "append_fields",
     "charter_version",
     "choices_for",
     "high_water_mark",

@@ -27,6 +27,7 @@ METHOD_CHOICES = [
     (Method.BROWSER_SIGNAL.value, _("Browser signal (GPC)")),
     (Method.ADPC.value, _("Browser signal (ADPC)")),
     (Method.ACCOUNT.value, _("Applied from the account")),
+    (Method.AUDIT.value, _("Audit of the site")),
 ]
 
 
@@ -240,6 +241,82 @@ class AccountChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site}/{self.user_id}: {', '.join(self.granted) or '-'} ({self.decided_at:%Y-%m-%d %H:%M:%S})"
+
+
+AUDIT_VERDICT_CHOICES = [
+    ("pass", _("Passed")),
+    ("warn", _("Warnings")),
+    ("fail", _("Failed")),
+]
+
+AUDIT_SEVERITY_CHOICES = [
+    ("error", _("Error")),
+    ("warning", _("Warning")),
+    ("info", _("Note")),
+]
+
+
+class AuditRun(models.Model):
+    """One audit of the site's own pages by the scanner, in its four phases (``cookiecharter_audit``).
+
+    Its ``digest`` (``core.audit.RunFacts.digest``: every field below and each finding's digest) is
+    sealed into the ledger as one record of method "audit", so the run and its findings are proof:
+    editing or deleting a finding, or the run, shows in ``cookiecharter_verify``. No IP address: the
+    scanner records pages, cookies and hosts of the site, nothing about a visitor.
+    """
+
+    site = models.CharField(_("site"), max_length=64, default=DEFAULT_SITE)
+    base_url = models.CharField(_("audited URL"), max_length=500)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    charter_digest = models.CharField(_("charter digest"), max_length=64)
+    charter_edition = models.CharField(_("charter edition"), max_length=64, blank=True)
+    #: The pages audited, start page first.
+    pages = models.JSONField(_("pages"))
+    verdict = models.CharField(_("verdict"), max_length=8, choices=AUDIT_VERDICT_CHOICES)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    warnings = models.PositiveIntegerField(_("warnings"), default=0)
+    infos = models.PositiveIntegerField(_("notes"), default=0)
+    #: SHA-256 of the scanner's whole report as canonical JSON (everything observed, phase by phase).
+    report_digest = models.CharField(_("report digest"), max_length=64)
+    #: SHA-256 over the run's fields and its findings' digests: what its ledger record holds.
+    digest = models.CharField(_("digest"), max_length=64)
+    #: The id of the ledger record that seals the run (its ``consent_id`` is "audit:" and this run's id).
+    record_id = models.BigIntegerField(_("ledger record"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit run")
+        verbose_name_plural = _("audit runs")
+        ordering = ["-finished_at", "-id"]
+        indexes = [models.Index(fields=["site", "finished_at"], name="cookiecharter_audit_site_time")]
+
+    def __str__(self) -> str:
+        return f"{self.site} #{self.pk} {self.verdict} ({self.finished_at:%Y-%m-%d %H:%M})"
+
+
+class AuditFinding(models.Model):
+    """One finding of an audit run, as the scanner reported it (rule, severity, subject, phases)."""
+
+    run = models.ForeignKey(AuditRun, on_delete=models.CASCADE, related_name="findings", verbose_name=_("audit run"))
+    #: Position in the run: the run's digest takes the findings' digests in this order.
+    position = models.PositiveIntegerField(_("position"))
+    rule = models.CharField(_("rule"), max_length=16)
+    severity = models.CharField(_("severity"), max_length=8, choices=AUDIT_SEVERITY_CHOICES)
+    #: The cookie name, or the host, storage key or page the finding is about.
+    subject = models.CharField(_("cookie or subject"), max_length=500)
+    phase = models.CharField(_("phases"), max_length=64, blank=True)
+    page = models.CharField(_("page"), max_length=500, blank=True)
+    text = models.TextField(_("text"))
+    digest = models.CharField(_("digest"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit finding")
+        verbose_name_plural = _("audit findings")
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="cookiecharter_finding_run_position")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.subject} ({self.severity})"
 
 
 class ComplianceOverview(ConsentRecord):

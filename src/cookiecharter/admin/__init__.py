@@ -1,6 +1,6 @@
-"""The back office in the Django admin: the evidence (``records``) and the compliance overview
-(``overview``). Importing this package registers both with ``admin.site``."""
+"""The back office in the Django admin: the evidence (``records``, ``audits``) and the compliance
+overview (``overview``). Importing this package registers them with ``admin.site``."""
 
-from . import overview, records
+from . import audits, overview, records
 
-__all__ = ["overview", "records"]
+__all__ = ["audits", "overview", "records"]

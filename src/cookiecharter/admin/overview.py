@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -33,10 +34,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 
-from .. import compliance, daily, export
+from .. import audits, compliance, daily, export
 from ..conf import SiteSettings
 from ..core.export import FORMATS
-from ..models import ComplianceOverview, LedgerExport, ObservedCookie
+from ..models import AuditRun, ComplianceOverview, LedgerExport, ObservedCookie
 from ..sites import registry
 from . import charter_versions, charts, proof
 
@@ -86,6 +87,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
                 "proof/pdf/", wrap(partial(self.proof_view, proof.proof_pdf_view)), name="{}_{}_proof_pdf".format(*info)
             ),
             path("export/", wrap(self.export_view), name="{}_{}_export".format(*info)),
+            path("audit/", wrap(self.audit_view), name="{}_{}_audit".format(*info)),
         ]
 
     def _check(self, request: HttpRequest, permission: str = VIEW) -> None:
@@ -149,7 +151,7 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "ledger_state": compliance.ledger_state(site, now=now),
             "verification": verification,
             "observed": compliance.top_observed(site),
-            "observed_url": self._observed_url(),
+            "observed_url": self._list_url(ObservedCookie),
             "checks": compliance.checklist(state, settings, verification, now=now),
             "verify_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_verify"),
             "can_verify": request.user.has_perm(VERIFY),
@@ -161,8 +163,12 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
             "export_purposes": consent_keys,
             "exports": export.recent(site),
             "exports_url": (
-                self._changelist_url(LedgerExport) if request.user.has_perm("cookiecharter.view_ledgerexport") else None
+                self._list_url(LedgerExport) if request.user.has_perm("cookiecharter.view_ledgerexport") else None
             ),
+            "audits": audits.summary(site),
+            "audit_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_audit"),
+            "can_audit": request.user.has_perm(AUDIT),
+            "audits_url": self._list_url(AuditRun),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cookiecharter/overview.html", context)
@@ -233,16 +239,29 @@ class ComplianceOverviewAdmin(admin.ModelAdmin):
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    def _changelist_url(self, model: type) -> str | None:
-        opts = model._meta  # type: ignore[attr-defined]
-        try:
-            return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
-        except NoReverseMatch:  # a custom AdminSite that does not register this model
-            return None
+    def audit_view(self, request: HttpRequest) -> HttpResponse:
+        """What "Run an audit" does: show the command that runs one, for this site, and how to
+        schedule it. Not a run from the request: an audit drives a Chromium through every page
+        in four phases for a minute or more, past a web server's timeout, and a web worker that
+        starts browsers on demand is a door to exhausting the server."""
+        self._check(request, AUDIT)
+        site = self._site(request)
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "title": _("Run an audit"),
+            "subtitle": None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "site_name": site,
+            "command": f"python manage.py cookiecharter_audit --site {site}",
+            "overview_url": reverse(f"{self.admin_site.name}:cookiecharter_complianceoverview_changelist"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/cookiecharter/audit_run.html", context)
 
-    def _observed_url(self) -> str | None:
-        opts = ObservedCookie._meta
+    def _list_url(self, model: type[Model]) -> str | None:
+        """The admin list of ``model`` on this admin site, or None when the site does not register it."""
         try:
-            return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
-        except NoReverseMatch:  # a custom AdminSite that does not register the observed cookies
+            return reverse(f"{self.admin_site.name}:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        except NoReverseMatch:
             return None

@@ -33,6 +33,9 @@ class Method(str, enum.Enum):
     ADPC = "adpc"
     #: The choice a signed-in person made on another device, applied on this one.
     ACCOUNT = "account"
+    #: Not a visitor's choice: an audit of the site's own behaviour, sealed in the same chain
+    #: (``cookiecharter.audits``). Never counted as a choice.
+    AUDIT = "audit"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from ... import ledger
+from ... import audits, ledger
 from ...core.proof import ProblemKind, canonical_time
 from ..sites import LedgerCommand, add_site_argument, chosen_sites
 
@@ -61,6 +61,7 @@ class Command(LedgerCommand):
             if settle > 0 and any(p.kind is ProblemKind.DELETED and p.seal_number is None for p in report.problems):
                 time.sleep(settle)
                 report = ledger.verify(site, using=database, full=full, jobs=jobs)
+            report.problems.extend(audits.check(site, using=database))  # the audit runs against their records
             for problem in report.problems:
                 self.stdout.write(self.style.ERROR(f"{site}: {problem}"))
             summary = (
