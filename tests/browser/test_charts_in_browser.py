@@ -182,7 +182,7 @@ def test_charts_in_dark_mode_and_a_chosen_range(portal, new_context):
     )
     page.locator("#cc-from").fill(dates[0])
     page.locator("#cc-until").fill(dates[1])
-    section.get_by_role("button", name="Show").click()
+    section.get_by_role("button", name="Show the period").click()
     section.get_by_text(words["table"], exact=True).click()
     assert section.locator("#cc-trend-data tbody tr").count() == 14
     section.get_by_text(words["purpose_table"], exact=True).click()

@@ -82,7 +82,7 @@ def test_one_back_office_for_both_portals(platform, new_context, screenshot):
     expect(switcher).to_have_value("sainte-victoire")
     expect(page.locator("#charter")).to_contain_text("charter-sister.toml")
     switcher.select_option("default")
-    page.get_by_role("button", name="Afficher").click()
+    page.get_by_role("button", name="Afficher", exact=True).click()
     expect(page.locator("#charter")).to_contain_text("charter.toml")
     expect(page.locator("#charter")).not_to_contain_text("charter-sister.toml")
     screenshot(page, "two-portals-overview")
