@@ -9,12 +9,8 @@ its exit codes, is ``tests/browser/test_audit_command.py``.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -27,6 +23,7 @@ from cookiecharter import audits, compliance, ledger
 from cookiecharter.core.audit import FindingFacts, RunFacts, verdict_of
 from cookiecharter.models import AuditFinding, AuditRun, ConsentRecord, LedgerSeal
 from cookiecharter.sites import registry
+from tests.django.postgres_rerun import rerun_on_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -342,19 +339,4 @@ def test_the_demo_seeds_two_sealed_audits_the_second_with_a_problem_once():
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=[])
 def test_audit_suite_on_postgresql(require_postgres):
-    if os.environ.get("COOKIECHARTER_INNER_PG_RUN"):
-        pytest.skip("already the PostgreSQL run")
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "COOKIECHARTER_INNER_PG_RUN": "1",
-        "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_audits_{os.getpid()}",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ds", "tests.django.ledger_pg_settings",
-         "--create-db", str(Path(__file__).relative_to(root))],
-        cwd=root, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert " passed" in output, output[-3000:]
+    rerun_on_postgresql("audits", __file__)

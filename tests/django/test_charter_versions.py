@@ -22,6 +22,7 @@ from cookiecharter.core.consent import Consent, Method, new_consent_id
 from cookiecharter.core.lifetime import Lifetime
 from cookiecharter.models import CharterVersion
 from cookiecharter.sites import registry
+from tests.django.postgres_rerun import rerun_on_postgresql
 
 OVERVIEW = "/admin/cookiecharter/complianceoverview/"
 PAGE = OVERVIEW + "versions/"
@@ -224,38 +225,4 @@ def test_no_record_no_version_but_the_one_in_force(dpo):
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=[])
 def test_versions_suite_on_postgresql(require_postgres):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    if os.environ.get("COOKIECHARTER_INNER_PG_RUN"):
-        pytest.skip("already the PostgreSQL run")
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "COOKIECHARTER_INNER_PG_RUN": "1",
-        "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_versions_{os.getpid()}",
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--ds",
-            "tests.django.ledger_pg_settings",
-            "--create-db",
-            str(Path(__file__).relative_to(root)),
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert " passed" in output, output[-3000:]
+    rerun_on_postgresql("versions", __file__)

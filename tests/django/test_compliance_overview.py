@@ -16,6 +16,7 @@ from cookiecharter import compliance
 from cookiecharter.admin.overview import SESSION_KEY as SESSION_KEY_OF
 from cookiecharter.models import ConsentRecord, ObservedCookie
 from cookiecharter.sites import registry
+from tests.django.postgres_rerun import rerun_on_postgresql
 
 SESSION_KEY = SESSION_KEY_OF.format(site="default")
 
@@ -394,41 +395,7 @@ def test_works_on_a_custom_admin_site(ledger, dpo):
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=[])
 def test_overview_suite_on_postgresql(require_postgres):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    if os.environ.get("COOKIECHARTER_INNER_PG_RUN"):
-        pytest.skip("already the PostgreSQL run")
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "COOKIECHARTER_INNER_PG_RUN": "1",
-        "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_overview_{os.getpid()}",
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--ds",
-            "tests.django.ledger_pg_settings",
-            "--create-db",
-            str(Path(__file__).relative_to(root)),
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert " passed" in output, output[-3000:]
+    rerun_on_postgresql("overview", __file__)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -21,6 +21,7 @@ from cookiecharter import ledger
 from cookiecharter.core.consent import Consent, Method, new_consent_id
 from cookiecharter.core.export import ISO_SCHEMA_VERSION
 from cookiecharter.models import ConsentRecord, LedgerExport
+from tests.django.postgres_rerun import rerun_on_postgresql
 from tests.django.site import default_site
 
 PAGE = "/admin/cookiecharter/complianceoverview/"
@@ -449,38 +450,5 @@ def test_on_postgresql_the_rows_come_through_a_server_side_cursor(records, monke
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=[])
 def test_export_suite_on_postgresql(require_postgres):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    if os.environ.get("COOKIECHARTER_INNER_PG_RUN"):
-        pytest.skip("already the PostgreSQL run")
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "COOKIECHARTER_INNER_PG_RUN": "1",
-        "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_export_{os.getpid()}",
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--ds",
-            "tests.django.ledger_pg_settings",
-            "--create-db",
-            str(Path(__file__).relative_to(root)),
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert " passed" in output and "skipped" in output, output[-3000:]
+    output = rerun_on_postgresql("export", __file__)
+    assert "skipped" in output, output[-3000:]

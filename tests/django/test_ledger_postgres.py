@@ -6,14 +6,10 @@ very same tests (concurrency, tampering, the endpoint) prove both backends.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.django.postgres_rerun import ROOT, rerun_on_postgresql
+
 FILES = [
     "tests/django/test_ledger_concurrency.py",
     "tests/django/test_ledger_verify.py",
@@ -24,32 +20,5 @@ FILES = [
 
 @pytest.mark.postgres
 def test_ledger_suite_on_postgresql(require_postgres):
-    if os.environ.get("COOKIECHARTER_INNER_PG_RUN"):
-        pytest.skip("already the PostgreSQL run")
-    env = {
-        **os.environ,
-        "COOKIECHARTER_INNER_PG_RUN": "1",
-        "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_ledger_{os.getpid()}",
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--ds",
-            "tests.django.ledger_pg_settings",
-            "--create-db",
-            *FILES,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert " passed" in output and "skipped" not in output, output[-3000:]
+    output = rerun_on_postgresql("ledger", *(ROOT / f for f in FILES))
+    assert "skipped" not in output, output[-3000:]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -19,6 +18,7 @@ from django.utils import timezone
 from cookiecharter import compliance, daily, ledger
 from cookiecharter.models import ConsentRecord, DailyChoices, DailyChoicesMark
 from cookiecharter.sites import registry
+from tests.django.postgres_rerun import rerun_on_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -350,40 +350,7 @@ def test_the_site_switcher_keeps_the_range_and_sites_stay_apart(dpo, settings, t
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=[])
 def test_charts_suite_on_postgresql(require_postgres):
-    import os
-    import subprocess
-    import sys
-
-    if os.environ.get("COOKIECHARTER_INNER_PG_RUN"):
-        pytest.skip("already the PostgreSQL run")
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "COOKIECHARTER_INNER_PG_RUN": "1",
-        "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_charts_{os.getpid()}",
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--ds",
-            "tests.django.ledger_pg_settings",
-            "--create-db",
-            str(Path(__file__).relative_to(root)),
-        ],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert " passed" in output, output[-3000:]
+    rerun_on_postgresql("charts", __file__)
 
 
 def test_the_count_days_command_counts_ahead_of_the_page(known):

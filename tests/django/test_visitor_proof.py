@@ -20,6 +20,7 @@ from cookiecharter.cli import main
 from cookiecharter.core import bundle as core_bundle
 from cookiecharter.models import CharterVersion, ConsentRecord, LedgerSeal
 from cookiecharter.sites import registry
+from tests.django.postgres_rerun import rerun_on_postgresql
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "/admin/cookiecharter/complianceoverview/"
@@ -473,36 +474,4 @@ def test_works_on_a_custom_admin_site(dpo, visitor):
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=[])
 def test_visitor_proof_suite_on_postgresql(require_postgres):
-    import os
-    import subprocess
-    import sys
-
-    if os.environ.get("COOKIECHARTER_INNER_PG_RUN"):
-        pytest.skip("already the PostgreSQL run")
-    env = {
-        **os.environ,
-        "COOKIECHARTER_INNER_PG_RUN": "1",
-        "COOKIECHARTER_PG_TEST_NAME": f"cookiecharter_proof_{os.getpid()}",
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--ds",
-            "tests.django.ledger_pg_settings",
-            "--create-db",
-            str(Path(__file__).relative_to(ROOT)),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert " passed" in output, output[-3000:]
+    rerun_on_postgresql("proof", __file__)
