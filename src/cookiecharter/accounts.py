@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib import auth
 from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils import timezone
@@ -37,10 +38,15 @@ NEXT_COOKIE = "cookiecharter_next_cookie"
 def user_id(request: HttpRequest) -> str | None:
     """The signed-in person's account id (the primary key as text), or None.
 
-    A request without Django's session cookie cannot be signed in: it is answered without looking
-    at ``request.user``, which would load the session and the user for nothing.
+    A request without Django's session cookie, or whose session holds no signed-in user, cannot be
+    signed in: it is answered without looking at ``request.user``, which would load the session and
+    ask the authentication backends for nothing (a signed-out visitor's page pays no more than a
+    dictionary look-up in a session the page has most often loaded anyway).
     """
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    session = getattr(request, "session", None)
+    if session is None or auth.SESSION_KEY not in session:
         return None
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False):
