@@ -25,6 +25,7 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from . import accounts, choices, observed
+from .consent_ui import ui_for
 from .core.consent import Consent
 from .core.filter import CookieToSet, Outcome
 from .core.headers import without
@@ -136,7 +137,7 @@ def conclude(site: Site, request: HttpRequest, response: HttpResponseBase) -> No
         site.set_consent_cookie(response, applied)
     vary(request, response)
     if site.publishes_adpc and response.get("Content-Type", "").startswith("text/html"):
-        link = site.adpc_link(request)
+        link = ui_for(request, site).adpc_link
         response.headers["Link"] = f"{response.headers['Link']}, {link}" if "Link" in response.headers else link
 
 

@@ -20,7 +20,6 @@ from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponseBase
 from django.http.request import split_domain_port
-from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
@@ -213,17 +212,6 @@ class Site:
     def publishes_adpc(self) -> bool:
         """Whether the site honours ADPC and its charter gives a purpose an ADPC identifier."""
         return self.config.honour_adpc and any(p.adpc for p in self.charter.consent_purposes)
-
-    def adpc_link(self, request: HttpRequest) -> str:
-        """The ``Link`` header value pointing ADPC browsers at the consent requests, in the page's language."""
-        from .consent_ui import url_place
-
-        return str(
-            self._keep(
-                ("adpc", translation.get_language(), *url_place(request)),
-                lambda: f'<{reverse("cookiecharter:adpc")}>; rel="consent-requests"',
-            )
-        )
 
     def pdf(self, language: str, url: str, build: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
         """The charter's PDF (body, file name) in a language: drawing one takes some 200 ms
