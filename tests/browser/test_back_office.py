@@ -9,25 +9,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-BANNER = "[data-cookiecharter-banner]"
-
-
-def decide(context, demo, action: str) -> None:
-    """One visitor's decision, clicked in the demo's banner."""
-    page = context.new_page()
-    page.goto(demo.url + "/fr/")
-    page.locator(f'{BANNER} [data-cookiecharter-action="{action}"]').click()
-    # Hidden at the click, removed once the server has answered: only then is the choice recorded.
-    expect(page.locator(BANNER)).to_have_count(0)
-    page.close()
-
-
-def sign_in(page, demo) -> None:
-    page.goto(demo.url + "/admin/")
-    page.get_by_label("Nom d’utilisateur").fill(demo.username)
-    page.get_by_label("Mot de passe").fill(demo.password)
-    page.get_by_role("button", name="Connexion").click()
-    expect(page.locator("#user-tools")).to_be_visible()
+from tests.browser.demo_steps import decide, sign_in
 
 
 def count(page, method: str, days: int) -> str:

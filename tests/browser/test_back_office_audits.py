@@ -11,15 +11,9 @@ import pytest
 from conftest import DEMO_DIR
 from playwright.sync_api import expect
 
+from tests.browser.demo_steps import sign_in
+
 OVERVIEW = "/admin/cookiecharter/complianceoverview/"
-
-
-def sign_in(page, demo, language: str = "fr") -> None:
-    page.goto(demo.url + "/admin/")
-    page.locator("#id_username").fill(demo.username)
-    page.locator("#id_password").fill(demo.password)
-    page.locator("#login-form [type=submit]").click()
-    expect(page.locator("#user-tools")).to_be_visible()
 
 
 @pytest.fixture

@@ -11,20 +11,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.demo_steps import decide, sign_in
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 
-BANNER = "[data-cookiecharter-banner]"
 PAGE = "/admin/cookiecharter/complianceoverview/"
 
 #: The admin's login form and the charts' words, per language.
 WORDS = {
     "fr": {
         "locale": "fr-FR",
-        "user": "Nom d’utilisateur",
-        "password": "Mot de passe",
-        "login": "Connexion",
         "title": "Choix au fil du temps",
         "volume": "Choix par jour",
         "accept": "Tout accepter : part des choix de chaque jour",
@@ -35,9 +33,6 @@ WORDS = {
     },
     "en": {
         "locale": "en-GB",
-        "user": "Username",
-        "password": "Password",
-        "login": "Log in",
         "title": "Choices over time",
         "volume": "Choices per day",
         "accept": "Accept all: share of each day’s choices",
@@ -47,14 +42,6 @@ WORDS = {
         "day": "Day",
     },
 }
-
-
-def decide(context, demo, action: str) -> None:
-    page = context.new_page()
-    page.goto(demo.url + "/fr/")
-    page.locator(f'{BANNER} [data-cookiecharter-action="{action}"]').click()
-    expect(page.locator(BANNER)).to_have_count(0)
-    page.close()
 
 
 @pytest.fixture
@@ -89,14 +76,6 @@ def portal(demo_server, new_context):
     return demo
 
 
-def sign_in(page, demo, words) -> None:
-    page.goto(demo.url + "/admin/")
-    page.get_by_label(words["user"]).fill(demo.username)
-    page.get_by_label(words["password"]).fill(demo.password)
-    page.get_by_role("button", name=words["login"]).click()
-    expect(page.locator("#user-tools")).to_be_visible()
-
-
 def run_axe(page, include: str) -> list[dict]:
     """axe-core's WCAG 2.x A/AA and best-practice checks on one part of the page."""
     if not AXE.exists():
@@ -126,7 +105,7 @@ def test_charts_on_a_desktop_and_a_phone(portal, new_context, lang):
         ("phone", {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}),
     ):
         page = new_context(locale=words["locale"], **options).new_page()
-        sign_in(page, portal, words)
+        sign_in(page, portal)
         page.goto(portal.url + PAGE + "#trend")
         section = page.locator("#trend")
         expect(section.get_by_role("heading", name=words["title"])).to_be_visible()
@@ -165,7 +144,7 @@ def test_charts_on_a_desktop_and_a_phone(portal, new_context, lang):
 def test_charts_in_dark_mode_and_a_chosen_range(portal, new_context):
     words = WORDS["en"]
     page = new_context(locale=words["locale"], color_scheme="dark").new_page()
-    sign_in(page, portal, words)
+    sign_in(page, portal)
     page.goto(portal.url + PAGE + "#trend")
     bar = page.locator('figure[data-chart="volume"] rect.cc-chart-bar').first
     # The bars take the admin's link colour of the dark theme, readable on its dark background.

@@ -15,7 +15,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-BANNER = "[data-cookiecharter-banner]"
+from tests.browser.demo_steps import decide, sign_in
+
 OVERVIEW = "/admin/cookiecharter/complianceoverview/"
 #: The export section's own sideways scroll, and what sticks out of it (tag, class, width).
 WIDER_THAN_THE_SECTION = """(() => {
@@ -25,23 +26,6 @@ WIDER_THAN_THE_SECTION = """(() => {
   return [...section.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > right + 1)
     .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().width)}px`);
 })()"""
-
-
-def decide(context, demo, action: str) -> None:
-    page = context.new_page()
-    page.goto(demo.url + "/fr/")
-    page.locator(f'{BANNER} [data-cookiecharter-action="{action}"]').click()
-    expect(page.locator(BANNER)).to_have_count(0)
-    page.close()
-
-
-def sign_in(page, demo) -> None:
-    """By the fields' ids, so the same steps work whatever language the admin speaks."""
-    page.goto(demo.url + "/admin/login/?next=" + OVERVIEW)
-    page.locator("#id_username").fill(demo.username)
-    page.locator("#id_password").fill(demo.password)
-    page.locator("#login-form [type=submit]").click()
-    expect(page.locator("#export")).to_be_visible()
 
 
 def download(page, button: str):
@@ -75,7 +59,7 @@ def portal(demo_server, new_context):
 
 def test_export_in_french_then_in_english(portal, new_context, screenshot):
     page = new_context().new_page()
-    sign_in(page, portal)
+    sign_in(page, portal, OVERVIEW)
     section = page.locator("#export")
     expect(section.get_by_role("heading", level=2)).to_have_text("Exporter le registre")
     expect(section).to_contain_text("Aucun export pour l’instant.")
@@ -96,7 +80,7 @@ def test_export_in_french_then_in_english(portal, new_context, screenshot):
     screenshot(page, "back-office-export-fr")
 
     english = new_context(locale="en-GB").new_page()
-    sign_in(english, portal)
+    sign_in(english, portal, OVERVIEW)
     section = english.locator("#export")
     expect(section.get_by_role("heading", level=2)).to_have_text("Export the ledger")
     english.get_by_label("Format").select_option("iso27560")
@@ -123,7 +107,7 @@ def test_export_on_a_phone_in_dark_mode(portal, new_context, screenshot):
     phone = new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, color_scheme="dark"
     ).new_page()
-    sign_in(phone, portal)
+    sign_in(phone, portal, OVERVIEW)
     for field in ("#cc-export-format", "#cc-export-since"):
         background = phone.evaluate(f"getComputedStyle(document.querySelector('{field}')).backgroundColor")
         assert background not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), (field, background)

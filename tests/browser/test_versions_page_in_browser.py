@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.demo_steps import sign_in
+
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
 PAGE = "/admin/cookiecharter/complianceoverview/versions/"
@@ -30,14 +32,6 @@ def portal(demo_server):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return demo
-
-
-def sign_in(page, demo, *, english: bool = False) -> None:
-    page.goto(demo.url + "/admin/")
-    page.get_by_label("Username" if english else "Nom d’utilisateur").fill(demo.username)
-    page.get_by_label("Password" if english else "Mot de passe").fill(demo.password)
-    page.get_by_role("button", name="Log in" if english else "Connexion").click()
-    expect(page.locator("#user-tools")).to_be_visible()
 
 
 def fits(page, width: int = 390) -> None:
@@ -106,7 +100,7 @@ def test_dpo_compares_two_charter_versions_in_french(portal, new_context, screen
 
 def test_in_english_in_dark_mode_and_on_a_phone(portal, new_context, screenshot):
     english = new_context(locale="en-GB").new_page()
-    sign_in(english, portal, english=True)
+    sign_in(english, portal)
     english.goto(portal.url + PAGE)
     expect(english.locator("#content").get_by_role("heading", level=1)).to_have_text("Charter versions")
     lifetime = english.locator('#changes [data-key="portal_audience"] [data-field="lifetime"]')
@@ -124,7 +118,7 @@ def test_in_english_in_dark_mode_and_on_a_phone(portal, new_context, screenshot)
     for locale, name in (("fr-FR", "charter-versions-phone-fr"), ("en-GB", "charter-versions-phone-en")):
         phone = new_context(locale=locale, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         page = phone.new_page()
-        sign_in(page, portal, english=locale.startswith("en"))
+        sign_in(page, portal)
         page.goto(portal.url + PAGE)
         expect(page.locator("#changes")).to_be_visible()
         screenshot(page, name)
