@@ -14,11 +14,11 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.test import Client
 
 from cookiecharter import ledger
 from cookiecharter.models import ConsentRecord, LedgerSeal
+from tests.django.ledger_steps import choose, keep_files_in, seal, sql
 
 RECORDS = ConsentRecord._meta.db_table
 SEALS = LedgerSeal._meta.db_table
@@ -28,23 +28,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def folder(settings, tmp_path):
-    settings.COOKIECHARTER = {
-        **settings.COOKIECHARTER,
-        "LEDGER_DIRECTORY": str(tmp_path),
-        "LEDGER_SEAL_GRACE": 0,
-        "LEDGER_SEAL_INTERVAL": 3600,
-    }
+    keep_files_in(settings, tmp_path)
     return tmp_path
-
-
-def choose(n: int) -> list[int]:
-    for i in range(n):
-        Client().post("/fr/cookies/consent/", {"choice": ("accept-all", "refuse-all")[i % 2]})
-    return list(ConsentRecord.objects.order_by("id").values_list("id", flat=True))
-
-
-def seal() -> None:
-    call_command("cookiecharter_seal", "--batch", "3", "--full-batches-only", stdout=io.StringIO())
 
 
 def verify(*args: str) -> tuple[bool, str]:
@@ -54,11 +39,6 @@ def verify(*args: str) -> tuple[bool, str]:
     except CommandError:
         return False, out.getvalue()
     return True, out.getvalue()
-
-
-def sql(statement: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 @pytest.fixture

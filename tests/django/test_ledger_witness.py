@@ -11,12 +11,11 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
-from django.test import Client
 
 from cookiecharter import ledger
 from cookiecharter.core import proof as core
 from cookiecharter.models import ConsentRecord, LedgerSeal
+from tests.django.ledger_steps import choose, keep_files_in, seal, sql
 
 RECORDS = ConsentRecord._meta.db_table
 SEALS = LedgerSeal._meta.db_table
@@ -26,23 +25,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def witnessed(settings, tmp_path):
-    settings.COOKIECHARTER = {
-        **settings.COOKIECHARTER,
-        "LEDGER_DIRECTORY": str(tmp_path),
-        "LEDGER_SEAL_GRACE": 0,
-        "LEDGER_SEAL_INTERVAL": 3600,
-    }
+    keep_files_in(settings, tmp_path)
     return tmp_path
-
-
-def choose(n: int) -> list[int]:
-    for i in range(n):
-        Client().post("/fr/cookies/consent/", {"choice": ("accept-all", "refuse-all")[i % 2]})
-    return list(ConsentRecord.objects.order_by("id").values_list("id", flat=True))
-
-
-def seal(batch: int = 3) -> None:
-    call_command("cookiecharter_seal", "--batch", str(batch), "--full-batches-only", stdout=io.StringIO())
 
 
 def verify() -> tuple[bool, list[str]]:
@@ -52,11 +36,6 @@ def verify() -> tuple[bool, list[str]]:
     except CommandError:
         return False, [line for line in out.getvalue().splitlines() if line.startswith("default: ")]
     return True, []
-
-
-def sql(statement: str, params=()) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 @pytest.fixture
