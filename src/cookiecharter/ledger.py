@@ -273,7 +273,8 @@ def write_pending(*, using: str | None = None) -> int:
 
 #: What this thread's request left to do once its response is sent: (alias, {site: partial?}).
 _after = threading.local()
-#: When this process last sealed each (alias, site): time-based sealing needs no database read.
+#: When this process last sealed each (alias, site), or first wrote to it: time-based sealing needs
+#: no database read.
 _last_sealing: dict[tuple[str, str], float] = {}
 
 
@@ -283,7 +284,9 @@ def _after_write(alias: str, site: str, record_id: int) -> None:
     settings = registry.settings()
     now = time.monotonic()
     batch_full = record_id % settings.seal_batch == 0
-    stale = now - _last_sealing.get((alias, site), 0.0) >= settings.seal_interval
+    # A process that has not sealed this site yet counts the interval from its first write: whether
+    # it seals at once must not depend on how long the machine has been up (the monotonic clock's origin).
+    stale = now - _last_sealing.setdefault((alias, site), now) >= settings.seal_interval
     pending = pending_file()
     if batch_full or stale or (pending is not None and pending.path.exists() and pending.count()):
         todo = getattr(_after, "todo", None) or {}
