@@ -113,8 +113,7 @@ def _execute(request: ScanRequest, console: Console, errors: Console) -> tuple[i
         return _execute_fleet(request, console, errors), None
     if not request.url:
         raise ScanFailed("give a URL to audit, or --sites FILE")
-    if not request.url.startswith(("http://", "https://")):
-        raise ScanFailed(f"{request.url!r} is not an http(s) URL")
+    check_url(request.url)
     charter, charter_path = _site_charter(request)
     baseline = None
     if request.baseline:
@@ -123,29 +122,7 @@ def _execute(request: ScanRequest, console: Console, errors: Console) -> tuple[i
         except BaselineError as exc:
             raise ScanFailed(str(exc)) from None
     kb = default_knowledge_base()
-    from .browser import BrowserNotFound
-    from .runner import ScanOptions, SiteUnreachable, scan
-
-    options = ScanOptions(
-        url=request.url,
-        pages=request.pages,
-        browser=request.browser,
-        timeout_s=request.timeout,
-        concurrency=request.concurrency,
-        settle_s=request.settle,
-    )
-    started = datetime.now(timezone.utc)
-    try:
-        raw = _with_progress(errors, lambda progress: scan(options, progress, kb.vendor_of_host, kb.category_of))
-    except BrowserNotFound as exc:
-        raise ScanFailed(str(exc)) from None
-    except SiteUnreachable as exc:
-        raise ScanFailed(str(exc)) from None
-    except Exception as exc:  # a browser that would not start, mostly
-        if type(exc).__module__.startswith("playwright"):
-            raise ScanFailed(f"the browser failed: {str(exc).splitlines()[0]}") from None
-        raise
-    report = build_report(raw, charter, charter_path, kb, started)
+    report = scan_site(request, charter, charter_path, kb, errors)
     if baseline is not None and request.baseline:
         report.baseline = compare(report, baseline, request.baseline)
     try:
@@ -156,6 +133,49 @@ def _execute(request: ScanRequest, console: Console, errors: Console) -> tuple[i
 
     print_summary(console, report, written)
     return exit_code(report, request.fail_on), report
+
+
+def check_url(url: str) -> None:
+    """Raises ``ScanFailed`` unless ``url`` is one the scanner can audit."""
+    if not url.startswith(("http://", "https://")):
+        raise ScanFailed(f"{url!r} is not an http(s) URL")
+
+
+def scan_site(
+    request: ScanRequest, charter: Charter | None, charter_path: str | None, kb: KnowledgeBase, errors: Console | None
+) -> Report:
+    """Audit ``request.url`` (checked by ``check_url``) in Chromium and judge what was seen against
+    ``charter``; the progress bar goes to ``errors``, if given. Needs the extra (``require_extra``).
+
+    Raises ``ScanFailed`` when there is nothing to judge: no browser, one that would not start, a
+    site that cannot be loaded. ``cookiecharter_init --scan`` drafts a charter's entries with it."""
+    from .browser import BrowserNotFound
+    from .runner import ScanOptions, SiteUnreachable, scan
+
+    assert request.url, "a URL to audit"
+    options = ScanOptions(
+        url=request.url,
+        pages=request.pages,
+        browser=request.browser,
+        timeout_s=request.timeout,
+        concurrency=request.concurrency,
+        settle_s=request.settle,
+    )
+    started = datetime.now(timezone.utc)
+    try:
+        if errors is None:
+            raw = asyncio.run(scan(options, None, kb.vendor_of_host, kb.category_of))
+        else:
+            raw = _with_progress(errors, lambda progress: scan(options, progress, kb.vendor_of_host, kb.category_of))
+    except BrowserNotFound as exc:
+        raise ScanFailed(str(exc)) from None
+    except SiteUnreachable as exc:
+        raise ScanFailed(str(exc)) from None
+    except Exception as exc:  # a browser that would not start, mostly
+        if type(exc).__module__.startswith("playwright"):
+            raise ScanFailed(f"the browser failed: {str(exc).splitlines()[0]}") from None
+        raise
+    return build_report(raw, charter, charter_path, kb, started)
 
 
 def _site_charter(request: ScanRequest) -> tuple[Charter | None, str | None]:

@@ -85,8 +85,9 @@ def readable_lifetime(seconds: int | None) -> str:
     return str(Lifetime.parse(f"{days} days"))
 
 
-def suggest(report: Report, charter: Charter | None, kb: KnowledgeBase) -> str:
-    """TOML to append to the charter (or, without one, to start it)."""
+def suggest(report: Report, charter: Charter | None, kb: KnowledgeBase, heading: str | None = None) -> str:
+    """TOML to append to the charter (or, without one, to start it). ``heading`` replaces the
+    comment lines that say where the drafts come from and what to do with them."""
     languages = list(charter.languages) if charter is not None else ["fr", "en"]
     undeclared: dict[str, CookieSeen] = {}
     for phase in report.phases:
@@ -99,11 +100,12 @@ def suggest(report: Report, charter: Charter | None, kb: KnowledgeBase) -> str:
             previous = undeclared.get(key)
             if previous is None or (cookie.lifetime_seconds or 0) > (previous.lifetime_seconds or 0):
                 undeclared[key] = cookie
-    lines = [
-        f"# Drafted by `cookiecharter scan --suggest` from a scan of {report.url}",
-        f"# (knowledge base {report.knowledge_base_version}). Check every entry, then append it to the charter.",
-        "",
-    ]
+    if heading is None:
+        heading = (
+            f"Drafted by `cookiecharter scan --suggest` from a scan of {report.url}\n"
+            f"(knowledge base {report.knowledge_base_version}). Check every entry, then append it to the charter."
+        )
+    lines = [*(f"# {line}" for line in heading.splitlines()), ""]
     if not undeclared:
         lines.append("# Every cookie seen is declared: nothing to suggest.")
         return "\n".join(lines) + "\n"
