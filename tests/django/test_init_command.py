@@ -4,6 +4,7 @@ written: Django's own cookies with the settings' names and lifetimes, in the pro
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -78,3 +79,26 @@ def test_a_contact_the_charter_would_refuse_is_said_at_once(tmp_path):
             str(tmp_path / "c.toml"),
             stdout=io.StringIO(),
         )
+
+
+def test_init_scan_without_the_scan_extra_names_it_and_writes_nothing(tmp_path, monkeypatch):
+    # A Python where rich cannot be imported, as without the extra (None in sys.modules blocks it).
+    monkeypatch.setitem(sys.modules, "rich", None)
+    path = tmp_path / "charter.toml"
+    with pytest.raises(CommandError, match=r"needs the 'scan' extra: pip install 'cookiecharter\[scan\]'"):
+        call_command(
+            "cookiecharter_init", "--controller", "Org", "--contact", "dpo@org.example",
+            "--output", str(path), "--scan", "http://127.0.0.1:8000/", stdout=io.StringIO(),
+        )  # fmt: skip
+    assert not path.exists()
+
+
+def test_init_scan_refuses_what_is_not_a_web_address_before_any_browser(tmp_path, monkeypatch):
+    monkeypatch.setenv("COOKIECHARTER_CHROMIUM", str(tmp_path / "no-browser-here"))  # none is started
+    path = tmp_path / "charter.toml"
+    with pytest.raises(CommandError, match=r"--scan: '127\.0\.0\.1:8000' is not an http\(s\) URL"):
+        call_command(
+            "cookiecharter_init", "--controller", "Org", "--contact", "dpo@org.example",
+            "--output", str(path), "--scan", "http://127.0.0.1:8000/", "--scan", "127.0.0.1:8000", stdout=io.StringIO(),
+        )  # fmt: skip
+    assert not path.exists()
