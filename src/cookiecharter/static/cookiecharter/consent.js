@@ -133,7 +133,7 @@
     }
     if (gpc) data.append("gpc", "1");  // a script cannot send Sec-GPC itself
     fetch(form.action, {
-      method: "POST", body: data, credentials: "same-origin",
+      method: "POST", body: data,
       headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
     }).then(r => {
       // Not recorded, so not in force: say why, in the banner; no second post.
