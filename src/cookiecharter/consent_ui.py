@@ -94,7 +94,7 @@ class ConsentUI:
         fallback = charter.languages[0] if charter.languages else "en"
         self.titles = tuple((p.key, p.text("title", language, fallback)) for p in charter.consent_purposes)
         self.account_sentence = " " + html.escape(
-            gettext("Signed in, your choice will apply on every device where you sign in to your account.")
+            gettext("Your choice will follow your account on all your devices.")
         )
         config = json_script(_script_config(site, language, self.preferences_url), "cookiecharter-config")
         self.link_label = html.escape(gettext("Cookie settings"))

@@ -50,7 +50,7 @@ def test_a_choice_follows_the_person_to_their_other_browser(portal, new_context,
     a = laptop.new_page()
     sign_in(a, portal)
     banner = a.locator(BANNER)
-    expect(banner).to_contain_text("votre choix s’appliquera sur tous les appareils")
+    expect(banner).to_contain_text("Votre choix suivra votre compte sur tous vos appareils")
     banner.locator('[data-cookiecharter-action="refuse-all"]').click()
     expect(a.locator(BANNER)).to_have_count(0)
     assert granted(consent_cookie(laptop)) == set()

@@ -154,7 +154,7 @@ def test_a_new_charter_version_asks_again_on_every_device(follow, person):
 
 
 def test_the_first_layer_says_a_signed_in_choice_applies_everywhere(follow, person, settings):
-    sentence = "votre choix s’appliquera sur tous les appareils"
+    sentence = "Votre choix suivra votre compte sur tous vos appareils"
     assert sentence not in browser().get(PAGE).content.decode()
     assert sentence in browser(person).get(PAGE).content.decode()
     settings.COOKIECHARTER = {**settings.COOKIECHARTER, "FOLLOW_ACCOUNT": False}
