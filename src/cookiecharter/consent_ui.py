@@ -93,9 +93,7 @@ class ConsentUI:
         self.purposes = tuple(p.key for p in charter.consent_purposes)
         fallback = charter.languages[0] if charter.languages else "en"
         self.titles = tuple((p.key, p.text("title", language, fallback)) for p in charter.consent_purposes)
-        self.account_sentence = " " + html.escape(
-            gettext("Your choice will follow your account on all your devices.")
-        )
+        self.account_sentence = " " + html.escape(gettext("Your choice will follow your account on all your devices."))
         config = json_script(_script_config(site, language, self.preferences_url), "cookiecharter-config")
         self.link_label = html.escape(gettext("Cookie settings"))
         # The head is the same on every page but for a CSP nonce: rendered once, cut where it goes.
