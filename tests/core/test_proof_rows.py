@@ -3,6 +3,8 @@ the plain way (one ``RecordFields`` per record, walked record by record): the sa
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import random
 from dataclasses import replace
@@ -13,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cookiecharter.core import proof
-from cookiecharter.core.proof import RecordFields, RecordHasher, StoredRecord, StoredSeal
+from cookiecharter.core.proof import HmacSha256, RecordFields, RecordHasher, StoredRecord, StoredSeal
 
 KEY = b"ledger-key-for-tests"
 OLD_KEY = b"the-key-before-rotation"
@@ -48,6 +50,22 @@ def test_the_message_is_byte_for_byte_the_canonical_form(
     row = (1, consent_id, proof.canonical_time(when), charter, texts, language, stored_choices, method, user_id)
     assert hasher.check([(*row, proof.record_hash(KEY, fields))]) == [(1, proof.record_hash(KEY, fields), True)]
     assert hasher.check([(*row, proof.record_hash(b"other", fields))])[0][2] is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.binary(max_size=200), messages=st.lists(st.binary(max_size=300), min_size=1, max_size=3))
+def test_the_verifier_s_hmac_is_hmac_sha256(key, messages):
+    """Keys shorter than, as long as and longer than the block (64 bytes, hashed first), any message:
+    the same HMAC as the standard library's, message after message from the same key."""
+    mac = HmacSha256(key)
+    for message in messages:
+        assert mac.hexdigest(message) == hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("length", [0, 1, 63, 64, 65, 128])
+def test_the_verifier_s_hmac_at_the_block_size_edges(length):
+    key = bytes(range(length))
+    assert HmacSha256(key).hexdigest(b"message") == hmac.new(key, b"message", hashlib.sha256).hexdigest()
 
 
 def test_choices_that_are_not_an_object_read_as_none_given_as_the_verifier_always_read_them():
