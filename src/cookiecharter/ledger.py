@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import multiprocessing
+import operator
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -660,14 +661,15 @@ def _record_rows(alias: str, site: str, after: int, upto: int | None = None) -> 
 
     The time is put in canonical form by the database: on PostgreSQL ``to_char`` in UTC; on SQLite,
     where Django stores UTC as ``YYYY-MM-DD HH:MM:SS[.ffffff]`` text, by cutting that text. A value
-    in any other shape comes back NULL with the raw value, and Python converts it as Django would.
+    in any other shape comes back NULL; it is then read again, raw, and Python converts it as Django
+    would.
     """
     connection = connections[alias]
     records = connection.ops.quote_name(ConsentRecord._meta.db_table)
     versions = connection.ops.quote_name(CharterVersion._meta.db_table)
     if connection.vendor == "postgresql":
         when = """to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-        raw = "r.created_at"
+        raw = "created_at"
         choices = "r.choices::text"
     elif connection.vendor == "sqlite":
         # Only UTC can be cut as text; a naive local time (USE_TZ = False) is converted in Python.
@@ -679,28 +681,43 @@ def _record_rows(alias: str, site: str, after: int, upto: int | None = None) -> 
             if django_settings.USE_TZ
             else "NULL"
         )
-        # The raw text only where the cut failed (an expression: no converter parses it per row).
-        raw = f"CASE WHEN ({when}) IS NULL THEN r.created_at || '' END"
+        raw = "created_at || ''"  # an expression: no converter parses it
         choices = "r.choices"
     else:
         return None
     sql = (
         f"SELECT r.id, r.consent_id, {when}, v.digest, r.texts_digest, r.language, {choices}, r.method, "  # noqa: S608
-        f"r.user_id, r.record_hash, {raw} FROM {records} r LEFT JOIN {versions} v ON v.id = r.charter_version_id "
+        f"r.user_id, r.record_hash FROM {records} r LEFT JOIN {versions} v ON v.id = r.charter_version_id "
         f"WHERE r.site = %s AND r.id > %s{' AND r.id <= %s' if upto is not None else ''} ORDER BY r.id"
     )
-    return _rows(connection, sql, [site, after] if upto is None else [site, after, upto])
+    raw_sql = f"SELECT id, {raw} FROM {records} WHERE id IN ({{}})"  # noqa: S608
+    return _rows(connection, sql, [site, after] if upto is None else [site, after, upto], raw_sql)
 
 
-def _rows(connection: Any, sql: str, params: list[Any]) -> Iterator[list[tuple[Any, ...]]]:
+def _rows(connection: Any, sql: str, params: list[Any], raw_sql: str) -> Iterator[list[tuple[Any, ...]]]:
     # On PostgreSQL a server-side cursor (in a transaction, so it streams instead of being kept
     # whole WITH HOLD): memory stays flat however long the ledger.
     with transaction.atomic(using=connection.alias), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(5000):
-            if any(row[2] is None for row in batch):
-                batch = [row if row[2] is not None else (*row[:2], _canonical_time(row[10]), *row[3:]) for row in batch]
+            if None in map(_time_of, batch):  # rare: a time the database could not cut
+                batch = _with_times(connection, raw_sql, batch)
             yield batch
+
+
+_time_of = operator.itemgetter(2)
+
+
+def _with_times(connection: Any, raw_sql: str, batch: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows with their times put in canonical form in Python, from the stored values."""
+    missing = [row[0] for row in batch if row[2] is None]
+    stored: dict[int, Any] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(missing), 500):  # within SQLite's limit on parameters
+            ids = missing[start : start + 500]
+            cursor.execute(raw_sql.format(", ".join(["%s"] * len(ids))), ids)
+            stored.update(cursor.fetchall())
+    return [row if row[2] is not None else (*row[:2], _canonical_time(stored.get(row[0])), *row[3:]) for row in batch]
 
 
 def _canonical_time(raw: Any) -> str:

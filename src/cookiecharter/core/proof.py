@@ -400,8 +400,8 @@ def verify_rows(
 
     ``batches`` are lists of rows in id order (as a cursor's ``fetchmany`` gives them), each row
     ``(id, consent_id, created_at, charter_digest, texts_digest, language, choices, method,
-    user_id, record_hash)`` (more columns after those are ignored) with ``created_at`` already in ``canonical_time`` form and
-    ``choices`` as stored JSON text: what a database cursor gives, with nothing built per record
+    user_id, record_hash)``, exactly those ten, with ``created_at`` already in ``canonical_time``
+    form and ``choices`` as stored JSON text: what a database cursor gives, with nothing built per record
     but the message to hash (see ``RecordHasher``). This is what makes a million records a few
     seconds' work rather than half a minute.
     """
@@ -673,7 +673,7 @@ class RecordHasher:
         inner, outer, older, encode = self.mac.inner.copy, self.mac.outer.copy, self.older, _encode
         out: list[tuple[int, str, bool]] = []
         append = out.append
-        for rid, consent_id, created_at, charter, texts, language, choices, method, user_id, stored, *_ in rows:
+        for rid, consent_id, created_at, charter, texts, language, choices, method, user_id, stored in rows:
             parts = parts_memo.get((charter, choices, language, method, texts))
             if parts is None:
                 parts = parts_of(charter, choices, language, method, texts)
