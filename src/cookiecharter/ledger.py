@@ -24,6 +24,7 @@ import operator
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from pathlib import Path
@@ -699,9 +700,26 @@ def _rows(connection: Any, sql: str, params: list[Any], raw_sql: str) -> Iterato
     # whole WITH HOLD): memory stays flat however long the ledger.
     with transaction.atomic(using=connection.alias), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
-        while batch := cursor.fetchmany(5000):
+        for batch in _batches(cursor, ahead=connection.vendor == "postgresql"):
             if None in map(_time_of, batch):  # rare: a time the database could not cut
                 batch = _with_times(connection, raw_sql, batch)
+            yield batch
+
+
+def _batches(cursor: Any, *, ahead: bool, size: int = 5000) -> Iterator[list[tuple[Any, ...]]]:
+    """The cursor's rows, ``size`` at a time. With ``ahead``, a thread fetches the next batch while
+    this one is checked: PostgreSQL reads and sends it meanwhile (psycopg lets the GIL go while it
+    waits for the server), instead of waiting idle for the verifier between two fetches. Not on
+    SQLite, where reading a row is this process's own work and needs the GIL row by row."""
+    if not ahead:
+        while batch := cursor.fetchmany(size):
+            yield batch
+        return
+    # Closing early (an error downstream) waits for the fetch under way, then the cursor closes.
+    with ThreadPoolExecutor(1, thread_name_prefix="cookiecharter-verify") as pool:
+        future = pool.submit(cursor.fetchmany, size)
+        while batch := future.result():
+            future = pool.submit(cursor.fetchmany, size)
             yield batch
 
 
