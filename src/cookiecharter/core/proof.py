@@ -30,6 +30,7 @@ import heapq
 import hmac
 import itertools
 import json
+import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -496,6 +497,10 @@ def _walk(
     return report
 
 
+#: A hash's fingerprint, from 32 bytes: the first 16.
+_FINGERPRINTS = struct.Struct("16s16x")
+
+
 def _first(item: tuple[Any, ...]) -> Any:
     return item[0]
 
@@ -553,22 +558,28 @@ class _Walker:
         fields = seal.seal.fields
         if not items or items[0][0] <= self.previous_id or len(items) != fields.count or len(seal.ids) != fields.count:
             return False
-        if not all(valid for _, _, valid in items) or [rid for rid, _, _ in items] != seal.id_list:
+        ids, hashes, valid = zip(*items)
+        if not all(valid) or ids != seal.id_list:
             return False
-        # records_digest() in one call: every hash here matched its record, so each is ASCII hex.
-        joined = "\n".join([rhash for _, rhash, _ in items]) + "\n"
+        # records_digest() in one call: every hash here matched its record, so each is 64 hex digits.
+        joined = "\n".join(hashes) + "\n"
         if hashlib.sha256(joined.encode("ascii")).hexdigest() != fields.records_digest:
             return False
+        # Their fingerprints (the first 16 bytes of each hash, as ``record`` takes them) in one go:
+        # fromhex skips the newlines.
         try:
-            prints = {bytes.fromhex(rhash[:32]): rid for rid, rhash, _ in items}
+            raw = bytes.fromhex(joined)
         except ValueError:
             return False
+        if len(raw) != 32 * len(items):
+            return False
+        prints = dict(zip([p for (p,) in _FINGERPRINTS.iter_unpack(raw)], ids))
         if len(prints) != len(items) or not self.fingerprints.keys().isdisjoint(prints):
             return False
         self.fingerprints.update(prints)
         self.report.records += len(items)
         self.report.sealed_records += len(seal.ids)
-        self.previous_id = items[-1][0]
+        self.previous_id = ids[-1]
         self.current = None  # closed: nothing missing, nothing replaced
         return True
 
@@ -811,7 +822,7 @@ class _OpenSeal:
     def __init__(self, seal: StoredSeal) -> None:
         self.seal = seal
         self.pruned = seal.pruned_at is not None
-        self.id_list = list(parse_ids(seal.fields.ids)) if not self.pruned else []
+        self.id_list = tuple(parse_ids(seal.fields.ids)) if not self.pruned else ()
         self.ids = set(self.id_list)
         self.hashes: dict[int, str] = {}
 
