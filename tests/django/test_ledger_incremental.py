@@ -206,3 +206,29 @@ def test_hashes_recomputed_in_several_processes_give_the_same_findings(folder, m
     assert not ok and f"record {ids[10]} does not match its hash" in out, out
     with pytest.raises(CommandError, match="--jobs must be 1 or more"):
         call_command("cookiecharter_verify", "--jobs", "0", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_paused_while_records_are_read_and_left_as_it_was(folder, monkeypatch, enabled):
+    import gc
+
+    choose(4)
+    seal()
+    seen = []
+    inner = ledger._verify_records
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        with ledger._collector_paused():  # nested (another thread's run): still paused, restored once
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+        return inner(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "_verify_records", spy)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert ledger.verify("default", full=True).ok
+        assert seen == [False, False, False] and gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
