@@ -15,16 +15,19 @@ new raises ``ProofUnavailable`` instead, so that nothing is granted without its 
 
 from __future__ import annotations
 
+import array
 import contextlib
 import dataclasses
 import gc
 import hmac
+import itertools
 import json
 import logging
 import multiprocessing
 import operator
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -499,9 +502,10 @@ def verify(site: str, *, using: str | None = None, full: bool = False, jobs: int
     verified again, so a problem is always reported as a full run reports it. A clean run writes
     its checkpoint.
 
-    ``jobs`` > 1 recomputes the record hashes in that many processes (forked, each with its own
-    connection) when there are enough records to be worth it and no transaction is open; the walk
-    through the records and seals stays in this process.
+    ``jobs`` > 1 reads and hashes the records in that many processes (forked, each with its own
+    connection, a range of ids at a time) when there are enough records to be worth it and no
+    transaction is open; this process walks through what they send back, records and seals, as
+    it comes.
     """
     alias = using or ledger_alias()
     keys = ledger_keys()
@@ -610,15 +614,17 @@ def _verify_records(
 
 #: Below this many records to read, one process is quicker than starting others.
 PARALLEL_FROM = 50_000
+#: About how many records each task of a parallel run reads and hashes (its answer is some 8 MB).
+PARALLEL_CHUNK = 100_000
 
 
 def _checked_in_parallel(
     alias: str, site: str, keys: list[bytes], after: int, jobs: int
 ) -> Iterator[list[tuple[int, str, bool]]] | None:
-    """Batches of ``(id, record_hash, matches?)``: the hashes recomputed by ``jobs`` processes, each
-    over its own range of ids, while this one then reads only ids and hashes. None when it is not
-    worth it (few records), or not possible (an open transaction, whose rows other connections
-    cannot see; no ``fork``)."""
+    """Batches of ``(id, record_hash, matches?)`` in id order, read and hashed by ``jobs`` other
+    processes, range of ids by range of ids, while this one walks through what they send back. None
+    when it is not worth it (few records), or not possible (an open transaction, whose rows other
+    connections cannot see; no ``fork``)."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     if any(connections[name].in_atomic_block for name in connections):
@@ -628,48 +634,80 @@ def _checked_in_parallel(
         .filter(site=site, id__gt=after)
         .aggregate(n=Count("id"), top=Max("id"), low=Min("id"))
     )
-    if (bounds["n"] or 0) < PARALLEL_FROM:
+    n = bounds["n"] or 0
+    if n < PARALLEL_FROM:
         return None
     low, top = int(bounds["low"]), int(bounds["top"])
-    step = -(-(top - low + 1) // jobs)
-    ranges = [(start, min(start + step - 1, top)) for start in range(low, top + 1, step)]
+    step = -(-(top - low + 1) // max(2 * jobs, -(-n // PARALLEL_CHUNK)))
+    ranges = iter([(start, min(start + step - 1, top)) for start in range(low, top + 1, step)])
     connections.close_all()  # each process opens its own; none shares this one's socket
-    with multiprocessing.get_context("fork").Pool(len(ranges) - 1) as pool:
-        waiting = [pool.apply_async(_mismatches, (alias, site, keys, first, last)) for first, last in ranges[1:]]
-        bad = set(_mismatches(alias, site, keys, *ranges[0]))
-        for result in waiting:
-            bad.update(result.get())
-    return _checked_batches(alias, site, keys, after, top, bad)
-
-
-def _mismatches(alias: str, site: str, keys: list[bytes], first: int, last: int) -> list[int]:
-    """The ids from ``first`` to ``last`` whose stored hash does not match the record."""
-    hasher = core.RecordHasher(keys, site)
-    bad: list[int] = []
-    try:
-        for batch in _record_rows(alias, site, first - 1, last) or ():
-            bad.extend(rid for rid, _, ok in hasher.check(batch) if not ok)
-    finally:
-        if multiprocessing.parent_process() is not None:
-            connections.close_all()
-    return bad
+    pool = multiprocessing.get_context("fork").Pool(jobs)
+    # A few ranges ahead, not all: memory stays bounded if this process walks slower than they hash.
+    ahead = deque(
+        pool.apply_async(_checked_range, (alias, site, keys, first, last))
+        for first, last in itertools.islice(ranges, 2 * jobs)
+    )
+    return _checked_batches(pool, ahead, ranges, alias, site, keys, top)
 
 
 def _checked_batches(
-    alias: str, site: str, keys: list[bytes], after: int, top: int, bad: set[int]
+    pool: Any, ahead: deque[Any], ranges: Iterator[tuple[int, int]], alias: str, site: str, keys: list[bytes], top: int
 ) -> Iterator[list[tuple[int, str, bool]]]:
-    """The ids and hashes up to ``top`` with the verdicts found in parallel, then the records added
-    since (past ``top``), checked here."""
-    connection = connections[alias]
-    table = connection.ops.quote_name(ConsentRecord._meta.db_table)
-    sql = f"SELECT id, record_hash FROM {table} WHERE site = %s AND id > %s AND id <= %s ORDER BY id"  # noqa: S608
-    with transaction.atomic(using=alias), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [site, after, top])
-        while batch := cursor.fetchmany(10000):
-            yield [(rid, rhash, rid not in bad) for rid, rhash in batch]
+    """The ranges' answers in order, then the records added since (past ``top``), checked here."""
+    try:
+        while ahead:
+            ids, hashes, bad = ahead.popleft().get()
+            following = next(ranges, None)
+            if following is not None:
+                ahead.append(pool.apply_async(_checked_range, (alias, site, keys, *following)))
+            yield _unpacked(ids, hashes, bad)
+    finally:
+        pool.terminate()
+        pool.join()
     hasher = core.RecordHasher(keys, site)
     for batch in _record_rows(alias, site, top) or ():
         yield hasher.check(batch)
+
+
+def _checked_range(
+    alias: str, site: str, keys: list[bytes], first: int, last: int
+) -> tuple[bytes, str | list[Any], list[int]]:
+    """In a process of the pool: the records from ``first`` to ``last`` read and hashed, sent back
+    compactly (ids as 8-byte integers, hashes in one string when newlines can separate them, the ids
+    whose hash does not match)."""
+    hasher = core.RecordHasher(keys, site)
+    ids = array.array("q")
+    hashes: list[Any] = []
+    bad: list[int] = []
+    try:
+        for batch in _record_rows(alias, site, first - 1, last) or ():
+            checked = hasher.check(batch)
+            ids.extend(map(_id_of, checked))
+            hashes.extend(map(_hash_of, checked))
+            bad.extend([rid for rid, _, ok in checked if not ok])
+    finally:
+        connections.close_all()
+    try:
+        joined = "\n".join(hashes)
+    except TypeError:  # a value that is no text (the record shows as altered)
+        return ids.tobytes(), hashes, bad
+    if not hashes or joined.count("\n") != len(hashes) - 1:  # none, or a newline inside one
+        return ids.tobytes(), hashes, bad
+    return ids.tobytes(), joined, bad
+
+
+_id_of = operator.itemgetter(0)
+_hash_of = operator.itemgetter(1)
+
+
+def _unpacked(ids_bytes: bytes, hashes: str | list[Any], bad: list[int]) -> list[tuple[int, str, bool]]:
+    ids = array.array("q")
+    ids.frombytes(ids_bytes)
+    stored = hashes.split("\n") if isinstance(hashes, str) else hashes
+    if not bad:
+        return list(zip(ids.tolist(), stored, itertools.repeat(True)))
+    wrong = set(bad)
+    return [(rid, rhash, rid not in wrong) for rid, rhash in zip(ids.tolist(), stored)]
 
 
 def _other_ids(alias: str, site: str, after: int) -> Iterator[int]:

@@ -198,10 +198,12 @@ def test_hashes_recomputed_in_several_processes_give_the_same_findings(folder, m
     seal()
     sql(f"UPDATE {RECORDS} SET method = %s WHERE id IN (%s, %s)", ["custom", ids[1], ids[10]])
     sql(f"DELETE FROM {RECORDS} WHERE id = %s", [ids[7]])
+    # A hash with a newline in it: the processes cannot send their hashes joined by newlines then.
+    sql(f"UPDATE {RECORDS} SET record_hash = %s WHERE id = %s", ["0" * 32 + "\n" + "0" * 31, ids[4]])
     one = ledger.verify("default", full=True, jobs=1)
     several = ledger.verify("default", full=True, jobs=3)
     assert [str(p) for p in several.problems] == [str(p) for p in one.problems]
-    assert len(one.problems) == 3 and (several.records, several.sealed_records) == (one.records, one.sealed_records)
+    assert len(one.problems) == 5 and (several.records, several.sealed_records) == (one.records, one.sealed_records)
     ok, out = verify("--full", "--jobs", "2")
     assert not ok and f"record {ids[10]} does not match its hash" in out, out
     with pytest.raises(CommandError, match="--jobs must be 1 or more"):
