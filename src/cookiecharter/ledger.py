@@ -25,6 +25,7 @@ import json
 import logging
 import multiprocessing
 import operator
+import os
 import threading
 import time
 from collections import deque
@@ -616,6 +617,18 @@ def _verify_records(
 PARALLEL_FROM = 50_000
 #: About how many records each task of a parallel run reads and hashes (its answer is some 8 MB).
 PARALLEL_CHUNK = 100_000
+#: ``cookiecharter_verify --jobs`` when not given is the CPUs it may use, up to this: past about four
+#: processes hashing, this one's walk through their answers is what takes the time.
+DEFAULT_JOBS_MAX = 4
+
+
+def default_jobs() -> int:
+    """The processes ``cookiecharter_verify`` reads and hashes with when ``--jobs`` is not given."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, DEFAULT_JOBS_MAX))
 
 
 def _checked_in_parallel(

@@ -234,3 +234,24 @@ def test_the_garbage_collector_is_paused_while_records_are_read_and_left_as_it_w
         assert seen == [False, False, False] and gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_without_jobs_the_command_reads_with_the_cpus_it_may_use_up_to_four(folder, monkeypatch):
+    import os
+
+    choose(3)
+    seal()
+    given = []
+    real = ledger.verify
+
+    def spy(*args, **kwargs):
+        given.append(kwargs["jobs"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "verify", spy)
+    assert verify()[0]
+    assert given == [ledger.default_jobs()]
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert ledger.default_jobs() == ledger.DEFAULT_JOBS_MAX == 4
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert ledger.default_jobs() == 1

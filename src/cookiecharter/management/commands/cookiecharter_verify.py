@@ -32,9 +32,11 @@ class Command(LedgerCommand):
         parser.add_argument(
             "--jobs",
             type=int,
-            default=1,
-            help="Processes that recompute the record hashes when there are many to read (default 1: this "
-            "process alone). Worth it only on a machine with idle cores: see docs/back-office.md, 'Measured'.",
+            default=None,
+            help="Processes that read and hash the records when there are many to read (from "
+            f"{ledger.PARALLEL_FROM:,}), while this one walks through them; 1: this process alone. Default: "
+            f"the CPUs this process may use, at most {ledger.DEFAULT_JOBS_MAX} (see docs/benchmarks.md, "
+            "'Verifying the ledger').",
         )
         parser.add_argument(
             "--settle",
@@ -50,9 +52,11 @@ class Command(LedgerCommand):
         database: str | None = None,
         settle: float = 2.0,
         full: bool = False,
-        jobs: int = 1,
+        jobs: int | None = None,
         **options: Any,
     ) -> None:
+        if jobs is None:
+            jobs = ledger.default_jobs()
         if jobs < 1:
             raise CommandError(f"--jobs must be 1 or more, not {jobs}")
         failed = []
