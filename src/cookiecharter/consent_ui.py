@@ -135,7 +135,7 @@ class ConsentUI:
             if query:
                 values["next"] = html.escape(f"{request.path}?{query.urlencode()}")
                 values["query"] = query_inputs(query)
-            if request.GET.get(OPEN_PARAM) == OPEN_VALUE:
+            if asks_for_preferences(request):
                 values["open"] = " open"
         for key in self.purposes:
             values[f"on:{key}"] = " checked" if consent.decided and consent.allows(key) else ""
@@ -180,6 +180,12 @@ class ConsentUI:
         query = query_without_open(request).urlencode() if request.META.get("QUERY_STRING") else ""
         href = f"{request.path}?{query + '&' if query else ''}{OPEN_PARAM}={OPEN_VALUE}"
         return f'<a href="{html.escape(href)}" data-cookiecharter-open>{self.link_label}</a>'
+
+
+def asks_for_preferences(request: HttpRequest) -> bool:
+    """Whether the page was asked for with the preferences open (``?cookiecharter=preferences``).
+    Most pages have no query string: then ``request.GET`` is not even parsed."""
+    return bool(request.META.get("QUERY_STRING")) and request.GET.get(OPEN_PARAM) == OPEN_VALUE
 
 
 def url_place(request: HttpRequest) -> tuple[Any, str]:

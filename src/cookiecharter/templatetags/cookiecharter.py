@@ -34,7 +34,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from .. import accounts, choices
-from ..consent_ui import OPEN_PARAM, OPEN_VALUE, ConsentUI, query_inputs, query_without_open, ui_for
+from ..consent_ui import (
+    OPEN_PARAM,
+    OPEN_VALUE,
+    ConsentUI,
+    asks_for_preferences,
+    query_inputs,
+    query_without_open,
+    ui_for,
+)
 from ..sites import Site, site_for
 
 register = template.Library()
@@ -107,7 +115,7 @@ def cookiecharter_banner(context: template.Context, request: HttpRequest, site: 
     request.cookiecharter_varies = True  # this page differs with the visitor's choice
     consent = request.consent
     due = not consent.decided
-    opened = request.GET.get(OPEN_PARAM) == OPEN_VALUE
+    opened = asks_for_preferences(request)
     follows = site.config.follow_account
     notice = accounts.take_notice(request) if follows and not due else None
     if not (due or opened or notice):
