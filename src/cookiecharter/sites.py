@@ -324,8 +324,9 @@ class SiteRegistry:
         sites = self.settings().sites
         if len(sites) == 1 and sites[0].name == DEFAULT_SITE:
             return self.get(DEFAULT_SITE)
-        domain, _port = split_domain_port(request.get_host())
-        return self.for_host(domain)
+        host = request.get_host()  # checked against ALLOWED_HOSTS
+        # Most hosts come without a port; for_host lower-cases and drops a trailing dot itself.
+        return self.for_host(split_domain_port(host)[0] if ":" in host else host)
 
     def _host_map(self) -> dict[str, str]:
         with self._lock:
