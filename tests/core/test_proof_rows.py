@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cookiecharter.core import proof
-from cookiecharter.core.proof import HmacSha256, RecordFields, RecordHasher, StoredRecord, StoredSeal
+from cookiecharter.core.mac import HmacSha256
+from cookiecharter.core.proof import RecordFields, RecordHasher, StoredRecord, StoredSeal
 
 KEY = b"ledger-key-for-tests"
 OLD_KEY = b"the-key-before-rotation"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import difflib
 import enum
-import hashlib
 import hmac
 import re
 import secrets
@@ -16,6 +15,8 @@ import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+
+from .mac import HmacSha256
 
 #: Six months: CNIL's recommended lifetime for a remembered choice, a refusal included.
 SIX_MONTHS = 15_778_800
@@ -157,11 +158,11 @@ class ConsentCodec:
     def __init__(self, secret: bytes, fallbacks: Iterable[bytes] = ()) -> None:
         if not secret:
             raise ValueError("the consent cookie needs a non-empty signing key")
-        self._secret = secret
-        self._keys = (secret, *fallbacks)
+        # Each key made ready once (a keyed HMAC costs about half as much per value then).
+        self._macs = tuple(HmacSha256(key) for key in (secret, *fallbacks))
 
-    def _sign(self, key: bytes, payload: str) -> str:
-        return _b64(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:_SIG_BYTES])
+    def _sign(self, mac: HmacSha256, payload: str) -> str:
+        return _b64(mac.digest(payload.encode("ascii"))[:_SIG_BYTES])
 
     def encode(self, consent: Consent) -> str:
         if consent.consent_id is None or consent.decided_at is None or consent.consent_version is None:
@@ -180,7 +181,7 @@ class ConsentCodec:
                 purposes,
             )
         )
-        return f"{payload}.{self._sign(self._secret, payload)}"
+        return f"{payload}.{self._sign(self._macs[0], payload)}"
 
     def decode(
         self,
@@ -234,8 +235,8 @@ class ConsentCodec:
             return None
         cid, time36, version, granted, sig = parsed.group("id", "time", "version", "purposes", "sig")
         payload = parsed["payload"]
-        for key in self._keys:
-            if hmac.compare_digest(self._sign(key, payload), sig):
+        for mac in self._macs:
+            if hmac.compare_digest(self._sign(mac, payload), sig):
                 break
         else:
             return None

@@ -37,6 +37,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .charter import Charter
+from .mac import HmacSha256
 
 #: The name of the site a single-site installation has; also what records made before sites
 #: existed belong to.
@@ -739,36 +740,6 @@ class RecordHasher:
     def _middle(self, language: str, method: str, texts_digest: str) -> str:
         site = f',"site":{_encode(self.site)}' if self.site != DEFAULT_SITE else ""
         return f',"language":{_encode(language)},"method":{_encode(method)}{site},"texts":{_encode(texts_digest)},"user_id":'
-
-
-class HmacSha256:
-    """HMAC-SHA256 with one key, for many messages: ``hexdigest(message)`` is
-    ``hmac.new(key, message, hashlib.sha256).hexdigest()``.
-
-    HMAC is ``H((K ^ opad) + H((K ^ ipad) + message))`` (RFC 2104, with K the key padded to the
-    block size, or its hash when longer). The two padded blocks are hashed once here; each message
-    then costs two copies of those states. On OpenSSL 3, ``hmac.digest`` looks the algorithm up
-    and sets up the key again at each call: this is about twice as fast.
-    """
-
-    def __init__(self, key: bytes) -> None:
-        block = hashlib.sha256().block_size
-        if len(key) > block:
-            key = hashlib.sha256(key).digest()
-        key = key.ljust(block, b"\0")
-        self.inner = hashlib.sha256(key.translate(_IPAD))
-        self.outer = hashlib.sha256(key.translate(_OPAD))
-
-    def hexdigest(self, message: bytes) -> str:
-        inner = self.inner.copy()
-        inner.update(message)
-        outer = self.outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
-
-
-_IPAD = bytes(x ^ 0x36 for x in range(256))
-_OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
 #: A string as ``json.dumps(..., ensure_ascii=False)`` writes it (the C encoder when there is one).
