@@ -15,9 +15,14 @@ run, side by side on each database:
 - ``reference``: the verifier as it was (``ledger.verify_reference``: the ORM row by row, the record
   dataclasses, ``core.verify``), once, only with ``--reference`` (it takes about 30 s a million);
 - ``full``: ``ledger.verify(site, full=True)`` in one process, then with ``jobs=--jobs`` (forked
-  processes recompute the hashes), median of ``--rounds`` each;
+  processes read and hash the records, this one walks through what they send back: what
+  ``cookiecharter_verify --full`` does by default, with as many processes as CPUs up to 4), median
+  of ``--rounds`` each;
 - ``incremental``: after a full run left its checkpoint and ``--new`` more records were added and
-  sealed: ``ledger.verify(site)``, median of ``--rounds``.
+  sealed: ``ledger.verify(site)``, median of ``--rounds``;
+- with ``--floors``, what a full run in one process is made of, in turns in each round: reading
+  the rows alone, then with one HMAC-SHA256 per row over the consent id only (the hashing's
+  floor), then with each record's message built and hashed (``RecordHasher.check``).
 
 Each run must find the ledger intact (and the reference and the fast path the same report).
 """
@@ -231,6 +236,37 @@ def measure(alias: str, args: argparse.Namespace) -> dict:
     return result
 
 
+def floors(alias: str, args: argparse.Namespace) -> dict:
+    """Reading the rows, with one HMAC each, with the real check: medians of ``--rounds``, in turns."""
+    from cookiecharter import ledger
+    from cookiecharter.core import proof as core
+
+    keys = ledger.ledger_keys()
+
+    def read() -> None:
+        for _ in ledger._record_rows(alias, "default", 0) or ():
+            pass
+
+    def read_hmac() -> None:
+        mac = core.HmacSha256(keys[0])
+        for batch in ledger._record_rows(alias, "default", 0) or ():
+            for row in batch:
+                mac.hexdigest(row[1].encode()) == row[9]  # noqa: B015 - the comparison is part of the cost
+
+    def read_check() -> None:
+        hasher = core.RecordHasher(keys, "default", time=ledger._stored_time(alias))
+        for batch in ledger._record_rows(alias, "default", 0) or ():
+            hasher.check(batch)
+
+    steps = {"read": read, "hmac": read_hmac, "check": read_check}
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    with ledger._collector_paused():  # as in a verification
+        for _ in range(args.rounds):
+            for name, step in steps.items():
+                times[name].append(timed(step)[0])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def measure_incremental(alias: str, args: argparse.Namespace, path: Path, kept: bytes) -> float:
     from cookiecharter import ledger
 
@@ -258,6 +294,7 @@ def main() -> None:
     parser.add_argument("--reference", action="store_true", help="Also time the verifier as it was, once.")
     parser.add_argument("--jobs", type=int, default=2, help="Processes for the parallel full run (--jobs).")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--floors", action="store_true", help="Also time what a full run is made of (see above).")
     args = parser.parse_args()
     with_postgres = not args.no_postgres and postgres_answers()
     folder = setup(with_postgres)
@@ -269,6 +306,9 @@ def main() -> None:
         fill(aliases, 1, args.records)
         print(f"{args.records} records written and sealed in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         rows = [measure(alias, args) for alias in aliases]
+        if args.floors:
+            for row in rows:
+                row["floors"] = floors(row["database"], args)
         # The full runs left their checkpoint (the same seal in both databases, filled alike); each
         # incremental round starts from it again, after --new more records and their seals.
         checkpoints = ledger.verified_file()
@@ -308,6 +348,19 @@ def main() -> None:
     for r in rows:
         ref = f"{r['reference']:.1f}" if "reference" in r else "not run"
         print(f"| {names[r['database']]} | {ref} | {r['full']:.2f} | {r['parallel']:.2f} | {r['incremental']:.2f} |")
+    if args.floors:
+        print(
+            "\nWhat a full run in one process is made of (the three steps in turns, medians; the full run as above):\n"
+        )
+        print(
+            "| Database | reading the rows (s) | + one HMAC per row (s) | + the real check (s) | full, 1 process (s) |"
+        )
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for r in rows:
+            f = r["floors"]
+            print(
+                f"| {names[r['database']]} | {f['read']:.2f} | {f['hmac']:.2f} | {f['check']:.2f} | {r['full']:.2f} |"
+            )
 
 
 if __name__ == "__main__":
