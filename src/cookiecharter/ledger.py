@@ -618,18 +618,25 @@ def _verify_records(
 PARALLEL_FROM = 50_000
 #: About how many records each task of a parallel run reads and hashes (its answer is some 8 MB).
 PARALLEL_CHUNK = 100_000
-#: ``cookiecharter_verify --jobs`` when not given is the CPUs it may use, up to this: past about four
+#: ``cookiecharter_verify --jobs`` when not given is the idle CPUs, up to this: past about four
 #: processes hashing, this one's walk through their answers is what takes the time.
 DEFAULT_JOBS_MAX = 4
 
 
 def default_jobs() -> int:
-    """The processes ``cookiecharter_verify`` reads and hashes with when ``--jobs`` is not given."""
+    """The processes ``cookiecharter_verify`` reads and hashes with when ``--jobs`` is not given: as
+    many as there are idle CPUs (those it may use, less the load average of the last minute), from
+    1 (this process alone) to ``DEFAULT_JOBS_MAX``. On a busy machine more processes only queue
+    behind the others' jobs and lose to one (docs/benchmarks.md, "Verifying the ledger")."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
-    return max(1, min(cpus, DEFAULT_JOBS_MAX))
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here
+        busy = 0.0
+    return max(1, min(cpus, DEFAULT_JOBS_MAX, round(cpus - busy)))
 
 
 def _checked_in_parallel(

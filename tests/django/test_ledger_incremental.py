@@ -236,7 +236,7 @@ def test_the_garbage_collector_is_paused_while_records_are_read_and_left_as_it_w
         (gc.enable if was else gc.disable)()
 
 
-def test_without_jobs_the_command_reads_with_the_cpus_it_may_use_up_to_four(folder, monkeypatch):
+def test_without_jobs_the_command_reads_with_the_idle_cpus_up_to_four(folder, monkeypatch):
     import os
 
     choose(3)
@@ -251,7 +251,8 @@ def test_without_jobs_the_command_reads_with_the_cpus_it_may_use_up_to_four(fold
     monkeypatch.setattr(ledger, "verify", spy)
     assert verify()[0]
     assert given == [ledger.default_jobs()]
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
-    assert ledger.default_jobs() == ledger.DEFAULT_JOBS_MAX == 4
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert ledger.default_jobs() == 1
+    for cpus, load, jobs in [(64, 0.0, 4), (64, 62.0, 2), (2, 0.1, 2), (2, 0.8, 1), (2, 2.5, 1), (1, 0.0, 1)]:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, n=cpus: set(range(n)), raising=False)
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load), raising=False)
+        assert ledger.default_jobs() == jobs, (cpus, load)
+    assert ledger.DEFAULT_JOBS_MAX == 4

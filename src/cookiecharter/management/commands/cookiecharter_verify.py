@@ -35,8 +35,8 @@ class Command(LedgerCommand):
             default=None,
             help="Processes that read and hash the records when there are many to read (from "
             f"{ledger.PARALLEL_FROM:,}), while this one walks through them; 1: this process alone. Default: "
-            f"the CPUs this process may use, at most {ledger.DEFAULT_JOBS_MAX} (see docs/benchmarks.md, "
-            "'Verifying the ledger').",
+            f"the idle CPUs (those it may use less the load average), 1 to {ledger.DEFAULT_JOBS_MAX} (see "
+            "docs/benchmarks.md, 'Verifying the ledger').",
         )
         parser.add_argument(
             "--settle",
