@@ -240,6 +240,7 @@ def floors(alias: str, args: argparse.Namespace) -> dict:
     """Reading the rows, with one HMAC each, with the real check: medians of ``--rounds``, in turns."""
     from cookiecharter import ledger
     from cookiecharter.core import proof as core
+    from cookiecharter.core.mac import HmacSha256
 
     keys = ledger.ledger_keys()
 
@@ -248,7 +249,7 @@ def floors(alias: str, args: argparse.Namespace) -> dict:
             pass
 
     def read_hmac() -> None:
-        mac = core.HmacSha256(keys[0])
+        mac = HmacSha256(keys[0])
         for batch in ledger._record_rows(alias, "default", 0) or ():
             for row in batch:
                 mac.hexdigest(row[1].encode()) == row[9]  # noqa: B015 - the comparison is part of the cost
