@@ -222,23 +222,14 @@ def run_child(database: str, args: argparse.Namespace) -> dict:
     env = dict(os.environ)
     dbname = None
     if database == "postgresql":
-        import psycopg
-
-        from tests.conftest import POSTGRES, postgres_reachable
+        from tests.conftest import postgres_admin, postgres_reachable
 
         reason = postgres_reachable()
         if reason:
             print(f"PostgreSQL skipped: {reason}", file=sys.stderr)
             return {}
         dbname = f"cookiecharter_bench_export_{os.getpid()}"
-        with psycopg.connect(
-            host=POSTGRES["HOST"],
-            port=POSTGRES["PORT"],
-            user=POSTGRES["USER"],
-            dbname=POSTGRES["NAME"],
-            autocommit=True,
-        ) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
+        postgres_admin(f'CREATE DATABASE "{dbname}"')
         env["COOKIECHARTER_PG_NAME"] = dbname
         env["COOKIECHARTER_PG_TEST_NAME"] = dbname
     try:
@@ -263,18 +254,9 @@ def run_child(database: str, args: argparse.Namespace) -> dict:
         return json.loads(done.stdout.strip().splitlines()[-1])
     finally:
         if dbname:
-            import psycopg
+            from tests.conftest import postgres_admin
 
-            from tests.conftest import POSTGRES
-
-            with psycopg.connect(
-                host=POSTGRES["HOST"],
-                port=POSTGRES["PORT"],
-                user=POSTGRES["USER"],
-                dbname=POSTGRES["NAME"],
-                autocommit=True,
-            ) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            postgres_admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 def main() -> None:

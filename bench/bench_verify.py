@@ -65,19 +65,9 @@ def setup(with_postgres: bool) -> Path:
     values = {name: getattr(base, name) for name in dir(base) if name.isupper()}
     databases = dict(values["DATABASES"])
     if with_postgres:
-        import psycopg
+        from tests.conftest import POSTGRES, postgres_admin
 
-        from tests.conftest import POSTGRES
-
-        with psycopg.connect(
-            host=POSTGRES["HOST"],
-            port=POSTGRES["PORT"],
-            user=POSTGRES["USER"],
-            dbname=POSTGRES["NAME"],
-            autocommit=True,
-        ) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-            conn.execute(f"CREATE DATABASE {PG_NAME}")
+        postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}", f"CREATE DATABASE {PG_NAME}")
         databases["postgresql"] = {**POSTGRES, "NAME": PG_NAME}
     values["DATABASES"] = databases
     settings.configure(**values)
@@ -326,18 +316,9 @@ def main() -> None:
         connections.close_all()
         shutil.rmtree(folder, ignore_errors=True)
         if with_postgres:
-            import psycopg
+            from tests.conftest import postgres_admin
 
-            from tests.conftest import POSTGRES
-
-            with psycopg.connect(
-                host=POSTGRES["HOST"],
-                port=POSTGRES["PORT"],
-                user=POSTGRES["USER"],
-                dbname=POSTGRES["NAME"],
-                autocommit=True,
-            ) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
+            postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME}")
     print(
         f"\n{args.records:,} records sealed by 1000, then {args.new:,} more; median of {args.rounds} rounds, {os.cpu_count()} cores\n"
     )

@@ -34,6 +34,17 @@ def postgres_reachable() -> str | None:
         return f"PostgreSQL at {POSTGRES['HOST']}:{POSTGRES['PORT']} is not reachable: {exc}"
 
 
+def postgres_admin(*statements: str) -> None:
+    """Run ``statements`` (CREATE or DROP DATABASE, say) on the server, outside any transaction."""
+    import psycopg
+
+    with psycopg.connect(
+        host=POSTGRES["HOST"], port=POSTGRES["PORT"], user=POSTGRES["USER"], dbname=POSTGRES["NAME"], autocommit=True
+    ) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="session")
 def require_postgres() -> dict:
     """Skip (or, under CI=true, fail) when no PostgreSQL server answers."""
