@@ -76,7 +76,7 @@ def narrowed(site: Site, request: HttpRequest, consent: Consent) -> Consent:
     if not consent.granted:
         return consent
     taken = consent.granted & signals_of(site, request).adpc_refused
-    return replace(consent, granted=consent.granted - taken) if taken else consent
+    return consent._replace(granted=consent.granted - taken) if taken else consent
 
 
 def page_language(site: Site, request: HttpRequest) -> str:

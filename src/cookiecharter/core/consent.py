@@ -13,8 +13,8 @@ import re
 import secrets
 import time
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from .mac import HmacSha256
 
@@ -39,12 +39,15 @@ class Method(str, enum.Enum):
     AUDIT = "audit"
 
 
-@dataclass(frozen=True)
-class Consent:
+class Consent(NamedTuple):
     """What the request's ``cookies_preferences`` says, once verified.
 
     ``Consent.undecided()`` stands for "no decision yet": no cookie, or one that is garbled,
     forged, expired, or answers an older consent version of the charter.
+
+    A named tuple, as immutable as a frozen dataclass: one is built for every request, and it
+    costs a quarter of a frozen dataclass to build (docs/benchmarks.md). ``_replace`` gives a
+    changed copy.
     """
 
     consent_id: str | None
@@ -58,9 +61,9 @@ class Consent:
     browser_signal: bool = False
     #: The charter's purposes, ``{key: needs consent}``, when the consent was read for a charter (as
     #: ``request.consent`` is): then ``allows`` knows an exempt purpose and an unknown one.
-    purposes: Mapping[str, bool] | None = field(default=None, compare=False, repr=False)
+    purposes: Mapping[str, bool] | None = None
     #: Raise ``UnknownPurpose`` for a purpose the charter does not have (under DEBUG: a typo).
-    strict: bool = field(default=False, compare=False, repr=False)
+    strict: bool = False
 
     @classmethod
     def undecided(cls) -> Consent:
@@ -86,7 +89,7 @@ class Consent:
 
     def for_charter(self, purposes: Mapping[str, bool], *, strict: bool = False) -> Consent:
         """This consent, knowing the charter's purposes (see ``allows``)."""
-        return replace(self, purposes=purposes, strict=strict)
+        return self._replace(purposes=purposes, strict=strict)
 
 
 class UnknownPurpose(LookupError):
@@ -107,12 +110,6 @@ class UnknownPurpose(LookupError):
 #: Random bytes in a consent id: 96 bits, 16 base64url characters.
 CONSENT_ID_BYTES = 12
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{16}")
-#: The whole value, ID.TIME.VERSION.PURPOSES.SIG, in one expression (PURPOSES may be the browser
-#: signal's "!"). Each part is of bounded length, and the expression cannot backtrack far.
-_VALUE_RE = re.compile(
-    r"(?P<payload>(?P<id>[A-Za-z0-9_-]{16})\.(?P<time>[0-9a-z]{1,10})\.(?P<version>[0-9a-f]{10})\."
-    r"(?P<purposes>!?(?:[a-z][a-z0-9_-]{0,31}(?:\+[a-z][a-z0-9_-]{0,31})*)?))\.(?P<sig>[A-Za-z0-9_-]{22})"
-)
 #: Starts the PURPOSES field of a cookie that only records what the browser's signals settled (the
 #: purposes after it granted by an opted-in ADPC consent, the refused ones refused, the rest
 #: undecided). "!" is cookie-safe and can never start a purpose key.
@@ -121,6 +118,8 @@ BROWSER_SIGNAL_MARK = "!"
 _MAX_VALUE_LENGTH = 512
 #: Bytes of HMAC-SHA256 kept in the cookie: 128 bits, plenty against forgery, and compact.
 _SIG_BYTES = 16
+#: Its length in base64url, unpadded.
+_SIG_LENGTH = 22
 #: Clocks of several servers disagree a little: a decision up to this far "in the future" is
 #: accepted; anything later is forged or garbled.
 CLOCK_SKEW_SECONDS = 60
@@ -227,20 +226,23 @@ class ConsentCodec:
         now: float,
         purposes: Collection[str] | None,
     ) -> tuple[str, int, frozenset[str], bool] | None:
-        """(consent id, time, granted keys, browser signal only) of a genuine current value, else None."""
+        """(consent id, time, granted keys, browser signal only) of a genuine current value, else None.
+
+        The signature is checked first, on the value as it came: only a value this codec wrote (or
+        wrote under a fallback key) gets further, and ``encode`` checks what it writes. The parts
+        are still read with care after it: whatever fails reads as no choice, never as an error.
+        """
         if not isinstance(value, str) or len(value) > _MAX_VALUE_LENGTH:
             return None
-        parsed = _VALUE_RE.fullmatch(value)
-        if parsed is None:
+        payload, _, sig = value.rpartition(".")
+        if len(sig) != _SIG_LENGTH:
             return None
-        cid, time36, version, granted, sig = parsed.group("id", "time", "version", "purposes", "sig")
-        payload = parsed["payload"]
         for mac in self._macs:
             if hmac.compare_digest(self._sign(mac, payload), sig):
                 break
         else:
             return None
-        # Only now, with the signature good, do the contents count.
+        cid, time36, version, granted = payload.split(".")  # a ValueError reads as no choice
         if version != charter_version:
             return None
         signal_only = granted.startswith(BROWSER_SIGNAL_MARK)

@@ -13,8 +13,11 @@ the :class:`Outcome`. The rules (docs/enforcement.md):
   a script without consent), gets a deletion on the declared path and domain.
 
 What is derived from the charter is compiled once per charter (:class:`CookieFilter`), so the
-per-request cost is a few dict lookups. Nothing here imports Django. In this package a
-*decision* is always this filter's verdict on a cookie; what a visitor does is a *choice*.
+per-request cost is a few dict lookups. What every response builds (the cookies to set and the
+outcome) are named tuples, which cost about a quarter of a frozen dataclass to build
+(docs/benchmarks.md); the verdicts, built only when something is stopped, are dataclasses.
+Nothing here imports Django. In this package a *decision* is always this filter's verdict on a
+cookie; what a visitor does is a *choice*.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .charter import Charter, Cookie, Party
 from .consent import Consent
@@ -57,8 +61,7 @@ class Policy:
     undeclared: Undeclared = Undeclared.BLOCK
 
 
-@dataclass(frozen=True)
-class CookieToSet:
+class CookieToSet(NamedTuple):
     """A cookie a response asks the browser to store.
 
     ``lifetime`` is in seconds from now (None: a session cookie; 0 or less: a deletion).
@@ -106,8 +109,7 @@ class Deletion:
     domain: str = ""
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     kept: tuple[str, ...] = ()
     blocked: tuple[Blocked, ...] = ()
     #: Undeclared cookies let through because the policy only reports them.
