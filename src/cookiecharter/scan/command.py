@@ -170,7 +170,7 @@ def scan_site(
     except BrowserNotFound as exc:
         raise ScanFailed(str(exc)) from None
     except SiteUnreachable as exc:
-        raise ScanFailed(str(exc)) from None
+        raise ScanFailed(f"the site does not answer: {exc}") from None
     except Exception as exc:  # a browser that would not start, mostly
         if type(exc).__module__.startswith("playwright"):
             raise ScanFailed(f"the browser failed: {str(exc).splitlines()[0]}") from None

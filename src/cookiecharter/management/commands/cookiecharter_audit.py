@@ -12,7 +12,6 @@ ledger, and the exit status says whether anything got worse since the site's pre
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from datetime import datetime, timezone
@@ -115,34 +114,20 @@ class Command(LedgerCommand):
         return name, url
 
     def _scan(self, url: str, charter: Any, options: dict[str, Any]) -> tuple[Any, datetime, datetime]:
-        from ...scan.command import ExtraMissing, require_extra
+        """The scanner's four phases on the site, judged against its charter: the very audit of
+        ``cookiecharter scan`` (``scan.command.scan_site``), without a progress bar for cron."""
+        from ...scan.command import ExtraMissing, ScanFailed, ScanRequest, require_extra, scan_site
 
-        try:
-            require_extra()
-        except ExtraMissing as exc:
-            raise CommandError(str(exc), returncode=EXIT_FAILED) from None
-        from ...scan.browser import BrowserNotFound, find_chromium
-        from ...scan.knowledge import default_knowledge_base
-        from ...scan.report import build_report
-        from ...scan.runner import ScanOptions, SiteUnreachable, scan
-
-        try:
-            browser = find_chromium(options["browser"])
-        except BrowserNotFound as exc:
-            raise CommandError(str(exc), returncode=EXIT_FAILED) from None
-        kb = default_knowledge_base()
-        scan_options = ScanOptions(url=url, pages=options["pages"], browser=browser, timeout_s=options["timeout"])
+        request = ScanRequest(url=url, pages=options["pages"], browser=options["browser"], timeout=options["timeout"])
         started = datetime.now(timezone.utc)
         try:
-            raw = asyncio.run(scan(scan_options, None, kb.vendor_of_host, kb.category_of))
-        except SiteUnreachable as exc:
-            raise CommandError(f"the site does not answer: {exc}", returncode=EXIT_FAILED) from None
-        except Exception as exc:
-            if type(exc).__module__.startswith("playwright"):
-                raise CommandError(f"the browser failed: {str(exc).splitlines()[0]}", returncode=EXIT_FAILED) from None
-            raise
-        finished = datetime.now(timezone.utc)
-        return build_report(raw, charter, None, kb, started), started, finished
+            require_extra()
+            from ...scan.knowledge import default_knowledge_base
+
+            report = scan_site(request, charter, None, default_knowledge_base(), None)
+        except (ExtraMissing, ScanFailed) as exc:
+            raise CommandError(str(exc), returncode=EXIT_FAILED) from None
+        return report, started, datetime.now(timezone.utc)
 
     def _seal(self, site: str, database: str | None) -> None:
         """Seal the run's record now (a cron job has no request after which to seal), once the
