@@ -84,6 +84,8 @@ class ConsentUI:
         self.consent_url = reverse("cookiecharter:consent")
         self.charter_url = reverse(site.charter_url_name)
         self.preferences_url = reverse("cookiecharter:preferences")
+        #: The ``Link`` header value that points ADPC browsers at the consent requests.
+        self.adpc_link = f'<{reverse("cookiecharter:adpc")}>; rel="consent-requests"'
         holes = Holes()
         context = _template_context(site, language, self.consent_url, self.charter_url, holes)
         self.banner = holes.stencil(render_to_string("cookiecharter/banner.html", context))
@@ -202,7 +204,8 @@ def ui_for(request: HttpRequest, site: Site) -> ConsentUI:
     """The request's consent UI: its site's, in the active language, for the URLconf and the script
     prefix the request is served under (what the markup's addresses depend on; ``url_place``).
 
-    Found once per request and kept on it for the page's other tags: reading the active language goes through Django's context-local storage, which costs
+    Found once per request and kept on it for the page's other tags and the response's ``Link``
+    header: reading the active language goes through Django's context-local storage, which costs
     microseconds each time (docs/benchmarks.md). So a page is in one language: a tag inside a
     ``{% language %}`` block still shows the page's."""
     found: ConsentUI | None = getattr(request, "cookiecharter_ui", None)

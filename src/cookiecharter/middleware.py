@@ -25,7 +25,7 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from . import accounts, choices, observed
-from .consent_ui import url_place
+from .consent_ui import ui_for
 from .core.consent import Consent
 from .core.filter import CookieToSet, Outcome
 from .core.headers import without
@@ -137,7 +137,7 @@ def conclude(site: Site, request: HttpRequest, response: HttpResponseBase) -> No
         site.set_consent_cookie(response, applied)
     vary(request, response)
     if site.publishes_adpc and response.get("Content-Type", "").startswith("text/html"):
-        link = site.adpc_link(*url_place(request))
+        link = ui_for(request, site).adpc_link
         response.headers["Link"] = f"{response.headers['Link']}, {link}" if "Link" in response.headers else link
 
 
@@ -145,14 +145,8 @@ def vary(request: HttpRequest, response: HttpResponseBase) -> None:
     """A page rendered with the visitor's choice (the banner for a visitor who has not chosen, an
     ``ifconsent`` block, an "allow" button) must never be served from a shared cache to someone
     else: one visitor's statistics script, or the absence of a banner, would reach everybody."""
-    if getattr(request, "cookiecharter_varies", False) and not _varies_by_cookie(response.get("Vary")):
+    if getattr(request, "cookiecharter_varies", False):
         patch_vary_headers(response, ("Cookie",))
-
-
-def _varies_by_cookie(vary: str | None) -> bool:
-    """Whether a ``Vary`` header already names ``Cookie`` (as Django's session middleware writes it
-    on every page that reads the session): then there is nothing to add, and no header to rewrite."""
-    return vary is not None and "cookie" in (name.strip().lower() for name in vary.split(","))
 
 
 def _exempt(request: HttpRequest) -> bool:

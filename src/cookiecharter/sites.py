@@ -20,7 +20,6 @@ from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponseBase
 from django.http.request import split_domain_port
-from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
@@ -159,7 +158,7 @@ class Site:
     # -- consent ---------------------------------------------------------------------------------
     def read_consent(self, request: HttpRequest) -> Consent:
         """The verified choice the request's consent cookie carries (or ``Consent.undecided()``)."""
-        return self.enforcer.read_consent(request.COOKIES.get(self.config.consent_cookie.name))
+        return self.enforcer.consent_of(request.COOKIES)
 
     def set_consent_cookie(self, response: HttpResponseBase, consent: Consent) -> None:
         """Write the signed cookie: the same lifetime for a refusal as for a consent; readable by the
@@ -207,14 +206,6 @@ class Site:
 
         return self._keep(
             ("ui", active_language, urlconf, script_prefix), lambda: ConsentUI(self, self.language(active_language))
-        )
-
-    def adpc_link(self, urlconf: Any, script_prefix: str) -> str:
-        """The ``Link`` header value that points ADPC browsers at the consent requests, for a
-        request served under ``urlconf`` and ``script_prefix`` (``consent_ui.url_place``)."""
-        return self._keep(
-            ("adpc", urlconf, script_prefix),
-            lambda: f'<{reverse("cookiecharter:adpc", urlconf=urlconf)}>; rel="consent-requests"',
         )
 
     @cached_property

@@ -686,8 +686,6 @@ class RecordHasher:
         """``(id, record_hash, matches?)`` for rows as ``verify_rows`` takes them, in one loop with
         everything it needs at hand (this loop is most of a verification)."""
         parts_memo, parts_of = self._parts, self._parts_of
-        if len(parts_memo) >= self.LIMIT:
-            parts_memo.clear()
         inner, outer, older, encode, time = self.mac.inner.copy, self.mac.outer.copy, self.older, _encode, self.time
         out: list[tuple[int, str, bool]] = []
         append = out.append
