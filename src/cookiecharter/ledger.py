@@ -18,6 +18,7 @@ from __future__ import annotations
 import array
 import contextlib
 import dataclasses
+import functools
 import gc
 import hmac
 import itertools
@@ -603,6 +604,7 @@ def _verify_records(
             seals,
             site=site,
             time=_stored_time(alias),
+            charter=_charter_digests(alias),
             high_water_mark=hwm,
             other_ids=others,
             since=after if since else None,
@@ -685,7 +687,7 @@ def _checked_batches(
     finally:
         pool.terminate()
         pool.join()
-    hasher = core.RecordHasher(keys, site, time=_stored_time(alias))
+    hasher = _hasher(alias, site, keys)
     for batch in _record_rows(alias, site, top) or ():
         yield hasher.check(batch)
 
@@ -696,7 +698,7 @@ def _checked_range(
     """In a process of the pool: the records from ``first`` to ``last`` read and hashed, sent back
     compactly (ids as 8-byte integers, hashes in one string when newlines can separate them, the ids
     whose hash does not match)."""
-    hasher = core.RecordHasher(keys, site, time=_stored_time(alias))
+    hasher = _hasher(alias, site, keys)
     ids = array.array("q")
     hashes: list[Any] = []
     bad: list[int] = []
@@ -743,10 +745,18 @@ def _other_ids(alias: str, site: str, after: int) -> Iterator[int]:
     )
 
 
+def _hasher(alias: str, site: str, keys: list[bytes]) -> core.RecordHasher:
+    """What checks the rows of ``_record_rows(alias, ...)``."""
+    return core.RecordHasher(keys, site, time=_stored_time(alias), charter=_charter_digests(alias))
+
+
 def _record_rows(alias: str, site: str, after: int, upto: int | None = None) -> Iterator[list[tuple[Any, ...]]] | None:
     """The site's records after ``after`` in batches as ``core.verify_rows`` takes them, straight from a cursor
     (no model instance, no converter), or None on a database without this fast path. Their times
-    are put in canonical form by ``_stored_time(alias)`` when it is not None.
+    are put in canonical form by ``_stored_time(alias)`` when it is not None. Each row carries its
+    charter version's id, which ``_charter_digests(alias)`` turns into the version's digest: the
+    hasher asks once per version, where a join would make the database find the version and send
+    its digest again for every record.
 
     On PostgreSQL the database puts the time in canonical form (``to_char`` in UTC). On SQLite it is
     read as stored, as text, and put in that form in Python: there, cutting the text costs less than
@@ -754,7 +764,6 @@ def _record_rows(alias: str, site: str, after: int, upto: int | None = None) -> 
     """
     connection = connections[alias]
     records = connection.ops.quote_name(ConsentRecord._meta.db_table)
-    versions = connection.ops.quote_name(CharterVersion._meta.db_table)
     if connection.vendor == "postgresql":
         # A missing time (a NOT NULL dropped) hashes as the text "None": the record shows as altered.
         when = """COALESCE(to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'None')"""
@@ -765,11 +774,25 @@ def _record_rows(alias: str, site: str, after: int, upto: int | None = None) -> 
     else:
         return None
     sql = (
-        f"SELECT r.id, r.consent_id, {when}, v.digest, r.texts_digest, r.language, {choices}, r.method, "  # noqa: S608
-        f"r.user_id, r.record_hash FROM {records} r LEFT JOIN {versions} v ON v.id = r.charter_version_id "
+        f"SELECT r.id, r.consent_id, {when}, r.charter_version_id, r.texts_digest, r.language, {choices}, "  # noqa: S608
+        f"r.method, r.user_id, r.record_hash FROM {records} r "
         f"WHERE r.site = %s AND r.id > %s{' AND r.id <= %s' if upto is not None else ''} ORDER BY r.id"
     )
     return _rows(connection, sql, [site, after] if upto is None else [site, after, upto])
+
+
+def _charter_digests(alias: str) -> Callable[[Any], str | None]:
+    """The digest of the charter version with a given id, read from the database once per id (None
+    when there is no such version: the record then shows as altered)."""
+
+    @functools.cache
+    def digest(version_id: Any) -> str | None:
+        try:
+            return CharterVersion.objects.using(alias).filter(pk=version_id).values_list("digest", flat=True).first()
+        except (TypeError, ValueError):  # not an id at all
+            return None
+
+    return digest
 
 
 def _stored_time(alias: str) -> Callable[[Any], str] | None:

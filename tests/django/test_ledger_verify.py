@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cookiecharter import ledger
 from cookiecharter.core.consent import Consent, Method, new_consent_id
-from cookiecharter.models import ConsentRecord, LedgerSeal
+from cookiecharter.models import CharterVersion, ConsentRecord, LedgerSeal
 from tests.django.site import default_site
 
 URL = "/fr/cookies/consent/"
@@ -84,6 +84,30 @@ def test_update_of_the_time_is_reported(ledger_of_12):
     ConsentRecord.objects.filter(id=rid).update(created_at=record.created_at - timedelta(days=1))
     ok, out = verify()
     assert not ok and f"altered: record {rid}" in out
+
+
+@pytest.mark.parametrize("position", [3, 11], ids=["sealed", "unsealed"])
+def test_record_moved_to_another_charter_version_is_reported(ledger_of_12, position):
+    """A record says which charter the visitor was shown by pointing to its version: pointing it to
+    another version changes what it proves."""
+    rid = ledger_of_12[position]
+    shown = ConsentRecord.objects.get(id=rid).charter_version
+    other = CharterVersion.objects.create(
+        digest="0" * 64, consent_version="0", data={}, first_shown_at=shown.first_shown_at
+    )
+    sql(f"UPDATE {TABLE} SET charter_version_id = %s WHERE id = %s", [other.pk, rid])
+    ok, out = verify()
+    assert not ok
+    assert f"altered: record {rid} does not match its hash" in out
+    assert out.count("altered:") == 1
+
+
+def test_charter_version_whose_digest_is_edited_shows_on_its_records(ledger_of_12):
+    version = ConsentRecord.objects.get(id=ledger_of_12[0]).charter_version
+    sql(f"UPDATE {CharterVersion._meta.db_table} SET digest = %s WHERE id = %s", ["f" * 64, version.pk])
+    ok, out = verify()
+    assert not ok
+    assert all(f"altered: record {rid} does not match its hash" in out for rid in ledger_of_12)
 
 
 def test_delete_of_a_sealed_record_is_named(ledger_of_12):

@@ -398,18 +398,20 @@ def verify_rows(
     since: int | None = None,
     seen: Iterable[tuple[int, str]] = (),
     time: Callable[[Any], str] | None = None,
+    charter: Callable[[Any], str | None] | None = None,
 ) -> Report:
     """``verify`` over stored columns rather than ``StoredRecord`` objects, with the same findings.
 
     ``batches`` are lists of rows in id order (as a cursor's ``fetchmany`` gives them), each row
     ``(id, consent_id, created_at, charter_digest, texts_digest, language, choices, method,
     user_id, record_hash)``, exactly those ten, with ``created_at`` already in ``canonical_time``
-    form (or as stored, ``time`` putting it in that form) and ``choices`` as stored JSON text: what a
+    form (or as stored, ``time`` putting it in that form), ``charter_digest`` the version's digest
+    (or what points to the version, ``charter`` giving its digest) and ``choices`` as stored JSON text: what a
     database cursor gives, with nothing built per record but the message to hash (see
     ``RecordHasher``). This is what makes a million records a few seconds' work rather than half a
     minute.
     """
-    hasher = RecordHasher(keys, site, time=time)
+    hasher = RecordHasher(keys, site, time=time, charter=charter)
     checked = (hasher.check(batch) for batch in batches)
     return _walk(keys, checked, seals, high_water_mark=high_water_mark, other_ids=other_ids, since=since, seen=seen)
 
@@ -657,7 +659,12 @@ class RecordHasher:
     LIMIT = 4096
 
     def __init__(
-        self, keys: Sequence[bytes], site: str = DEFAULT_SITE, *, time: Callable[[Any], str] | None = None
+        self,
+        keys: Sequence[bytes],
+        site: str = DEFAULT_SITE,
+        *,
+        time: Callable[[Any], str] | None = None,
+        charter: Callable[[Any], str | None] | None = None,
     ) -> None:
         key, *older = keys
         self.mac = HmacSha256(key)
@@ -665,6 +672,9 @@ class RecordHasher:
         self.site = site
         #: Puts a row's time in ``canonical_time`` form, when the rows carry it as stored instead.
         self.time = time
+        #: Gives the charter version's digest, when the rows carry what points to the version (its
+        #: id) instead. Called once per distinct row of the memo, not once per record.
+        self.charter = charter
         self._parts: dict[tuple[str | None, str, str, str, str], tuple[str, str]] = {}
 
     def message(
@@ -720,8 +730,9 @@ class RecordHasher:
         if parts is None:
             if len(self._parts) >= self.LIMIT:
                 self._parts.clear()
+            digest = self.charter(charter_digest) if self.charter is not None else charter_digest
             parts = self._parts[key] = (
-                self._head(charter_digest or "", choices),
+                self._head(digest or "", choices),
                 self._middle(language, method, texts_digest),
             )
         return parts
