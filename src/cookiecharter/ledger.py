@@ -25,7 +25,6 @@ import itertools
 import json
 import logging
 import multiprocessing
-import operator
 import os
 import threading
 import time
@@ -643,8 +642,8 @@ def default_jobs() -> int:
 
 def _checked_in_parallel(
     alias: str, site: str, keys: list[bytes], after: int, jobs: int
-) -> Iterator[list[tuple[int, str, bool]]] | None:
-    """Batches of ``(id, record_hash, matches?)`` in id order, read and hashed by ``jobs`` other
+) -> Iterator[core.Checked] | None:
+    """Batches of checked records in id order, read and hashed by ``jobs`` other
     processes, range of ids by range of ids, while this one walks through what they send back. None
     when it is not worth it (few records), or not possible (an open transaction, whose rows other
     connections cannot see; no ``fork``)."""
@@ -675,7 +674,7 @@ def _checked_in_parallel(
 
 def _checked_batches(
     pool: Any, ahead: deque[Any], ranges: Iterator[tuple[int, int]], alias: str, site: str, keys: list[bytes], top: int
-) -> Iterator[list[tuple[int, str, bool]]]:
+) -> Iterator[core.Checked]:
     """The ranges' answers in order, then the records added since (past ``top``), checked here."""
     try:
         while ahead:
@@ -705,9 +704,9 @@ def _checked_range(
     try:
         for batch in _record_rows(alias, site, first - 1, last) or ():
             checked = hasher.check(batch)
-            ids.extend(map(_id_of, checked))
-            hashes.extend(map(_hash_of, checked))
-            bad.extend([rid for rid, _, ok in checked if not ok])
+            ids.extend(checked.ids)
+            hashes.extend(checked.hashes)
+            bad.extend(checked.bad)
     finally:
         connections.close_all()
     try:
@@ -719,18 +718,11 @@ def _checked_range(
     return ids.tobytes(), joined, bad
 
 
-_id_of = operator.itemgetter(0)
-_hash_of = operator.itemgetter(1)
-
-
-def _unpacked(ids_bytes: bytes, hashes: str | list[Any], bad: list[int]) -> list[tuple[int, str, bool]]:
+def _unpacked(ids_bytes: bytes, hashes: str | list[Any], bad: list[int]) -> core.Checked:
+    """What ``_checked_range`` sent back."""
     ids = array.array("q")
     ids.frombytes(ids_bytes)
-    stored = hashes.split("\n") if isinstance(hashes, str) else hashes
-    if not bad:
-        return list(zip(ids.tolist(), stored, itertools.repeat(True)))
-    wrong = set(bad)
-    return [(rid, rhash, rid not in wrong) for rid, rhash in zip(ids.tolist(), stored)]
+    return core.Checked(ids.tolist(), hashes.split("\n") if isinstance(hashes, str) else hashes, frozenset(bad))
 
 
 def _other_ids(alias: str, site: str, after: int) -> Iterator[int]:

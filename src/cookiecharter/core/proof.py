@@ -312,6 +312,43 @@ class StoredSeal:
     pruned_hash: str = ""
 
 
+@dataclass(frozen=True)
+class Checked:
+    """Records whose hashes were checked, in id order, as columns: their ids, their stored hashes
+    (position for position) and the ids whose hash does not match. Columns rather than a tuple per
+    record: a seal whose records are all intact is settled from slices of them (``_walk``), and
+    other processes send them back as two compact values (``cookiecharter.ledger``)."""
+
+    ids: list[int]
+    hashes: list[str]
+    bad: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, items: Iterable[tuple[int, str, bool]]) -> Checked:
+        """From ``(id, record_hash, matches?)`` triples."""
+        ids: list[int] = []
+        hashes: list[str] = []
+        bad: list[int] = []
+        for rid, rhash, ok in items:
+            ids.append(rid)
+            hashes.append(rhash)
+            if not ok:
+                bad.append(rid)
+        return cls(ids, hashes, frozenset(bad))
+
+    def items(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, str, bool]]:
+        """``(id, record_hash, matches?)`` of the records from ``start`` to ``end``."""
+        bad = self.bad
+        return ((rid, rhash, rid not in bad) for rid, rhash in zip(self.ids[start:end], self.hashes[start:end]))
+
+    def after(self, start: int, more: Checked) -> Checked:
+        """The records from ``start`` on, then those of ``more``."""
+        return Checked(self.ids[start:] + more.ids, self.hashes[start:] + more.hashes, self.bad | more.bad)
+
+
+_NOTHING_CHECKED = Checked([], [])
+
+
 @dataclass
 class Report:
     records: int = 0
@@ -367,7 +404,7 @@ def verify(
     checked = ((r.id, r.record_hash, _hash_matches(keys, r.fields, r.record_hash)) for r in records)
     return _walk(
         keys,
-        _batched(checked, 1000),
+        map(Checked.of, _batched(checked, 1000)),
         seals,
         high_water_mark=high_water_mark,
         other_ids=other_ids,
@@ -418,7 +455,7 @@ def verify_rows(
 
 def verify_checked(
     keys: Sequence[bytes],
-    checked: Iterable[Sequence[tuple[int, str, bool]]],
+    checked: Iterable[Checked],
     seals: Iterable[StoredSeal],
     *,
     high_water_mark: int | None = None,
@@ -427,13 +464,13 @@ def verify_checked(
     seen: Iterable[tuple[int, str]] = (),
 ) -> Report:
     """``verify`` over records whose hashes were already checked elsewhere (``RecordHasher.check``,
-    in other processes): batches of ``(id, record_hash, matches?)`` in id order."""
+    in other processes): batches of them in id order."""
     return _walk(keys, checked, seals, high_water_mark=high_water_mark, other_ids=other_ids, since=since, seen=seen)
 
 
 def _walk(
     keys: Sequence[bytes],
-    batches: Iterable[Sequence[tuple[int, str, bool]]],
+    batches: Iterable[Checked],
     seals: Iterable[StoredSeal],
     *,
     high_water_mark: int | None,
@@ -442,7 +479,7 @@ def _walk(
     seen: Iterable[tuple[int, str]],
     by_seal: bool = True,
 ) -> Report:
-    """The verifier proper, over batches of ``(id, record_hash, hash matches?)`` in id order.
+    """The verifier proper, over batches of checked records in id order.
 
     Record by record it is a small state machine (``_Walker.record``). Most of a large ledger is
     seals whose records are all there, all intact: such a seal is settled at once, from its records
@@ -456,36 +493,36 @@ def _walk(
     walker = _Walker(report, ordered, since, seen)
     last_sealed_id = walker.last_sealed_id
     pending = iter(batches)
-    buffer: Sequence[tuple[int, str, bool]] = []
+    buffer = _NOTHING_CHECKED
     p = 0
     while True:
-        if p >= len(buffer):
+        if p >= len(buffer.ids):
             batch = next(pending, None)
             if batch is None:
                 break
             buffer, p = batch, 0
             continue
-        rid = buffer[p][0]
+        rid = buffer.ids[p]
         if rid > last_sealed_id:
             break  # the unsealed tail, below
         seal = walker.fresh_seal(rid) if settle_whole else None
         if seal is None:
-            walker.record(*buffer[p])
+            walker.record(rid, buffer.hashes[p], rid not in buffer.bad)
             p += 1
             continue
         last_id = seal.seal.fields.last_id
-        while buffer[-1][0] <= last_id:  # the seal's records may go on in the next batch
+        while buffer.ids[-1] <= last_id:  # the seal's records may go on in the next batch
             batch = next(pending, None)
             if batch is None:
                 break
-            buffer, p = [*buffer[p:], *batch], 0
-        end = bisect.bisect_right(buffer, last_id, lo=p, key=_first)
-        if not walker.whole_seal(seal, buffer[p:end]):
-            for item in buffer[p:end]:
+            buffer, p = buffer.after(p, batch), 0
+        end = bisect.bisect_right(buffer.ids, last_id, lo=p)
+        if not walker.whole_seal(seal, buffer, p, end):
+            for item in buffer.items(p, end):
                 walker.record(*item)
         p = end
     # The unsealed tail, where the other sites' ids fill the sequence between this site's.
-    rest = itertools.chain(buffer[p:], (item for batch in pending for item in batch))
+    rest = itertools.chain(buffer.items(p), (item for batch in pending for item in batch.items()))
     others = (i for i in other_ids if i > last_sealed_id)
     first_other = next(others, None)
     if first_other is None:  # one site in the table: nothing to merge
@@ -557,17 +594,18 @@ class _Walker:
             return None
         return current
 
-    def whole_seal(self, seal: _OpenSeal, items: Sequence[tuple[int, str, bool]]) -> bool:
-        """Settle a seal from all its records at once, if they are exactly the ones it sealed, each
-        intact and none a copy; else change nothing and say so (they are then walked one by one)."""
+    def whole_seal(self, seal: _OpenSeal, batch: Checked, start: int, end: int) -> bool:
+        """Settle a seal from all its records at once (those of ``batch`` from ``start`` to ``end``),
+        if they are exactly the ones it sealed, each intact and none a copy; else change nothing and
+        say so (they are then walked one by one)."""
         fields = seal.seal.fields
-        if not items or items[0][0] <= self.previous_id or len(items) != fields.count or len(seal.ids) != fields.count:
+        if end - start != fields.count or not fields.count or batch.ids[start] <= self.previous_id:
             return False
-        ids, hashes, valid = zip(*items)
-        if not all(valid) or ids != seal.id_list:
+        ids = batch.ids[start:end]
+        if ids != seal.id_list or len(seal.ids) != fields.count or not batch.bad.isdisjoint(ids):
             return False
         # records_digest() in one call: every hash here matched its record, so each is 64 hex digits.
-        joined = "\n".join(hashes) + "\n"
+        joined = "\n".join(batch.hashes[start:end]) + "\n"
         if hashlib.sha256(joined.encode("ascii")).hexdigest() != fields.records_digest:
             return False
         # Their fingerprints (the first 16 bytes of each hash, as ``record`` takes them) in one go:
@@ -576,13 +614,13 @@ class _Walker:
             raw = bytes.fromhex(joined)
         except ValueError:
             return False
-        if len(raw) != 32 * len(items):
+        if len(raw) != 32 * len(ids):
             return False
         prints = dict(zip([p for (p,) in _FINGERPRINTS.iter_unpack(raw)], ids))
-        if len(prints) != len(items) or not self.fingerprints.keys().isdisjoint(prints):
+        if len(prints) != len(ids) or not self.fingerprints.keys().isdisjoint(prints):
             return False
         self.fingerprints.update(prints)
-        self.report.records += len(items)
+        self.report.records += len(ids)
         self.report.sealed_records += len(seal.ids)
         self.previous_id = ids[-1]
         self.current = None  # closed: nothing missing, nothing replaced
@@ -692,13 +730,14 @@ class RecordHasher:
         user = "null" if user_id is None else _encode(user_id)
         return f'{head}{_encode(consent_id)},"created_at":{_encode(created_at)}{middle}{user},"v":1}}'.encode()
 
-    def check(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[int, str, bool]]:
-        """``(id, record_hash, matches?)`` for rows as ``verify_rows`` takes them, in one loop with
-        everything it needs at hand (this loop is most of a verification)."""
+    def check(self, rows: Sequence[tuple[Any, ...]]) -> Checked:
+        """Rows as ``verify_rows`` takes them, checked, in one loop with everything it needs at hand
+        (this loop is most of a verification)."""
         parts_memo, parts_of = self._parts, self._parts_of
         inner, outer, older, encode, time = self.mac.inner.copy, self.mac.outer.copy, self.older, _encode, self.time
-        out: list[tuple[int, str, bool]] = []
-        append = out.append
+        ids: list[int] = []
+        hashes: list[str] = []
+        bad: list[int] = []
         for rid, consent_id, created_at, charter, texts, language, choices, method, user_id, stored in rows:
             if time is not None:
                 created_at = time(created_at)
@@ -716,10 +755,11 @@ class RecordHasher:
             mac.update(h.digest())
             # A plain comparison: nobody times the verifier to guess a hash it reads from the table.
             ok = mac.hexdigest() == stored
-            if not ok and older:
-                ok = any(k.hexdigest(message) == stored for k in older)
-            append((rid, stored, ok))
-        return out
+            if not ok and not any(k.hexdigest(message) == stored for k in older):
+                bad.append(rid)
+            ids.append(rid)
+            hashes.append(stored)
+        return Checked(ids, hashes, frozenset(bad))
 
     def _parts_of(
         self, charter_digest: str | None, choices: str, language: str, method: str, texts_digest: str
@@ -810,7 +850,7 @@ class _OpenSeal:
     def __init__(self, seal: StoredSeal) -> None:
         self.seal = seal
         self.pruned = seal.pruned_at is not None
-        self.id_list = tuple(parse_ids(seal.fields.ids)) if not self.pruned else ()
+        self.id_list = list(parse_ids(seal.fields.ids)) if not self.pruned else []
         self.ids = set(self.id_list)
         self.hashes: dict[int, str] = {}
 
