@@ -443,8 +443,8 @@ def verify_rows(
     ``(id, consent_id, created_at, charter_digest, texts_digest, language, choices, method,
     user_id, record_hash)``, exactly those ten, with ``created_at`` already in ``canonical_time``
     form (or as stored, ``time`` putting it in that form), ``charter_digest`` the version's digest
-    (or what points to the version, ``charter`` giving its digest) and ``choices`` as stored JSON text: what a
-    database cursor gives, with nothing built per record but the message to hash (see
+    (or what points to the version, ``charter`` giving its digest) and ``choices`` as stored JSON
+    text: what a database cursor gives, with nothing built per record but the message to hash (see
     ``RecordHasher``). This is what makes a million records a few seconds' work rather than half a
     minute.
     """
