@@ -229,7 +229,6 @@ def measure(alias: str, args: argparse.Namespace) -> dict:
 def floors(alias: str, args: argparse.Namespace) -> dict:
     """Reading the rows, with one HMAC each, with the real check: medians of ``--rounds``, in turns."""
     from cookiecharter import ledger
-    from cookiecharter.core import proof as core
     from cookiecharter.core.mac import HmacSha256
 
     keys = ledger.ledger_keys()
@@ -245,7 +244,7 @@ def floors(alias: str, args: argparse.Namespace) -> dict:
                 mac.hexdigest(row[1].encode()) == row[9]  # noqa: B015 - the comparison is part of the cost
 
     def read_check() -> None:
-        hasher = core.RecordHasher(keys, "default", time=ledger._stored_time(alias))
+        hasher = ledger._hasher(alias, "default", keys)
         for batch in ledger._record_rows(alias, "default", 0) or ():
             hasher.check(batch)
 

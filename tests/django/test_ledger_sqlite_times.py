@@ -1,5 +1,6 @@
 """On SQLite a time is text: the verifier puts Django's own form (``YYYY-MM-DD HH:MM:SS[.ffffff]``,
-UTC) in canonical form in SQL, and any other form in Python, as the ORM reads it."""
+UTC) in canonical form by cutting the text, and any other form as the ORM reads it. And a column
+holds whatever is written into it, whatever its declared type."""
 
 from __future__ import annotations
 
@@ -31,3 +32,19 @@ def test_a_time_stored_in_another_form_reads_as_the_orm_reads_it():
     assert [str(p) for p in report.problems] == [
         f"altered: record {rid} does not match its hash (edited or forged)" for rid in (ids[2], ids[4], ids[5])
     ]
+
+
+def test_a_charter_version_that_is_no_id_shows_the_record_as_altered():
+    """SQLite keeps whatever is written into a column: a record whose charter version is text, or
+    points to no version, reads as altered, and the verifier goes on to the other records."""
+    ids = choose(7)
+    seal()
+    shown = ConsentRecord.objects.get(id=ids[1]).charter_version_id
+    sql(f"UPDATE {RECORDS} SET charter_version_id = %s WHERE id = %s", ["first", ids[1]])
+    sql(f"UPDATE {RECORDS} SET charter_version_id = %s WHERE id = %s", [10**9, ids[5]])
+    report = ledger.verify("default", full=True)
+    assert [str(p) for p in report.problems] == [
+        f"altered: record {rid} does not match its hash (edited or forged)" for rid in (ids[1], ids[5])
+    ]
+    # Put back: the test database checks its foreign keys when the test ends.
+    sql(f"UPDATE {RECORDS} SET charter_version_id = %s WHERE id IN (%s, %s)", [shown, ids[1], ids[5]])
