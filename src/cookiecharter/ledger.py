@@ -615,7 +615,7 @@ def _verify_records(
     return report
 
 
-#: Below this many records to read, one process is quicker than starting others.
+#: Below a span of this many ids to read, one process is quicker than starting others.
 PARALLEL_FROM = 50_000
 #: About how many records each task of a parallel run reads and hashes (its answer is some 8 MB).
 PARALLEL_CHUNK = 100_000
