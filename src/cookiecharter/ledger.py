@@ -776,14 +776,14 @@ def _record_rows(alias: str, site: str, after: int, upto: int | None = None) -> 
 
 def _charter_digests(alias: str) -> Callable[[Any], str | None]:
     """The digest of the charter version with a given id, read from the database once per id (None
-    when there is no such version: the record then shows as altered)."""
+    when there is no such version, or the value is no id, as SQLite keeps whatever is written: the
+    record then shows as altered)."""
 
     @functools.cache
     def digest(version_id: Any) -> str | None:
-        try:
-            return CharterVersion.objects.using(alias).filter(pk=version_id).values_list("digest", flat=True).first()
-        except (TypeError, ValueError):  # not an id at all
+        if type(version_id) is not int:
             return None
+        return CharterVersion.objects.using(alias).filter(pk=version_id).values_list("digest", flat=True).first()
 
     return digest
 

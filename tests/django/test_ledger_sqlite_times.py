@@ -41,10 +41,11 @@ def test_a_charter_version_that_is_no_id_shows_the_record_as_altered():
     seal()
     shown = ConsentRecord.objects.get(id=ids[1]).charter_version_id
     sql(f"UPDATE {RECORDS} SET charter_version_id = %s WHERE id = %s", ["first", ids[1]])
+    sql(f"UPDATE {RECORDS} SET charter_version_id = %s WHERE id = %s", [shown + 0.5, ids[3]])
     sql(f"UPDATE {RECORDS} SET charter_version_id = %s WHERE id = %s", [10**9, ids[5]])
     report = ledger.verify("default", full=True)
     assert [str(p) for p in report.problems] == [
-        f"altered: record {rid} does not match its hash (edited or forged)" for rid in (ids[1], ids[5])
+        f"altered: record {rid} does not match its hash (edited or forged)" for rid in (ids[1], ids[3], ids[5])
     ]
     # Put back: the test database checks its foreign keys when the test ends.
-    sql(f"UPDATE {RECORDS} SET charter_version_id = %s WHERE id IN (%s, %s)", [shown, ids[1], ids[5]])
+    sql(f"UPDATE {RECORDS} SET charter_version_id = %s WHERE id IN (%s, %s, %s)", [shown, ids[1], ids[3], ids[5]])
