@@ -188,3 +188,54 @@ def test_the_first_layer_fits_a_phone_and_its_heights_are_recorded(demo, new_con
     assert not problems, "\n".join(problems) + f"\n{heights}"
     # The first layer stays short on a desktop too.
     assert all(heights[f"1280-{lang}"]["share"] <= 0.25 for lang in LANGUAGES), heights
+
+
+#: Each choice of the first layer (``banner``) or of the dialog: its box, whether its label stays
+#: inside it, its words and the lines it is drawn on.
+CHOICES_OF = """where => [...document.querySelectorAll(where === 'banner'
+        ? '[data-cookiecharter-banner] [data-cookiecharter-action]' : 'dialog[open] .cc-actions [data-cookiecharter-action]')].map(b => {
+    const box = b.getBoundingClientRect(), range = document.createRange();
+    range.selectNodeContents(b);
+    const label = range.getBoundingClientRect(), text = b.textContent.trim();
+    return {name: text, width: Math.round(box.width), height: Math.round(box.height),
+            inside: label.left >= box.left && label.right <= box.right && label.top >= box.top && label.bottom <= box.bottom,
+            words: text.split(/\\s+/).length, lines: new Set([...range.getClientRects()].map(r => Math.round(r.top))).size};
+})"""
+
+
+def whole_choices(page, where: str) -> list[str]:
+    """What is wrong with the three choices of the banner or the dialog (nothing, if all is well)."""
+    choices = page.evaluate(CHOICES_OF, where)
+    problems = [f"{where}: the label of {c['name']} spills out of it" for c in choices if not c["inside"]]
+    problems += [
+        f"{where}: a word of {c['name']} is cut ({c['lines']} lines)" for c in choices if c["lines"] > c["words"]
+    ]
+    if len(choices) != 3 or len({(c["width"], c["height"]) for c in choices}) != 1:
+        problems.append(f"{where}: the three choices differ: {choices}")
+    return problems
+
+
+@pytest.mark.parametrize("text_size", ["100%", "125%", "150%"])
+@pytest.mark.parametrize("screen", ["320", "360x640"])
+def test_the_choices_stay_whole_with_a_larger_text_size_on_a_small_phone(demo, new_context, screen, text_size):
+    """A visitor who set a larger default text size (the root font size, which the consent UI's rem
+    follow) on a small phone: in the banner and in the dialog the three choices stay alike, their
+    labels inside them, no word of a label cut in two (they go one above the other when side by
+    side they would not fit), and the page does not scroll sideways."""
+    page = new_context(**PHONES[screen]).new_page()
+    problems = []
+    for lang in LANGUAGES:
+        page.goto(f"{demo.url}/{lang}/")
+        expect(page.locator(BANNER)).to_be_visible()
+        page.add_style_tag(content=f"html {{ font-size: {text_size} }}")
+        problems += [f"{lang} {p}" for p in whole_choices(page, "banner")]
+        overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+        if overflow > 0:
+            problems.append(f"{lang}: the page is {overflow} px wider than the window")
+        shot = f"{screen}-text-{text_size.rstrip('%')}-{lang}.png"
+        page.screenshot(path=str(ARTIFACTS / f"banner-{shot}"))
+        page.locator(BANNER).get_by_role("button", name={"fr": "Personnaliser", "en": "Customise"}[lang]).click()
+        expect(page.locator("dialog[open]")).to_be_visible()
+        problems += [f"{lang} {p}" for p in whole_choices(page, "dialog")]
+        page.screenshot(path=str(ARTIFACTS / f"dialog-{shot}"))
+    assert not problems, "\n".join(problems)
