@@ -324,10 +324,18 @@ request_finished.connect(_after_response, dispatch_uid="cookiecharter.ledger.sea
 
 
 def sites_in_ledger(*, using: str | None = None) -> list[str]:
-    """Every site that has records or seals in the ledger (configured now or not)."""
+    """Every site that has records or seals in the ledger (configured now or not).
+
+    The records' sites one index look-up at a time (the first name after the last one found, in the
+    ``(site, id)`` index): a ``DISTINCT`` reads every record, 0.7 s a million before the verifier or
+    the sealer started, at each run of their commands."""
     alias = using or ledger_alias()
-    names = set(ConsentRecord.objects.using(alias).values_list("site", flat=True).distinct())
-    names |= set(LedgerSeal.objects.using(alias).values_list("site", flat=True).distinct())
+    names = set(LedgerSeal.objects.using(alias).values_list("site", flat=True).distinct())
+    records = ConsentRecord.objects.using(alias)
+    site = records.aggregate(first=Min("site"))["first"]
+    while site is not None:
+        names.add(site)
+        site = records.filter(site__gt=site).aggregate(first=Min("site"))["first"]
     return sorted(names)
 
 

@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client, override_settings
 
+from cookiecharter import ledger
 from cookiecharter.conf import read_settings
 from cookiecharter.core.consent import Consent, new_consent_id
 from cookiecharter.models import ConsentRecord, LedgerSeal, ObservedCookie
@@ -134,6 +135,21 @@ def test_two_sites_records_in_one_table_each_site_its_own_chain(two_sites):
     assert not ok and f"record {by_site['sister'][2].id} (sealed by seal 1) is missing" in out
     ok, out = _verify("--site", "default")
     assert not ok and f"record {by_site['sister'][2].id} does not match its hash" in out
+
+
+def test_the_ledger_names_every_site_it_holds_configured_or_not(two_sites):
+    """What the commands go through: the sites of the records, read one look-up per site, and of
+    the seals (a site whose records were all pruned), in order."""
+    for host in ("testserver", SISTER, "testserver"):
+        Client().post("/fr/cookies/consent/", {"choice": "refuse-all"}, HTTP_HOST=host)
+    assert ledger.sites_in_ledger() == ["default", "sister"]
+    first = ConsentRecord.objects.order_by("id").first()
+    ConsentRecord.objects.filter(pk=first.pk).update(site="a-retired-portal")
+    LedgerSeal.objects.create(
+        site="pruned-portal", number=1, first_id=1, last_id=1, count=1, ids="1", records_digest="",
+        previous_hash="", created_at=first.created_at, seal_hash="",
+    )  # fmt: skip
+    assert ledger.sites_in_ledger() == ["a-retired-portal", "default", "pruned-portal", "sister"]
 
 
 def test_a_sites_verification_tells_a_deletion_from_the_other_sites_records(two_sites):
