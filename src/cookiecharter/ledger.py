@@ -687,11 +687,11 @@ def _checked_batches(
     """The ranges' answers in order, then the records added since (past ``top``), checked here."""
     try:
         while ahead:
-            ids, hashes, bad = ahead.popleft().get()
+            ids, digests, bad = ahead.popleft().get()
             following = next(ranges, None)
             if following is not None:
                 ahead.append(pool.apply_async(_checked_range, (alias, site, keys, *following)))
-            yield _unpacked(ids, hashes, bad)
+            yield _unpacked(ids, digests, bad)
     finally:
         pool.terminate()
         pool.join()
@@ -702,36 +702,30 @@ def _checked_batches(
 
 def _checked_range(
     alias: str, site: str, keys: list[bytes], first: int, last: int
-) -> tuple[bytes, str | list[Any], list[int]]:
+) -> tuple[bytes, bytes, dict[int, Any]]:
     """In a process of the pool: the records from ``first`` to ``last`` read and hashed, sent back
-    compactly (ids as 8-byte integers, hashes in one string when newlines can separate them, the ids
-    whose hash does not match)."""
+    compactly (ids as 8-byte integers, hashes as 32 bytes each, the records whose hash does not
+    match with what is stored in its place)."""
     hasher = _hasher(alias, site, keys)
     ids = array.array("q")
-    hashes: list[Any] = []
-    bad: list[int] = []
+    digests = bytearray()
+    bad: dict[int, Any] = {}
     try:
         for batch in _record_rows(alias, site, first - 1, last) or ():
             checked = hasher.check(batch)
             ids.extend(checked.ids)
-            hashes.extend(checked.hashes)
-            bad.extend(checked.bad)
+            digests += checked.digests
+            bad.update(checked.bad)
     finally:
         connections.close_all()
-    try:
-        joined = "\n".join(hashes)
-    except TypeError:  # a value that is no text (the record shows as altered)
-        return ids.tobytes(), hashes, bad
-    if not hashes or joined.count("\n") != len(hashes) - 1:  # none, or a newline inside one
-        return ids.tobytes(), hashes, bad
-    return ids.tobytes(), joined, bad
+    return ids.tobytes(), bytes(digests), bad
 
 
-def _unpacked(ids_bytes: bytes, hashes: str | list[Any], bad: list[int]) -> core.Checked:
+def _unpacked(ids_bytes: bytes, digests: bytes, bad: dict[int, Any]) -> core.Checked:
     """What ``_checked_range`` sent back."""
     ids = array.array("q")
     ids.frombytes(ids_bytes)
-    return core.Checked(ids.tolist(), hashes.split("\n") if isinstance(hashes, str) else hashes, frozenset(bad))
+    return core.Checked(ids.tolist(), digests, bad)
 
 
 def _other_ids(alias: str, site: str, after: int) -> Iterator[int]:

@@ -52,7 +52,8 @@ def test_the_message_is_byte_for_byte_the_canonical_form(
     assert list(hasher.check([(*row, proof.record_hash(KEY, fields))]).items()) == [
         (1, proof.record_hash(KEY, fields), True)
     ]
-    assert hasher.check([(*row, proof.record_hash(b"other", fields))]).bad == {1}
+    forged = proof.record_hash(b"other", fields)
+    assert list(hasher.check([(*row, forged)]).items()) == [(1, forged, False)]
 
 
 @settings(max_examples=300, deadline=None)
@@ -82,7 +83,7 @@ def test_an_older_key_still_matches():
     fields = RecordFields("c", T0, "d", "t", "fr", {"a": True}, "custom", None)
     row = (1, "c", proof.canonical_time(T0), "d", "t", "fr", '{"a": true}', "custom", None)
     assert not RecordHasher([KEY, OLD_KEY]).check([(*row, proof.record_hash(OLD_KEY, fields))]).bad
-    assert RecordHasher([KEY]).check([(*row, proof.record_hash(OLD_KEY, fields))]).bad == {1}
+    assert set(RecordHasher([KEY]).check([(*row, proof.record_hash(OLD_KEY, fields))]).bad) == {1}
 
 
 # -- whole ledgers, tampered at random ---------------------------------------------------------

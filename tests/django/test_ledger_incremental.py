@@ -198,7 +198,7 @@ def test_hashes_recomputed_in_several_processes_give_the_same_findings(folder, m
     seal()
     sql(f"UPDATE {RECORDS} SET method = %s WHERE id IN (%s, %s)", ["custom", ids[1], ids[10]])
     sql(f"DELETE FROM {RECORDS} WHERE id = %s", [ids[7]])
-    # A hash with a newline in it: the processes cannot send their hashes joined by newlines then.
+    # Not a hash at all (a newline in it): what a process sends back of it is the stored value itself.
     sql(f"UPDATE {RECORDS} SET record_hash = %s WHERE id = %s", ["0" * 32 + "\n" + "0" * 31, ids[4]])
     # The first and the last record moved to another site: the processes split the span of the
     # site's ids, which no longer starts or ends where the table's does.

@@ -314,39 +314,49 @@ class StoredSeal:
 
 @dataclass(frozen=True)
 class Checked:
-    """Records whose hashes were checked, in id order, as columns: their ids, their stored hashes
-    (position for position) and the ids whose hash does not match. Columns rather than a tuple per
-    record: a seal whose records are all intact is settled from slices of them (``_walk``), and
-    other processes send them back as two compact values (``cookiecharter.ledger``)."""
+    """Records whose hashes were checked, in id order, as columns: their ids; their hashes as
+    bytes, 32 per record (a hash that matched is 64 hexadecimal digits, so nothing is lost); and
+    the records whose hash does not match, with the value stored in its place (32 zero bytes stand
+    for it in ``digests``). Columns rather than a tuple per record: a seal whose records are all
+    intact is settled from slices of them (``_walk``), and other processes send them back as a few
+    compact values (``cookiecharter.ledger``)."""
 
     ids: list[int]
-    hashes: list[str]
-    bad: frozenset[int] = frozenset()
+    digests: bytes
+    bad: Mapping[int, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, items: Iterable[tuple[int, str, bool]]) -> Checked:
-        """From ``(id, record_hash, matches?)`` triples."""
+    def of(cls, items: Iterable[tuple[int, Any, bool]]) -> Checked:
+        """From ``(id, stored hash, matches?)`` triples."""
         ids: list[int] = []
-        hashes: list[str] = []
-        bad: list[int] = []
-        for rid, rhash, ok in items:
+        hashes: list[Any] = []
+        bad: dict[int, Any] = {}
+        for rid, stored, ok in items:
             ids.append(rid)
-            hashes.append(rhash)
+            hashes.append(stored if ok else _NO_HASH)
             if not ok:
-                bad.append(rid)
-        return cls(ids, hashes, frozenset(bad))
+                bad[rid] = stored
+        return cls(ids, bytes.fromhex("".join(hashes)), bad)
 
-    def items(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, str, bool]]:
-        """``(id, record_hash, matches?)`` of the records from ``start`` to ``end``."""
-        bad = self.bad
-        return ((rid, rhash, rid not in bad) for rid, rhash in zip(self.ids[start:end], self.hashes[start:end]))
+    def at(self, i: int) -> tuple[int, Any, bool]:
+        """``(id, stored hash, matches?)`` of the ``i``-th record."""
+        rid = self.ids[i]
+        if rid in self.bad:
+            return rid, self.bad[rid], False
+        return rid, self.digests[32 * i : 32 * i + 32].hex(), True
+
+    def items(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, Any, bool]]:
+        """``(id, stored hash, matches?)`` of the records from ``start`` to ``end``."""
+        return map(self.at, range(start, len(self.ids) if end is None else end))
 
     def after(self, start: int, more: Checked) -> Checked:
         """The records from ``start`` on, then those of ``more``."""
-        return Checked(self.ids[start:] + more.ids, self.hashes[start:] + more.hashes, self.bad | more.bad)
+        return Checked(self.ids[start:] + more.ids, self.digests[32 * start :] + more.digests, {**self.bad, **more.bad})
 
 
-_NOTHING_CHECKED = Checked([], [])
+#: What stands in ``Checked.digests`` for a hash that does not match.
+_NO_HASH = "0" * 64
+_NOTHING_CHECKED = Checked([], b"")
 
 
 @dataclass
@@ -507,7 +517,7 @@ def _walk(
             break  # the unsealed tail, below
         seal = walker.fresh_seal(rid) if settle_whole else None
         if seal is None:
-            walker.record(rid, buffer.hashes[p], rid not in buffer.bad)
+            walker.record(*buffer.at(p))
             p += 1
             continue
         last_id = seal.seal.fields.last_id
@@ -602,20 +612,13 @@ class _Walker:
         if end - start != fields.count or not fields.count or batch.ids[start] <= self.previous_id:
             return False
         ids = batch.ids[start:end]
-        if ids != seal.id_list or len(seal.ids) != fields.count or not batch.bad.isdisjoint(ids):
+        if ids != seal.id_list or len(seal.ids) != fields.count or not batch.bad.keys().isdisjoint(ids):
             return False
-        # records_digest() in one call: every hash here matched its record, so each is 64 hex digits.
-        joined = "\n".join(batch.hashes[start:end]) + "\n"
-        if hashlib.sha256(joined.encode("ascii")).hexdigest() != fields.records_digest:
+        # records_digest() in one call: every hash here matched its record, so is 32 bytes of them.
+        raw = batch.digests[32 * start : 32 * end]
+        if hashlib.sha256((raw.hex("\n", 32) + "\n").encode("ascii")).hexdigest() != fields.records_digest:
             return False
-        # Their fingerprints (the first 16 bytes of each hash, as ``record`` takes them) in one go:
-        # fromhex skips the newlines.
-        try:
-            raw = bytes.fromhex(joined)
-        except ValueError:
-            return False
-        if len(raw) != 32 * len(ids):
-            return False
+        # Their fingerprints (the first 16 bytes of each hash, as ``record`` takes them) in one go.
         prints = dict(zip([p for (p,) in _FINGERPRINTS.iter_unpack(raw)], ids))
         if len(prints) != len(ids) or not self.fingerprints.keys().isdisjoint(prints):
             return False
@@ -737,7 +740,7 @@ class RecordHasher:
         inner, outer, older, encode, time = self.mac.inner.copy, self.mac.outer.copy, self.older, _encode, self.time
         ids: list[int] = []
         hashes: list[str] = []
-        bad: list[int] = []
+        bad: dict[int, Any] = {}
         for rid, consent_id, created_at, charter, texts, language, choices, method, user_id, stored in rows:
             if time is not None:
                 created_at = time(created_at)
@@ -756,10 +759,11 @@ class RecordHasher:
             # A plain comparison: nobody times the verifier to guess a hash it reads from the table.
             ok = mac.hexdigest() == stored
             if not ok and not any(k.hexdigest(message) == stored for k in older):
-                bad.append(rid)
+                bad[rid] = stored
+                stored = _NO_HASH
             ids.append(rid)
             hashes.append(stored)
-        return Checked(ids, hashes, frozenset(bad))
+        return Checked(ids, bytes.fromhex("".join(hashes)), bad)
 
     def _parts_of(
         self, charter_digest: str | None, choices: str, language: str, method: str, texts_digest: str
